@@ -1,0 +1,152 @@
+/*
+ * The boot CPU's own tables and state: GDT with a TSS, an IDT for the
+ * exceptions, SSE and, where the CPU has it, XSAVE.
+ */
+#include <arch/cpu.h>
+#include <arch/trap.h>
+#include <arch/x86.h>
+#include <flint/arch.h>
+#include <flint/printk.h>
+#include <flint/string.h>
+
+#define GDT_TSS 0x18
+#define GDT_ENTRIES 5			/* null, code, data, TSS (two slots) */
+
+/* SDM vol. 3A §3.4.5: 64-bit code and data segment descriptors, DPL 0. */
+#define DESC_KERNEL_CODE 0x00af9a000000ffffull
+#define DESC_KERNEL_DATA 0x00cf92000000ffffull
+/* SDM vol. 3A §7.2.3: available 64-bit TSS, present. */
+#define DESC_TSS_TYPE 0x89ull
+
+/* SDM vol. 3A §6.14.1: 64-bit interrupt gate, present, DPL 0. */
+#define IDT_INTERRUPT_GATE 0x8e
+
+/* CPUID leaf 1 ECX bits (SDM vol. 2A Table 3-10). */
+#define CPUID_1_ECX_XSAVE (1u << 26)
+/* XCR0 state components (SDM vol. 1 §13.1). */
+#define XCR0_X87 0x1
+#define XCR0_SSE 0x2
+#define XCR0_AVX 0x4
+#define XSAVE_LEAF 0xd
+
+#define IST_STACK_SIZE 8192
+
+struct tss {
+	uint32_t reserved0;
+	uint64_t rsp[3];
+	uint64_t reserved1;
+	uint64_t ist[7];
+	uint64_t reserved2;
+	uint16_t reserved3;
+	uint16_t iomap_base;
+} __attribute__((packed));
+
+struct idt_gate {
+	uint16_t offset_low;
+	uint16_t selector;
+	uint8_t ist;
+	uint8_t type;
+	uint16_t offset_mid;
+	uint32_t offset_high;
+	uint32_t reserved;
+};
+
+struct table_pointer {
+	uint16_t limit;
+	uint64_t base;
+} __attribute__((packed));
+
+static uint64_t gdt[GDT_ENTRIES] = {
+	[GDT_KERNEL_CS / 8] = DESC_KERNEL_CODE,
+	[GDT_KERNEL_DS / 8] = DESC_KERNEL_DATA,
+};
+static struct tss tss;
+static struct idt_gate idt[NUM_EXCEPTIONS];
+static uint8_t ist_stack[IST_COUNT][IST_STACK_SIZE]
+	__attribute__((section(".stack"), aligned(16)));
+
+static void load_gdt(void)
+{
+	uint64_t base = (uint64_t)&tss;
+	uint64_t limit = sizeof(tss) - 1;
+	struct table_pointer p = { sizeof(gdt) - 1, (uint64_t)gdt };
+
+	gdt[GDT_TSS / 8] = (limit & 0xffff) | (base & 0xffffff) << 16 |
+			   DESC_TSS_TYPE << 40 | ((base >> 24) & 0xff) << 56;
+	gdt[GDT_TSS / 8 + 1] = base >> 32;
+	for (int i = 0; i < IST_COUNT; i++)
+		tss.ist[i] = (uint64_t)&ist_stack[i][IST_STACK_SIZE];
+	tss.iomap_base = sizeof(tss);	/* no I/O permission bitmap */
+
+	__asm__ volatile("lgdt %0\n\t"
+			 "pushq %1\n\t"
+			 "leaq 1f(%%rip), %%rax\n\t"
+			 "pushq %%rax\n\t"
+			 "lretq\n"
+			 "1:\tmovl %2, %%eax\n\t"
+			 "movl %%eax, %%ds\n\t"
+			 "movl %%eax, %%es\n\t"
+			 "movl %%eax, %%ss\n\t"
+			 "ltr %w3"
+			 : : "m"(p), "i"(GDT_KERNEL_CS), "i"(GDT_KERNEL_DS), "r"(GDT_TSS)
+			 : "rax", "memory");
+}
+
+static uint8_t ist_for(unsigned vector)
+{
+	switch (vector) {
+	case 2: return IST_NMI;
+	case 8: return IST_DOUBLE_FAULT;
+	case 18: return IST_MACHINE_CHECK;
+	}
+	return 0;
+}
+
+static void load_idt(void)
+{
+	struct table_pointer p = { sizeof(idt) - 1, (uint64_t)idt };
+
+	for (unsigned v = 0; v < NUM_EXCEPTIONS; v++) {
+		uint64_t a = isr_stubs[v];
+
+		idt[v] = (struct idt_gate){
+			.offset_low = (uint16_t)a,
+			.selector = GDT_KERNEL_CS,
+			.ist = ist_for(v),
+			.type = IDT_INTERRUPT_GATE,
+			.offset_mid = (uint16_t)(a >> 16),
+			.offset_high = (uint32_t)(a >> 32),
+		};
+	}
+	__asm__ volatile("lidt %0" : : "m"(p));
+}
+
+/* SSE for applications (the kernel itself is built without it), and the
+ * XSAVE components the CPU supports among x87, SSE and AVX. */
+static void enable_fpu(void)
+{
+	uint64_t cr4 = read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT;
+	uint32_t mxcsr = 0x1f80;	/* SDM vol. 1 §10.2.3.1: reset value */
+
+	write_cr0((read_cr0() & ~(uint64_t)(CR0_EM | CR0_TS)) | CR0_MP | CR0_NE);
+	if (cpuid(1, 0).ecx & CPUID_1_ECX_XSAVE) {
+		uint64_t supported = cpuid(XSAVE_LEAF, 0).eax;
+
+		write_cr4(cr4 | CR4_OSXSAVE);
+		xsetbv(0, supported & (XCR0_X87 | XCR0_SSE | XCR0_AVX));
+	} else {
+		write_cr4(cr4);
+	}
+	/* An SSE instruction now: #UD here, at boot, if the setup is wrong.
+	 * The kernel keeps nothing in xmm0, so it needs no clobber. */
+	__asm__ volatile("fninit\n\t"
+			 "ldmxcsr %0\n\t"
+			 "xorps %%xmm0, %%xmm0" : : "m"(mxcsr));
+}
+
+void arch_cpu_init(void)
+{
+	load_gdt();
+	load_idt();
+	enable_fpu();
+}

@@ -1,0 +1,27 @@
+/* The register frame isr.S builds for every exception. */
+#ifndef ARCH_TRAP_H
+#define ARCH_TRAP_H
+
+#include <stdint.h>
+
+#define NUM_EXCEPTIONS 32
+
+/* Interrupt stack table slots (SDM vol. 3A §6.14.5) for exceptions that
+ * must not run on a possibly broken stack. */
+#define IST_DOUBLE_FAULT 1
+#define IST_NMI 2
+#define IST_MACHINE_CHECK 3
+#define IST_COUNT 3
+
+struct trap_frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector, error;		/* pushed by the stub */
+	uint64_t rip, cs, rflags, rsp, ss; /* pushed by the CPU */
+};
+
+extern const uint64_t isr_stubs[NUM_EXCEPTIONS];
+
+void trap_handler(struct trap_frame *f);
+
+#endif

@@ -1,0 +1,73 @@
+/* Exception entry stubs: give every vector the same frame (a dummy error
+ * code where the CPU pushes none), save all registers and call
+ * trap_handler(struct trap_frame *). */
+
+/* SDM vol. 3A Table 6-1: the exceptions that push an error code. */
+#define HAS_ERROR(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
+
+	.altmacro
+	.text
+.macro stub v
+isr_\v:
+	.if HAS_ERROR(\v) == 0
+	pushq	$0
+	.endif
+	pushq	$\v
+	jmp	isr_common
+.endm
+
+.set v, 0
+.rept 32
+	stub %v
+	.set v, v + 1
+.endr
+
+isr_common:
+	pushq	%rax
+	pushq	%rbx
+	pushq	%rcx
+	pushq	%rdx
+	pushq	%rsi
+	pushq	%rdi
+	pushq	%rbp
+	pushq	%r8
+	pushq	%r9
+	pushq	%r10
+	pushq	%r11
+	pushq	%r12
+	pushq	%r13
+	pushq	%r14
+	pushq	%r15
+	mov	%rsp, %rdi
+	cld
+	call	trap_handler
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%r11
+	popq	%r10
+	popq	%r9
+	popq	%r8
+	popq	%rbp
+	popq	%rdi
+	popq	%rsi
+	popq	%rdx
+	popq	%rcx
+	popq	%rbx
+	popq	%rax
+	add	$16, %rsp
+	iretq
+
+	.section .rodata
+	.p2align 3
+	.globl isr_stubs
+isr_stubs:
+.macro stub_address v
+	.quad isr_\v
+.endm
+.set v, 0
+.rept 32
+	stub_address %v
+	.set v, v + 1
+.endr

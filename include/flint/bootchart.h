@@ -1,0 +1,20 @@
+/* Boot stages timed with the cycle counter from the first instruction of
+ * the entry (kernel/bootchart.c). */
+#ifndef FLINT_BOOTCHART_H
+#define FLINT_BOOTCHART_H
+
+#include <stdint.h>
+
+/* The boot began at this cycle count (the entry's TSC). */
+void bootchart_begin(uint64_t cycles);
+
+/* Marks the end of the stage called name (a string literal). */
+void bootchart_stage(const char *name);
+
+/* Microseconds from the entry to the last stage. */
+uint64_t bootchart_total_us(void);
+
+/* With the "bootchart" option: one line per stage, then the clock used. */
+void bootchart_report(void);
+
+#endif

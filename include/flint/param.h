@@ -1,0 +1,26 @@
+/* Kernel options. A subsystem declares the options it understands next to
+ * the code they steer; kernel/param.c hands each parsed option to its
+ * owner and reports the unknown ones in one warning line. */
+#ifndef FLINT_PARAM_H
+#define FLINT_PARAM_H
+
+struct kernel_param {
+	const char *name;
+	/* value is NULL for a bare flag; return 0, or -1 to reject it. */
+	int (*set)(const char *value);
+};
+
+#define KERNEL_PARAM(pname, fn)                                               \
+	static const struct kernel_param __param_##fn                          \
+		__attribute__((used, section(".params"), aligned(8))) = {      \
+			.name = (pname), .set = (fn) }
+
+struct cmdline;
+
+/* Dispatches every option of c to its declared owner. */
+void params_apply(const struct cmdline *c);
+
+/* Parses s into kernel_cmdline, warning about problems, and applies it. */
+void cmdline_init(const char *s);
+
+#endif

@@ -1,0 +1,43 @@
+/*
+ * The composition root: the only file that knows the boot order. Every
+ * boot entry (arch/x86_64/boot.c) ends here with a normalised bootinfo,
+ * and every stage below is stamped by the bootchart.
+ */
+#include <flint/arch.h>
+#include <flint/bootchart.h>
+#include <flint/bootinfo.h>
+#include <flint/cmdline.h>
+#include <flint/crashtest.h>
+#include <flint/init.h>
+#include <flint/page_alloc.h>
+#include <flint/param.h>
+#include <flint/printk.h>
+#include <flint/serial.h>
+
+#define EXIT_NO_APPLICATION 0
+
+void start_kernel(struct bootinfo *bi)
+{
+	bootchart_begin(bi->tsc_entry);
+	bootchart_stage("entry");
+	arch_clock_init();
+	bootchart_stage("clock");
+	serial_init();
+	bootchart_stage("console");
+	arch_cpu_init();
+	bootchart_stage("cpu");
+	cmdline_init(bi->cmdline);
+	bootchart_stage("cmdline");
+	memory_init(bi);
+	bootchart_stage("memory");
+
+	crashtest_run();
+	bootchart_report();
+	printk("Flint booted in %llu us (entry=%s, cpus=%u, mem=%llu MiB)\n",
+	       (unsigned long long)bootchart_total_us(), boot_entry_name(bi->entry), 1,
+	       (unsigned long long)(memmap_total(&bi->memmap, MEMMAP_RAM) >> 20));
+	if (kernel_cmdline.argc)
+		printk("flint: cannot run %s yet: there is no program loader\n",
+		       kernel_cmdline.argv[0]);
+	arch_exit(EXIT_NO_APPLICATION);
+}

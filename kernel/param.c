@@ -1,0 +1,46 @@
+/* Hands each command-line option to the subsystem that declared it. */
+#include <flint/cmdline.h>
+#include <flint/param.h>
+#include <flint/printk.h>
+#include <flint/string.h>
+
+extern const struct kernel_param __params_start[], __params_end[];
+
+struct cmdline kernel_cmdline;
+
+static const struct kernel_param *find_param(const char *name)
+{
+	for (const struct kernel_param *p = __params_start; p < __params_end; p++)
+		if (!strcmp(p->name, name))
+			return p;
+	return NULL;
+}
+
+void params_apply(const struct cmdline *c)
+{
+	unsigned unknown = 0;
+
+	for (unsigned i = 0; i < c->noptions; i++) {
+		const struct cmdline_option *o = &c->option[i];
+		const struct kernel_param *p = find_param(o->key);
+
+		if (!p)
+			unknown++;
+		else if (p->set(o->value))
+			printk("cmdline: bad value for %s: '%.64s'\n", o->key,
+			       o->value ? o->value : "(none)");
+	}
+	if (!unknown)
+		return;
+	printk("cmdline: unknown options ignored:");
+	for (unsigned i = 0; i < c->noptions; i++)
+		if (!find_param(c->option[i].key))
+			printk(" %.64s", c->option[i].key);
+	printk("\n");
+}
+
+void cmdline_init(const char *s)
+{
+	cmdline_parse(&kernel_cmdline, s, printk_line);
+	params_apply(&kernel_cmdline);
+}
