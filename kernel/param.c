@@ -3,10 +3,21 @@
 #include <flint/param.h>
 #include <flint/printk.h>
 #include <flint/string.h>
+#include <stdbool.h>
 
 extern const struct kernel_param __params_start[], __params_end[];
 
 struct cmdline kernel_cmdline;
+static bool echo;
+
+static int echo_param(const char *value)
+{
+	if (value)
+		return -1;
+	echo = true;
+	return 0;
+}
+KERNEL_PARAM("cmdline.echo", echo_param);
 
 static const struct kernel_param *find_param(const char *name)
 {
@@ -39,8 +50,22 @@ void params_apply(const struct cmdline *c)
 	printk("\n");
 }
 
+/* cmdline.echo shows what the kernel received and how it split it. */
+static void echo_cmdline(const char *s, const struct cmdline *c)
+{
+	printk("cmdline: %s\n", s);
+	for (unsigned i = 0; i < c->argc; i++)
+		printk("cmdline: argv[%u] %s\n", i, c->argv[i]);
+	for (unsigned i = 0; i < c->nmmio; i++)
+		printk("cmdline: virtio_mmio %#llx@%#llx irq %u\n",
+		       (unsigned long long)c->mmio[i].size,
+		       (unsigned long long)c->mmio[i].base, c->mmio[i].irq);
+}
+
 void cmdline_init(const char *s)
 {
 	cmdline_parse(&kernel_cmdline, s, printk_line);
 	params_apply(&kernel_cmdline);
+	if (echo)
+		echo_cmdline(s, &kernel_cmdline);
 }

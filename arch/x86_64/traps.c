@@ -5,6 +5,7 @@
 #include <arch/trap.h>
 #include <flint/arch.h>
 #include <flint/ksyms.h>
+#include <flint/memory.h>
 #include <flint/panic.h>
 #include <flint/printk.h>
 
@@ -23,7 +24,7 @@ static const char *const exception_name[NUM_EXCEPTIONS] = {
 	[20] = "#VE virtualization",	[21] = "#CP control protection",
 };
 
-extern const char boot_stack_bottom[], boot_stack_top[];
+extern const char boot_stack_guard[], boot_stack_bottom[], boot_stack_top[];
 
 static void print_address(uint64_t a)
 {
@@ -38,20 +39,38 @@ static void print_address(uint64_t a)
 }
 
 /* Frame pointers: [rbp] is the caller's rbp, [rbp + 8] the return address.
- * Only frames inside the boot stack are followed. */
+ * Only frames inside the boot stack are followed; runs of one return
+ * address (deep recursion) are shown once with a count. */
+static void print_repeats(uint64_t *repeats)
+{
+	if (*repeats)
+		printk("  (the line above %llu more times)\n", (unsigned long long)*repeats);
+	*repeats = 0;
+}
+
 static void walk_frames(uint64_t rbp)
 {
-	for (int i = 0; i < MAX_FRAMES && rbp; i++) {
+	uint64_t last = 0, repeats = 0;
+
+	for (int shown = 0; shown < MAX_FRAMES;) {
 		const uint64_t *frame = (const uint64_t *)rbp;
 
-		if (rbp & 7 || rbp < (uint64_t)boot_stack_bottom ||
+		if (!rbp || rbp & 7 || rbp < (uint64_t)boot_stack_bottom ||
 		    rbp + 16 > (uint64_t)boot_stack_top)
 			break;
-		print_address(frame[1]);
+		if (frame[1] == last) {
+			repeats++;
+		} else {
+			print_repeats(&repeats);
+			print_address(frame[1]);
+			last = frame[1];
+			shown++;
+		}
 		if (frame[0] <= rbp)
 			break;
 		rbp = frame[0];
 	}
+	print_repeats(&repeats);
 }
 
 void arch_dump_stack(void)
@@ -89,6 +108,8 @@ void trap_handler(struct trap_frame *f)
 	printk("cr0 %016llx cr2 %016llx cr3 %016llx cr4 %016llx\n",
 	       (unsigned long long)read_cr0(), (unsigned long long)read_cr2(),
 	       (unsigned long long)read_cr3(), (unsigned long long)read_cr4());
+	if (read_cr2() - (uint64_t)boot_stack_guard < PAGE_SIZE)
+		printk("cr2 is in the boot stack's guard page: kernel stack overflow\n");
 	printk("stack trace:\n");
 	print_address(f->rip);
 	walk_frames(f->rbp);

@@ -9,8 +9,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define CMDLINE_MAX_OPTIONS 64
-#define CMDLINE_MAX_ARGS 64
+#define CMDLINE_MAX_OPTIONS 128
+#define CMDLINE_MAX_ARGS 256
 #define CMDLINE_MAX_MMIO 32
 #define CMDLINE_BUF_SIZE 4096
 

@@ -1,0 +1,205 @@
+"""QEMU boot tests: each case boots Flint (directly through PVH, or through
+the Firecracker-imitating shim) and checks the serial output and the exit
+status. A case returns a list of problems; an empty list is a pass."""
+import os
+import re
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tools"))
+from pyflint import qemu  # noqa: E402
+
+ROOT = qemu.ROOT
+LOGS = os.path.join(ROOT, "build", "test-logs")
+CONTRACT = os.path.join(ROOT, "tests", "boot", "fcshim_contract.py")
+
+BOOT_LINE = re.compile(r"^Flint booted in (\d+) us \(entry=(\w+), cpus=(\d+), mem=(\d+) MiB\)$")
+STAGE_LINE = re.compile(r"^bootchart: (\S+) (\d+)$")
+STAGES = ["entry", "clock", "console", "cpu", "cmdline", "memory"]
+PANIC_STATUS = 127
+
+CASES = []
+
+
+def case(name):
+    def register(fn):
+        CASES.append((name, fn))
+        return fn
+    return register
+
+
+def boot(name, argv, timeout=60):
+    r = qemu.run(argv, timeout=timeout)
+    os.makedirs(LOGS, exist_ok=True)
+    with open(os.path.join(LOGS, name + ".log"), "w") as f:
+        f.write("$ " + " ".join(argv) + "\n" + r.output)
+    return r
+
+
+def mib(mem):
+    return int(mem[:-1]) * (1024 if mem.endswith("G") else 1)
+
+
+def check_boot(r, entry, mem=None, status=0):
+    """The boot line's fields and the exit status."""
+    if r.timed_out:
+        return ["timed out; output: " + r.output[-300:]]
+    problems = []
+    found = [BOOT_LINE.match(l) for l in r.lines() if BOOT_LINE.match(l)]
+    if len(found) != 1:
+        problems.append("expected one boot line, found %d; output: %s" % (len(found), r.output[-300:]))
+    else:
+        m = found[0]
+        if m.group(2) != entry:
+            problems.append("entry=%s, expected %s" % (m.group(2), entry))
+        if m.group(3) != "1":
+            problems.append("cpus=%s, expected 1" % m.group(3))
+        # RAM the firmware keeps (EBDA, BIOS, ACPI tables) is under 2 MiB.
+        if mem and not mib(mem) - 2 <= int(m.group(4)) <= mib(mem):
+            problems.append("mem=%s MiB for -m %s" % (m.group(4), mem))
+    if r.status != status:
+        problems.append("exit status %s (rc %d), expected %d" % (r.status, r.rc, status))
+    return problems
+
+
+def check_bootchart(r):
+    stages = [STAGE_LINE.match(l) for l in r.lines() if STAGE_LINE.match(l)]
+    names = [m.group(1) for m in stages]
+    if names != STAGES:
+        return ["bootchart stages %s, expected %s" % (names, STAGES)]
+    total = int(BOOT_LINE.match([l for l in r.lines() if BOOT_LINE.match(l)][0]).group(1))
+    summed = sum(int(m.group(2)) for m in stages)
+    # Each stage is rounded down on its own.
+    if not total - len(stages) <= summed <= total:
+        return ["stages sum to %d us, boot line says %d" % (summed, total)]
+    if not any(l.startswith("clock: tsc ") for l in r.lines()):
+        return ["no clock source line"]
+    return []
+
+
+for machine in ["q35", "pc", "microvm", "microvm-noacpi"]:
+    @case("pvh-" + machine)
+    def _(machine=machine):
+        r = boot("pvh-" + machine, qemu.command(machine=machine, append="bootchart"))
+        return check_boot(r, "pvh", "128M") or check_bootchart(r)
+
+for machine, mem in [("q35", "16M"), ("q35", "3G"), ("q35", "5G"), ("pc", "5G"),
+                     ("microvm-noacpi", "16M"), ("microvm", "5G")]:
+    @case("memory-%s-%s" % (machine, mem))
+    def _(machine=machine, mem=mem):
+        # With more than 4 GiB the first allocation comes from above 4 GiB
+        # and the kernel writes it through its direct map at every boot.
+        r = boot("memory-%s-%s" % (machine, mem), qemu.command(machine=machine, mem=mem))
+        return check_boot(r, "pvh", mem)
+
+CRASHES = {
+    "pagefault": [r"^exception 14 #PF page fault, error code 0x2$",
+                  r"^cr0 [0-9a-f]{16} cr2 0000000000000000 "],
+    "invalid-opcode": [r"^exception 6 #UD invalid opcode"],
+    "divide": [r"^exception 0 #DE divide error"],
+    "stack": [r"^exception 8 #DF double fault", r"kernel stack overflow$",
+              r"^  \(the line above \d+ more times\)$"],
+    # Present + write: the text is mapped, read-only.
+    "write-text": [r"^exception 14 #PF page fault, error code 0x3$"],
+    # Present + instruction fetch: data is not executable.
+    "exec-data": [r"^exception 14 #PF page fault, error code 0x11$"],
+}
+
+for kind, patterns in CRASHES.items():
+    @case("crash-" + kind)
+    def _(kind=kind, patterns=patterns):
+        r = boot("crash-" + kind, qemu.command(append="test.crash=" + kind))
+        problems = []
+        if r.status != PANIC_STATUS:
+            problems.append("exit status %s (rc %d), expected %d" % (r.status, r.rc, PANIC_STATUS))
+        out = r.lines()
+        needed = patterns + [r"^rip [0-9a-f]{16} cs 0008 ", r"^rax [0-9a-f]{16} rbx ",
+                             r"^r13 [0-9a-f]{16} r14 [0-9a-f]{16} r15 ", r"^stack trace:$",
+                             r"^  ffffffff8[0-9a-f]{7} start_kernel\+0x[0-9a-f]+$"]
+        if kind != "exec-data":
+            # GCC may move the faulting path to crashtest_run.cold.
+            needed.append(r"^  ffffffff8[0-9a-f]{7} crashtest_run(\.cold)?\+(0|0x[0-9a-f]+)$")
+        for p in needed:
+            if not any(re.search(p, l) for l in out):
+                problems.append("no line matching %r" % p)
+        if any(BOOT_LINE.match(l) for l in out):
+            problems.append("the boot finished despite the fault")
+        return problems
+
+
+def long_args(n_chars):
+    words, i = [], 0
+    while sum(len(w) + 1 for w in words) < n_chars:
+        words.append("arg%04d-%s" % (i, "x" * (i % 13)))
+        i += 1
+    return words
+
+
+for machine in ["q35", "microvm"]:
+    @case("cmdline-long-" + machine)
+    def _(machine=machine):
+        args = long_args(2500)
+        line = "cmdline.echo -- /app " + " ".join(args)
+        r = boot("cmdline-long-" + machine, qemu.command(machine=machine, append=line))
+        problems = check_boot(r, "pvh")
+        if "cmdline: " + line not in r.lines():
+            problems.append("the %d-character command line did not arrive intact" % len(line))
+        argv = [l.split(" ", 2)[2] for l in r.lines() if l.startswith("cmdline: argv[")]
+        if argv != ["/app"] + args:
+            problems.append("argv has %d entries, expected %d" % (len(argv), len(args) + 1))
+        return problems
+
+
+@case("cmdline-warnings")
+def _():
+    line = 'foo=1 bar bootchart=yes "unterminated -- /app'
+    r = boot("cmdline-warnings", qemu.command(append=line))
+    problems = check_boot(r, "pvh")
+    out = r.lines()
+    for want in ["cmdline: unknown options ignored: foo bar",
+                 "cmdline: bad value for bootchart: 'yes'",
+                 "cmdline: unterminated quote in 'unterminated -- /app'; token dropped"]:
+        if want not in out:
+            problems.append("missing line %r" % want)
+    return problems
+
+
+@case("cmdline-virtio-mmio-microvm")
+def _():
+    # QEMU's microvm appends virtio_mmio.device= for each transport in use,
+    # after the application's arguments: they must not reach the application.
+    argv = qemu.command(machine="microvm-noacpi", append="cmdline.echo -- /app one",
+                        extra=["-device", "virtio-rng-device"])
+    r = boot("cmdline-virtio-mmio-microvm", argv)
+    problems = check_boot(r, "pvh")
+    out = r.lines()
+    if "cmdline: virtio_mmio 0x200@0xfeb00e00 irq 12" not in out:
+        problems.append("virtio_mmio.device token not collected")
+    if [l for l in out if l.startswith("cmdline: argv[")] != ["cmdline: argv[0] /app",
+                                                               "cmdline: argv[1] one"]:
+        problems.append("argv is not exactly /app one")
+    if any(l.startswith("cmdline: unknown") for l in out):
+        problems.append("a virtio_mmio token was reported as unknown")
+    return problems
+
+
+SHIM = [("q35", "v1.7", "linux64"), ("q35", "v1.7", "pvh"), ("q35", "head", "linux64"),
+        ("q35", "head", "pvh"), ("microvm", "head", "linux64"), ("microvm", "head", "pvh"),
+        ("microvm", "v1.7", "linux64")]
+
+for machine, version, entry in SHIM:
+    name = "fcshim-%s-%s-%s" % (machine, version, entry)
+
+    @case(name)
+    def _(name=name, machine=machine, version=version, entry=entry):
+        argv = qemu.fcshim_command(version=version, entry=entry, machine=machine,
+                                   append="bootchart -- /app x")
+        r = boot(name, argv)
+        problems = check_boot(r, entry, "128M") or check_bootchart(r)
+        check = subprocess.run([sys.executable, CONTRACT, os.path.join(LOGS, name + ".log"),
+                                "--version", version, "--entry", entry, "--mem-mib", "128",
+                                "--cpus", "1"], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+        if check.returncode:
+            problems.append("contract check failed: " + check.stdout.strip().replace("\n", "; "))
+        return problems

@@ -1,0 +1,23 @@
+#!/bin/sh
+# Installs what building and testing Flint needs on Debian 12, when it is
+# missing. Needs root (CI and the project's machines run as root).
+set -e
+missing=""
+need() { command -v "$1" >/dev/null 2>&1 || missing="$missing $2"; }
+need gcc gcc
+need make make
+need ld binutils
+need nm binutils
+need cmp diffutils
+need python3 python3
+need qemu-system-x86_64 qemu-system-x86
+[ -z "$missing" ] && exit 0
+echo "install-deps: installing:$missing"
+if [ "$(id -u)" != 0 ]; then
+	echo "install-deps: not root; run: sudo apt-get install$missing" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

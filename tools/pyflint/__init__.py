@@ -1,0 +1,1 @@
+"""Host-side helpers shared by tools/flint, the tests and the benchmarks."""

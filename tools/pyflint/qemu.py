@@ -1,0 +1,86 @@
+"""Building QEMU command lines for Flint and running them.
+
+Every machine here is one of the verified configurations of
+shared/docs/qemu-test-platform.md: TCG unless asked otherwise, no default
+devices, one serial port, -no-reboot, and isa-debug-exit at 0xf4 so the
+kernel's exit status reaches the host as (status << 1) | 1.
+"""
+import os
+import subprocess
+import time
+
+QEMU = os.environ.get("QEMU", "qemu-system-x86_64")
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+KERNEL = os.path.join(ROOT, "build", "flint.elf")
+FCSHIM = os.path.join(ROOT, "build", "fcshim.elf")
+
+# -M arguments by the names the tools use.
+MACHINES = {
+    "q35": "q35",
+    "pc": "pc",
+    "microvm": "microvm",
+    "microvm-noacpi": "microvm,acpi=off",
+}
+
+EXIT_DEVICE = ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+
+
+def kvm_usable():
+    """True when /dev/kvm can be opened (QEMU would accept -accel kvm)."""
+    try:
+        fd = os.open("/dev/kvm", os.O_RDWR)
+    except OSError:
+        return False
+    os.close(fd)
+    return True
+
+
+def command(machine="q35", mem="128M", smp=1, append="", kernel=KERNEL,
+            initrd=None, accel="tcg", serial="stdio", extra=()):
+    """The QEMU argv that boots kernel (PVH) on machine."""
+    argv = [QEMU, "-accel", accel, "-M", MACHINES.get(machine, machine),
+            "-m", str(mem), "-smp", str(smp), "-nodefaults", "-no-user-config",
+            "-display", "none", "-serial", serial, "-no-reboot", *EXIT_DEVICE,
+            "-kernel", kernel, "-append", append]
+    if initrd:
+        argv += ["-initrd", initrd]
+    return argv + list(extra)
+
+
+def fcshim_command(version="head", entry=None, append="", machine="q35", **kw):
+    """QEMU booting the Firecracker-imitating shim with Flint as its module."""
+    opts = ["fcshim.version=" + version]
+    if entry:
+        opts.append("fcshim.entry=" + entry)
+    line = " ".join(opts + ([append] if append else []))
+    return command(machine=machine, append=line, kernel=FCSHIM, initrd=KERNEL, **kw)
+
+
+def exit_status(rc):
+    """The kernel's status from QEMU's rc, or None if QEMU did not exit
+    through isa-debug-exit (an odd rc)."""
+    return (rc - 1) >> 1 if rc > 0 and rc & 1 else None
+
+
+class Result:
+    def __init__(self, rc, output, wall, timed_out):
+        self.rc = rc
+        self.output = output
+        self.wall = wall
+        self.timed_out = timed_out
+        self.status = None if timed_out else exit_status(rc)
+
+    def lines(self):
+        return [l.rstrip("\r") for l in self.output.splitlines()]
+
+
+def run(argv, timeout=30, stdin=subprocess.DEVNULL):
+    """Runs QEMU, returning its rc, serial output and wall time."""
+    start = time.monotonic()
+    try:
+        p = subprocess.run(argv, stdin=stdin, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=timeout)
+        out, rc, timed_out = p.stdout, p.returncode, False
+    except subprocess.TimeoutExpired as e:
+        out, rc, timed_out = e.stdout or b"", -1, True
+    return Result(rc, out.decode("utf-8", "replace"), time.monotonic() - start, timed_out)
