@@ -203,3 +203,18 @@ for machine, version, entry in SHIM:
         if check.returncode:
             problems.append("contract check failed: " + check.stdout.strip().replace("\n", "; "))
         return problems
+
+
+for cpu in ["qemu64", "max"]:
+    @case("fpu-" + cpu)
+    def _(cpu=cpu):
+        # qemu64 has SSE only; "max" adds XSAVE, so XCR0 must enable x87|SSE.
+        r = boot("fpu-" + cpu, qemu.command(append="test.fpu", extra=["-cpu", cpu]))
+        problems = check_boot(r, "pvh")
+        m = [re.match(r"^fpu: sse ok, xcr0 (0|0x[0-9a-f]+)$", l) for l in r.lines()]
+        m = [x for x in m if x]
+        if not m:
+            problems.append("no 'fpu: sse ok' line")
+        elif cpu == "max" and int(m[0].group(1), 16) & 3 != 3:
+            problems.append("XCR0 %s lacks x87|SSE" % m[0].group(1))
+        return problems
