@@ -47,6 +47,28 @@ static uint64_t entry_last(const struct memmap_entry *e)
 	return e->base + e->size - 1;
 }
 
+/* Most firmware hands over a sorted map without overlaps: then merging
+ * neighbours is all there is to do, and cheap (each new branch costs a
+ * translation under emulation). */
+static bool merge_if_sorted(struct memmap *m)
+{
+	unsigned out = 0;
+
+	for (unsigned i = 1; i < m->count; i++)
+		if (m->entry[i].base <= entry_last(&m->entry[i - 1]))
+			return false;
+	for (unsigned i = 0; i < m->count; i++) {
+		struct memmap_entry *prev = &m->entry[out - 1];
+
+		if (out && prev->type == m->entry[i].type && entry_last(prev) + 1 == m->entry[i].base)
+			prev->size += m->entry[i].size;
+		else
+			m->entry[out++] = m->entry[i];
+	}
+	m->count = out;
+	return true;
+}
+
 /* Cut the address space at every entry edge; each piece between two cuts
  * gets the winning type of the entries covering it. Entries end at "last"
  * (inclusive) so that one reaching 2^64 - 1 needs no 65-bit arithmetic. */
@@ -55,6 +77,9 @@ unsigned memmap_normalise(struct memmap *m)
 	uint64_t cut[2 * MEMMAP_MAX];
 	struct memmap out = { 0 };
 	unsigned ncut = 0, dropped = 0;
+
+	if (merge_if_sorted(m))
+		return 0;
 
 	for (unsigned i = 0; i < m->count; i++) {
 		cut[ncut++] = m->entry[i].base;

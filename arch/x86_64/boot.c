@@ -19,7 +19,7 @@
 #define EBDA_SCAN_LEN 1024
 #define BIOS_AREA_START 0xe0000
 #define BIOS_AREA_END 0x100000
-#define RSDP_SIGNATURE "RSD PTR "
+#define RSDP_SIGNATURE 0x2052545020445352ull	/* "RSD PTR ", little-endian */
 #define RSDP_V1_LEN 20		/* the part the first checksum covers */
 #define RSDP_REVISION 15	/* offset of the revision byte */
 #define RSDP_LENGTH 20		/* offset of the (v2) length field */
@@ -113,7 +113,8 @@ static uint64_t scan_rsdp(uint64_t start, uint64_t end)
 	for (uint64_t a = start; a + RSDP_V2_LEN <= end; a += 16) {
 		const uint8_t *p = phys_to_virt(a);
 
-		if (memcmp(p, RSDP_SIGNATURE, 8) || !checksum_ok(p, RSDP_V1_LEN))
+		/* One 8-byte compare per step: with no ACPI this loop runs 8K times. */
+		if (*(const uint64_t *)p != RSDP_SIGNATURE || !checksum_ok(p, RSDP_V1_LEN))
 			continue;
 		if (p[RSDP_REVISION] >= 2) {
 			uint32_t len;
