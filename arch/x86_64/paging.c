@@ -42,8 +42,10 @@ static uint64_t *new_table(void)
 	return phys_to_virt(phys);
 }
 
-/* The entry mapping va at level (1: 4 KiB page, 2: 2 MiB page). */
-static uint64_t *entry_for(uint64_t va, int level)
+/* The entry mapping va at level (1: 4 KiB page, 2: 2 MiB page). Not
+ * inlined, here and in map_direct: under emulation each copy of the code
+ * is translated again, and translation dominates the boot time there. */
+static __attribute__((noinline)) uint64_t *entry_for(uint64_t va, int level)
 {
 	uint64_t *table = pml4;
 
@@ -57,7 +59,7 @@ static uint64_t *entry_for(uint64_t va, int level)
 	return &table[(va >> (PAGE_SHIFT + 9 * (level - 1))) & 511];
 }
 
-static void map_direct(uint64_t start, uint64_t end)
+static __attribute__((noinline)) void map_direct(uint64_t start, uint64_t end)
 {
 	start = ALIGN_DOWN(start, LARGE_PAGE);
 	end = MIN(ALIGN_UP(end, LARGE_PAGE), DIRECT_MAP_SPAN);
