@@ -1,0 +1,14 @@
+/* The boot-protocol structures Firecracker writes: the Linux zero page
+ * (contract §5) or the PVH hvm_start_info with its memory map (§7). */
+#ifndef FCSHIM_BOOTINFO_H
+#define FCSHIM_BOOTINFO_H
+
+#include <stdint.h>
+
+#include "fcshim.h"
+
+void write_zero_page(enum fc_version v, const struct fc_region *map, uint32_t n,
+		     uint32_t cmdline_size);
+void write_start_info(const struct fc_region *map, uint32_t n);
+
+#endif

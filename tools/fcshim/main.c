@@ -1,0 +1,174 @@
+/* fcshim: boots under QEMU as a PVH kernel, takes the kernel ELF from
+ * module 0 and enters it in the state Firecracker would (README.md). */
+#include "acpi.h"
+#include "bootinfo.h"
+#include "cmdline.h"
+#include "console.h"
+#include "cpustate.h"
+#include "devices.h"
+#include "e820.h"
+#include "elf.h"
+#include "fcshim.h"
+#include "fwcfg.h"
+#include "guest.h"
+#include "idt.h"
+#include "layout.h"
+#include "memory.h"
+#include "mptable.h"
+#include "options.h"
+#include "qemu.h"
+
+extern char __shim_start[], __shim_end[];
+
+static uint32_t page_up(uint32_t a)
+{
+	return (a + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+}
+
+struct range {
+	uint32_t start;
+	uint32_t end;
+};
+
+static bool overlaps(struct range a, struct range b)
+{
+	return a.start < b.end && b.start < a.end;
+}
+
+/* Firecracker's rule (§2, §16): PVH when the note exists, from v1.12 on. */
+static enum fc_entry choose_entry(const struct fc_options *o,
+				  const struct kernel_image *k, const char **why)
+{
+	if (o->entry == FC_ENTRY_PVH && !k->has_pvh_note)
+		fail("fcshim.entry=pvh, but the kernel ELF has no Xen PHYS32_ENTRY note");
+	if (o->entry != FC_ENTRY_AUTO) {
+		*why = "forced";
+		return o->entry;
+	}
+	if (o->version == FC_V1_7) {
+		*why = "v1.7-has-no-pvh";
+		return FC_ENTRY_LINUX64;
+	}
+	*why = k->has_pvh_note ? "pvh-note" : "no-pvh-note";
+	return k->has_pvh_note ? FC_ENTRY_PVH : FC_ENTRY_LINUX64;
+}
+
+/* Segments must land in RAM above 1 MiB without touching the shim or the
+ * module they are copied from. */
+static void check_placement(const struct kernel_image *k, uint32_t mem,
+			    struct range module)
+{
+	const struct range shim = { (uint32_t)(uintptr_t)__shim_start,
+				    (uint32_t)(uintptr_t)__shim_end };
+
+	if (module.start < shim.end || module.end > mem)
+		fail("QEMU placed the kernel file at [0x%x, 0x%x), outside RAM above "
+		     "the shim", module.start, module.end);
+	for (uint32_t i = 0; i < k->nseg; i++) {
+		const struct range s = { k->seg[i].paddr, k->seg[i].paddr + k->seg[i].memsz };
+
+		if (s.start < FC_HIMEM_START)
+			fail("segment %u at [0x%x, 0x%x) lies below 1 MiB, where "
+			     "Firecracker writes its tables", i, s.start, s.end);
+		if (overlaps(s, shim))
+			fail("segment %u at [0x%x, 0x%x) overlaps the shim at [0x%x, 0x%x): "
+			     "load the kernel at 2 MiB or above", i, s.start, s.end,
+			     shim.start, shim.end);
+		if (s.end > mem)
+			fail("segment %u at [0x%x, 0x%x) ends beyond RAM (0x%x): raise -m", i,
+			     s.start, s.end, mem);
+		if (overlaps(s, module))
+			fail("segment %u at [0x%x, 0x%x) overlaps QEMU's copy of the kernel "
+			     "file at [0x%x, 0x%x): raise -m", i, s.start, s.end,
+			     module.start, module.end);
+	}
+}
+
+/* Firecracker's RAM is fresh and zero: wipe what firmware and QEMU left
+ * above the shim, load the kernel, then wipe the kernel file's copy. */
+static void load_kernel(const struct kernel_image *k, uint32_t mem, struct range module)
+{
+	const uint32_t shim_end = page_up((uint32_t)(uintptr_t)__shim_end);
+	uint32_t dirty;
+
+	memory_clear_low();
+	dirty = memory_scrub(shim_end, module.start) + memory_scrub(module.end, mem);
+	elf_load(k);
+	memory_zero(module.start, module.end);
+	report("scrubbed addr=0x%x size=0x%x dirty_pages=%u", shim_end, mem - shim_end,
+	       dirty + (module.end - module.start) / PAGE_SIZE);
+}
+
+static void write_cmdline(const char *boot_args, enum fc_version v,
+			  const struct virtio_mmio_dev *devs, uint32_t ndev,
+			  uint32_t *size)
+{
+	static char line[FC_CMDLINE_MAX];
+
+	for (uint32_t i = 0; i < ndev; i++)
+		report("virtio_mmio[%u] base=0x%x size=0x%x gsi=%u token=\"%s\"", i,
+		       devs[i].base, devs[i].size, devs[i].gsi, devs[i].token);
+	report("boot_args \"%s\"", boot_args);
+	*size = build_fc_cmdline(line, boot_args, v, devs, ndev);
+	put_bytes(FC_CMDLINE_ADDR, line, *size);
+	report("cmdline addr=0x%x size=%u \"%s\"", FC_CMDLINE_ADDR, *size,
+	       (const char *)phys(FC_CMDLINE_ADDR));
+}
+
+void fcshim_main(uint32_t start_info);
+
+void fcshim_main(uint32_t start_info)
+{
+	static struct qemu_boot qb;
+	static struct virtio_mmio_dev devs[VIRTIO_MAX_DEVICES];
+	static struct kernel_image k;
+	struct fc_region map[FC_MAX_REGIONS];
+	struct fc_options o;
+	struct range module;
+	const char *boot_args, *why;
+	enum fc_entry entry;
+	uint32_t ndev, cpus, mem, nmap, cmdline_size, tables;
+
+	console_init();
+	idt_init();
+	report("shim addr=0x%x end=0x%x", (uint32_t)(uintptr_t)__shim_start,
+	       (uint32_t)(uintptr_t)__shim_end);
+	qemu_boot_read(start_info, &qb);
+	ndev = take_qemu_mmio_tokens(qb.cmdline, devs, VIRTIO_MAX_DEVICES);
+	boot_args = options_parse(qb.cmdline, &o);
+
+	fwcfg_check();
+	cpus = fwcfg_cpus();
+	if (cpus == 0 || cpus > FC_MAX_VCPUS)
+		fail("%u vCPUs: Firecracker allows 1 to %u", cpus, FC_MAX_VCPUS);
+	mem = memory_check();
+	elf_inspect(qb.module_addr, qb.module_size, &k);
+	entry = choose_entry(&o, &k, &why);
+	report("version=%s", fc_version_name(o.version));
+	report("entry=%s why=%s", fc_entry_name(entry), why);
+	report("cpus=%u", cpus);
+	report("mem=0x%x mib=%u", mem, mem >> 20);
+
+	/* Whole pages: they are wiped after loading. */
+	module = (struct range){ qb.module_addr & ~(PAGE_SIZE - 1),
+				 page_up(qb.module_addr + qb.module_size) };
+	check_placement(&k, mem, module);
+	load_kernel(&k, mem, module);
+
+	write_cmdline(boot_args, o.version, devs, ndev, &cmdline_size);
+	nmap = fc_memory_map(o.version, mem, map);
+	tables = write_mptable(cpus);
+	report_mp_scan();
+	if (o.version == FC_HEAD)
+		write_acpi(tables, cpus, devs, ndev);
+	else
+		report("acpi none");
+	report_rsdp_scan();
+	if (entry == FC_ENTRY_LINUX64)
+		write_zero_page(o.version, map, nmap, cmdline_size);
+	else
+		write_start_info(map, nmap);
+
+	devices_normalise();
+	enter_kernel(o.version, entry, entry == FC_ENTRY_LINUX64 ? k.entry : k.pvh_entry);
+}
