@@ -14,15 +14,7 @@ static struct {
 static unsigned nstages;
 static uint64_t begin;
 static bool enabled;
-
-static int bootchart_param(const char *value)
-{
-	if (value)
-		return -1;
-	enabled = true;
-	return 0;
-}
-KERNEL_PARAM("bootchart", bootchart_param);
+KERNEL_FLAG("bootchart", enabled);
 
 void bootchart_begin(uint64_t cycles)
 {

@@ -3,21 +3,12 @@
 #include <flint/param.h>
 #include <flint/printk.h>
 #include <flint/string.h>
-#include <stdbool.h>
 
 extern const struct kernel_param __params_start[], __params_end[];
 
 struct cmdline kernel_cmdline;
 static bool echo;
-
-static int echo_param(const char *value)
-{
-	if (value)
-		return -1;
-	echo = true;
-	return 0;
-}
-KERNEL_PARAM("cmdline.echo", echo_param);
+KERNEL_FLAG("cmdline.echo", echo);
 
 static const struct kernel_param *find_param(const char *name)
 {
@@ -37,7 +28,9 @@ void params_apply(const struct cmdline *c)
 
 		if (!p)
 			unknown++;
-		else if (p->set(o->value))
+		else if (p->flag && !o->value)
+			*p->flag = true;
+		else if (p->flag || p->set(o->value))
 			printk("cmdline: bad value for %s: '%.64s'\n", o->key,
 			       o->value ? o->value : "(none)");
 	}

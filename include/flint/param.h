@@ -4,16 +4,25 @@
 #ifndef FLINT_PARAM_H
 #define FLINT_PARAM_H
 
+#include <stdbool.h>
+
 struct kernel_param {
 	const char *name;
 	/* value is NULL for a bare flag; return 0, or -1 to reject it. */
 	int (*set)(const char *value);
+	bool *flag;		/* instead of set: a bare flag that sets *flag */
 };
 
 #define KERNEL_PARAM(pname, fn)                                               \
 	static const struct kernel_param __param_##fn                          \
 		__attribute__((used, section(".params"), aligned(8))) = {      \
 			.name = (pname), .set = (fn) }
+
+/* An option that takes no value and sets the bool var. */
+#define KERNEL_FLAG(pname, var)                                               \
+	static const struct kernel_param __param_##var                         \
+		__attribute__((used, section(".params"), aligned(8))) = {      \
+			.name = (pname), .flag = &(var) }
 
 struct cmdline;
 
