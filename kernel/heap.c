@@ -98,15 +98,18 @@ void kfree(void *p)
 {
 	struct header *h;
 	struct free_block *b;
+	uint32_t c;
 
 	if (!p)
 		return;
 	h = (struct header *)p - 1;
-	if (h->class == LARGE) {
+	c = h->class;
+	if (c == LARGE) {
 		page_free(virt_to_phys(h), h->npages);
 		return;
 	}
+	/* The link overwrites the header: c was read first. */
 	b = (struct free_block *)h;
-	b->next = free_blocks[h->class];
-	free_blocks[h->class] = b;
+	b->next = free_blocks[c];
+	free_blocks[c] = b;
 }

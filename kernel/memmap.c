@@ -14,11 +14,9 @@ enum memmap_add_result memmap_add(struct memmap *m, uint64_t base,
 		return MEMMAP_SKIPPED_EMPTY;
 	if (m->count == MEMMAP_MAX)
 		return MEMMAP_FULL;
-	if (base + size < base) {
-		size = 0 - base;	/* up to the top of the address space */
+	if (size - 1 > UINT64_MAX - base) {
+		size = UINT64_MAX - base + 1;	/* up to the top; base > 0 here */
 		r = MEMMAP_CLIPPED;
-		if (size == 0)
-			return MEMMAP_SKIPPED_EMPTY;
 	}
 	m->entry[m->count++] = (struct memmap_entry){ base, size, type };
 	return r;

@@ -94,6 +94,7 @@ uint64_t page_alloc_below(unsigned npages, uint64_t limit)
 
 	if (npages == 0)
 		return 0;
+	limit = ALIGN_DOWN(limit, PAGE_SIZE);
 	if (npages == 1) {
 		uint64_t page = pop_list(limit);
 

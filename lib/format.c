@@ -26,7 +26,7 @@ static uint64_t div10(uint64_t n, unsigned *rem)
 
 struct spec {
 	bool left;
-	bool alt;		/* '#': 0x before non-zero hex */
+	bool alt;		/* '#': 0x (0X) before non-zero hex */
 	char pad;
 	int width;
 	int precision;
@@ -48,13 +48,14 @@ static int emit_padded(format_sink sink, void *arg, const struct spec *sp,
 	return n;
 }
 
-static int emit_number(format_sink sink, void *arg, struct spec *sp,
-		       uint64_t v, bool negative, unsigned base, bool upper)
+/* prefix: "0x" (or "0X" when upper) before the digits, inside the width. */
+static int emit_number(format_sink sink, void *arg, struct spec *sp, uint64_t v,
+		       bool negative, unsigned base, bool upper, bool prefix)
 {
 	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+	char x = upper ? 'X' : 'x';
 	char tmp[24];
 	int len = 0;
-	bool prefix = sp->alt && base == 16 && v != 0;
 
 	do {
 		unsigned d;
@@ -79,11 +80,11 @@ static int emit_number(format_sink sink, void *arg, struct spec *sp,
 	if (prefix) {
 		if (sp->pad == '0') {
 			sink('0', arg);
-			sink('x', arg);
+			sink(x, arg);
 			sp->width -= 2;
 			return 2 + emit_padded(sink, arg, sp, tmp + sizeof(tmp) - len, len);
 		}
-		tmp[sizeof(tmp) - 1 - len++] = 'x';
+		tmp[sizeof(tmp) - 1 - len++] = x;
 		tmp[sizeof(tmp) - 1 - len++] = '0';
 	}
 	return emit_padded(sink, arg, sp, tmp + sizeof(tmp) - len, len);
@@ -118,6 +119,11 @@ int vformat(format_sink sink, void *arg, const char *fmt, va_list ap)
 			sp.pad = ' ';
 		if (*fmt == '*') {
 			sp.width = va_arg(ap, int);
+			if (sp.width < 0) {	/* C: a '-' flag and the magnitude */
+				sp.left = true;
+				sp.pad = ' ';
+				sp.width = -sp.width;
+			}
 			fmt++;
 		} else {
 			while (*fmt >= '0' && *fmt <= '9')
@@ -150,7 +156,7 @@ int vformat(format_sink sink, void *arg, const char *fmt, va_list ap)
 						 va_arg(ap, int);
 			uint64_t mag = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
 
-			n += emit_number(sink, arg, &sp, mag, v < 0, 10, false);
+			n += emit_number(sink, arg, &sp, mag, v < 0, 10, false, false);
 			break;
 		}
 		case 'u':
@@ -161,15 +167,13 @@ int vformat(format_sink sink, void *arg, const char *fmt, va_list ap)
 				     lng == 1   ? va_arg(ap, unsigned long) :
 						  va_arg(ap, unsigned int);
 
-			n += emit_number(sink, arg, &sp, v, false,
-					 *fmt == 'u' ? 10 : 16, *fmt == 'X');
+			n += emit_number(sink, arg, &sp, v, false, *fmt == 'u' ? 10 : 16,
+					 *fmt == 'X', sp.alt && *fmt != 'u' && v != 0);
 			break;
 		}
 		case 'p':
-			sink('0', arg);
-			sink('x', arg);
-			n += 2 + emit_number(sink, arg, &sp,
-					     (uintptr_t)va_arg(ap, void *), false, 16, false);
+			n += emit_number(sink, arg, &sp, (uintptr_t)va_arg(ap, void *),
+					 false, 16, false, true);
 			break;
 		case 's': {
 			const char *s = va_arg(ap, const char *);
@@ -177,7 +181,8 @@ int vformat(format_sink sink, void *arg, const char *fmt, va_list ap)
 
 			if (!s)
 				s = "(null)";
-			while (s[len] && (sp.precision < 0 || len < sp.precision))
+			/* With a precision, nothing past it may be read. */
+			while ((sp.precision < 0 || len < sp.precision) && s[len])
 				len++;
 			sp.pad = ' ';
 			n += emit_padded(sink, arg, &sp, s, len);

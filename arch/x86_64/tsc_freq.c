@@ -15,7 +15,11 @@ uint64_t tsc_khz_from_pvclock(uint32_t mul, int8_t shift)
 	if (!mul)
 		return 0;
 	khz = (1000000ull << 32) / mul;
-	return shift < 0 ? khz << -shift : khz >> shift;
+	/* The shift comes from the hypervisor: a result that cannot be
+	 * represented is no frequency at all. */
+	if (shift < 0)
+		return -shift < 64 && khz <= UINT64_MAX >> -shift ? khz << -shift : 0;
+	return shift < 64 ? khz >> shift : 0;
 }
 
 uint64_t tsc_khz_from_reference(uint64_t cycles, uint64_t ref_ticks, uint64_t ref_hz)
