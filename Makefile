@@ -21,7 +21,7 @@ KERNEL_SRCS := $(sort $(wildcard arch/x86_64/*.c arch/x86_64/*.S kernel/*.c \
 	drivers/*.c init/*.c lib/*.c))
 KERNEL_OBJS := $(KERNEL_SRCS:%=$(BUILD)/kernel/%.o)
 
-.PHONY: all run test unit-test boot-test bench deps clean
+.PHONY: all run test bench deps clean
 all: $(KERNEL) $(BUILD)/fcshim.elf
 
 $(BUILD)/kernel/%.c.o: %.c

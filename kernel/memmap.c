@@ -4,6 +4,7 @@
  * list through here. */
 #include <flint/memmap.h>
 #include <flint/sort.h>
+#include <stddef.h>
 
 enum memmap_add_result memmap_add(struct memmap *m, uint64_t base,
 				  uint64_t size, uint32_t type)
@@ -56,9 +57,9 @@ static bool merge_if_sorted(struct memmap *m)
 		if (m->entry[i].base <= entry_last(&m->entry[i - 1]))
 			return false;
 	for (unsigned i = 0; i < m->count; i++) {
-		struct memmap_entry *prev = &m->entry[out - 1];
+		struct memmap_entry *prev = out ? &m->entry[out - 1] : NULL;
 
-		if (out && prev->type == m->entry[i].type && entry_last(prev) + 1 == m->entry[i].base)
+		if (prev && prev->type == m->entry[i].type && entry_last(prev) + 1 == m->entry[i].base)
 			prev->size += m->entry[i].size;
 		else
 			m->entry[out++] = m->entry[i];

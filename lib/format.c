@@ -90,6 +90,12 @@ static int emit_number(format_sink sink, void *arg, struct spec *sp, uint64_t v,
 	return emit_padded(sink, arg, sp, tmp + sizeof(tmp) - len, len);
 }
 
+/* Appends a decimal digit, saturating: a hostile width must not overflow. */
+static int digit_into(int v, char digit)
+{
+	return v > (INT32_MAX - 9) / 10 ? INT32_MAX : v * 10 + (digit - '0');
+}
+
 int vformat(format_sink sink, void *arg, const char *fmt, va_list ap)
 {
 	int n = 0;
@@ -127,7 +133,7 @@ int vformat(format_sink sink, void *arg, const char *fmt, va_list ap)
 			fmt++;
 		} else {
 			while (*fmt >= '0' && *fmt <= '9')
-				sp.width = sp.width * 10 + (*fmt++ - '0');
+				sp.width = digit_into(sp.width, *fmt++);
 		}
 		if (*fmt == '.') {
 			fmt++;
@@ -137,7 +143,7 @@ int vformat(format_sink sink, void *arg, const char *fmt, va_list ap)
 				fmt++;
 			} else {
 				while (*fmt >= '0' && *fmt <= '9')
-					sp.precision = sp.precision * 10 + (*fmt++ - '0');
+					sp.precision = digit_into(sp.precision, *fmt++);
 			}
 		}
 		for (; *fmt == 'l'; fmt++)
