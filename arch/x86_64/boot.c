@@ -50,21 +50,21 @@ const void *boot_data(uint64_t phys, uint64_t len, const char *what)
 void boot_take_cmdline(struct bootinfo *bi, uint64_t phys, const char *proto)
 {
 	const char *s;
-	size_t len;
+	size_t i, max;
 
 	if (!phys)
 		return;		/* no command line is a valid one */
 	s = boot_data(phys, 1, "command line");
 	if (!s)
 		return;
-	len = strnlen(s, MIN(sizeof(bi->cmdline), EARLY_MAP_LIMIT - phys));
-	if (len == sizeof(bi->cmdline)) {
-		printk("boot: %s command line longer than %zu bytes; truncated\n", proto,
-		       sizeof(bi->cmdline) - 1);
-		len--;
-	}
-	memcpy(bi->cmdline, s, len);
-	bi->cmdline[len] = '\0';
+	/* One pass, copying up to the NUL: cheaper under emulation than
+	 * measuring first and copying after. */
+	max = MIN(sizeof(bi->cmdline) - 1, EARLY_MAP_LIMIT - phys - 1);
+	for (i = 0; i < max && s[i]; i++)
+		bi->cmdline[i] = s[i];
+	bi->cmdline[i] = '\0';
+	if (i == sizeof(bi->cmdline) - 1 && s[i])
+		printk("boot: %s command line longer than %zu bytes; truncated\n", proto, i);
 }
 
 void boot_add_memory(struct bootinfo *bi, uint64_t base, uint64_t size,
