@@ -18,11 +18,11 @@ KERNEL_LDFLAGS := -nostdlib -z max-page-size=4096 -z noexecstack --build-id=none
 	-T arch/x86_64/linker.ld
 
 KERNEL_SRCS := $(sort $(wildcard arch/x86_64/*.c arch/x86_64/*.S kernel/*.c \
-	drivers/*.c init/*.c lib/*.c))
+	drivers/*.c init/*.c) lib/format.c lib/sort.c lib/string.c)
 KERNEL_OBJS := $(KERNEL_SRCS:%=$(BUILD)/kernel/%.o)
 
 .PHONY: all run test bench deps clean
-all: $(KERNEL) $(BUILD)/fcshim.elf
+all: $(KERNEL) $(BUILD)/fcshim.elf $(BUILD)/flint.img
 
 $(BUILD)/kernel/%.c.o: %.c
 	@mkdir -p $(dir $@)
@@ -44,6 +44,7 @@ $(KERNEL): $(KERNEL_OBJS) arch/x86_64/linker.ld tools/gen-ksyms.sh
 	tools/gen-ksyms.sh $@ | cmp -s - $(BUILD)/ksyms.S || \
 		{ echo "ksyms: text moved between the links" >&2; rm -f $@; exit 1; }
 
+include arch/x86_64/boot/boot.mk
 include tools/fcshim/fcshim.mk
 include tests/unit/unit.mk
 

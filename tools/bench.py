@@ -20,6 +20,9 @@ BOOT_LINE = re.compile(r"^Flint booted in (\d+) us \(entry=(\w+)")
 STAGE = re.compile(r"^bootchart: (\S+) (\d+)$")
 ICOUNT = ["-icount", "shift=0,sleep=off"]
 
+# The disk image with the bootchart on, so the loader's stages show.
+BENCH_IMAGE = os.path.join(qemu.ROOT, "build", "bench.img")
+
 CONFIGS = [
     ("q35 pvh", qemu.command(machine="q35", append="bootchart")),
     ("pc pvh", qemu.command(machine="pc", append="bootchart")),
@@ -29,6 +32,8 @@ CONFIGS = [
     ("fcshim head pvh (q35)", qemu.fcshim_command("head", "pvh", "bootchart")),
     ("fcshim v1.7 linux64 (microvm)",
      qemu.fcshim_command("v1.7", "linux64", "bootchart", machine="microvm")),
+    ("bios disk pc ide", qemu.disk_command("pc", image=BENCH_IMAGE)),
+    ("bios disk q35 virtio", qemu.disk_command("q35", image=BENCH_IMAGE, interface="virtio")),
 ]
 
 
@@ -55,11 +60,15 @@ def boot_once(argv):
 
 
 def main():
+    with open(qemu.IMAGE, "rb") as src, open(BENCH_IMAGE, "wb") as dst:
+        dst.write(src.read())
+    subprocess.run([os.path.join(qemu.ROOT, "tools", "flint-img"), "set-cmdline", BENCH_IMAGE,
+                    "bootchart"], check=True)
     print("Flint boot benchmark: %d boots per configuration, medians (%s)" % (
         RUNS, subprocess.run([qemu.QEMU, "--version"], stdout=subprocess.PIPE,
                              text=True).stdout.splitlines()[0]))
     print("%-32s %12s %12s" % ("configuration", "guest us", "wall ms"))
-    q35_stages = {}
+    q35_stages, bios_stages = {}, {}
     for name, argv in CONFIGS:
         runs = [boot_once(argv) for _ in range(RUNS)]
         print("%-32s %12d %12.1f" % (name, statistics.median(r[0] for r in runs),
@@ -68,9 +77,18 @@ def main():
             for r in runs:
                 for stage, us in r[2].items():
                     q35_stages.setdefault(stage, []).append(us)
+        if name == "bios disk pc ide":
+            for r in runs:
+                for stage, us in r[2].items():
+                    bios_stages.setdefault(stage, []).append(us)
     print("\nq35 bootchart, median us per stage:")
     for stage, values in q35_stages.items():
-        print("  %-10s %6d" % (stage, statistics.median(values)))
+        print("  %-18s %6d" % (stage, statistics.median(values)))
+    print("\nBIOS disk boot on pc (from the MBR's first instruction), median us per stage:")
+    for stage, values in bios_stages.items():
+        print("  %-18s %6d" % (stage, statistics.median(values)))
+    print("\nbuild/flint.img: %d bytes (kernel ELF %d bytes)" % (
+        os.path.getsize(qemu.IMAGE), os.path.getsize(qemu.KERNEL)))
     print("\n-icount shift=0,sleep=off (deterministic; guest us = thousands of instructions):")
     for machine in ["q35", "microvm-noacpi"]:
         guest, _, _ = boot_once(qemu.command(machine=machine, append="bootchart", extra=ICOUNT))

@@ -150,7 +150,7 @@ void arch_boot(uint32_t kind, uint64_t data, uint64_t tsc)
 	struct bootinfo *bi = &bootinfo;
 	unsigned dropped;
 
-	bi->tsc_entry = tsc;
+	bi->tsc_start = bi->tsc_entry = tsc;
 	switch (kind) {
 	case BOOT_KIND_LINUX64:
 		bi->entry = BOOT_ENTRY_LINUX64;
@@ -159,6 +159,10 @@ void arch_boot(uint32_t kind, uint64_t data, uint64_t tsc)
 	case BOOT_KIND_PVH:
 		bi->entry = BOOT_ENTRY_PVH;
 		boot_pvh(bi, data);
+		break;
+	case BOOT_KIND_BIOS:
+		bi->entry = BOOT_ENTRY_BIOS;
+		boot_bios(bi, data);
 		break;
 	default:
 		printk("boot: unknown entry kind %u\n", kind);

@@ -22,5 +22,6 @@ void boot_take_initrd(struct bootinfo *bi, uint64_t base, uint64_t size,
 
 void boot_linux64(struct bootinfo *bi, uint64_t zero_page);
 void boot_pvh(struct bootinfo *bi, uint64_t start_info);
+void boot_bios(struct bootinfo *bi, uint64_t bios_boot);
 
 #endif

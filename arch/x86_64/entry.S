@@ -6,6 +6,8 @@
  *    (Firecracker without a PVH note): long mode, RSI = boot_params.
  *  - pvh_entry: the Xen PVH note's entry (QEMU -kernel, Firecracker >= 1.12):
  *    32-bit protected mode, paging off, EBX = hvm_start_info.
+ *  - bios_entry: Flint's disk-image loader, the same state with
+ *    EBX = struct bios_boot.
  * Both run identity-mapped at their physical addresses and touch no stack
  * before start64 (Firecracker's PVH entry gives ESP = 0).
  */
@@ -54,15 +56,23 @@
 
 	.section .boot.text, "ax"
 	.code32
-	.globl pvh_entry
+	.globl pvh_entry, bios_entry
 pvh_entry:
 	rdtsc
+	mov	$BOOT_KIND_PVH, %ecx
+	jmp	entry32
+/* Flint's own BIOS loader (arch/x86_64/boot/): 32-bit protected mode,
+ * paging off, EBX = struct bios_boot. */
+bios_entry:
+	rdtsc
+	mov	$BOOT_KIND_BIOS, %ecx
+entry32:
 	cli
 	cld
 	mov	%eax, boot_entry_tsc
 	mov	%edx, boot_entry_tsc + 4
 	mov	%ebx, boot_entry_data
-	movl	$BOOT_KIND_PVH, boot_entry_kind
+	mov	%ecx, boot_entry_kind
 	lgdt	boot_gdt_ptr
 	load_paging eax
 	ljmp	$GDT_KERNEL_CS, $long_entry

@@ -1,5 +1,5 @@
 /* Boot stages timed with the cycle counter from the first instruction of
- * the entry (kernel/bootchart.c). */
+ * the boot: the kernel entry's, or a boot loader's (kernel/bootchart.c). */
 #ifndef FLINT_BOOTCHART_H
 #define FLINT_BOOTCHART_H
 
@@ -11,7 +11,11 @@ void bootchart_begin(uint64_t cycles);
 /* Marks the end of the stage called name (a string literal). */
 void bootchart_stage(const char *name);
 
-/* Microseconds from the entry to the last stage. */
+/* The same for a stage that ended at cycles (one that ran before the
+ * kernel, in a boot loader). */
+void bootchart_mark(const char *name, uint64_t cycles);
+
+/* Microseconds from the beginning to the last stage. */
 uint64_t bootchart_total_us(void);
 
 /* With the "bootchart" option: one line per stage, then the clock used. */

@@ -14,9 +14,20 @@ enum boot_entry {
 };
 
 #define BOOTINFO_CMDLINE_MAX 4096
+#define BOOTINFO_LOADER_STAGES 2
+
+/* A stage of the boot that ran before the kernel, and the TSC at its end. */
+struct boot_stage {
+	const char *name;
+	uint64_t tsc;
+};
 
 struct bootinfo {
 	enum boot_entry entry;
+	uint64_t tsc_start;		/* TSC at the boot's first instruction:
+					 * the loader's where there is one */
+	struct boot_stage loader_stage[BOOTINFO_LOADER_STAGES];
+	unsigned nloader_stages;
 	uint64_t tsc_entry;		/* TSC at the entry's first instruction */
 	char cmdline[BOOTINFO_CMDLINE_MAX]; /* NUL-terminated */
 	struct memmap memmap;		/* normalised */

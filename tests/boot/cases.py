@@ -218,3 +218,125 @@ for cpu in ["qemu64", "max"]:
         elif cpu == "max" and int(m[0].group(1), 16) & 3 != 3:
             problems.append("XCR0 %s lacks x87|SSE" % m[0].group(1))
         return problems
+
+
+# The BIOS disk image: SeaBIOS loads the MBR, which loads and unpacks the
+# kernel. Each case boots its own copy, edited with tools/flint-img.
+FLINT_IMG = os.path.join(ROOT, "tools", "flint-img")
+IMAGES = os.path.join(ROOT, "build", "test-images")
+LOADER_FAIL_STATUS = 0x7d
+BIOS_STAGES = ["loader-read", "loader-decompress"] + STAGES
+
+
+def image_copy(name, cmdline=None):
+    os.makedirs(IMAGES, exist_ok=True)
+    path = os.path.join(IMAGES, name + ".img")
+    with open(qemu.IMAGE, "rb") as src, open(path, "wb") as dst:
+        dst.write(src.read())
+    if cmdline is not None:
+        subprocess.run([FLINT_IMG, "set-cmdline", path, cmdline], check=True)
+    return path
+
+
+def flip_byte(path, offset):
+    with open(path, "r+b") as f:
+        f.seek(offset)
+        b = f.read(1)
+        f.seek(offset)
+        f.write(bytes([b[0] ^ 0xff]))
+
+
+for machine in ["pc", "q35"]:
+    for interface in ["ide", "virtio"]:
+        for mem in ["16M", "128M", "3G"]:
+            name = "bios-%s-%s-%s" % (machine, interface, mem)
+
+            @case(name)
+            def _(name=name, machine=machine, interface=interface, mem=mem):
+                line = 'bootchart cmdline.echo x="set by flint-img" -- /app'
+                image = image_copy(name, line)
+                r = boot(name, qemu.disk_command(machine, mem, image=image, interface=interface))
+                problems = check_boot(r, "bios", mem)
+                if "cmdline: " + line not in r.lines():
+                    problems.append("the command line set by flint-img did not arrive")
+                stages = [STAGE_LINE.match(l).group(1) for l in r.lines() if STAGE_LINE.match(l)]
+                if stages != BIOS_STAGES:
+                    problems.append("bootchart stages %s, expected %s" % (stages, BIOS_STAGES))
+                return problems
+
+
+def check_loader_error(r, message):
+    problems = []
+    errors = [l for l in r.lines() if l.startswith("boot error: ")]
+    if errors != [message]:
+        problems.append("expected exactly %r, got %r" % (message, errors))
+    if r.status != LOADER_FAIL_STATUS:
+        problems.append("exit status %s (rc %d), expected %d" % (r.status, r.rc,
+                                                                LOADER_FAIL_STATUS))
+    if any(BOOT_LINE.match(l) for l in r.lines()):
+        problems.append("the damaged image booted")
+    return problems
+
+
+for what, message in [("checksum", "boot error: kernel checksum mismatch (damaged image)"),
+                      ("stream", None)]:
+    @case("bios-corrupt-" + what)
+    def _(what=what, message=message):
+        image = image_copy("corrupt-" + what)
+        subprocess.run([FLINT_IMG, "corrupt", image, "--what", what], check=True,
+                       stdout=subprocess.DEVNULL)
+        r = boot("bios-corrupt-" + what, qemu.disk_command("pc", image=image), timeout=20)
+        if message is None:
+            errors = [l for l in r.lines() if l.startswith("boot error: ")]
+            if len(errors) != 1 or not errors[0].startswith(
+                    "boot error: kernel decompression failed: "):
+                return ["expected one 'kernel decompression failed' line, got %r" % errors]
+            message = errors[0]
+        return check_loader_error(r, message)
+
+
+@case("bios-corrupt-header")
+def _():
+    image = image_copy("corrupt-header")
+    flip_byte(image, 512)             # the header magic: the MBR itself refuses
+    r = boot("bios-corrupt-header", qemu.disk_command("q35", image=image), timeout=20)
+    return check_loader_error(r, "boot error: bad image header")
+
+
+@case("bios-corrupt-header-checksum")
+def _():
+    image = image_copy("corrupt-header-checksum")
+    flip_byte(image, 512 + 16)        # kernel_lba: only the header's CRC tells
+    r = boot("bios-corrupt-header-checksum", qemu.disk_command("pc", image=image), timeout=20)
+    return check_loader_error(r, "boot error: bad image header checksum")
+
+
+@case("bios-not-enough-memory")
+def _():
+    r = boot("bios-not-enough-memory", qemu.disk_command("pc", mem="2M"), timeout=20)
+    errors = [l for l in r.lines() if l.startswith("boot error: ")]
+    if len(errors) != 1 or not errors[0].startswith("boot error: not enough memory"):
+        return ["expected one 'not enough memory' line, got %r" % errors]
+    return check_loader_error(r, errors[0])
+
+
+@case("flint-img-cmdline")
+def _():
+    image = image_copy("cmdline-tool", "first")
+    problems = []
+    def get():
+        return subprocess.run([FLINT_IMG, "get-cmdline", image], stdout=subprocess.PIPE,
+                              text=True, check=True).stdout
+    if get() != "first\n":
+        problems.append("get-cmdline after set-cmdline 'first' gave %r" % get())
+    longest = "y" * 4095
+    subprocess.run([FLINT_IMG, "set-cmdline", image, longest], check=True)
+    if get() != longest + "\n":
+        problems.append("a 4095-byte command line did not round-trip")
+    r = subprocess.run([FLINT_IMG, "set-cmdline", image, "z" * 4096], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    if r.returncode == 0 or not r.stdout.strip():
+        problems.append("a 4096-byte command line was not refused with a message")
+    if get() != longest + "\n":
+        problems.append("a refused command line changed the image")
+    return problems

@@ -24,23 +24,90 @@ UNIT_FORMAT_RENAME := -Dvsnprintf=flint_vsnprintf -Dsnprintf=flint_snprintf \
 
 # test_<name> links with UNIT_SRCS_<name>. lib/string.c is never linked:
 # the C library provides those functions.
-UNIT_TESTS := cmdline memmap page_alloc heap format tsc_freq
+UNIT_TESTS := cmdline memmap page_alloc heap format tsc_freq lz4 crc32
 UNIT_SRCS_cmdline := kernel/cmdline.c
 UNIT_SRCS_memmap := kernel/memmap.c lib/sort.c
 UNIT_SRCS_page_alloc := kernel/page_alloc.c kernel/memmap.c lib/sort.c
 UNIT_SRCS_heap := kernel/heap.c kernel/page_alloc.c kernel/memmap.c lib/sort.c
 UNIT_SRCS_format := lib/format.c
 UNIT_SRCS_tsc_freq := arch/x86_64/tsc_freq.c
+UNIT_SRCS_lz4 := lib/lz4.c
+UNIT_SRCS_crc32 := lib/crc32.c
+
+# test_lz4 decodes frames made by Debian's lz4 command: each input below
+# compressed with each option set, as $(UNIT_LZ4_DIR)/<input>.<options>.lz4
+# next to <input>.raw. The test reads them at run time; LZ4_FIXTURES names
+# them all. The inputs are deterministic (Python's random.Random(seed)
+# gives the same bytes everywhere) so that a failure reproduces. (lz4 makes
+# a frame of one block independent whatever -BD says: "linked" uses
+# 256 KiB blocks, so that "mix" has two.)
+LZ4 ?= lz4
+PYTHON ?= python3
+UNIT_LZ4_DIR := $(UNIT_OUT)/lz4
+UNIT_LZ4_INPUTS := empty one small zeros text random mix
+UNIT_LZ4_OPTS := default hc linked b4 b4linked size nocrc blockcrc all image
+UNIT_LZ4_OPT_default :=
+UNIT_LZ4_OPT_hc := -9
+UNIT_LZ4_OPT_linked := -B5 -BD
+UNIT_LZ4_OPT_b4 := -B4
+UNIT_LZ4_OPT_b4linked := -B4 -BD
+UNIT_LZ4_OPT_size := --content-size
+UNIT_LZ4_OPT_nocrc := --no-frame-crc
+UNIT_LZ4_OPT_blockcrc := -B4 -BX
+UNIT_LZ4_OPT_all := -9 -B4 -BD -BX --content-size
+UNIT_LZ4_OPT_image := -9 -BD --content-size
+UNIT_LZ4_NAMES := $(foreach i,$(UNIT_LZ4_INPUTS),$(UNIT_LZ4_OPTS:%=$(i).%))
+UNIT_LZ4_FRAMES := $(UNIT_LZ4_NAMES:%=$(UNIT_LZ4_DIR)/%.lz4)
+
+# Prints the input named by argv[1]. "mix" (~300 KiB) has text across the
+# 64 KiB block boundaries (-B4: linked blocks refer back), a random stretch
+# that fills a whole 64 KiB block (stored uncompressed), random data seen
+# again 10 KB later, and runs of every period from 1 to 11 bytes.
+define UNIT_LZ4_INPUT_PY
+import random, sys
+rnd = random.Random(1).randbytes
+text = b"".join(b"%d: the quick brown fox jumps over the lazy dog\n" % (i * i % 1009)
+                for i in range(3000))
+again = rnd(10000)
+periods = b"".join(bytes(range(1, p + 1)) * (3000 // p) for p in range(1, 12))
+inputs = {
+    "empty": b"",
+    "one": b"x",
+    "small": text[:2000],
+    "zeros": bytes(150000),
+    "text": text,
+    "random": rnd(150000),
+    "mix": text[:100000] + bytes(20000) + rnd(90000) + text[:50000] + again + again
+           + periods + bytes(4000),
+}
+sys.stdout.buffer.write(inputs[sys.argv[1]])
+endef
+
+# The program reaches python through the environment: a recipe line cannot
+# hold its newlines.
+$(UNIT_LZ4_DIR)/%.raw: export UNIT_LZ4_INPUT_PY := $(UNIT_LZ4_INPUT_PY)
+$(UNIT_LZ4_DIR)/%.raw: $(UNIT_DIR)/unit.mk
+	@mkdir -p $(dir $@)
+	$(PYTHON) -c "$$UNIT_LZ4_INPUT_PY" $* > $@.tmp && mv $@.tmp $@
+
+define UNIT_LZ4_RULE
+$(UNIT_LZ4_DIR)/$(1).$(2).lz4: $(UNIT_LZ4_DIR)/$(1).raw
+	$(LZ4) -q $(UNIT_LZ4_OPT_$(2)) -c $$< > $$@.tmp && mv $$@.tmp $$@
+endef
+$(foreach i,$(UNIT_LZ4_INPUTS),$(foreach o,$(UNIT_LZ4_OPTS),\
+	$(eval $(call UNIT_LZ4_RULE,$(i),$(o)))))
 
 UNIT_BINS := $(UNIT_TESTS:%=$(UNIT_OUT)/test_%)
 UNIT_OBJS := $(sort $(UNIT_TESTS:%=$(UNIT_OBJ)/$(UNIT_DIR)/test_%.o) \
 	$(foreach t,$(UNIT_TESTS),$(UNIT_SRCS_$(t):%.c=$(UNIT_OBJ)/%.o)))
 
 .PHONY: unit-tests
-unit-tests: $(UNIT_BINS)
+unit-tests: $(UNIT_BINS) $(UNIT_LZ4_FRAMES)
 
 $(UNIT_OBJ)/lib/format.o $(UNIT_OBJ)/$(UNIT_DIR)/test_format.o: \
 	UNIT_EXTRA_CFLAGS := $(UNIT_FORMAT_RENAME)
+$(UNIT_OBJ)/$(UNIT_DIR)/test_lz4.o: UNIT_EXTRA_CFLAGS := \
+	-DLZ4_FIXTURE_DIR='"$(abspath $(UNIT_LZ4_DIR))"' -DLZ4_FIXTURES='"$(UNIT_LZ4_NAMES)"'
 
 # unit.mk is a prerequisite so that changed flags rebuild everything.
 $(UNIT_OBJS): $(UNIT_OBJ)/%.o: %.c $(UNIT_DIR)/unit.mk

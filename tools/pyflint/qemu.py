@@ -13,6 +13,7 @@ QEMU = os.environ.get("QEMU", "qemu-system-x86_64")
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 KERNEL = os.path.join(ROOT, "build", "flint.elf")
 FCSHIM = os.path.join(ROOT, "build", "fcshim.elf")
+IMAGE = os.path.join(ROOT, "build", "flint.img")
 
 # -M arguments by the names the tools use.
 MACHINES = {
@@ -35,16 +36,27 @@ def kvm_usable():
     return True
 
 
+def machine_args(machine, mem, smp, accel, serial):
+    return [QEMU, "-accel", accel, "-M", MACHINES.get(machine, machine),
+            "-m", str(mem), "-smp", str(smp), "-nodefaults", "-no-user-config",
+            "-display", "none", "-serial", serial, "-no-reboot", *EXIT_DEVICE]
+
+
 def command(machine="q35", mem="128M", smp=1, append="", kernel=KERNEL,
             initrd=None, accel="tcg", serial="stdio", extra=()):
     """The QEMU argv that boots kernel (PVH) on machine."""
-    argv = [QEMU, "-accel", accel, "-M", MACHINES.get(machine, machine),
-            "-m", str(mem), "-smp", str(smp), "-nodefaults", "-no-user-config",
-            "-display", "none", "-serial", serial, "-no-reboot", *EXIT_DEVICE,
-            "-kernel", kernel, "-append", append]
+    argv = machine_args(machine, mem, smp, accel, serial) + ["-kernel", kernel,
+                                                             "-append", append]
     if initrd:
         argv += ["-initrd", initrd]
     return argv + list(extra)
+
+
+def disk_command(machine="pc", mem="128M", smp=1, image=IMAGE, interface="ide",
+                 accel="tcg", serial="stdio", extra=()):
+    """The QEMU argv that boots a Flint disk image through SeaBIOS."""
+    return machine_args(machine, mem, smp, accel, serial) + [
+        "-drive", "file=%s,format=raw,if=%s" % (image, interface)] + list(extra)
 
 
 def fcshim_command(version="head", entry=None, append="", machine="q35", **kw):
