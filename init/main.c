@@ -18,7 +18,9 @@
 
 void start_kernel(struct bootinfo *bi)
 {
-	bootchart_begin(bi->tsc_entry);
+	bootchart_begin(bi->tsc_start);
+	for (unsigned i = 0; i < bi->nloader_stages; i++)
+		bootchart_mark(bi->loader_stage[i].name, bi->loader_stage[i].tsc);
 	bootchart_stage("entry");
 	arch_clock_init();
 	bootchart_stage("clock");

@@ -21,11 +21,16 @@ void bootchart_begin(uint64_t cycles)
 	begin = cycles;
 }
 
+void bootchart_mark(const char *name, uint64_t cycles)
+{
+	if (nstages < MAX_STAGES)
+		stage[nstages++] = (__typeof__(stage[0])){ name, cycles };
+}
+
 void bootchart_stage(const char *name)
 {
 	arch_clock_sample();
-	if (nstages < MAX_STAGES)
-		stage[nstages++] = (__typeof__(stage[0])){ name, arch_cycles() };
+	bootchart_mark(name, arch_cycles());
 }
 
 static uint64_t cycles_to_us(uint64_t cycles)
