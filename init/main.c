@@ -30,6 +30,7 @@ void start_kernel(struct bootinfo *bi)
 	bootchart_stage("cpu");
 	cmdline_init(bi->cmdline);
 	bootchart_stage("cmdline");
+	bootinfo_show(bi);
 	memory_init(bi);
 	bootchart_stage("memory");
 

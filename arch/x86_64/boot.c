@@ -27,16 +27,6 @@
 
 static struct bootinfo bootinfo;
 
-const char *boot_entry_name(enum boot_entry e)
-{
-	switch (e) {
-	case BOOT_ENTRY_LINUX64: return "linux64";
-	case BOOT_ENTRY_PVH: return "pvh";
-	case BOOT_ENTRY_BIOS: return "bios";
-	}
-	return "?";
-}
-
 const void *boot_data(uint64_t phys, uint64_t len, const char *what)
 {
 	if (phys == 0 || phys >= EARLY_MAP_LIMIT || len > EARLY_MAP_LIMIT - phys) {

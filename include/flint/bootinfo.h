@@ -36,6 +36,11 @@ struct bootinfo {
 	uint64_t initrd_size;		/* 0 when there is no initrd */
 };
 
+/* kernel/bootinfo.c */
 const char *boot_entry_name(enum boot_entry e);
+
+/* With the bootinfo.show option: what the entry handed over, one fact a
+ * line ("bootinfo: ..."). */
+void bootinfo_show(const struct bootinfo *bi);
 
 #endif

@@ -77,11 +77,69 @@ def check_bootchart(r):
     return []
 
 
+BOOTINFO_LINE = re.compile(r"^bootinfo: (\w+) (.*)$")
+MEMMAP_LINE = re.compile(r"^(0|0x[0-9a-f]+) size (0x[0-9a-f]+) type (\d+)$")
+
+
+def bootinfo(r):
+    """bootinfo.show's lines: {"rsdp": "...", "initrd": "...", "memmap": [(base, size, type)]}."""
+    info = {"memmap": []}
+    for l in r.lines():
+        m = BOOTINFO_LINE.match(l)
+        if not m:
+            continue
+        if m.group(1) == "memmap":
+            e = MEMMAP_LINE.match(m.group(2))
+            info["memmap"].append((int(e.group(1), 16), int(e.group(2), 16), int(e.group(3))))
+        else:
+            info[m.group(1)] = m.group(2)
+    return info
+
+
+def check_bootinfo(r, rsdp=None, initrd=None, memmap=None):
+    """rsdp: "none", an exact value or a (low, high) range; initrd: size or None;
+    memmap: the exact normalised map, or None to check only its order."""
+    info = bootinfo(r)
+    problems = []
+    got = info.get("rsdp")
+    if isinstance(rsdp, tuple):
+        if got in (None, "none") or not rsdp[0] <= int(got, 16) < rsdp[1]:
+            problems.append("rsdp %s, expected one in [%#x, %#x)" % (got, *rsdp))
+    elif rsdp is not None and got != rsdp:
+        problems.append("rsdp %s, expected %s" % (got, rsdp))
+    want_initrd = "none" if initrd is None else None
+    got = info.get("initrd")
+    if want_initrd and got != want_initrd:
+        problems.append("initrd %s, expected none" % got)
+    if initrd is not None:
+        m = re.match(r"^0x([0-9a-f]+) size 0x([0-9a-f]+)$", got or "")
+        if not m or int(m.group(2), 16) != initrd or int(m.group(1), 16) % 4096:
+            problems.append("initrd %s, expected a page-aligned one of %d bytes" % (got, initrd))
+    mm = info["memmap"]
+    if memmap is not None and mm != memmap:
+        problems.append("memory map %s, expected %s" % (mm, memmap))
+    if any(a[0] + a[1] > b[0] for a, b in zip(mm, mm[1:])) or not mm:
+        problems.append("memory map not sorted and disjoint: %s" % mm)
+    return problems
+
+
+PVH_RSDP = {"q35": (0xe0000, 0x100000), "pc": (0xe0000, 0x100000),
+            "microvm": (0xe0000, 0x100000), "microvm-noacpi": "none"}
+
 for machine in ["q35", "pc", "microvm", "microvm-noacpi"]:
     @case("pvh-" + machine)
     def _(machine=machine):
-        r = boot("pvh-" + machine, qemu.command(machine=machine, append="bootchart"))
-        return check_boot(r, "pvh", "128M") or check_bootchart(r)
+        r = boot("pvh-" + machine, qemu.command(machine=machine, append="bootchart bootinfo.show"))
+        return (check_boot(r, "pvh", "128M") or check_bootchart(r)
+                + check_bootinfo(r, rsdp=PVH_RSDP[machine]))
+
+
+@case("pvh-initrd")
+def _():
+    # Any file will do as an initrd: the kernel only records where it is.
+    size = os.path.getsize(qemu.FCSHIM)
+    r = boot("pvh-initrd", qemu.command(append="bootinfo.show", initrd=qemu.FCSHIM))
+    return check_boot(r, "pvh", "128M") + check_bootinfo(r, initrd=size)
 
 for machine, mem in [("q35", "16M"), ("q35", "3G"), ("q35", "5G"), ("pc", "5G"),
                      ("microvm-noacpi", "16M"), ("microvm", "5G")]:
@@ -193,9 +251,16 @@ for machine, version, entry in SHIM:
     @case(name)
     def _(name=name, machine=machine, version=version, entry=entry):
         argv = qemu.fcshim_command(version=version, entry=entry, machine=machine,
-                                   append="bootchart -- /app x")
+                                   append="bootchart bootinfo.show -- /app x")
         r = boot(name, argv)
         problems = check_boot(r, entry, "128M") or check_bootchart(r)
+        # Firecracker's e820 comes unsorted; the kernel's map is sorted. With
+        # ACPI (head) the RSDP is at 0xe0000: from the zero page, or found
+        # by scanning when PVH's start_info says 0.
+        head = version == "head"
+        problems += check_bootinfo(r, rsdp="0xe0000" if head else "none", memmap=[
+            (0, 0x9fc00, 1), (0x9fc00, 0x40400 if head else 0x400, 2),
+            (0x100000, 0x7f00000, 1)] + ([(0xeec00000, 0x10000000, 2)] if head else []))
         check = subprocess.run([sys.executable, CONTRACT, os.path.join(LOGS, name + ".log"),
                                 "--version", version, "--entry", entry, "--mem-mib", "128",
                                 "--cpus", "1"], stdout=subprocess.PIPE,
@@ -293,6 +358,21 @@ for what, message in [("checksum", "boot error: kernel checksum mismatch (damage
                 return ["expected one 'kernel decompression failed' line, got %r" % errors]
             message = errors[0]
         return check_loader_error(r, message)
+
+
+@case("bios-initrd")
+def _():
+    # An image with an initrd; SeaBIOS's RSDP is found by the scan.
+    image = os.path.join(IMAGES, "initrd.img")
+    os.makedirs(IMAGES, exist_ok=True)
+    subprocess.run([FLINT_IMG, "build", "--kernel", qemu.KERNEL,
+                    "--stage1", os.path.join(ROOT, "build", "boot", "mbr.bin"),
+                    "--stage2", os.path.join(ROOT, "build", "boot", "stage2.bin"),
+                    "--initrd", qemu.FCSHIM, "--cmdline", "bootinfo.show", "-o", image],
+                   check=True)
+    r = boot("bios-initrd", qemu.disk_command("pc", image=image))
+    return check_boot(r, "bios", "128M") + check_bootinfo(
+        r, rsdp=(0xe0000, 0x100000), initrd=os.path.getsize(qemu.FCSHIM))
 
 
 @case("bios-corrupt-header")
