@@ -87,8 +87,10 @@ def main():
     print("\nBIOS disk boot on pc (from the MBR's first instruction), median us per stage:")
     for stage, values in bios_stages.items():
         print("  %-18s %6d" % (stage, statistics.median(values)))
-    print("\nbuild/flint.img: %d bytes (kernel ELF %d bytes)" % (
-        os.path.getsize(qemu.IMAGE), os.path.getsize(qemu.KERNEL)))
+    st = os.stat(qemu.IMAGE)
+    print("\nbuild/flint.img: %d KiB on disk (%d KiB long with its sparse tail); "
+          "kernel ELF %d KiB" % (st.st_blocks * 512 // 1024, st.st_size // 1024,
+                                 os.path.getsize(qemu.KERNEL) // 1024))
     print("\n-icount shift=0,sleep=off (deterministic; guest us = thousands of instructions):")
     for machine in ["q35", "microvm-noacpi"]:
         guest, _, _ = boot_once(qemu.command(machine=machine, append="bootchart", extra=ICOUNT))
