@@ -8,16 +8,22 @@
 #include <flint/bootinfo.h>
 #include <flint/cmdline.h>
 #include <flint/crashtest.h>
+#include <flint/firmware.h>
 #include <flint/init.h>
 #include <flint/page_alloc.h>
 #include <flint/param.h>
+#include <flint/power.h>
 #include <flint/printk.h>
 #include <flint/serial.h>
 
 #define EXIT_NO_APPLICATION 0
 
+static struct platform platform;
+
 void start_kernel(struct bootinfo *bi)
 {
+	unsigned cpus;
+
 	bootchart_begin(bi->tsc_start);
 	for (unsigned i = 0; i < bi->nloader_stages; i++)
 		bootchart_mark(bi->loader_stage[i].name, bi->loader_stage[i].tsc);
@@ -33,14 +39,21 @@ void start_kernel(struct bootinfo *bi)
 	bootinfo_show(bi);
 	memory_init(bi);
 	bootchart_stage("memory");
+	platform_discover(&platform, bi);
+	power_init(&platform);
+	bootchart_stage("platform");
+	arch_irq_init(&platform);
+	bootchart_stage("irq");
+	cpus = arch_smp_start(&platform);
+	bootchart_stage("smp");
 
 	crashtest_run();
 	bootchart_report();
 	printk("Flint booted in %llu us (entry=%s, cpus=%u, mem=%llu MiB)\n",
-	       (unsigned long long)bootchart_total_us(), boot_entry_name(bi->entry), 1,
+	       (unsigned long long)bootchart_total_us(), boot_entry_name(bi->entry), cpus,
 	       (unsigned long long)(memmap_total(&bi->memmap, MEMMAP_RAM) >> 20));
 	if (kernel_cmdline.argc)
 		printk("flint: cannot run %s yet: there is no program loader\n",
 		       kernel_cmdline.argv[0]);
-	arch_exit(EXIT_NO_APPLICATION);
+	power_off(EXIT_NO_APPLICATION);
 }

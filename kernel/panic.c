@@ -1,5 +1,6 @@
 #include <flint/arch.h>
 #include <flint/panic.h>
+#include <flint/power.h>
 #include <flint/printk.h>
 
 void panic(const char *fmt, ...)
@@ -12,5 +13,5 @@ void panic(const char *fmt, ...)
 	va_end(ap);
 	printk("\n");
 	arch_dump_stack();
-	arch_exit(PANIC_STATUS);
+	panic_exit();
 }

@@ -1,17 +1,16 @@
 /*
- * The boot CPU's own tables and state: GDT with a TSS, an IDT for the
- * exceptions, SSE and, where the CPU has it, XSAVE.
+ * A CPU's own tables and state: a GDT with its TSS and interrupt stacks,
+ * the IDT all CPUs share, GS pointing at its struct percpu, SSE and,
+ * where the CPU has it, XSAVE.
  */
 #include <arch/cpu.h>
+#include <arch/percpu.h>
 #include <arch/trap.h>
 #include <arch/x86.h>
 #include <flint/arch.h>
 #include <flint/param.h>
 #include <flint/printk.h>
 #include <flint/string.h>
-
-#define GDT_TSS 0x18
-#define GDT_ENTRIES 5			/* null, code, data, TSS (two slots) */
 
 /* SDM vol. 3A §3.4.5: 64-bit code and data segment descriptors, DPL 0. */
 #define DESC_KERNEL_CODE 0x00af9a000000ffffull
@@ -30,17 +29,7 @@
 #define XCR0_AVX 0x4
 #define XSAVE_LEAF 0xd
 
-#define IST_STACK_SIZE 8192
-
-struct tss {
-	uint32_t reserved0;
-	uint64_t rsp[3];
-	uint64_t reserved1;
-	uint64_t ist[7];
-	uint64_t reserved2;
-	uint16_t reserved3;
-	uint16_t iomap_base;
-} __attribute__((packed));
+#define MSR_GS_BASE 0xc0000101		/* SDM vol. 4 Table 2-2 */
 
 struct idt_gate {
 	uint16_t offset_low;
@@ -57,27 +46,26 @@ struct table_pointer {
 	uint64_t base;
 } __attribute__((packed));
 
-static uint64_t gdt[GDT_ENTRIES] = {
-	[GDT_KERNEL_CS / 8] = DESC_KERNEL_CODE,
-	[GDT_KERNEL_DS / 8] = DESC_KERNEL_DATA,
-};
-static struct tss tss;
-static struct idt_gate idt[NUM_EXCEPTIONS];
-static uint8_t ist_stack[IST_COUNT][IST_STACK_SIZE]
+static struct idt_gate idt[NUM_VECTORS];
+static struct percpu boot_cpu;
+static uint8_t boot_ist_stack[IST_COUNT][IST_STACK_SIZE]
 	__attribute__((section(".stack"), aligned(16)));
 
-static void load_gdt(void)
+static void load_gdt(struct percpu *pc)
 {
-	uint64_t base = (uint64_t)&tss;
-	uint64_t limit = sizeof(tss) - 1;
-	struct table_pointer p = { sizeof(gdt) - 1, (uint64_t)gdt };
+	uint64_t base = (uint64_t)&pc->tss;
+	uint64_t limit = sizeof(pc->tss) - 1;
+	struct table_pointer p = { sizeof(pc->gdt) - 1, (uint64_t)pc->gdt };
 
-	gdt[GDT_TSS / 8] = (limit & 0xffff) | (base & 0xffffff) << 16 |
-			   DESC_TSS_TYPE << 40 | ((base >> 24) & 0xff) << 56;
-	gdt[GDT_TSS / 8 + 1] = base >> 32;
+	pc->gdt[0] = 0;
+	pc->gdt[GDT_KERNEL_CS / 8] = DESC_KERNEL_CODE;
+	pc->gdt[GDT_KERNEL_DS / 8] = DESC_KERNEL_DATA;
+	pc->gdt[GDT_TSS / 8] = (limit & 0xffff) | (base & 0xffffff) << 16 |
+			       DESC_TSS_TYPE << 40 | ((base >> 24) & 0xff) << 56;
+	pc->gdt[GDT_TSS / 8 + 1] = base >> 32;
 	for (int i = 0; i < IST_COUNT; i++)
-		tss.ist[i] = (uint64_t)&ist_stack[i][IST_STACK_SIZE];
-	tss.iomap_base = sizeof(tss);	/* no I/O permission bitmap */
+		pc->tss.ist[i] = (uint64_t)&pc->ist_stack[i][IST_STACK_SIZE];
+	pc->tss.iomap_base = sizeof(pc->tss);	/* no I/O permission bitmap */
 
 	__asm__ volatile("lgdt %0\n\t"
 			 "pushq %1\n\t"
@@ -103,11 +91,9 @@ static uint8_t ist_for(unsigned vector)
 	return 0;
 }
 
-static void load_idt(void)
+static void fill_idt(void)
 {
-	struct table_pointer p = { sizeof(idt) - 1, (uint64_t)idt };
-
-	for (unsigned v = 0; v < NUM_EXCEPTIONS; v++) {
+	for (unsigned v = 0; v < NUM_VECTORS; v++) {
 		uint64_t a = isr_stubs[v];
 
 		idt[v] = (struct idt_gate){
@@ -119,6 +105,12 @@ static void load_idt(void)
 			.offset_high = (uint32_t)(a >> 32),
 		};
 	}
+}
+
+static void load_idt(void)
+{
+	struct table_pointer p = { sizeof(idt) - 1, (uint64_t)idt };
+
 	__asm__ volatile("lidt %0" : : "m"(p));
 }
 
@@ -159,9 +151,24 @@ static void enable_fpu(void)
 	__asm__ volatile("fninit");
 }
 
+void cpu_setup(struct percpu *pc)
+{
+	pc->self = pc;
+	load_gdt(pc);
+	load_idt();
+	wrmsr(MSR_GS_BASE, (uint64_t)pc);
+	enable_fpu();
+}
+
 void arch_cpu_init(void)
 {
-	load_gdt();
-	load_idt();
-	enable_fpu();
+	for (int i = 0; i < IST_COUNT; i++)
+		boot_cpu.ist_stack[i] = boot_ist_stack[i];
+	fill_idt();
+	cpu_setup(&boot_cpu);
+}
+
+unsigned arch_cpu_index(void)
+{
+	return percpu()->index;
 }

@@ -1,6 +1,8 @@
-/* Exception entry stubs: give every vector the same frame (a dummy error
+/* Entry stubs for all 256 vectors: give each the same frame (a dummy error
  * code where the CPU pushes none), save all registers and call
  * trap_handler(struct trap_frame *). */
+
+#include <arch/trap.h>
 
 /* SDM vol. 3A Table 6-1: the exceptions that push an error code. */
 #define HAS_ERROR(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
@@ -17,7 +19,7 @@ isr_\v:
 .endm
 
 .set v, 0
-.rept 32
+.rept NUM_VECTORS
 	stub %v
 	.set v, v + 1
 .endr
@@ -67,7 +69,7 @@ isr_stubs:
 	.quad isr_\v
 .endm
 .set v, 0
-.rept 32
+.rept NUM_VECTORS
 	stub_address %v
 	.set v, v + 1
 .endr

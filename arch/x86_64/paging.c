@@ -7,6 +7,7 @@
  * below the boot stack not mapped at all.
  */
 #include <arch/cpu.h>
+#include <arch/paging.h>
 #include <arch/x86.h>
 #include <flint/arch.h>
 #include <flint/compiler.h>
@@ -17,6 +18,8 @@
 #include <flint/string.h>
 
 #define PTE_NX (1ull << 63)		/* SDM vol. 3A §4.5: execute-disable */
+#define PTE_PWT 0x8			/* write-through */
+#define PTE_PCD 0x10			/* cache disable */
 #define PTE_ADDR 0x000ffffffffff000ull	/* bits 51:12 */
 #define LARGE_PAGE (2ull << 20)
 #define LEVELS 4
@@ -104,4 +107,57 @@ void arch_kernel_range(uint64_t *start, uint64_t *end)
 {
 	*start = (uint64_t)__kernel_phys_start;
 	*end = (uint64_t)__kernel_phys_end;
+}
+
+/* Device registers: 4 KiB pages at DIRECT_MAP_BASE + phys, uncached. They
+ * lie outside the RAM the direct map covers; where one shares a 2 MiB page
+ * with RAM, that (cacheable) mapping is all there is, which firmware's
+ * memory-type ranges still make uncached on real hardware. */
+void *arch_map_mmio(uint64_t phys, size_t size)
+{
+	uint64_t start = ALIGN_DOWN(phys, PAGE_SIZE);
+	uint64_t end = ALIGN_UP(phys + size, PAGE_SIZE);
+
+	for (uint64_t pa = start; pa < end; pa += PAGE_SIZE) {
+		uint64_t *pde = entry_for(DIRECT_MAP_BASE + pa, 2);
+
+		if (*pde & PTE_PS)
+			continue;
+		*entry_for(DIRECT_MAP_BASE + pa, 1) = pa | PTE_P | PTE_W | PTE_PCD | PTE_PWT | nx;
+	}
+	return phys_to_virt(phys);
+}
+
+/* Kernel stacks live apart from the direct map so that the page below each
+ * can stay unmapped: a guard that turns an overflow into a fault. */
+#define STACK_AREA 0xffffff0000000000ull	/* PML4 slot 510 */
+#define STACK_SLOT (64 * 1024)
+
+void *arch_alloc_stack(unsigned slot, size_t size)
+{
+	uint64_t top = STACK_AREA + (uint64_t)(slot + 1) * STACK_SLOT;
+	size_t npages = size / PAGE_SIZE;
+
+	if (size > STACK_SLOT - PAGE_SIZE)
+		panic("paging: a %zu-byte stack does not fit a stack slot", size);
+	for (size_t i = 1; i <= npages; i++) {
+		uint64_t page = page_alloc(1);
+
+		if (!page)
+			panic("paging: no memory for a kernel stack");
+		*entry_for(top - i * PAGE_SIZE, 1) = page | PTE_P | PTE_W | PTE_G | nx;
+	}
+	return (void *)top;
+}
+
+/* The AP start-up code runs at its physical address below 1 MiB until it
+ * reaches the higher half: an identity map of the first 2 MiB meanwhile. */
+void arch_identity_low(bool on)
+{
+	if (on) {
+		*entry_for(0, 2) = PTE_P | PTE_W | PTE_PS;
+		return;
+	}
+	pml4[0] = 0;		/* the tables under it stay: a few pages, once */
+	write_cr3(read_cr3());
 }

@@ -7,9 +7,12 @@
 #include <flint/ksyms.h>
 #include <flint/memory.h>
 #include <flint/panic.h>
+#include <flint/power.h>
+#include <arch/smp.h>
 #include <flint/printk.h>
 
 #define MAX_FRAMES 32
+#define NMI_VECTOR 2
 
 static const char *const exception_name[NUM_EXCEPTIONS] = {
 	[0] = "#DE divide error",	[1] = "#DB debug",
@@ -84,8 +87,15 @@ void trap_handler(struct trap_frame *f)
 	static bool nested;
 	const char *name = f->vector < NUM_EXCEPTIONS ? exception_name[f->vector] : NULL;
 
+	if (f->vector >= NUM_EXCEPTIONS) {
+		irq_dispatch((unsigned)f->vector);
+		return;
+	}
+	if (f->vector == NMI_VECTOR && arch_cpus_stopping())
+		for (;;)		/* another CPU panicked: stop here */
+			__asm__ volatile("cli; hlt");
 	if (nested)
-		arch_exit(PANIC_STATUS);
+		power_off(PANIC_STATUS);
 	nested = true;
 	printk("exception %llu %s, error code %#llx\n", (unsigned long long)f->vector,
 	       name ? name : "(reserved)", (unsigned long long)f->error);
@@ -113,5 +123,5 @@ void trap_handler(struct trap_frame *f)
 	printk("stack trace:\n");
 	print_address(f->rip);
 	walk_frames(f->rbp);
-	arch_exit(PANIC_STATUS);
+	panic_exit();
 }

@@ -15,7 +15,7 @@ CONTRACT = os.path.join(ROOT, "tests", "boot", "fcshim_contract.py")
 
 BOOT_LINE = re.compile(r"^Flint booted in (\d+) us \(entry=(\w+), cpus=(\d+), mem=(\d+) MiB\)$")
 STAGE_LINE = re.compile(r"^bootchart: (\S+) (\d+)$")
-STAGES = ["entry", "clock", "console", "cpu", "cmdline", "memory"]
+STAGES = ["entry", "clock", "console", "cpu", "cmdline", "memory", "platform", "irq", "smp"]
 PANIC_STATUS = 127
 
 CASES = []
@@ -40,7 +40,7 @@ def mib(mem):
     return int(mem[:-1]) * (1024 if mem.endswith("G") else 1)
 
 
-def check_boot(r, entry, mem=None, status=0):
+def check_boot(r, entry, mem=None, status=0, cpus=1):
     """The boot line's fields and the exit status."""
     if r.timed_out:
         return ["timed out; output: " + r.output[-300:]]
@@ -52,8 +52,8 @@ def check_boot(r, entry, mem=None, status=0):
         m = found[0]
         if m.group(2) != entry:
             problems.append("entry=%s, expected %s" % (m.group(2), entry))
-        if m.group(3) != "1":
-            problems.append("cpus=%s, expected 1" % m.group(3))
+        if m.group(3) != str(cpus):
+            problems.append("cpus=%s, expected %d" % (m.group(3), cpus))
         # RAM the firmware keeps (EBDA, BIOS, ACPI tables) is under 2 MiB.
         if mem and not mib(mem) - 2 <= int(m.group(4)) <= mib(mem):
             problems.append("mem=%s MiB for -m %s" % (m.group(4), mem))
@@ -420,3 +420,91 @@ def _():
     if get() != longest + "\n":
         problems.append("a refused command line changed the image")
     return problems
+
+
+# SMP: the boot line counts the CPUs that checked in, found through ACPI's
+# MADT (q35), the MP table (microvm without ACPI) or Firecracker's tables.
+for machine, smp in [("q35", 2), ("q35", 4), ("q35", 8), ("microvm-noacpi", 4),
+                     ("microvm", 2)]:
+    name = "smp-%s-%d" % (machine, smp)
+
+    @case(name)
+    def _(name=name, machine=machine, smp=smp):
+        r = boot(name, qemu.command(machine=machine, smp=smp, append="platform.show"))
+        problems = check_boot(r, "pvh", cpus=smp)
+        want = "ACPI" if machine != "microvm-noacpi" else "MP table"
+        if not any(l.startswith("platform: %s, %d CPUs" % (want, smp)) for l in r.lines()):
+            problems.append("no 'platform: %s, %d CPUs' line" % (want, smp))
+        return problems
+
+for version in ["v1.7", "head"]:
+    name = "smp-fcshim-%s" % version
+
+    @case(name)
+    def _(name=name, version=version):
+        r = boot(name, qemu.fcshim_command(version=version, entry="linux64", smp=2,
+                                           append="platform.show"))
+        problems = check_boot(r, "linux64", cpus=2)
+        want = "ACPI" if version == "head" else "MP table"
+        if not any(l.startswith("platform: %s, 2 CPUs" % want) for l in r.lines()):
+            problems.append("no 'platform: %s, 2 CPUs' line" % want)
+        return problems
+
+
+for machine in ["q35", "microvm-noacpi"]:
+    @case("irq-" + machine)
+    def _(machine=machine):
+        r = boot("irq-" + machine, qemu.command(machine=machine, append="test.irq"))
+        problems = check_boot(r, "pvh")
+        out = r.lines()
+        if not any(re.match(r"^irq: self-IPI on vector \d+ arrived$", l) for l in out):
+            problems.append("the self-IPI did not arrive")
+        if not any(re.match(r"^irq: 3 timer interrupts on vector \d+$", l) for l in out):
+            problems.append("the PIT's interrupts did not arrive through the IOAPIC")
+        return problems
+
+
+def no_exit_device(argv):
+    """The same QEMU command without isa-debug-exit: the kernel must power
+    the VM off the platform's way, and QEMU exit with 0."""
+    i = argv.index("isa-debug-exit,iobase=0xf4,iosize=0x04")
+    return argv[:i - 1] + argv[i + 1:]
+
+
+for name, argv in [("poweroff-acpi-q35", qemu.command(machine="q35")),
+                   ("poweroff-acpi-microvm", qemu.command(machine="microvm")),
+                   ("poweroff-i8042-fcshim-q35", qemu.fcshim_command("head", "linux64")),
+                   ("poweroff-triplefault-microvm-noacpi", qemu.command(machine="microvm-noacpi"))]:
+    @case(name)
+    def _(name=name, argv=argv):
+        # ACPI power-off ends QEMU even when it would reboot on a reset, so
+        # those cases run without -no-reboot: a reset there would boot the
+        # kernel a second time. The i8042 and triple-fault ways are resets
+        # and need -no-reboot to end QEMU.
+        argv = no_exit_device(argv)
+        if name.startswith("poweroff-acpi"):
+            argv = [a for a in argv if a != "-no-reboot"]
+        r = boot(name, argv, timeout=20)
+        problems = []
+        if r.timed_out or r.rc != 0:
+            problems.append("QEMU rc %s, expected 0" % ("timeout" if r.timed_out else r.rc))
+        boots = sum(1 for l in r.lines() if BOOT_LINE.match(l))
+        if boots != 1:
+            problems.append("%d boot lines, expected 1" % boots)
+        return problems
+
+
+for name, machine, device, status in [("pvpanic-q35", "q35", True, 1),
+                                      ("pvpanic-absent-q35", "q35", False, None),
+                                      ("pvpanic-noacpi-microvm", "microvm-noacpi", True, None)]:
+    @case(name)
+    def _(name=name, machine=machine, device=device, status=status):
+        # With pvpanic (found through ACPI only) QEMU reports the panic
+        # itself: -action panic=exit-failure exits with 1.
+        extra = ["-device", "pvpanic", "-action", "panic=exit-failure"] if device else []
+        r = boot(name, qemu.command(machine=machine, append="test.crash=invalid-opcode",
+                                    extra=extra))
+        if status == 1:
+            return [] if r.rc == 1 else ["QEMU rc %d, expected 1 from pvpanic" % r.rc]
+        return [] if r.status == PANIC_STATUS else ["exit status %s, expected %d" % (
+            r.status, PANIC_STATUS)]

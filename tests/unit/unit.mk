@@ -121,3 +121,45 @@ endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call UNIT_LINK_RULE,$(t))))
 
 -include $(UNIT_OBJS:.o=.d)
+
+# test_mptable: drivers/mptable.c on the MP tables QEMU's firmware and the
+# Firecracker shim write, captured as hex text in $(UNIT_MPTABLE_DIR) (see
+# capture.sh there) and read at run time, and on damaged and hand-made
+# tables. The lists above were expanded already, so this block adds its own
+# object, link and goal rules.
+UNIT_MPTABLE_DIR := $(UNIT_DIR)/fixtures/mptable
+UNIT_TESTS += mptable
+UNIT_SRCS_mptable := drivers/mptable.c
+UNIT_MPTABLE_OBJS := $(UNIT_OBJ)/$(UNIT_DIR)/test_mptable.o \
+	$(UNIT_SRCS_mptable:%.c=$(UNIT_OBJ)/%.o)
+
+unit-tests: $(UNIT_OUT)/test_mptable
+$(UNIT_OBJ)/$(UNIT_DIR)/test_mptable.o: UNIT_EXTRA_CFLAGS := \
+	-DMPTABLE_FIXTURE_DIR='"$(abspath $(UNIT_MPTABLE_DIR))"'
+$(UNIT_MPTABLE_OBJS): $(UNIT_OBJ)/%.o: %.c $(UNIT_DIR)/unit.mk
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) $(UNIT_EXTRA_CFLAGS) -c $< -o $@
+$(eval $(call UNIT_LINK_RULE,mptable))
+
+-include $(UNIT_MPTABLE_OBJS:.o=.d)
+
+# test_acpi: drivers/acpi.c on the ACPI tables of QEMU's q35, pc and
+# microvm and of the Firecracker shim, captured as hex text in
+# $(UNIT_ACPI_DIR) (see capture.sh there) and read at run time, and on
+# damaged and hand-made tables; drivers/platform.c's defaults. Like
+# test_mptable's, this block adds its own object, link and goal rules.
+UNIT_ACPI_DIR := $(UNIT_DIR)/fixtures/acpi
+UNIT_TESTS += acpi
+UNIT_SRCS_acpi := drivers/acpi.c drivers/platform.c
+UNIT_ACPI_OBJS := $(UNIT_OBJ)/$(UNIT_DIR)/test_acpi.o \
+	$(UNIT_SRCS_acpi:%.c=$(UNIT_OBJ)/%.o)
+
+unit-tests: $(UNIT_OUT)/test_acpi
+$(UNIT_OBJ)/$(UNIT_DIR)/test_acpi.o: UNIT_EXTRA_CFLAGS := \
+	-DACPI_FIXTURE_DIR='"$(abspath $(UNIT_ACPI_DIR))"'
+$(UNIT_ACPI_OBJS): $(UNIT_OBJ)/%.o: %.c $(UNIT_DIR)/unit.mk
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) $(UNIT_EXTRA_CFLAGS) -c $< -o $@
+$(eval $(call UNIT_LINK_RULE,acpi))
+
+-include $(UNIT_ACPI_OBJS:.o=.d)

@@ -2,9 +2,11 @@
 #ifndef ARCH_TRAP_H
 #define ARCH_TRAP_H
 
-#include <stdint.h>
-
 #define NUM_EXCEPTIONS 32
+#define NUM_VECTORS 256
+
+#ifndef __ASSEMBLER__
+#include <stdint.h>
 
 /* Interrupt stack table slots (SDM vol. 3A §6.14.5) for exceptions that
  * must not run on a possibly broken stack. */
@@ -20,8 +22,12 @@ struct trap_frame {
 	uint64_t rip, cs, rflags, rsp, ss; /* pushed by the CPU */
 };
 
-extern const uint64_t isr_stubs[NUM_EXCEPTIONS];
+extern const uint64_t isr_stubs[NUM_VECTORS];
 
 void trap_handler(struct trap_frame *f);
+
+/* Vectors 32-255 (arch/x86_64/irq.c). */
+void irq_dispatch(unsigned vector);
+#endif
 
 #endif
