@@ -257,4 +257,40 @@ static inline int check_run(void)
 	return failed;
 }
 
+/*
+ * A warning sink to hand the code under test as its warn callback: each
+ * message on its own line in check_warnings (while there is room), every
+ * one counted in check_nwarnings. check_warnings_clear() starts afresh.
+ */
+static char check_warnings[1 << 15];
+static size_t check_warnings_len;
+static unsigned check_nwarnings;
+
+__attribute__((format(printf, 1, 2), unused))
+static void check_warn(const char *fmt, ...)
+{
+	size_t room = sizeof(check_warnings) - check_warnings_len;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(check_warnings + check_warnings_len, room, fmt, ap);
+	va_end(ap);
+	if (n > 0 && (size_t)n + 2 < room) {
+		check_warnings_len += (size_t)n;
+		check_warnings[check_warnings_len++] = '\n';
+		check_warnings[check_warnings_len] = '\0';
+	} else {
+		check_warnings[check_warnings_len] = '\0';
+	}
+	check_nwarnings++;
+}
+
+__attribute__((unused)) static void check_warnings_clear(void)
+{
+	check_warnings[0] = '\0';
+	check_warnings_len = 0;
+	check_nwarnings = 0;
+}
+
 #endif

@@ -111,44 +111,20 @@ static void fix_checksum(uint64_t phys)
 	t[9] = (uint8_t)-sum8(t, len);
 }
 
-/* --- warnings ---------------------------------------------------------- */
-
-static char warnings[1 << 15];
-static size_t warnings_len;
-static unsigned nwarnings;
-
-__attribute__((format(printf, 1, 2))) static void warn(const char *fmt, ...)
-{
-	size_t room = sizeof(warnings) - warnings_len;
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(warnings + warnings_len, room, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "warn: %s\n", warnings + warnings_len);
-	if (n > 0 && (size_t)n + 2 < room) {
-		warnings_len += (size_t)n;
-		warnings[warnings_len++] = '\n';
-		warnings[warnings_len] = '\0';
-	}
-	nwarnings++;
-}
+/* --- check_warnings ---------------------------------------------------------- */
 
 #define CHECK_WARNED(s)							\
-	CHECKF(strstr(warnings, (s)), "no warning with '%s' in: %s", (s), warnings)
+	CHECKF(strstr(check_warnings, (s)), "no warning with '%s' in: %s", (s), check_warnings)
 #define CHECK_NO_WARNINGS()						\
-	CHECKF(nwarnings == 0, "unexpected warnings: %s", warnings)
+	CHECKF(check_nwarnings == 0, "unexpected warnings: %s", check_warnings)
 
 static struct platform P;
 
 static int parse(uint64_t rsdp)
 {
-	warnings_len = 0;
-	warnings[0] = '\0';
-	nwarnings = 0;
+	check_warnings_clear();
 	memset(&P, 0xa5, sizeof(P));	/* acpi_parse must fill every field */
-	return acpi_parse(&P, rsdp, fake_read, warn);
+	return acpi_parse(&P, rsdp, fake_read, check_warn);
 }
 
 /* --- captured fixtures --------------------------------------------------- */
@@ -440,7 +416,7 @@ TEST(rsdp_missing)
 	CHECK_NO_WARNINGS();
 	/* A v1 RSDP 4 bytes before the end of RAM-like memory. */
 	CHECK_EQ(parse(fixture_rsdp + 4), -1);
-	CHECK_EQ(nwarnings, 1);
+	CHECK_EQ(check_nwarnings, 1);
 }
 
 /* The extended checksum fails: the XSDT is not trusted, and microvm has
@@ -460,7 +436,7 @@ TEST(xsdt_bad_checksum)
 	mem(table_addr("XSDT"), 40)[38] ^= 0x80;	/* an entry's address */
 	CHECK_EQ(parse(fixture_rsdp), -1);
 	CHECK_WARNED("XSDT at 0xeffb6: bad checksum");
-	CHECK_EQ(nwarnings, 1);
+	CHECK_EQ(check_nwarnings, 1);
 	CHECK_EQ(P.ncpus, 0);
 	CHECK(!P.hw_reduced);
 }
@@ -472,7 +448,7 @@ TEST(madt_bad_checksum)
 	mem(table_addr("APIC"), 48)[47] = 0x7f;		/* an APIC id */
 	CHECK_EQ(parse(fixture_rsdp), -1);
 	CHECK_WARNED("APIC at 0x7fe225b: bad checksum");
-	CHECK_EQ(nwarnings, 1);
+	CHECK_EQ(check_nwarnings, 1);
 	CHECK_EQ(P.ncpus, 0);
 	CHECK(P.source != PLATFORM_ACPI);
 	check_gas(&P.pm1a_cnt, GAS_SPACE_IO, 16, 0x604);
@@ -548,7 +524,7 @@ TEST(fadt_shorter_than_revision)
 	fix_checksum(fadt);
 	CHECK_EQ(parse(fixture_rsdp), 0);
 	CHECK_WARNED("FACP at 0x7fe2167: revision 5 needs 268 bytes, has 244");
-	CHECK_EQ(nwarnings, 1);
+	CHECK_EQ(check_nwarnings, 1);
 	check_no_gas(&P.sleep_control);
 	check_gas(&P.pm1a_cnt, GAS_SPACE_IO, 16, 0x604);
 	check_gas(&P.reset_reg, GAS_SPACE_IO, 8, 0xcf9);
@@ -950,7 +926,7 @@ TEST(root_entries_damaged)
 	CHECK_WARNED("XSDT at 0x100000: length 72 leaves a partial entry");
 	CHECK_WARNED("XSDT at 0x100000: entry 0 is 0");
 	CHECK_WARNED("XSDT at 0x100000: entry 1 (0xdead0000) cannot be read");
-	CHECK_EQ(nwarnings, 3);
+	CHECK_EQ(check_nwarnings, 3);
 	CHECK_EQ(P.ncpus, 2);		/* the first MADT */
 	CHECK(!P.s5_valid);		/* no FADT, so no DSDT */
 }
@@ -975,7 +951,7 @@ TEST(madt_without_enabled_cpus)
 	place_tables();
 	CHECK_EQ(parse(RSDP_ADDR), -1);
 	CHECK_WARNED("APIC at 0x101000: no enabled processor; not used");
-	CHECK_EQ(nwarnings, 1);
+	CHECK_EQ(check_nwarnings, 1);
 	CHECK(P.source != PLATFORM_ACPI);
 }
 
@@ -1035,7 +1011,7 @@ TEST(madt_entry_too_short_for_type)
 	place_tables();
 	CHECK_EQ(parse(RSDP_ADDR), 0);
 	CHECK_WARNED("type 1 entry at offset 44 has length 8 < 12; ignored");
-	CHECK_EQ(nwarnings, 1);
+	CHECK_EQ(check_nwarnings, 1);
 	CHECK_EQ(P.ncpus, 1);
 	CHECK_EQ(P.nioapics, 1);
 }
@@ -1065,7 +1041,7 @@ TEST(madt_counts_lie)
 	CHECK_WARNED("2 IOAPICs beyond 8 ignored");
 	CHECK_WARNED("6 interrupt overrides beyond 24 ignored");
 	CHECK_WARNED("2 NMI entries beyond 8 ignored");
-	CHECK_EQ(nwarnings, 4);
+	CHECK_EQ(check_nwarnings, 4);
 }
 
 /* x2APIC processors, hot-plug slots, NMIs before the processors they
@@ -1115,7 +1091,7 @@ TEST(madt_x2apic_nmi_and_oddities)
 	CHECK_WARNED("processor UID 4 has APIC id 0xff; ignored");
 	CHECK_WARNED("APIC id 0 listed twice; second ignored");
 	CHECK_WARNED("interrupt override for bus 1 (not ISA) ignored");
-	CHECK_EQ(nwarnings, 5);
+	CHECK_EQ(check_nwarnings, 5);
 }
 
 /* FADTs shorter than their revision: fields past the end are not read. */
@@ -1180,7 +1156,7 @@ TEST(fadt_fields)
 	place_tables();
 	CHECK_EQ(parse(RSDP_ADDR), 0);
 	CHECK_WARNED("FACP at 0x102000: RESET_REG in address space 2 ignored");
-	CHECK_EQ(nwarnings, 1);
+	CHECK_EQ(check_nwarnings, 1);
 	check_gas(&P.pm1a_cnt, GAS_SPACE_IO, 32, 0x604);
 	check_no_gas(&P.reset_reg);
 	CHECK(P.s5_valid);
@@ -1307,9 +1283,9 @@ TEST(s5_damaged)
 		with_dsdt_aml(cases[i].aml, cases[i].n);
 		CHECKF(parse(RSDP_ADDR) == 0, "%s", cases[i].what);
 		CHECKF(!P.s5_valid, "%s", cases[i].what);
-		CHECKF(strstr(warnings, cases[i].warning), "%s: no '%s' in: %s", cases[i].what,
-		       cases[i].warning, warnings);
-		CHECKF(nwarnings == 1, "%s: %s", cases[i].what, warnings);
+		CHECKF(strstr(check_warnings, cases[i].warning), "%s: no '%s' in: %s", cases[i].what,
+		       cases[i].warning, check_warnings);
+		CHECKF(check_nwarnings == 1, "%s: %s", cases[i].what, check_warnings);
 	}
 
 	/* Names with nothing after them, at the very end: not found, quietly. */

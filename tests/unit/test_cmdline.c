@@ -5,30 +5,12 @@
 
 /* A global, so that ASan's redzones sit right after buf. */
 static struct cmdline cl;
-static char warnings[8192];
-static int nwarn;
-
-__attribute__((format(printf, 1, 2)))
-static void record_warning(const char *fmt, ...)
-{
-	size_t used = strlen(warnings);
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(warnings + used, sizeof(warnings) - used, fmt, ap);
-	va_end(ap);
-	used = strlen(warnings);
-	if (used + 1 < sizeof(warnings))
-		strcpy(warnings + used, "\n");
-	nwarn++;
-}
 
 /* Parses s into cl with fresh warning state; returns the problem count. */
 static int parse(const char *s)
 {
-	warnings[0] = '\0';
-	nwarn = 0;
-	return cmdline_parse(&cl, s, record_warning);
+	check_warnings_clear();
+	return cmdline_parse(&cl, s, check_warn);
 }
 
 static void check_option(unsigned i, const char *key, const char *value)
@@ -79,7 +61,7 @@ TEST(empty)
 	CHECK_EQ(cl.noptions, 0);
 	CHECK_EQ(cl.nmmio, 0);
 	check_argv(NULL, 0);
-	CHECK_EQ(nwarn, 0);
+	CHECK_EQ(check_nwarnings, 0);
 }
 
 TEST(only_whitespace)
@@ -105,8 +87,8 @@ TEST(flags_and_values)
 TEST(option_without_name_is_rejected)
 {
 	CHECK_EQ(parse("=x ok =\"\""), 2);
-	CHECK_EQ(nwarn, 2);
-	CHECK(strstr(warnings, "no name"));
+	CHECK_EQ(check_nwarnings, 2);
+	CHECK(strstr(check_warnings, "no name"));
 	CHECK_EQ(cl.noptions, 1);
 	check_option(0, "ok", NULL);
 }
@@ -133,14 +115,14 @@ TEST(unterminated_quote_drops_token)
 {
 	/* The open quote swallows the rest of the line; what came before stays. */
 	CHECK_EQ(parse("a=1 b=\"x y -- /init"), 1);
-	CHECK_EQ(nwarn, 1);
-	CHECK(strstr(warnings, "unterminated quote"));
+	CHECK_EQ(check_nwarnings, 1);
+	CHECK(strstr(check_warnings, "unterminated quote"));
 	CHECK_EQ(cl.noptions, 1);
 	check_option(0, "a", "1");
 	check_argv(NULL, 0);
 
 	CHECK_EQ(parse("k=v -- arg \"oops"), 1);
-	CHECK_EQ(nwarn, 1);
+	CHECK_EQ(check_nwarnings, 1);
 	check_option(0, "k", "v");
 	ARGV("arg");
 
@@ -231,8 +213,8 @@ TEST(mmio_prefix_lookalikes_are_options)
 TEST(bad_mmio_token_is_dropped_and_warned)
 {
 	CHECK_EQ(parse("virtio_mmio.device=4K@0x1000 a -- virtio_mmio.device= b"), 2);
-	CHECK_EQ(nwarn, 2);
-	CHECK(strstr(warnings, "virtio_mmio.device"));
+	CHECK_EQ(check_nwarnings, 2);
+	CHECK(strstr(check_warnings, "virtio_mmio.device"));
 	CHECK_EQ(cl.nmmio, 0);
 	CHECK_EQ(cl.noptions, 1);
 	check_option(0, "a", NULL);
@@ -334,8 +316,8 @@ TEST(too_many_options_warned_once)
 	append(s, sizeof(s), "-- x y");
 	CHECK(strlen(s) > 2000);
 	CHECK_EQ(parse(s), n - CMDLINE_MAX_OPTIONS);
-	CHECK_EQ(nwarn, 1);
-	CHECK(strstr(warnings, "options"));
+	CHECK_EQ(check_nwarnings, 1);
+	CHECK(strstr(check_warnings, "options"));
 	CHECK_EQ(cl.noptions, CMDLINE_MAX_OPTIONS);
 	for (unsigned i = 0; i < CMDLINE_MAX_OPTIONS; i++) {
 		char key[8], value[8];
@@ -354,8 +336,8 @@ TEST(too_many_args_warned_once)
 	for (int i = 0; i < CMDLINE_MAX_ARGS + 6; i++)
 		append(s, sizeof(s), " a%d", i);
 	CHECK_EQ(parse(s), 6);
-	CHECK_EQ(nwarn, 1);
-	CHECK(strstr(warnings, "arguments"));
+	CHECK_EQ(check_nwarnings, 1);
+	CHECK(strstr(check_warnings, "arguments"));
 	CHECK_EQ(cl.argc, CMDLINE_MAX_ARGS);
 	for (unsigned i = 0; i < CMDLINE_MAX_ARGS; i++) {
 		char want[8];
@@ -375,8 +357,8 @@ TEST(too_many_mmio_warned_once)
 		append(s, sizeof(s), "virtio_mmio.device=4K@%#x:%d ", 0xd0000000 + i * 0x1000, 5 + i);
 	append(s, sizeof(s), "after");
 	CHECK_EQ(parse(s), 8);
-	CHECK_EQ(nwarn, 1);
-	CHECK(strstr(warnings, "virtio_mmio"));
+	CHECK_EQ(check_nwarnings, 1);
+	CHECK(strstr(check_warnings, "virtio_mmio"));
 	CHECK_EQ(cl.nmmio, CMDLINE_MAX_MMIO);
 	check_mmio(CMDLINE_MAX_MMIO - 1, 4096, 0xd0000000 + (CMDLINE_MAX_MMIO - 1) * 0x1000,
 		   5 + CMDLINE_MAX_MMIO - 1, -1);
@@ -396,7 +378,7 @@ TEST(every_limit_at_once)
 	for (int i = 0; i < CMDLINE_MAX_ARGS + 1; i++)
 		append(s, sizeof(s), " a%d", i);
 	CHECK_EQ(parse(s), 3);
-	CHECK_EQ(nwarn, 3);
+	CHECK_EQ(check_nwarnings, 3);
 	CHECK_EQ(cl.noptions, CMDLINE_MAX_OPTIONS);
 	CHECK_EQ(cl.nmmio, CMDLINE_MAX_MMIO);
 	CHECK_EQ(cl.argc, CMDLINE_MAX_ARGS);
@@ -423,7 +405,7 @@ TEST(most_tokens_fill_buffer_exactly)
 	for (unsigned i = 0; i < CMDLINE_BUF_SIZE - 1; i++)
 		s[i] = i % 2 ? ' ' : 'a';
 	CHECK_EQ(parse(s), ntok - CMDLINE_MAX_OPTIONS);
-	CHECK_EQ(nwarn, 1);
+	CHECK_EQ(check_nwarnings, 1);
 	CHECK_EQ(cl.noptions, CMDLINE_MAX_OPTIONS);
 	check_option(CMDLINE_MAX_OPTIONS - 1, "a", NULL);
 }
@@ -436,8 +418,8 @@ TEST(overlong_input_is_truncated)
 	CHECK(s);
 	memset(s, 'x', CMDLINE_BUF_SIZE);
 	memcpy(s, "first=1 ", 8);
-	CHECK_EQ(cmdline_parse(&cl, s, record_warning), 1);
-	CHECK(strstr(warnings, "longer than"));
+	CHECK_EQ(cmdline_parse(&cl, s, check_warn), 1);
+	CHECK(strstr(check_warnings, "longer than"));
 	CHECK_EQ(cl.noptions, 2);
 	check_option(0, "first", "1");
 	CHECK_EQ(strlen(cl.option[1].key), CMDLINE_BUF_SIZE - 1 - 8);
@@ -450,12 +432,12 @@ TEST(long_input_boundary)
 
 	memset(s, 'y', CMDLINE_BUF_SIZE);	/* 4096 characters: one too many */
 	CHECK_EQ(parse(s), 1);
-	CHECK_EQ(nwarn, 1);
+	CHECK_EQ(check_nwarnings, 1);
 	CHECK_EQ(strlen(cl.option[0].key), CMDLINE_BUF_SIZE - 1);
 
 	s[CMDLINE_BUF_SIZE - 1] = '\0';		/* 4095: accepted whole */
 	CHECK_EQ(parse(s), 0);
-	CHECK_EQ(nwarn, 0);
+	CHECK_EQ(check_nwarnings, 0);
 }
 
 TEST(overlong_input_with_many_tokens)
@@ -466,7 +448,7 @@ TEST(overlong_input_with_many_tokens)
 		s[i] = "a=1 "[i % 4];
 	/* 4095 bytes keep 1024 tokens, CMDLINE_MAX_OPTIONS of which fit. */
 	CHECK_EQ(parse(s), 1 + 1024 - CMDLINE_MAX_OPTIONS);
-	CHECK_EQ(nwarn, 2);
+	CHECK_EQ(check_nwarnings, 2);
 	CHECK_EQ(cl.noptions, CMDLINE_MAX_OPTIONS);
 	check_option(CMDLINE_MAX_OPTIONS - 1, "a", "1");
 }
@@ -474,7 +456,7 @@ TEST(overlong_input_with_many_tokens)
 TEST(problems_are_counted)
 {
 	CHECK_EQ(parse("=a virtio_mmio.device=bad ok -- x b=\"open"), 3);
-	CHECK_EQ(nwarn, 3);
+	CHECK_EQ(check_nwarnings, 3);
 	check_option(0, "ok", NULL);
 	ARGV("x");
 }

@@ -41,9 +41,6 @@ static unsigned nreads;
 static void *copies[MAX_COPIES];
 static unsigned ncopies;
 
-static char warnings[8192];
-static unsigned nwarnings;
-
 static const void *reader(uint64_t phys, size_t len)
 {
 	void *copy;
@@ -61,20 +58,6 @@ static const void *reader(uint64_t phys, size_t len)
 	return copy;
 }
 
-__attribute__((format(printf, 1, 2)))
-static void warn(const char *fmt, ...)
-{
-	size_t used = strlen(warnings);
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(warnings + used, sizeof(warnings) - used, fmt, ap);
-	va_end(ap);
-	used = strlen(warnings);
-	snprintf(warnings + used, sizeof(warnings) - used, "\n");
-	nwarnings++;
-}
-
 static void mem_reset(void)
 {
 	memset(mem, 0, sizeof(mem));
@@ -82,8 +65,7 @@ static void mem_reset(void)
 	hole_start = hole_end = 0;
 	while (ncopies)
 		free(copies[--ncopies]);
-	warnings[0] = '\0';
-	nwarnings = 0;
+	check_warnings_clear();
 	nreads = 0;
 }
 
@@ -182,7 +164,7 @@ static struct capture load(const char *name)
 static int parse(struct platform *p, const struct capture *c)
 {
 	memset(p, 0xa5, sizeof(*p));	/* the parser must set every field */
-	return mptable_parse(p, c->base_kib, c->ebda, reader, warn);
+	return mptable_parse(p, c->base_kib, c->ebda, reader, check_warn);
 }
 
 static void check_common(const struct platform *p)
@@ -234,12 +216,12 @@ static void check_nmi_lint1(const struct platform *p)
 
 static void check_no_warnings(void)
 {
-	CHECKF(nwarnings == 0, "warnings: %s", warnings);
+	CHECKF(check_nwarnings == 0, "warnings: %s", check_warnings);
 }
 
 static void check_warned(const char *what)
 {
-	CHECKF(strstr(warnings, what), "no warning with '%s' in: '%s'", what, warnings);
+	CHECKF(strstr(check_warnings, what), "no warning with '%s' in: '%s'", what, check_warnings);
 }
 
 /* SeaBIOS on q35/pc lists one processor per package: -smp 4 is one socket
@@ -347,10 +329,10 @@ TEST(search_ebda_first_kib)
 
 	load("microvm-noacpi-smp4");
 	move_fp(0x9e3f0);		/* the last paragraph of the EBDA's first KiB */
-	CHECK_EQ(mptable_parse(&p, 0, 0x9e000, reader, warn), 0);
+	CHECK_EQ(mptable_parse(&p, 0, 0x9e000, reader, check_warn), 0);
 	CHECK_EQ(p.ncpus, 4);
 	/* Not searched without the EBDA pointer. */
-	CHECK_EQ(mptable_parse(&p, 0, 0, reader, warn), -1);
+	CHECK_EQ(mptable_parse(&p, 0, 0, reader, check_warn), -1);
 	check_no_warnings();
 }
 
@@ -360,7 +342,7 @@ TEST(search_ebda_rounded_up_to_a_paragraph)
 
 	load("microvm-noacpi-smp4");
 	move_fp(0x9e010);
-	CHECK_EQ(mptable_parse(&p, 0, 0x9e001, reader, warn), 0);
+	CHECK_EQ(mptable_parse(&p, 0, 0x9e001, reader, check_warn), 0);
 	CHECK_EQ(p.ncpus, 4);
 }
 
@@ -370,9 +352,9 @@ TEST(search_last_kib_of_base_memory)
 
 	load("microvm-noacpi-smp4");
 	move_fp(0x7fbf0);		/* base memory 511 KiB: its last KiB ends here */
-	CHECK_EQ(mptable_parse(&p, 511, 0, reader, warn), 0);
+	CHECK_EQ(mptable_parse(&p, 511, 0, reader, check_warn), 0);
 	CHECK_EQ(p.ncpus, 4);
-	CHECK_EQ(mptable_parse(&p, 0, 0, reader, warn), -1);
+	CHECK_EQ(mptable_parse(&p, 0, 0, reader, check_warn), -1);
 	check_no_warnings();
 }
 
@@ -387,10 +369,10 @@ TEST(search_ebda_before_rom)
 	memcpy(seabios, mem + 0xf0000, sizeof(seabios));
 	load("microvm-noacpi-smp4");
 	memcpy(mem + 0xf0000, seabios, sizeof(seabios));
-	CHECK_EQ(mptable_parse(&p, 0, QBOOT_FP, reader, warn), 0);
+	CHECK_EQ(mptable_parse(&p, 0, QBOOT_FP, reader, check_warn), 0);
 	CHECK_EQ(p.ncpus, 4);
 	move_fp(0x80000);		/* not searched: the ROM's is found */
-	CHECK_EQ(mptable_parse(&p, 0, 0, reader, warn), 0);
+	CHECK_EQ(mptable_parse(&p, 0, 0, reader, check_warn), 0);
 	CHECK_EQ(p.ncpus, 1);
 	check_no_warnings();
 }
@@ -402,8 +384,8 @@ TEST(search_each_area_once)
 
 	load("microvm-noacpi-smp4");
 	mem[QBOOT_FP + FP_CHECKSUM] ^= 1;
-	CHECK_EQ(mptable_parse(&p, 640, QBOOT_FP, reader, warn), -1);
-	CHECK_EQ(nwarnings, 1);
+	CHECK_EQ(mptable_parse(&p, 640, QBOOT_FP, reader, check_warn), -1);
+	CHECK_EQ(check_nwarnings, 1);
 	check_warned("bad checksum");
 }
 
@@ -427,11 +409,11 @@ TEST(nothing_found)
 
 	mem_reset();
 	memset(&p, 0xa5, sizeof(p));
-	CHECK_EQ(mptable_parse(&p, 639, 0x9fc00, reader, warn), -1);
+	CHECK_EQ(mptable_parse(&p, 639, 0x9fc00, reader, check_warn), -1);
 	check_no_warnings();
 	CHECK_EQ(p.ncpus, 0);		/* left empty, not half-filled */
 	readable_end = 0;
-	CHECK_EQ(mptable_parse(&p, 639, 0x9fc00, reader, warn), -1);
+	CHECK_EQ(mptable_parse(&p, 639, 0x9fc00, reader, check_warn), -1);
 	check_no_warnings();
 }
 
@@ -440,7 +422,7 @@ TEST(huge_bda_values_do_not_overflow)
 	struct platform p;
 
 	load("fc-head-smp2");
-	CHECK_EQ(mptable_parse(&p, 0xffffffff, 0xffffffff, reader, warn), 0);
+	CHECK_EQ(mptable_parse(&p, 0xffffffff, 0xffffffff, reader, check_warn), 0);
 	CHECK_EQ(p.ncpus, 2);
 	check_no_warnings();
 }
@@ -460,7 +442,7 @@ TEST(fp_bad_checksum_search_continues)
 	mem[QBOOT_FP + FP_CHECKSUM] ^= 0x10;
 	CHECK_EQ(parse(&p, &c), 0);
 	CHECK_EQ(p.ncpus, 1);		/* SeaBIOS's */
-	CHECK_EQ(nwarnings, 1);
+	CHECK_EQ(check_nwarnings, 1);
 	check_warned("_MP_ at 0x9fc00: bad checksum");
 }
 
@@ -471,7 +453,7 @@ TEST(fp_bad_checksum_alone_fails)
 
 	mem[QBOOT_FP + FP_CHECKSUM]++;
 	CHECK_EQ(parse(&p, &c), -1);
-	CHECK_EQ(nwarnings, 1);
+	CHECK_EQ(check_nwarnings, 1);
 	check_warned("bad checksum");
 }
 
@@ -504,8 +486,7 @@ TEST(fp_unknown_revision)
 	check_warned("spec revision 2 unknown");
 	mem[QBOOT_FP + FP_REV] = 1;	/* MP 1.1 */
 	fix_fp(QBOOT_FP);
-	warnings[0] = '\0';
-	nwarnings = 0;
+	check_warnings_clear();
 	CHECK_EQ(parse(&p, &c), 0);
 	check_no_warnings();
 }
@@ -519,7 +500,7 @@ TEST(fp_default_configuration)
 	mem[QBOOT_FP + FP_FEATURE1] = 5;
 	fix_fp(QBOOT_FP);
 	CHECK_EQ(parse(&p, &c), -1);
-	CHECK_EQ(nwarnings, 1);
+	CHECK_EQ(check_nwarnings, 1);
 	check_warned("default configuration 5");
 }
 
@@ -569,7 +550,7 @@ TEST(table_bad_checksum)
 
 	mem[QBOOT_TABLE + 100] ^= 0x40;
 	CHECK_EQ(parse(&p, &c), -1);
-	CHECK_EQ(nwarnings, 1);
+	CHECK_EQ(check_nwarnings, 1);
 	check_warned("configuration table at 0x9fc10: bad checksum");
 	CHECK_EQ(p.ncpus, 0);
 }
@@ -644,7 +625,7 @@ TEST(table_unknown_revision_still_parsed)
 	mem[QBOOT_TABLE + 6] = 9;
 	fix_table(QBOOT_TABLE);
 	CHECK_EQ(parse(&p, &c), 0);
-	CHECK_EQ(nwarnings, 1);
+	CHECK_EQ(check_nwarnings, 1);
 	check_warned("spec revision 9 unknown");
 	check_cpus(&p, 2);
 }
@@ -674,7 +655,7 @@ TEST(unknown_entry_type_ends_walk)
 	mem[QBOOT_FIRST_INT + ENTRY_SIZE] = 0x42;	/* the IRQ 1 entry */
 	fix_table(QBOOT_TABLE);
 	CHECK_EQ(parse(&p, &c), 0);
-	CHECK_EQ(nwarnings, 1);
+	CHECK_EQ(check_nwarnings, 1);
 	check_warned("entry type 66 at 0x9fca4 unknown");
 	check_cpus(&p, 4);		/* everything before it stays */
 	check_one_ioapic(&p, 5);
@@ -692,7 +673,7 @@ TEST(extended_entry_in_base_table_skipped)
 	mem[QBOOT_FIRST_INT + 1] = ENTRY_SIZE;	/* ... over its interrupt type */
 	fix_table(QBOOT_TABLE);
 	CHECK_EQ(parse(&p, &c), 0);
-	CHECK_EQ(nwarnings, 1);
+	CHECK_EQ(check_nwarnings, 1);
 	check_warned("extended entry type 128 at 0x9fc9c");
 	CHECK_EQ(p.noverrides, 0);	/* IRQ 0's entry was the one replaced */
 	check_nmi_lint1(&p);
@@ -710,7 +691,7 @@ TEST(extended_entry_bad_length_ends_walk)
 		mem[QBOOT_FIRST_INT + 1] = lengths[i];
 		fix_table(QBOOT_TABLE);
 		CHECK_EQ(parse(&p, &c), 0);
-		CHECKF(nwarnings == 1, "length %u: %s", lengths[i], warnings);
+		CHECKF(check_nwarnings == 1, "length %u: %s", lengths[i], check_warnings);
 		check_warned(i < 2 ? "unknown" : "runs past the table's end");
 		check_cpus(&p, 4);
 		CHECK_EQ(p.noverrides, 0);
@@ -729,7 +710,7 @@ TEST(extended_type_in_last_byte)
 	put16(QBOOT_TABLE + PCMP_LENGTH, (uint16_t)(len + 1));
 	fix_table(QBOOT_TABLE);
 	CHECK_EQ(parse(&p, &c), 0);
-	CHECK_EQ(nwarnings, 1);
+	CHECK_EQ(check_nwarnings, 1);
 	check_warned("unknown");
 	check_nmi_lint1(&p);
 }
@@ -744,7 +725,7 @@ TEST(truncated_last_entry)
 		put16(QBOOT_TABLE + PCMP_LENGTH, (uint16_t)(len - cut));
 		fix_table(QBOOT_TABLE);
 		CHECK_EQ(parse(&p, &c), 0);
-		CHECKF(nwarnings == 1, "cut %u: %s", cut, warnings);
+		CHECKF(check_nwarnings == 1, "cut %u: %s", cut, check_warnings);
 		check_warned("entry type 4 at 0x9fd1c runs past the table's end");
 		check_cpus(&p, 4);
 		check_irq0_override(&p);
@@ -792,7 +773,7 @@ TEST(all_processors_disabled)
 	mem[QBOOT_TABLE + PCMP_HEADER + CPU_SIZE + CPU_FLAGS] = 0;
 	fix_table(QBOOT_TABLE);
 	CHECK_EQ(parse(&p, &c), -1);
-	CHECK_EQ(nwarnings, 1);
+	CHECK_EQ(check_nwarnings, 1);
 	check_warned("no enabled processor");
 }
 
@@ -871,7 +852,7 @@ static int build_parse(struct builder *b, struct platform *p)
 	put16(b->table + PCMP_LENGTH, (uint16_t)b->len);
 	fix_table(b->table);
 	memset(p, 0xa5, sizeof(*p));
-	return mptable_parse(p, 0, 0, reader, warn);
+	return mptable_parse(p, 0, 0, reader, check_warn);
 }
 
 TEST(more_processors_than_platform_max)
@@ -882,7 +863,7 @@ TEST(more_processors_than_platform_max)
 	for (unsigned i = 0; i < PLATFORM_MAX_CPUS + 6; i++)
 		cpu(&b, (uint8_t)i, i ? 1 : 3);
 	CHECK_EQ(build_parse(&b, &p), 0);
-	CHECK_EQ(nwarnings, 1);
+	CHECK_EQ(check_nwarnings, 1);
 	check_warned("more than 64 processors");
 	check_cpus(&p, PLATFORM_MAX_CPUS);
 	CHECK_EQ(p.nioapics, 0);
@@ -988,7 +969,7 @@ TEST(routing_bad_entries_reported)
 	local_int(&b, 1, 0, 0xff, 2);		/* no LINT2 */
 	local_int(&b, 1, 0x2, 0xff, 1);		/* reserved polarity */
 	CHECK_EQ(build_parse(&b, &p), 0);
-	CHECK_EQ(nwarnings, 8);
+	CHECK_EQ(check_nwarnings, 8);
 	check_warned("ISA IRQ 3 to I/O APIC 9 pin 3 flags 0: unusable");
 	check_warned("ISA IRQ 4 to I/O APIC 6");
 	check_warned("ISA IRQ 5 to I/O APIC 1 pin 24");
@@ -1011,7 +992,7 @@ TEST(routing_without_ioapic)
 	bus(&b, 0, "ISA   ");
 	io_int(&b, 0, 0, 0, 0, 0xff, 2);
 	CHECK_EQ(build_parse(&b, &p), 0);
-	CHECK_EQ(nwarnings, 1);
+	CHECK_EQ(check_nwarnings, 1);
 	CHECK_EQ(p.nioapics, 0);
 	CHECK_EQ(p.noverrides, 0);
 }
@@ -1031,7 +1012,7 @@ TEST(caps_on_ioapics_overrides_nmis)
 	for (unsigned i = 0; i < PLATFORM_MAX_NMIS + 4; i++)
 		local_int(&b, 1, 0, (uint8_t)i, 1);
 	CHECK_EQ(build_parse(&b, &p), 0);
-	CHECK_EQ(nwarnings, 3);
+	CHECK_EQ(check_nwarnings, 3);
 	check_warned("more than 8 I/O APICs");
 	check_warned("more than 24 ISA IRQ overrides");
 	check_warned("more than 8 NMI entries");
