@@ -14,7 +14,9 @@
 #include <flint/param.h>
 #include <flint/power.h>
 #include <flint/printk.h>
+#include <flint/sched.h>
 #include <flint/serial.h>
+#include <flint/thread.h>
 
 #define EXIT_NO_APPLICATION 0
 
@@ -46,6 +48,9 @@ void start_kernel(struct bootinfo *bi)
 	bootchart_stage("irq");
 	cpus = arch_smp_start(&platform);
 	bootchart_stage("smp");
+	sched_start(cpus);
+	bootchart_stage("sched");
+	thread_selftest();
 
 	crashtest_run();
 	bootchart_report();

@@ -9,6 +9,7 @@
 #include <flint/memory.h>
 #include <flint/page_alloc.h>
 #include <flint/string.h>
+#include <flint/sync.h>
 #include <stdint.h>
 
 #define MIN_SHIFT 5		/* 32-byte blocks: 16 of header, 16 of data */
@@ -27,6 +28,7 @@ struct free_block {
 };
 
 static struct free_block *free_blocks[NCLASSES];
+static spinlock_t lock;			/* the class lists; interrupt-safe */
 
 static int class_of(size_t total)
 {
@@ -58,6 +60,7 @@ void *kmalloc(size_t size)
 {
 	size_t total = size + sizeof(struct header);
 	struct header *h;
+	unsigned long flags;
 	int c;
 
 	if (total < size)
@@ -77,10 +80,14 @@ void *kmalloc(size_t size)
 		h->npages = (uint32_t)npages;
 		return h + 1;
 	}
-	if (!free_blocks[c] && refill(c))
+	flags = spin_lock_irqsave(&lock);
+	if (!free_blocks[c] && refill(c)) {
+		spin_unlock_irqrestore(&lock, flags);
 		return NULL;
+	}
 	h = (struct header *)free_blocks[c];
 	free_blocks[c] = free_blocks[c]->next;
+	spin_unlock_irqrestore(&lock, flags);
 	h->class = (uint32_t)c;
 	return h + 1;
 }
@@ -98,6 +105,7 @@ void kfree(void *p)
 {
 	struct header *h;
 	struct free_block *b;
+	unsigned long flags;
 	uint32_t c;
 
 	if (!p)
@@ -110,6 +118,8 @@ void kfree(void *p)
 	}
 	/* The link overwrites the header: c was read first. */
 	b = (struct free_block *)h;
+	flags = spin_lock_irqsave(&lock);
 	b->next = free_blocks[c];
 	free_blocks[c] = b;
+	spin_unlock_irqrestore(&lock, flags);
 }

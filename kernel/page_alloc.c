@@ -10,6 +10,7 @@
 #include <flint/memory.h>
 #include <flint/page_alloc.h>
 #include <flint/string.h>
+#include <flint/sync.h>
 
 #define MAX_RANGES 128
 
@@ -17,6 +18,7 @@ static struct phys_range range[MAX_RANGES];	/* sorted, disjoint */
 static unsigned nranges;
 static uint64_t free_list;	/* phys of the first free page, 0 = none */
 static uint64_t nfree;
+static spinlock_t lock;		/* all of the above; interrupt-safe */
 
 static void remove_range(unsigned i)
 {
@@ -88,7 +90,7 @@ static uint64_t pop_list(uint64_t limit)
 	return page;
 }
 
-uint64_t page_alloc_below(unsigned npages, uint64_t limit)
+static uint64_t alloc_below(unsigned npages, uint64_t limit)
 {
 	uint64_t bytes = (uint64_t)npages << PAGE_SHIFT;
 
@@ -130,6 +132,15 @@ uint64_t page_alloc_below(unsigned npages, uint64_t limit)
 	return 0;
 }
 
+uint64_t page_alloc_below(unsigned npages, uint64_t limit)
+{
+	unsigned long flags = spin_lock_irqsave(&lock);
+	uint64_t page = alloc_below(npages, limit);
+
+	spin_unlock_irqrestore(&lock, flags);
+	return page;
+}
+
 uint64_t page_alloc(unsigned npages)
 {
 	return page_alloc_below(npages, UINT64_MAX);
@@ -142,7 +153,7 @@ static void push_list(uint64_t page)
 	nfree++;
 }
 
-void page_free(uint64_t phys, unsigned npages)
+static void free_pages(uint64_t phys, unsigned npages)
 {
 	uint64_t end = phys + ((uint64_t)npages << PAGE_SHIFT);
 
@@ -174,6 +185,14 @@ void page_free(uint64_t phys, unsigned npages)
 	}
 	for (unsigned i = 0; i < npages; i++)
 		push_list(phys + ((uint64_t)i << PAGE_SHIFT));
+}
+
+void page_free(uint64_t phys, unsigned npages)
+{
+	unsigned long flags = spin_lock_irqsave(&lock);
+
+	free_pages(phys, npages);
+	spin_unlock_irqrestore(&lock, flags);
 }
 
 uint64_t page_free_count(void)

@@ -20,14 +20,12 @@
 #define LAPIC_SVR 0x0f0
 #define LAPIC_ICR_LOW 0x300
 #define LAPIC_ICR_HIGH 0x310
-#define LAPIC_LVT_TIMER 0x320
 #define LAPIC_LVT_THERMAL 0x330
 #define LAPIC_LVT_PERF 0x340
 #define LAPIC_LVT_LINT0 0x350
 #define LAPIC_LVT_LINT1 0x360
 #define LAPIC_LVT_ERROR 0x370
 #define SVR_ENABLE 0x100
-#define LVT_MASKED 0x10000
 #define LVT_NMI 0x400
 #define ICR_PENDING 0x1000		/* xAPIC delivery status */
 #define ICR_WAIT_LIMIT 1000000
@@ -35,12 +33,12 @@
 static volatile uint32_t *xapic;	/* the register page, unless x2APIC */
 static bool x2apic;
 
-static uint32_t read_reg(unsigned reg)
+uint32_t apic_read(unsigned reg)
 {
 	return x2apic ? (uint32_t)rdmsr(X2APIC_MSR(reg)) : xapic[reg / 4];
 }
 
-static void write_reg(unsigned reg, uint32_t v)
+void apic_write(unsigned reg, uint32_t v)
 {
 	if (x2apic)
 		wrmsr(X2APIC_MSR(reg), v);
@@ -67,25 +65,25 @@ void apic_enable(void)
 	if (x2apic)
 		base |= APIC_BASE_X2APIC;
 	wrmsr(MSR_APIC_BASE, base);
-	write_reg(LAPIC_TPR, 0);
-	write_reg(LAPIC_LVT_TIMER, LVT_MASKED);
-	write_reg(LAPIC_LVT_THERMAL, LVT_MASKED);
-	write_reg(LAPIC_LVT_PERF, LVT_MASKED);
-	write_reg(LAPIC_LVT_LINT0, LVT_MASKED);
+	apic_write(LAPIC_TPR, 0);
+	apic_write(LAPIC_LVT_TIMER, LVT_MASKED);
+	apic_write(LAPIC_LVT_THERMAL, LVT_MASKED);
+	apic_write(LAPIC_LVT_PERF, LVT_MASKED);
+	apic_write(LAPIC_LVT_LINT0, LVT_MASKED);
 	/* LINT1 carries NMI on every PC the tables describe (MP/MADT). */
-	write_reg(LAPIC_LVT_LINT1, LVT_NMI);
-	write_reg(LAPIC_LVT_ERROR, LVT_MASKED);
-	write_reg(LAPIC_SVR, SVR_ENABLE | SPURIOUS_VECTOR);
+	apic_write(LAPIC_LVT_LINT1, LVT_NMI);
+	apic_write(LAPIC_LVT_ERROR, LVT_MASKED);
+	apic_write(LAPIC_SVR, SVR_ENABLE | SPURIOUS_VECTOR);
 }
 
 uint32_t apic_id(void)
 {
-	return x2apic ? read_reg(LAPIC_ID) : read_reg(LAPIC_ID) >> 24;
+	return x2apic ? apic_read(LAPIC_ID) : apic_read(LAPIC_ID) >> 24;
 }
 
 void apic_eoi(void)
 {
-	write_reg(LAPIC_EOI, 0);
+	apic_write(LAPIC_EOI, 0);
 }
 
 void apic_send_ipi(uint32_t dest, uint32_t icr)
@@ -94,10 +92,10 @@ void apic_send_ipi(uint32_t dest, uint32_t icr)
 		wrmsr(X2APIC_MSR(LAPIC_ICR_LOW), (uint64_t)dest << 32 | icr);
 		return;
 	}
-	write_reg(LAPIC_ICR_HIGH, dest << 24);
-	write_reg(LAPIC_ICR_LOW, icr);
-	for (int i = 0; i < ICR_WAIT_LIMIT && (read_reg(LAPIC_ICR_LOW) & ICR_PENDING); i++)
+	apic_write(LAPIC_ICR_HIGH, dest << 24);
+	apic_write(LAPIC_ICR_LOW, icr);
+	for (int i = 0; i < ICR_WAIT_LIMIT && (apic_read(LAPIC_ICR_LOW) & ICR_PENDING); i++)
 		;
-	if (read_reg(LAPIC_ICR_LOW) & ICR_PENDING)
+	if (apic_read(LAPIC_ICR_LOW) & ICR_PENDING)
 		panic("apic: IPI %#x to APIC %u never left", icr, dest);
 }

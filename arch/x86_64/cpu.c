@@ -31,6 +31,14 @@
 
 #define MSR_GS_BASE 0xc0000101		/* SDM vol. 4 Table 2-2 */
 
+/* The legacy area FXSAVE writes and XSAVE begins with (SDM vol. 1
+ * §10.5.1): 512 bytes, and the initial FCW and MXCSR (§8.1.5, §10.2.3). */
+#define FXSAVE_BYTES 512
+#define FXSAVE_FCW 0
+#define FXSAVE_MXCSR 24
+#define FCW_INIT 0x037f
+#define MXCSR_INIT 0x1f80
+
 struct idt_gate {
 	uint16_t offset_low;
 	uint16_t selector;
@@ -47,6 +55,8 @@ struct table_pointer {
 } __attribute__((packed));
 
 static struct idt_gate idt[NUM_VECTORS];
+static size_t fpu_bytes = FXSAVE_BYTES;
+static bool xsave;
 static struct percpu boot_cpu;
 static uint8_t boot_ist_stack[IST_COUNT][IST_STACK_SIZE]
 	__attribute__((section(".stack"), aligned(16)));
@@ -144,6 +154,9 @@ static void enable_fpu(void)
 
 		write_cr4(cr4 | CR4_OSXSAVE);
 		xsetbv(0, supported & (XCR0_X87 | XCR0_SSE | XCR0_AVX));
+		/* EBX: the area size for the components XCR0 now enables. */
+		fpu_bytes = cpuid(XSAVE_LEAF, 0).ebx;
+		xsave = true;
 	} else {
 		write_cr4(cr4);
 	}
@@ -171,4 +184,52 @@ void arch_cpu_init(void)
 unsigned arch_cpu_index(void)
 {
 	return percpu()->index;
+}
+
+size_t arch_fpu_size(void)
+{
+	return fpu_bytes;
+}
+
+/* All zero but the control words: for XSAVE a zero XSTATE_BV in the
+ * header means "initial state" for every component. */
+void arch_fpu_init(void *area)
+{
+	memset(area, 0, fpu_bytes);
+	*(uint16_t *)((char *)area + FXSAVE_FCW) = FCW_INIT;
+	*(uint32_t *)((char *)area + FXSAVE_MXCSR) = MXCSR_INIT;
+}
+
+/* Eager: every switch saves and restores, as the kernel never touches
+ * the state itself and threads are few. EDX:EAX = all components. */
+void arch_fpu_save(void *area)
+{
+	if (xsave)
+		__asm__ volatile("xsave64 (%0)" : : "r"(area), "a"(-1), "d"(-1) : "memory");
+	else
+		__asm__ volatile("fxsave64 (%0)" : : "r"(area) : "memory");
+}
+
+void arch_fpu_restore(const void *area)
+{
+	if (xsave)
+		__asm__ volatile("xrstor64 (%0)" : : "r"(area), "a"(-1), "d"(-1) : "memory");
+	else
+		__asm__ volatile("fxrstor64 (%0)" : : "r"(area) : "memory");
+}
+
+/* The frame arch_switch pops (switch.S): six callee-saved registers, then
+ * the return address entry; above it a zero return address for entry
+ * itself, which leaves the stack as a call would (SysV: rsp + 8 aligned). */
+#define SWITCH_SAVED_REGS 6
+
+uint64_t arch_new_context(void *stack_top, void (*entry)(void))
+{
+	uint64_t *sp = (uint64_t *)stack_top;
+
+	*--sp = 0;
+	*--sp = (uint64_t)entry;
+	for (int i = 0; i < SWITCH_SAVED_REGS; i++)
+		*--sp = 0;
+	return (uint64_t)sp;
 }

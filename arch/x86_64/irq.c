@@ -80,6 +80,12 @@ void irq_dispatch(unsigned vector)
 	apic_eoi();
 }
 
+void irq_set_fixed(unsigned vector, void (*fn)(void *), void *arg)
+{
+	handler[vector].fn = fn;
+	handler[vector].arg = arg;
+}
+
 int irq_attach_gsi(uint32_t gsi, uint16_t flags, irq_handler fn, void *arg)
 {
 	for (unsigned i = 0; i < nioapics; i++) {
@@ -144,6 +150,28 @@ void irq_enable(void)
 void irq_disable(void)
 {
 	__asm__ volatile("cli" ::: "memory");
+}
+
+#define RFLAGS_IF 0x200			/* SDM vol. 1 §3.4.3.3 */
+
+unsigned long arch_irq_save(void)
+{
+	unsigned long flags;
+
+	__asm__ volatile("pushfq; popq %0; cli" : "=r"(flags) : : "memory");
+	return flags;
+}
+
+void arch_irq_restore(unsigned long flags)
+{
+	if (flags & RFLAGS_IF)
+		__asm__ volatile("sti" ::: "memory");
+}
+
+/* sti delays interrupts by one instruction (SDM vol. 2B, STI): the hlt. */
+void arch_idle(void)
+{
+	__asm__ volatile("sti; hlt" ::: "memory");
 }
 
 static bool test_irq;

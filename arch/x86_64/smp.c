@@ -20,6 +20,7 @@
 #include <flint/panic.h>
 #include <flint/platform.h>
 #include <flint/printk.h>
+#include <flint/sched.h>
 #include <flint/string.h>
 
 #define AP_STACK_SIZE 16384
@@ -77,8 +78,12 @@ void ap_main(unsigned slot)
 	while (!__atomic_load_n(&identity_gone, __ATOMIC_ACQUIRE))
 		__asm__ volatile("pause");
 	write_cr3(read_cr3());	/* forget the identity map's translations */
-	for (;;)
-		__asm__ volatile("cli; hlt");
+	sched_cpu_entry();
+}
+
+void arch_cpu_kick(unsigned cpu)
+{
+	apic_send_ipi(cpu ? slot_cpu[cpu]->apic_id : boot_apic_id, ICR_FIXED | RESCHED_VECTOR);
 }
 
 static struct percpu *new_cpu(unsigned slot)
@@ -103,12 +108,19 @@ static struct percpu *new_cpu(unsigned slot)
 	((__typeof__(&(sym)))((char *)phys_to_virt(TRAMPOLINE_PHYS) + \
 			      ((const char *)&(sym) - trampoline_start)))
 
+static void resched_irq(void *arg)
+{
+	(void)arg;
+	sched_ipi();
+}
+
 unsigned arch_smp_start(const struct platform *p)
 {
 	uint32_t self = apic_id();
 	uint32_t ap[SMP_MAX_CPUS];
 	unsigned n = 0;
 
+	irq_set_fixed(RESCHED_VECTOR, resched_irq, NULL);
 	percpu()->apic_id = self;
 	boot_apic_id = self;
 	for (unsigned i = 0; i < p->ncpus; i++) {

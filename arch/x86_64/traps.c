@@ -10,6 +10,7 @@
 #include <flint/power.h>
 #include <arch/smp.h>
 #include <flint/printk.h>
+#include <flint/sched.h>
 
 #define MAX_FRAMES 32
 #define NMI_VECTOR 2
@@ -89,6 +90,7 @@ void trap_handler(struct trap_frame *f)
 
 	if (f->vector >= NUM_EXCEPTIONS) {
 		irq_dispatch((unsigned)f->vector);
+		sched_irq_exit();
 		return;
 	}
 	if (f->vector == NMI_VECTOR && arch_cpus_stopping())

@@ -175,6 +175,12 @@ void arch_clock_sample(void)
 		pit.active = false;
 }
 
+void arch_clock_freeze(void)
+{
+	arch_clock_sample();
+	pit.active = false;
+}
+
 uint64_t arch_cycles_khz(void)
 {
 	if (source == SOURCE_PIT) {

@@ -42,6 +42,46 @@ void arch_clock_init(void);
 void arch_clock_sample(void);
 uint64_t arch_cycles_khz(void);
 const char *arch_clock_source(void);
+/* Ends the calibration: arch_cycles_khz is constant from here on, which
+ * the timers need. */
+void arch_clock_freeze(void);
+
+/* Interrupts on this CPU: save masks them and returns the old state. */
+unsigned long arch_irq_save(void);
+void arch_irq_restore(unsigned long flags);
+/* Enables interrupts and halts until one arrives, with no window between
+ * the two for a wake-up to slip through. */
+void arch_idle(void);
+
+/* Each CPU's one-shot timer (arch/x86_64/lapic_timer.c): timer_interrupt()
+ * runs on that CPU once arch_cycles() reaches the deadline. arch_timer_init
+ * picks the mode once (boot CPU), arch_timer_cpu_init sets up the caller's. */
+void arch_timer_init(void);
+void arch_timer_cpu_init(void);
+void arch_timer_arm(uint64_t deadline_cycles);
+void arch_timer_stop(void);
+
+/* Interrupts CPU cpu (an arch_cpu_index): sched_ipi() runs there. */
+void arch_cpu_kick(unsigned cpu);
+
+/* A thread's FPU/SSE state: an area of arch_fpu_size() bytes, 64-byte
+ * aligned, set to the initial state by arch_fpu_init. */
+size_t arch_fpu_size(void);
+void arch_fpu_init(void *area);
+void arch_fpu_save(void *area);
+void arch_fpu_restore(const void *area);
+
+/* Saves the callee-saved registers on this stack and the stack pointer in
+ * *save, then resumes the context whose stack pointer is rsp. */
+void arch_switch(uint64_t *save, uint64_t rsp);
+/* The stack pointer that makes arch_switch start entry on a new stack. */
+uint64_t arch_new_context(void *stack_top, void (*entry)(void));
+
+/* The wall clock: CMOS RTC, else KVM's wall clock; false when neither. */
+struct date {
+	unsigned year, month, day, hour, min, sec;
+};
+bool arch_wall_clock(struct date *d);
 
 /* Print the call chain starting at the caller of this function. */
 void arch_dump_stack(void);

@@ -15,7 +15,8 @@ CONTRACT = os.path.join(ROOT, "tests", "boot", "fcshim_contract.py")
 
 BOOT_LINE = re.compile(r"^Flint booted in (\d+) us \(entry=(\w+), cpus=(\d+), mem=(\d+) MiB\)$")
 STAGE_LINE = re.compile(r"^bootchart: (\S+) (\d+)$")
-STAGES = ["entry", "clock", "console", "cpu", "cmdline", "memory", "platform", "irq", "smp"]
+STAGES = ["entry", "clock", "console", "cpu", "cmdline", "memory", "platform", "irq", "smp",
+          "sched"]
 PANIC_STATUS = 127
 
 CASES = []
@@ -508,3 +509,33 @@ for name, machine, device, status in [("pvpanic-q35", "q35", True, 1),
             return [] if r.rc == 1 else ["QEMU rc %d, expected 1 from pvpanic" % r.rc]
         return [] if r.status == PANIC_STATUS else ["exit status %s, expected %d" % (
             r.status, PANIC_STATUS)]
+
+
+# Threads and the scheduler (test.threads): the sleeping locks across CPUs,
+# the timers, each CPU running a thread, the wall clock.
+THREAD_CHECKS = [r"^selftest: mutex counter 80000 of 80000$",
+                 r"^selftest: condvar 1000 items$",
+                 r"^selftest: wall clock (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d|unknown)$"]
+SLEEP_LINE = re.compile(r"^selftest: sleep 10000us slept (\d+)us$")
+
+for name, smp, argv, entry in [
+        ("threads-q35-1", 1, qemu.command(machine="q35", append="test.threads"), "pvh"),
+        ("threads-q35-4", 4, qemu.command(machine="q35", smp=4, append="test.threads"), "pvh"),
+        ("threads-microvm-noacpi-4", 4,
+         qemu.command(machine="microvm-noacpi", smp=4, append="test.threads"), "pvh"),
+        ("threads-fcshim-head-2", 2,
+         qemu.fcshim_command("head", "linux64", "test.threads", smp=2), "linux64")]:
+    @case(name)
+    def _(name=name, smp=smp, argv=argv, entry=entry):
+        r = boot(name, argv)
+        problems = check_boot(r, entry, cpus=smp)
+        out = r.lines()
+        for p in THREAD_CHECKS + [r"^selftest: cpu %d thread ran on cpu %d$" % (i, i)
+                                  for i in range(smp)]:
+            if not any(re.match(p, l) for l in out):
+                problems.append("no line matching %r" % p)
+        slept = [int(m.group(1)) for m in map(SLEEP_LINE.match, out) if m]
+        # TCG is slow, but a sleep must never end early.
+        if len(slept) != 1 or not 10000 <= slept[0] <= 30000:
+            problems.append("sleep line(s) %r, expected one within [10000, 30000] us" % slept)
+        return problems

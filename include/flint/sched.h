@@ -1,0 +1,58 @@
+/* The scheduler (kernel/sched.c): per-CPU run queues, round robin with a
+ * time slice while more than one thread is runnable, HLT when none is. */
+#ifndef FLINT_SCHED_H
+#define FLINT_SCHED_H
+
+#include <flint/compiler.h>
+#include <flint/sync.h>
+#include <flint/thread.h>
+#include <stdint.h>
+
+enum thread_state { THREAD_RUNNABLE, THREAD_BLOCKED, THREAD_EXITED };
+
+struct thread {
+	uint64_t rsp;			/* saved by arch_switch */
+	void *fpu;			/* arch_fpu_size() bytes, aligned */
+	void *fpu_block;		/* the allocation fpu lies in */
+	void *stack_top;		/* NULL: a boot stack */
+	unsigned cpu;
+	enum thread_state state;	/* under the CPU's run-queue lock */
+	struct thread *next;		/* run queue, wait queue or free list */
+	void (*fn)(void *arg);
+	void *arg;
+	struct semaphore exited;	/* posted once it is off its stack */
+};
+
+/* Boot CPU, after SMP: the boot context becomes the thread "main" on CPU
+ * 0, the timers start, interrupts are enabled. cpus: how many are online. */
+void sched_start(unsigned cpus);
+
+/* An AP after start-up: it waits for sched_start, then idles in the
+ * scheduler. */
+__noreturn void sched_cpu_entry(void);
+
+unsigned sched_cpus(void);
+
+/* Makes t (THREAD_BLOCKED) runnable on its CPU, by IPI if remote. */
+void sched_wake(struct thread *t);
+
+/* The calling thread blocks until sched_wake; interrupts must be masked.
+ * release, when not NULL, is unlocked once the thread is marked blocked
+ * (so a waker that takes it sees a consistent state). */
+void sched_block(spinlock_t *release);
+
+/* Interrupt exit (arch trap code): switch threads if the slice ended or
+ * an idle CPU got work. */
+void sched_irq_exit(void);
+
+/* The wake-up IPI's handler. */
+void sched_ipi(void);
+
+/* Between kernel/sched.c and kernel/thread.c: what a new thread does
+ * first (releases the run-queue lock the switch held), and a thread
+ * structure with its FPU area, with a stack unless it runs on a boot
+ * stack, set to start entry. */
+void sched_switch_done(void);
+struct thread *thread_alloc(void (*entry)(void));
+
+#endif
