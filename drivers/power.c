@@ -92,11 +92,8 @@ static void pvpanic_notify(void)
 void power_init(const struct platform *p)
 {
 	plat = p;
-	ops.name = "i8042 reset, else triple fault";
-	if (p->s5_valid && (p->hw_reduced ? usable(&p->sleep_control) : usable(&p->pm1a_cnt))) {
+	if (p->s5_valid && (p->hw_reduced ? usable(&p->sleep_control) : usable(&p->pm1a_cnt)))
 		ops.off = acpi_off;
-		ops.name = p->hw_reduced ? "ACPI sleep control register" : "ACPI PM1 control";
-	}
 	if (usable(&p->reset_reg))
 		ops.reboot = acpi_reboot;
 	/* Only where ACPI describes one, and only if it answers. */

@@ -1,6 +1,8 @@
 #include <flint/arch.h>
 #include <flint/panic.h>
+#include <flint/param.h>
 #include <flint/power.h>
+#include <flint/printk.h>
 #include <stddef.h>
 
 static const struct power_ops *ops;
@@ -10,8 +12,18 @@ void power_register(const struct power_ops *o)
 	ops = o;
 }
 
+/* test.reboot: end the boot with a reboot instead, to test the reset
+ * register (QEMU with -no-reboot exits on it). */
+static bool test_reboot;
+KERNEL_FLAG("test.reboot", test_reboot);
+
 void power_off(int status)
 {
+	if (test_reboot) {
+		printk("power: reboot through %s\n", ops && ops->reboot ?
+		       "the ACPI reset register" : "the i8042 or a triple fault");
+		power_reboot();
+	}
 	arch_debug_exit(status);
 	if (ops && ops->off)
 		ops->off();

@@ -7,7 +7,6 @@
 #include <flint/compiler.h>
 
 struct power_ops {
-	const char *name;		/* how power_off ends the VM */
 	void (*off)(void);		/* returns only if it failed */
 	void (*reboot)(void);
 	void (*panic_notify)(void);	/* tells the host a panic happened */

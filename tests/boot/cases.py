@@ -539,3 +539,26 @@ for name, smp, argv, entry in [
         if len(slept) != 1 or not 10000 <= slept[0] <= 30000:
             problems.append("sleep line(s) %r, expected one within [10000, 30000] us" % slept)
         return problems
+
+
+for machine, way in [("q35", "the ACPI reset register"), ("microvm", "the ACPI reset register"),
+                     ("microvm-noacpi", "the i8042 or a triple fault")]:
+    @case("reboot-" + machine)
+    def _(machine=machine, way=way):
+        # With -no-reboot QEMU exits (rc 0) on the reset the kernel asks for.
+        r = boot("reboot-" + machine, no_exit_device(qemu.command(machine=machine,
+                                                                 append="test.reboot")),
+                 timeout=20)
+        problems = [] if not r.timed_out and r.rc == 0 else ["QEMU rc %s, expected 0" % r.rc]
+        if "power: reboot through " + way not in r.lines():
+            problems.append("no 'power: reboot through %s' line" % way)
+        return problems
+
+
+@case("crash-smp4")
+def _():
+    # A panic with other CPUs running: they are stopped, the VM still ends
+    # with the panic status.
+    r = boot("crash-smp4", qemu.command(smp=4, append="test.crash=pagefault"))
+    return [] if r.status == PANIC_STATUS else ["exit status %s (rc %d), expected %d" % (
+        r.status, r.rc, PANIC_STATUS)]
