@@ -102,8 +102,8 @@ static void sleep_test(void)
 	uint64_t start = clock_ns();
 
 	sleep_us(SLEEP_US);
-	printk("selftest: sleep %uus slept %lluus\n", SLEEP_US,
-	       (unsigned long long)((clock_ns() - start) / 1000));
+	printk("selftest: sleep %uus slept %lluus (%s timer)\n", SLEEP_US,
+	       (unsigned long long)((clock_ns() - start) / 1000), arch_timer_mode());
 }
 
 static void where(void *arg)

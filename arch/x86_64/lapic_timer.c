@@ -60,6 +60,11 @@ void arch_timer_cpu_init(void)
 		   TIMER_VECTOR | (tsc_deadline ? LVT_TIMER_TSC_DEADLINE : 0));
 }
 
+const char *arch_timer_mode(void)
+{
+	return tsc_deadline ? "tsc-deadline" : "one-shot";
+}
+
 void arch_timer_arm(uint64_t deadline)
 {
 	uint64_t now, count;

@@ -59,6 +59,7 @@ void arch_idle(void);
 void arch_timer_init(void);
 void arch_timer_cpu_init(void);
 void arch_timer_arm(uint64_t deadline_cycles);
+const char *arch_timer_mode(void);	/* "tsc-deadline" or "one-shot" */
 void arch_timer_stop(void);
 
 /* Interrupts CPU cpu (an arch_cpu_index): sched_ipi() runs there. */

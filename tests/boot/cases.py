@@ -516,7 +516,7 @@ for name, machine, device, status in [("pvpanic-q35", "q35", True, 1),
 THREAD_CHECKS = [r"^selftest: mutex counter 80000 of 80000$",
                  r"^selftest: condvar 1000 items$",
                  r"^selftest: wall clock (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d|unknown)$"]
-SLEEP_LINE = re.compile(r"^selftest: sleep 10000us slept (\d+)us$")
+SLEEP_LINE = re.compile(r"^selftest: sleep 10000us slept (\d+)us \((tsc-deadline|one-shot) timer\)$")
 
 for name, smp, argv, entry in [
         ("threads-q35-1", 1, qemu.command(machine="q35", append="test.threads"), "pvh"),
