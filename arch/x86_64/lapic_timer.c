@@ -1,8 +1,9 @@
 /*
  * Each CPU's one-shot timer: the local APIC timer in TSC-deadline mode
  * where CPUID offers it (a deadline in TSC cycles, no conversion), else in
- * one-shot mode with its count rate measured against the TSC once, at
- * scheduler start. SDM vol. 3A §11.5.4.
+ * one-shot mode with its count rate measured against the TSC once, when a
+ * timer is first armed (a boot that arms none never waits for it).
+ * SDM vol. 3A §11.5.4.
  */
 #include <arch/apic.h>
 #include <arch/cpu.h>
@@ -17,6 +18,8 @@
 
 static bool tsc_deadline;
 static uint64_t lapic_khz;		/* one-shot mode: counts per ms */
+enum { UNMEASURED, MEASURING, MEASURED };
+static int measure_state;
 
 static void timer_irq(void *arg)
 {
@@ -25,7 +28,8 @@ static void timer_irq(void *arg)
 }
 
 /* Counts of the free-running timer over MEASURE_US of TSC, interrupts
- * masked (the LVT is). */
+ * masked (the LVT is), on the calling CPU: all local APIC timers count at
+ * the same rate. The LVT is set up again after. */
 static void measure(void)
 {
 	uint64_t khz = arch_cycles_khz(), start, end;
@@ -43,14 +47,28 @@ static void measure(void)
 	lapic_khz = (uint64_t)(COUNT_MAX - left) * khz / (end - start);
 	if (!lapic_khz)
 		lapic_khz = 1;
+	arch_timer_cpu_init();
+}
+
+/* The first CPU to arm a timer measures; others wait for its result. */
+static void measure_once(void)
+{
+	int expect = UNMEASURED;
+
+	if (__atomic_compare_exchange_n(&measure_state, &expect, MEASURING, false,
+					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		measure();
+		__atomic_store_n(&measure_state, MEASURED, __ATOMIC_RELEASE);
+		return;
+	}
+	while (__atomic_load_n(&measure_state, __ATOMIC_ACQUIRE) != MEASURED)
+		__asm__ volatile("pause");
 }
 
 void arch_timer_init(void)
 {
 	tsc_deadline = cpuid(1, 0).ecx & CPUID_1_ECX_TSC_DEADLINE;
 	irq_set_fixed(TIMER_VECTOR, timer_irq, NULL);
-	if (!tsc_deadline)
-		measure();
 }
 
 void arch_timer_cpu_init(void)
@@ -73,6 +91,8 @@ void arch_timer_arm(uint64_t deadline)
 		wrmsr(MSR_TSC_DEADLINE, deadline);
 		return;
 	}
+	if (__atomic_load_n(&measure_state, __ATOMIC_ACQUIRE) != MEASURED)
+		measure_once();
 	now = arch_cycles();
 	count = deadline > now ? deadline - now : 0;
 	if (count > arch_cycles_khz() * ARM_MAX_MS)
