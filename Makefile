@@ -51,6 +51,7 @@ include tests/unit/unit.mk
 deps:
 	@tools/install-deps.sh
 
+RUN_ARGS ?= -- bootchart
 run: deps all
 	tools/flint run $(RUN_ARGS)
 
