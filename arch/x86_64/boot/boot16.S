@@ -314,10 +314,17 @@ add_ram:
 1:	ret
 
 /* Reads ECX bytes from LBA EAX to EDI (>= 1 MiB), 32 KiB at a time
- * through the bounce buffer. */
+ * through the bounce buffer. The header is not yet checked (its CRC is
+ * the 32-bit part's job), so a lying one must not make this write below
+ * 1 MiB or wrap around 4 GiB. */
 read_high:
 	cmp	$LOADER_HIGH, %edi
 	jb	bad_header
+	cmp	$LOADER_READ_MAX, %ecx
+	ja	bad_header
+	mov	%edi, %edx
+	add	%ecx, %edx
+	jc	bad_header
 	add	$BOOTIMG_SECTOR - 1, %ecx
 	shr	$9, %ecx		/* sectors */
 1:	jecxz	3f

@@ -19,6 +19,7 @@
 #define LOADER_BOUNCE 0x10000
 #define LOADER_CHUNK_SECTORS 64		/* 32 KiB a read */
 #define LOADER_HIGH 0x100000		/* reads are copied to >= 1 MiB only */
+#define LOADER_READ_MAX (256u << 20)	/* a kernel or initrd bigger is a lie */
 
 /* Loader GDT selectors (boot16.S). */
 #define LOADER_CS32 0x08
