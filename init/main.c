@@ -12,6 +12,7 @@
 #include <flint/init.h>
 #include <flint/page_alloc.h>
 #include <flint/param.h>
+#include <flint/pci.h>
 #include <flint/power.h>
 #include <flint/printk.h>
 #include <flint/sched.h>
@@ -46,6 +47,8 @@ void start_kernel(struct bootinfo *bi)
 	bootchart_stage("platform");
 	arch_irq_init(&platform);
 	bootchart_stage("irq");
+	pci_init(&platform);
+	bootchart_stage("pci");
 	cpus = arch_smp_start(&platform);
 	bootchart_stage("smp");
 	sched_start(cpus);

@@ -15,8 +15,8 @@ CONTRACT = os.path.join(ROOT, "tests", "boot", "fcshim_contract.py")
 
 BOOT_LINE = re.compile(r"^Flint booted in (\d+) us \(entry=(\w+), cpus=(\d+), mem=(\d+) MiB\)$")
 STAGE_LINE = re.compile(r"^bootchart: (\S+) (\d+)$")
-STAGES = ["entry", "clock", "console", "cpu", "cmdline", "memory", "platform", "irq", "smp",
-          "sched"]
+STAGES = ["entry", "clock", "console", "cpu", "cmdline", "memory", "platform", "irq", "pci",
+          "smp", "sched"]
 PANIC_STATUS = 127
 
 CASES = []
@@ -562,3 +562,75 @@ def _():
     r = boot("crash-smp4", qemu.command(smp=4, append="test.crash=pagefault"))
     return [] if r.status == PANIC_STATUS else ["exit status %s (rc %d), expected %d" % (
         r.status, r.rc, PANIC_STATUS)]
+
+
+# PCI enumeration (pci.show): virtio-rng-pci as QEMU places it, transitional
+# on the root bus (I/O BAR0, 64-bit BAR4), modern-only with disable-legacy=on
+# or behind a PCIe root port (found on bus 1). q35 has an MCFG, pc does not.
+PCI_LINE = re.compile(r"^pci: ([0-9a-f]{2}):([0-9a-f]{2})\.(\d) ([0-9a-f]{4}):([0-9a-f]{4}) "
+                      r"class ([0-9a-f]{6})(.*)$")
+PCI_SUMMARY = re.compile(r"^pci: (\d+) devices on (\d+) buses via (ECAM|ports 0xcf8)$")
+
+for name, machine, device, want in [
+        ("pci-q35-transitional", "q35", ["-device", "virtio-rng-pci"], ("00", "1af4:1005")),
+        ("pci-pc-transitional", "pc", ["-device", "virtio-rng-pci"], ("00", "1af4:1005")),
+        ("pci-q35-modern", "q35", ["-device", "virtio-rng-pci,disable-legacy=on"],
+         ("00", "1af4:1044")),
+        ("pci-q35-bridge", "q35", ["-device", "pcie-root-port,id=rp1,bus=pcie.0,chassis=1",
+                                   "-device", "virtio-rng-pci,bus=rp1"], ("01", "1af4:1044"))]:
+    @case(name)
+    def _(name=name, machine=machine, device=device, want=want):
+        r = boot(name, qemu.command(machine=machine, append="pci.show", extra=device))
+        problems = check_boot(r, "pvh")
+        out = r.lines()
+        found = [m for m in map(PCI_LINE.match, out) if m]
+        rng = [m for m in found if "%s:%s" % (m.group(4), m.group(5)) == want[1]]
+        if len(rng) != 1 or rng[0].group(1) != want[0]:
+            return problems + ["no %s on bus %s in %r" % (want[1], want[0], out)]
+        rest = rng[0].group(7)
+        if want[1] == "1af4:1005" and not re.search(r" bar0 io 0x[0-9a-f]+\+0x20 ", rest):
+            problems.append("the transitional device has no I/O BAR0: %r" % rest)
+        if want[1] == "1af4:1044" and " bar0 " in rest:
+            problems.append("the modern-only device has a BAR0: %r" % rest)
+        if not re.search(r" bar4 mem64 pref 0x[0-9a-f]+\+0x4000 ", rest):
+            problems.append("no 16 KiB 64-bit BAR4: %r" % rest)
+        if not re.search(r" caps (\w\w,)*11(,|$)", rest):
+            problems.append("no MSI-X capability: %r" % rest)
+        if machine == "q35" and not any(m.group(1, 2, 3, 4, 5) == ("00", "00", "0", "8086",
+                                                                   "29c0") for m in found):
+            problems.append("no q35 host bridge 8086:29c0 at 00:00.0")
+        if want[0] == "01" and not any(" bridge 01" in m.group(7) for m in found):
+            problems.append("no bridge to bus 01")
+        summary = [m for m in map(PCI_SUMMARY.match, out) if m]
+        via = "ECAM" if machine == "q35" else "ports 0xcf8"
+        buses = "2" if want[0] == "01" else "1"
+        if len(summary) != 1 or summary[0].group(1, 2, 3) != (str(len(found)), buses, via):
+            problems.append("summary %r, expected %d devices on %s buses via %s" % (
+                [m.group(0) for m in summary], len(found), buses, via))
+        return problems
+
+for name, argv in [("pci-off-q35", qemu.command(machine="q35", append="pci=off pci.show")),
+                   ("pci-off-fcshim-head", qemu.fcshim_command("head", "linux64", "pci.show"))]:
+    @case(name)
+    def _(name=name, argv=argv):
+        # The shim appends pci=off as Firecracker does.
+        r = boot(name, argv)
+        problems = check_boot(r, "linux64" if "fcshim" in name else "pvh")
+        out = r.lines()
+        if any(l.startswith("pci: ") for l in out):
+            problems.append("PCI was enumerated despite pci=off")
+        if any(l.startswith("cmdline: ") for l in out):
+            problems.append("pci=off drew a warning: %r" % [l for l in out
+                                                            if l.startswith("cmdline: ")])
+        return problems
+
+
+@case("pci-bad-value")
+def _():
+    r = boot("pci-bad-value", qemu.command(append="pci=on pci.show"))
+    problems = check_boot(r, "pvh")
+    if "cmdline: bad value for pci: 'on'" not in r.lines():
+        problems.append("pci=on was not rejected")
+    if not any(PCI_SUMMARY.match(l) for l in r.lines()):
+        problems.append("no enumeration after a rejected pci= value")
+    return problems

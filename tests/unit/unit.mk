@@ -165,3 +165,21 @@ $(UNIT_ACPI_OBJS): $(UNIT_OBJ)/%.o: %.c $(UNIT_DIR)/unit.mk
 $(eval $(call UNIT_LINK_RULE,acpi))
 
 -include $(UNIT_ACPI_OBJS:.o=.d)
+
+# test_pci: drivers/pci.c's enumeration on a fake configuration space
+# (bridges, multi-function devices, BAR sizing, capability lists, nonsense).
+# The test stubs the kernel side (printk, arch_map_mmio); the driver's port
+# accessors need the arch headers. Like test_acpi's, this block adds its own
+# object, link and goal rules.
+UNIT_TESTS += pci
+UNIT_SRCS_pci := drivers/pci.c
+UNIT_PCI_OBJS := $(UNIT_OBJ)/$(UNIT_DIR)/test_pci.o $(UNIT_SRCS_pci:%.c=$(UNIT_OBJ)/%.o)
+
+unit-tests: $(UNIT_OUT)/test_pci
+$(UNIT_OBJ)/drivers/pci.o: UNIT_EXTRA_CFLAGS := -Iarch/x86_64/include
+$(UNIT_PCI_OBJS): $(UNIT_OBJ)/%.o: %.c $(UNIT_DIR)/unit.mk
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) $(UNIT_EXTRA_CFLAGS) -c $< -o $@
+$(eval $(call UNIT_LINK_RULE,pci))
+
+-include $(UNIT_PCI_OBJS:.o=.d)
