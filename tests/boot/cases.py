@@ -634,3 +634,15 @@ def _():
     if not any(PCI_SUMMARY.match(l) for l in r.lines()):
         problems.append("no enumeration after a rejected pci= value")
     return problems
+
+
+@case("bios-corrupt-header-size")
+def _():
+    # A header claiming a 4 GiB kernel: refused before any read, so nothing
+    # is written below 1 MiB or around the top of memory.
+    image = image_copy("corrupt-header-size")
+    with open(image, "r+b") as f:
+        f.seek(512 + 20)                  # kernel_csize
+        f.write((0xfffffff0).to_bytes(4, "little"))
+    r = boot("bios-corrupt-header-size", qemu.disk_command("pc", image=image), timeout=20)
+    return check_loader_error(r, "boot error: bad image header")
