@@ -24,7 +24,7 @@ UNIT_FORMAT_RENAME := -Dvsnprintf=flint_vsnprintf -Dsnprintf=flint_snprintf \
 
 # test_<name> links with UNIT_SRCS_<name>. lib/string.c is never linked:
 # the C library provides those functions.
-UNIT_TESTS := cmdline memmap page_alloc heap format tsc_freq lz4 crc32
+UNIT_TESTS := cmdline memmap page_alloc heap format tsc_freq lz4 crc32 mptable acpi pci
 UNIT_SRCS_cmdline := kernel/cmdline.c
 UNIT_SRCS_memmap := kernel/memmap.c lib/sort.c
 # The allocators' locks call arch hooks: $(UNIT_DIR)/arch_stub.c stands in.
@@ -35,6 +35,14 @@ UNIT_SRCS_format := lib/format.c
 UNIT_SRCS_tsc_freq := arch/x86_64/tsc_freq.c
 UNIT_SRCS_lz4 := lib/lz4.c
 UNIT_SRCS_crc32 := lib/crc32.c
+# The firmware parsers run on tables captured from QEMU's firmware and the
+# Firecracker shim, as hex text in fixtures/ (see capture.sh there), and on
+# damaged and hand-made ones; test_pci on a fake configuration space.
+UNIT_SRCS_mptable := drivers/mptable.c
+UNIT_SRCS_acpi := drivers/acpi.c drivers/platform.c
+UNIT_SRCS_pci := drivers/pci.c
+UNIT_MPTABLE_DIR := $(UNIT_DIR)/fixtures/mptable
+UNIT_ACPI_DIR := $(UNIT_DIR)/fixtures/acpi
 
 # test_lz4 decodes frames made by Debian's lz4 command: each input below
 # compressed with each option set, as $(UNIT_LZ4_DIR)/<input>.<options>.lz4
@@ -110,6 +118,12 @@ $(UNIT_OBJ)/lib/format.o $(UNIT_OBJ)/$(UNIT_DIR)/test_format.o: \
 	UNIT_EXTRA_CFLAGS := $(UNIT_FORMAT_RENAME)
 $(UNIT_OBJ)/$(UNIT_DIR)/test_lz4.o: UNIT_EXTRA_CFLAGS := \
 	-DLZ4_FIXTURE_DIR='"$(abspath $(UNIT_LZ4_DIR))"' -DLZ4_FIXTURES='"$(UNIT_LZ4_NAMES)"'
+$(UNIT_OBJ)/$(UNIT_DIR)/test_mptable.o: UNIT_EXTRA_CFLAGS := \
+	-DMPTABLE_FIXTURE_DIR='"$(abspath $(UNIT_MPTABLE_DIR))"'
+$(UNIT_OBJ)/$(UNIT_DIR)/test_acpi.o: UNIT_EXTRA_CFLAGS := \
+	-DACPI_FIXTURE_DIR='"$(abspath $(UNIT_ACPI_DIR))"'
+# The driver's port accessors come from the arch headers.
+$(UNIT_OBJ)/drivers/pci.o: UNIT_EXTRA_CFLAGS := -Iarch/x86_64/include
 
 # unit.mk is a prerequisite so that changed flags rebuild everything.
 $(UNIT_OBJS): $(UNIT_OBJ)/%.o: %.c $(UNIT_DIR)/unit.mk
@@ -123,63 +137,3 @@ endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call UNIT_LINK_RULE,$(t))))
 
 -include $(UNIT_OBJS:.o=.d)
-
-# test_mptable: drivers/mptable.c on the MP tables QEMU's firmware and the
-# Firecracker shim write, captured as hex text in $(UNIT_MPTABLE_DIR) (see
-# capture.sh there) and read at run time, and on damaged and hand-made
-# tables. The lists above were expanded already, so this block adds its own
-# object, link and goal rules.
-UNIT_MPTABLE_DIR := $(UNIT_DIR)/fixtures/mptable
-UNIT_TESTS += mptable
-UNIT_SRCS_mptable := drivers/mptable.c
-UNIT_MPTABLE_OBJS := $(UNIT_OBJ)/$(UNIT_DIR)/test_mptable.o \
-	$(UNIT_SRCS_mptable:%.c=$(UNIT_OBJ)/%.o)
-
-unit-tests: $(UNIT_OUT)/test_mptable
-$(UNIT_OBJ)/$(UNIT_DIR)/test_mptable.o: UNIT_EXTRA_CFLAGS := \
-	-DMPTABLE_FIXTURE_DIR='"$(abspath $(UNIT_MPTABLE_DIR))"'
-$(UNIT_MPTABLE_OBJS): $(UNIT_OBJ)/%.o: %.c $(UNIT_DIR)/unit.mk
-	@mkdir -p $(dir $@)
-	$(CC) $(UNIT_CFLAGS) $(UNIT_EXTRA_CFLAGS) -c $< -o $@
-$(eval $(call UNIT_LINK_RULE,mptable))
-
--include $(UNIT_MPTABLE_OBJS:.o=.d)
-
-# test_acpi: drivers/acpi.c on the ACPI tables of QEMU's q35, pc and
-# microvm and of the Firecracker shim, captured as hex text in
-# $(UNIT_ACPI_DIR) (see capture.sh there) and read at run time, and on
-# damaged and hand-made tables; drivers/platform.c's defaults. Like
-# test_mptable's, this block adds its own object, link and goal rules.
-UNIT_ACPI_DIR := $(UNIT_DIR)/fixtures/acpi
-UNIT_TESTS += acpi
-UNIT_SRCS_acpi := drivers/acpi.c drivers/platform.c
-UNIT_ACPI_OBJS := $(UNIT_OBJ)/$(UNIT_DIR)/test_acpi.o \
-	$(UNIT_SRCS_acpi:%.c=$(UNIT_OBJ)/%.o)
-
-unit-tests: $(UNIT_OUT)/test_acpi
-$(UNIT_OBJ)/$(UNIT_DIR)/test_acpi.o: UNIT_EXTRA_CFLAGS := \
-	-DACPI_FIXTURE_DIR='"$(abspath $(UNIT_ACPI_DIR))"'
-$(UNIT_ACPI_OBJS): $(UNIT_OBJ)/%.o: %.c $(UNIT_DIR)/unit.mk
-	@mkdir -p $(dir $@)
-	$(CC) $(UNIT_CFLAGS) $(UNIT_EXTRA_CFLAGS) -c $< -o $@
-$(eval $(call UNIT_LINK_RULE,acpi))
-
--include $(UNIT_ACPI_OBJS:.o=.d)
-
-# test_pci: drivers/pci.c's enumeration on a fake configuration space
-# (bridges, multi-function devices, BAR sizing, capability lists, nonsense).
-# The test stubs the kernel side (printk, arch_map_mmio); the driver's port
-# accessors need the arch headers. Like test_acpi's, this block adds its own
-# object, link and goal rules.
-UNIT_TESTS += pci
-UNIT_SRCS_pci := drivers/pci.c
-UNIT_PCI_OBJS := $(UNIT_OBJ)/$(UNIT_DIR)/test_pci.o $(UNIT_SRCS_pci:%.c=$(UNIT_OBJ)/%.o)
-
-unit-tests: $(UNIT_OUT)/test_pci
-$(UNIT_OBJ)/drivers/pci.o: UNIT_EXTRA_CFLAGS := -Iarch/x86_64/include
-$(UNIT_PCI_OBJS): $(UNIT_OBJ)/%.o: %.c $(UNIT_DIR)/unit.mk
-	@mkdir -p $(dir $@)
-	$(CC) $(UNIT_CFLAGS) $(UNIT_EXTRA_CFLAGS) -c $< -o $@
-$(eval $(call UNIT_LINK_RULE,pci))
-
--include $(UNIT_PCI_OBJS:.o=.d)
