@@ -28,7 +28,10 @@
 #define PCI_ID 0x00			/* vendor 15:0, device 31:16 */
 #define PCI_VENDOR_NONE 0xffff		/* no function answers */
 #define PCI_COMMAND 0x04		/* command 15:0, status 31:16 */
-#define PCI_COMMAND_DECODE 0x3		/* I/O space | memory space */
+#define PCI_COMMAND_IO 0x1
+#define PCI_COMMAND_MEMORY 0x2
+#define PCI_COMMAND_DECODE (PCI_COMMAND_IO | PCI_COMMAND_MEMORY)
+#define PCI_COMMAND_BUS_MASTER 0x4
 #define PCI_STATUS_CAP_LIST (0x10u << 16)
 #define PCI_CLASS_REV 0x08		/* revision 7:0, class 31:8 */
 #define PCI_HEADER_DWORD 0x0c		/* header type 23:16 */
@@ -57,6 +60,21 @@
 #define BAR_PREFETCHABLE 0x8
 #define BAR_IO_16BIT_FILL 0xffffffffffff0000ull	/* upper 16 bits hardwired 0 */
 #define BAR_32BIT_FILL 0xffffffff00000000ull
+
+/* MSI-X (§6.8.2): the capability and its table of 16-byte entries. */
+#define PCI_CAP_MSIX 0x11
+#define MSIX_CONTROL 2			/* 16 bits, from the capability */
+#define MSIX_CONTROL_SIZE 0x7ff		/* table size - 1 */
+#define MSIX_CONTROL_FUNCTION_MASK 0x4000
+#define MSIX_CONTROL_ENABLE 0x8000
+#define MSIX_TABLE 4			/* BIR 2:0, offset 31:3 */
+#define MSIX_TABLE_BIR 0x7
+#define MSIX_ENTRY_SIZE 16
+#define MSIX_ENTRY_ADDR_LO 0		/* dword indexes in an entry */
+#define MSIX_ENTRY_ADDR_HI 1
+#define MSIX_ENTRY_DATA 2
+#define MSIX_ENTRY_CONTROL 3
+#define MSIX_ENTRY_MASKED 0x1
 
 static const struct pci_config_ops *cfg;
 static pci_warn_fn warn;
@@ -285,6 +303,102 @@ unsigned pci_find_cap(const struct pci_device *d, uint8_t id)
 	for (unsigned i = 0; i < d->ncaps; i++)
 		if (d->cap[i].id == id)
 			return d->cap[i].offset;
+	return 0;
+}
+
+uint32_t pci_config_read32(const struct pci_device *d, unsigned off)
+{
+	return cfg_read(d, off);
+}
+
+uint16_t pci_config_read16(const struct pci_device *d, unsigned off)
+{
+	return cfg_read(d, off & ~3u) >> (off & 2) * 8;
+}
+
+uint8_t pci_config_read8(const struct pci_device *d, unsigned off)
+{
+	return cfg_read(d, off & ~3u) >> (off & 3) * 8;
+}
+
+void pci_config_write32(const struct pci_device *d, unsigned off, uint32_t v)
+{
+	cfg_write(d, off, v);
+}
+
+void pci_config_write16(const struct pci_device *d, unsigned off, uint16_t v)
+{
+	unsigned shift = (off & 2) * 8;
+	uint32_t dword = cfg_read(d, off & ~3u) & ~(0xffffu << shift);
+
+	cfg_write(d, off & ~3u, dword | (uint32_t)v << shift);
+}
+
+void pci_enable(const struct pci_device *d, bool io, bool mem, bool bus_master)
+{
+	uint32_t command = cfg_read(d, PCI_COMMAND) & 0xffff;
+
+	if (io)
+		command |= PCI_COMMAND_IO;
+	if (mem)
+		command |= PCI_COMMAND_MEMORY;
+	if (bus_master)
+		command |= PCI_COMMAND_BUS_MASTER;
+	/* The status half is written as 0: its bits are write-one-to-clear. */
+	cfg_write(d, PCI_COMMAND, command);
+}
+
+int pci_msix_vector(const struct pci_device *d, unsigned entry, uint64_t addr, uint32_t data)
+{
+	unsigned cap = pci_find_cap(d, PCI_CAP_MSIX);
+	unsigned entries, bir;
+	uint32_t table;
+	const struct pci_bar *bar;
+	volatile uint32_t *e;
+
+	if (!cap) {
+		warn("pci: %02x:%02x.%u has no MSI-X capability", d->bus, d->dev, d->fn);
+		return -1;
+	}
+	entries = (pci_config_read16(d, cap + MSIX_CONTROL) & MSIX_CONTROL_SIZE) + 1;
+	table = cfg_read(d, cap + MSIX_TABLE);
+	bir = table & MSIX_TABLE_BIR;
+	table &= ~MSIX_TABLE_BIR;
+	if (entry >= entries) {
+		warn("pci: %02x:%02x.%u MSI-X entry %u of %u", d->bus, d->dev, d->fn, entry,
+		     entries);
+		return -1;
+	}
+	bar = bir < PCI_MAX_BARS ? &d->bar[bir] : NULL;	/* BIR 6 and 7 are reserved */
+	if (!bar || (bar->type != PCI_BAR_MEM32 && bar->type != PCI_BAR_MEM64) || !bar->base ||
+	    table + (uint64_t)entries * MSIX_ENTRY_SIZE > bar->size) {
+		warn("pci: %02x:%02x.%u MSI-X table %#x in bar%u is not inside a memory BAR",
+		     d->bus, d->dev, d->fn, table, bir);
+		return -1;
+	}
+	e = (volatile uint32_t *)arch_map_mmio(bar->base + table + entry * MSIX_ENTRY_SIZE,
+					       MSIX_ENTRY_SIZE);
+	/* Masked while the address and data change (§6.8.2.9). */
+	e[MSIX_ENTRY_CONTROL] |= MSIX_ENTRY_MASKED;
+	e[MSIX_ENTRY_ADDR_LO] = (uint32_t)addr;
+	e[MSIX_ENTRY_ADDR_HI] = (uint32_t)(addr >> 32);
+	e[MSIX_ENTRY_DATA] = data;
+	e[MSIX_ENTRY_CONTROL] &= ~MSIX_ENTRY_MASKED;
+	return 0;
+}
+
+int pci_msix_enable(const struct pci_device *d)
+{
+	unsigned cap = pci_find_cap(d, PCI_CAP_MSIX);
+	uint16_t control;
+
+	if (!cap) {
+		warn("pci: %02x:%02x.%u has no MSI-X capability", d->bus, d->dev, d->fn);
+		return -1;
+	}
+	control = pci_config_read16(d, cap + MSIX_CONTROL);
+	control = (control | MSIX_CONTROL_ENABLE) & ~MSIX_CONTROL_FUNCTION_MASK;
+	pci_config_write16(d, cap + MSIX_CONTROL, control);
 	return 0;
 }
 

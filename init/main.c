@@ -18,6 +18,7 @@
 #include <flint/sched.h>
 #include <flint/serial.h>
 #include <flint/thread.h>
+#include <flint/virtio_boot.h>
 
 #define EXIT_NO_APPLICATION 0
 
@@ -53,7 +54,12 @@ void start_kernel(struct bootinfo *bi)
 	bootchart_stage("smp");
 	sched_start(cpus);
 	bootchart_stage("sched");
+	virtio_rng_init();
+	virtio_mmio_probe(&kernel_cmdline);
+	virtio_pci_probe();
+	bootchart_stage("virtio");
 	thread_selftest();
+	virtio_selftest();
 
 	crashtest_run();
 	bootchart_report();

@@ -85,6 +85,9 @@ struct virtio_driver {
 	 * queues and returns 0, after which the core sets DRIVER_OK. On -1
 	 * the core marks the device FAILED. */
 	int (*probe)(struct virtio_device *d);
+	/* Optional, right after DRIVER_OK: the first notifications (§3.1.1:
+	 * none may come before DRIVER_OK). */
+	void (*start)(struct virtio_device *d);
 	/* After DRIVER_OK: the driver's one console line's details. */
 	void (*describe)(struct virtio_device *d, char *buf, size_t len);
 };

@@ -70,4 +70,31 @@ unsigned pci_count(void);
 /* The configuration-space offset of d's first capability id, or 0. */
 unsigned pci_find_cap(const struct pci_device *d, uint8_t id);
 
+/*
+ * d's configuration space through the access method the enumeration used
+ * (off naturally aligned for the width). The 16- and 8-bit reads and the
+ * 16-bit write go through the enclosing dword; the write is a
+ * read-modify-write, so it must not target a dword that holds
+ * write-one-to-clear bits (the command register has pci_enable).
+ */
+uint32_t pci_config_read32(const struct pci_device *d, unsigned off);
+uint16_t pci_config_read16(const struct pci_device *d, unsigned off);
+uint8_t pci_config_read8(const struct pci_device *d, unsigned off);
+void pci_config_write32(const struct pci_device *d, unsigned off, uint32_t v);
+void pci_config_write16(const struct pci_device *d, unsigned off, uint16_t v);
+
+/* Sets the command register's I/O space, memory space and bus master
+ * bits where asked (never clears any). */
+void pci_enable(const struct pci_device *d, bool io, bool mem, bool bus_master);
+
+/*
+ * MSI-X (PCI 3.0 §6.8.2): entry of d's table, which lies in the memory BAR
+ * its capability names, is set to write data at addr, unmasked; then
+ * pci_msix_enable turns MSI-X on with the function mask clear. Both return
+ * 0, or -1 with a console message (no MSI-X capability, no such entry, a
+ * table outside its BAR).
+ */
+int pci_msix_vector(const struct pci_device *d, unsigned entry, uint64_t addr, uint32_t data);
+int pci_msix_enable(const struct pci_device *d);
+
 #endif

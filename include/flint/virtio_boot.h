@@ -13,4 +13,8 @@ void virtio_rng_init(void);
 void virtio_mmio_probe(const struct cmdline *c);
 void virtio_pci_probe(void);
 
+/* With the test.virtio option: read the first rng device directly and
+ * print one `virtio-test:` line. */
+void virtio_selftest(void);
+
 #endif

@@ -16,7 +16,7 @@ CONTRACT = os.path.join(ROOT, "tests", "boot", "fcshim_contract.py")
 BOOT_LINE = re.compile(r"^Flint booted in (\d+) us \(entry=(\w+), cpus=(\d+), mem=(\d+) MiB\)$")
 STAGE_LINE = re.compile(r"^bootchart: (\S+) (\d+)$")
 STAGES = ["entry", "clock", "console", "cpu", "cmdline", "memory", "platform", "irq", "pci",
-          "smp", "sched"]
+          "smp", "sched", "virtio"]
 PANIC_STATUS = 127
 
 CASES = []
@@ -646,3 +646,76 @@ def _():
         f.write((0xfffffff0).to_bytes(4, "little"))
     r = boot("bios-corrupt-header-size", qemu.disk_command("pc", image=image), timeout=20)
     return check_loader_error(r, "boot error: bad image header")
+
+
+# virtio over MMIO: the rng on microvm's legacy (v1) and modern (v2)
+# transports, through the Firecracker shim's token placement, and none.
+MODERN_MMIO = ["-global", "virtio-mmio.force-legacy=false"]
+VIRTIO_RNG_LINE = "virtio: rng %s mmio 0xfeb00e00 irq 12 entropy"
+VIRTIO_TEST_LINE = "virtio-test: rng 64 bytes, not all zero"
+for name, argv, entry, transport in [
+        ("virtio-rng-mmio-v1", qemu.command(machine="microvm-noacpi", append="test.virtio",
+                                            extra=["-device", "virtio-rng-device"]),
+         "pvh", "mmio-v1"),
+        ("virtio-rng-mmio-v2", qemu.command(machine="microvm-noacpi", append="test.virtio",
+                                            extra=["-device", "virtio-rng-device"] + MODERN_MMIO),
+         "pvh", "mmio-v2"),
+        ("virtio-rng-fcshim", qemu.fcshim_command("head", "linux64", "test.virtio",
+                                                  machine="microvm-noacpi",
+                                                  extra=["-device", "virtio-rng-device"]
+                                                  + MODERN_MMIO),
+         "linux64", "mmio-v2")]:
+    @case(name)
+    def _(name=name, argv=argv, entry=entry, transport=transport):
+        r = boot(name, argv)
+        problems = check_boot(r, entry)
+        virtio = [l for l in r.lines() if l.startswith("virtio")]
+        if virtio != [VIRTIO_RNG_LINE % transport, VIRTIO_TEST_LINE]:
+            problems.append("virtio lines %s" % virtio)
+        return problems
+
+
+@case("virtio-none-microvm")
+def _():
+    r = boot("virtio-none-microvm", qemu.command(machine="microvm-noacpi", append="bootchart"))
+    problems = check_boot(r, "pvh") + check_bootchart(r)
+    if any(l.startswith("virtio") for l in r.lines()):
+        problems.append("virtio lines without a device")
+    return problems
+
+
+# Virtio over PCI (test.virtio reads 64 bytes from the rng): a transitional
+# device goes through its modern interface, a legacy-only one through I/O
+# BAR 0; MSI-X in every case.
+VIRTIO_PCI_LINE = re.compile(r"^virtio: rng (pci-modern|pci-legacy) pci 00:0[0-9a-f]\.0 \S")
+
+for name, machine, device, transport in [
+        ("virtio-pci-q35-transitional", "q35", "virtio-rng-pci", "pci-modern"),
+        ("virtio-pci-q35-legacy", "q35", "virtio-rng-pci,disable-modern=on", "pci-legacy"),
+        ("virtio-pci-q35-modern", "q35", "virtio-rng-pci,disable-legacy=on", "pci-modern"),
+        ("virtio-pci-pc-transitional", "pc", "virtio-rng-pci", "pci-modern")]:
+    @case(name)
+    def _(name=name, machine=machine, device=device, transport=transport):
+        r = boot(name, qemu.command(machine=machine, append="test.virtio",
+                                    extra=["-device", device]))
+        problems = check_boot(r, "pvh")
+        out = r.lines()
+        found = [m for m in map(VIRTIO_PCI_LINE.match, out) if m]
+        if len(found) != 1 or found[0].group(1) != transport:
+            problems.append("expected one 'virtio: rng %s pci 00:0X.0' line: %r" % (
+                transport, [l for l in out if l.startswith("virtio")]))
+        if "virtio-test: rng 64 bytes, not all zero" not in out:
+            problems.append("no entropy from the rng: %r" % [l for l in out
+                                                              if l.startswith("virtio")])
+        return problems
+
+
+@case("virtio-pci-off-q35")
+def _():
+    r = boot("virtio-pci-off-q35", qemu.command(machine="q35", append="pci=off",
+                                                extra=["-device", "virtio-rng-pci"]))
+    problems = check_boot(r, "pvh")
+    found = [l for l in r.lines() if l.startswith("virtio:")]
+    if found:
+        problems.append("a virtio device was found despite pci=off: %r" % found)
+    return problems

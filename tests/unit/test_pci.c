@@ -275,6 +275,44 @@ TEST(registry_full)
 	CHECK(strstr(warnings, "32 functions beyond the first 64 not recorded"));
 }
 
+/* The drivers' accessors: narrow reads and writes within a dword, the
+ * command bits, MSI-X control and the checks before a table is touched
+ * (the fake has no BAR memory: arch_map_mmio aborts). */
+TEST(config_access_and_msix)
+{
+	struct fake_fn *f = with_caps(4, 0x98);
+	const struct pci_device *d;
+
+	f->cfg[1] |= 0x0100;			/* status: capability list; SERR# on */
+	f->cfg[0x98 / 4] = 0x40010011;		/* MSI-X, 2 entries, function masked */
+	f->cfg[0x9c / 4] = 0x00002001;		/* table in bar1 at 0x2000 */
+	pci_scan(&fake_ops, fake_warn);
+	d = &pci_devices()[0];
+	CHECK_EQ(pci_config_read16(d, 0x02), 0x1000);
+	CHECK_EQ(pci_config_read8(d, 0x99), 0x00);
+	CHECK_EQ(pci_config_read8(d, 0x9b), 0x40);
+	CHECK_EQ(pci_config_read32(d, 0x9c), 0x2001);
+	pci_config_write16(d, 0x9a, 0x1234);
+	CHECK_EQ(f->cfg[0x98 / 4], 0x12340011);
+	pci_config_write32(d, 0x9c, 0x2001);
+
+	pci_enable(d, false, true, true);
+	CHECK_EQ(f->cfg[1], 0x00100106);
+	f->cfg[0x98 / 4] = 0x40010011;
+	CHECK_EQ(pci_msix_enable(d), 0);
+	CHECK_EQ(f->cfg[0x98 / 4], 0x80010011);
+
+	CHECK_EQ(pci_msix_vector(d, 2, 0xfee00000, 0x30), -1);
+	CHECK(strstr(warnings, "00:04.0 MSI-X entry 2 of 2"));
+	CHECK_EQ(pci_msix_vector(d, 0, 0xfee00000, 0x30), -1);
+	CHECK(strstr(warnings, "00:04.0 MSI-X table 0x2000 in bar1 is not inside a memory BAR"));
+
+	f->cfg[0x98 / 4] = 0x00000005;		/* MSI only */
+	pci_scan(&fake_ops, fake_warn);
+	CHECK_EQ(pci_msix_enable(&pci_devices()[0]), -1);
+	CHECK(strstr(warnings, "00:04.0 has no MSI-X capability"));
+}
+
 int main(void)
 {
 	return check_run();

@@ -24,7 +24,7 @@ UNIT_FORMAT_RENAME := -Dvsnprintf=flint_vsnprintf -Dsnprintf=flint_snprintf \
 
 # test_<name> links with UNIT_SRCS_<name>. lib/string.c is never linked:
 # the C library provides those functions.
-UNIT_TESTS := cmdline memmap page_alloc heap format tsc_freq lz4 crc32 mptable acpi pci
+UNIT_TESTS := cmdline memmap page_alloc heap format tsc_freq lz4 crc32 mptable acpi pci vring
 UNIT_SRCS_cmdline := kernel/cmdline.c
 UNIT_SRCS_memmap := kernel/memmap.c lib/sort.c
 # The allocators' locks call arch hooks: $(UNIT_DIR)/arch_stub.c stands in.
@@ -41,6 +41,9 @@ UNIT_SRCS_crc32 := lib/crc32.c
 UNIT_SRCS_mptable := drivers/mptable.c
 UNIT_SRCS_acpi := drivers/acpi.c drivers/platform.c
 UNIT_SRCS_pci := drivers/pci.c
+# test_vring drives the rings from a simulated device; it stands in for the
+# allocators and printk itself.
+UNIT_SRCS_vring := drivers/virtio/vring.c drivers/virtio/virtio.c
 UNIT_MPTABLE_DIR := $(UNIT_DIR)/fixtures/mptable
 UNIT_ACPI_DIR := $(UNIT_DIR)/fixtures/acpi
 
