@@ -1,7 +1,7 @@
 /*
  * ACPI tables (ACPI 6.5, chapter 5): RSDP -> RSDT or XSDT -> MADT, FADT,
- * MCFG, and a bounded scan of the DSDT and SSDTs for \_S5 and QEMU's
- * pvpanic device.
+ * MCFG, and a bounded scan of the DSDT and SSDTs for \_S5, QEMU's
+ * pvpanic device and virtio-mmio transports.
  *
  * Nothing is trusted: every table is read through `read` header first, its
  * length checked against the header size and ACPI_TABLE_MAX, then read
@@ -170,6 +170,24 @@
 #define RES_FIXED_IO_BASE 1
 #define RES_FIXED_IO_MASK 0x3ff	/* 10-bit ISA decode */
 #define RES_TYPE_END 0x0f	/* §6.4.2.9 End Tag */
+#define RES_TYPE_IRQ 0x04	/* §6.4.2.1 IRQ Descriptor */
+#define RES_IRQ_LEN 2		/* a 16-bit mask of IRQs 0-15 (a 3rd byte: flags) */
+#define RES_IRQ_MASK 1
+#define RES_MEM32_FIXED 0x86	/* §6.4.3.4 32-Bit Fixed Memory Range Descriptor */
+#define RES_MEM32_FIXED_LEN 9	/* its length field: info, base, length */
+#define RES_MEM32_FIXED_BASE 4	/* offsets from the tag */
+#define RES_MEM32_FIXED_SIZE 8
+#define RES_EXT_IRQ 0x89	/* §6.4.3.6 Extended Interrupt Descriptor */
+#define RES_EXT_IRQ_MIN_LEN 6	/* flags, table length, one 32-bit interrupt */
+#define RES_EXT_IRQ_COUNT 4	/* offsets from the tag */
+#define RES_EXT_IRQ_FIRST 5
+#define RES_EXT_IRQ_FIXED_LEN 2	/* the length field's bytes before the table */
+#define RES_EXT_IRQ_ENTRY 4
+
+/* The ACPI id of a virtio-mmio transport (Virtio 1.2 §4.2): Linaro's,
+ * which Linux's virtio_mmio driver matches and QEMU microvm and
+ * Firecracker use. */
+#define VIRTIO_MMIO_HID "LNRO0005"
 
 #define PVPANIC_PORT_DEFAULT 0x505	/* QEMU's pvpanic-isa "ioport" default */
 /* How far before a _HID the enclosing DeviceOp may start: 5B 82, a
@@ -713,6 +731,12 @@ static void mcfg_parse(struct acpi *a, uint64_t addr)
  *    `Name (_CRS, Buffer/ResourceTemplate)` inside the same Device, when
  *    the Device (5B 82) starts within AML_DEVICE_LOOKBACK bytes before the
  *    _HID; else PVPANIC_PORT_DEFAULT.
+ *  - Virtio-mmio transports as `Name (_HID, "LNRO0005")`, each with the
+ *    first Memory32Fixed descriptor (the window) and the first Extended
+ *    Interrupt or IRQ descriptor (the GSI) of its _CRS buffer, found as for
+ *    pvpanic. A device whose _CRS is missing, truncated or lacks either is
+ *    reported and skipped. Every table is scanned for them, up to
+ *    PLATFORM_MAX_MMIO.
  *
  * Not understood: anything that needs evaluation. No method is run, so an
  * _S5 that is a Method, a package built from named objects or expressions,
@@ -886,6 +910,24 @@ static bool s5_scan(struct acpi *a, const struct table *t)
 	return false;
 }
 
+/* The length, header included, of the resource descriptor at pos in a
+ * template ending at end; 0 when it runs past end. */
+static uint32_t res_len(const uint8_t *b, uint32_t pos, uint32_t end)
+{
+	uint32_t len;
+
+	if (pos >= end)
+		return 0;
+	if (b[pos] & RES_LARGE) {
+		if (end - pos < RES_LARGE_HDR)
+			return 0;
+		len = RES_LARGE_HDR + get16(b + pos + 1);
+	} else {
+		len = 1 + RES_SMALL_LEN(b[pos]);
+	}
+	return len <= end - pos ? len : 0;
+}
+
 /* The first I/O port of a resource template in [pos, end). */
 static bool crs_io_port(const uint8_t *b, uint32_t pos, uint32_t end, uint16_t *port)
 {
@@ -894,14 +936,8 @@ static bool crs_io_port(const uint8_t *b, uint32_t pos, uint32_t end, uint16_t *
 
 	while (pos < end) {
 		tag = b[pos];
-		if (tag & RES_LARGE) {
-			if (end - pos < RES_LARGE_HDR)
-				return false;
-			len = RES_LARGE_HDR + get16(b + pos + 1);
-		} else {
-			len = 1 + RES_SMALL_LEN(tag);
-		}
-		if (len > end - pos)
+		len = res_len(b, pos, end);
+		if (!len)
 			return false;
 		if (tag & RES_LARGE) {
 			/* No port in large descriptors we care about. */
@@ -937,9 +973,10 @@ static uint32_t aml_device_end(const uint8_t *b, uint32_t lo, uint32_t at, uint3
 	return 0;
 }
 
-/* The pvpanic port from `Name (_CRS, Buffer (size) { ... })` in the
- * Device that holds the _HID at hid. */
-static bool pvpanic_crs(const struct table *t, uint32_t hid, uint16_t *port)
+/* The resource template of `Name (_CRS, Buffer (size) { ... })` in the
+ * Device that holds the _HID at hid: [*start, *end). False when there is
+ * none or its buffer does not fit. */
+static bool crs_buffer(const struct table *t, uint32_t hid, uint32_t *start, uint32_t *end)
 {
 	uint32_t dev_end = aml_device_end(t->b, HDR_LEN, hid, t->len);
 	uint32_t pos = hid, buf_end;
@@ -956,9 +993,19 @@ static bool pvpanic_crs(const struct table *t, uint32_t hid, uint16_t *port)
 			return false;
 		if (size < buf_end - pos)
 			buf_end = pos + (uint32_t)size;
-		return crs_io_port(t->b, pos, buf_end, port);
+		*start = pos;
+		*end = buf_end;
+		return true;
 	}
 	return false;
+}
+
+/* The pvpanic port from the _CRS of the Device that holds the _HID at hid. */
+static bool pvpanic_crs(const struct table *t, uint32_t hid, uint16_t *port)
+{
+	uint32_t pos, end;
+
+	return crs_buffer(t, hid, &pos, &end) && crs_io_port(t->b, pos, end, port);
 }
 
 /* `Name (_HID, "QEMU0001")`: QEMU's ISA pvpanic device. */
@@ -980,24 +1027,122 @@ static bool pvpanic_scan(struct acpi *a, const struct table *t)
 	return false;
 }
 
-/* Scans the DSDT, then the SSDTs, until both are found. */
+/*
+ * The window and GSI of the virtio-mmio Device that holds the _HID at hid,
+ * from its _CRS: the first Memory32Fixed and the first Extended Interrupt
+ * or IRQ descriptor. False (warned) when the _CRS cannot give both.
+ */
+static bool mmio_crs(struct acpi *a, const struct table *t, uint32_t hid,
+		     struct platform_mmio *out)
+{
+	const uint8_t *b = t->b;
+	bool mem = false, irq = false;
+	uint32_t pos, end, len, count;
+	uint16_t mask;
+	uint8_t tag;
+
+	if (!crs_buffer(t, hid, &pos, &end)) {
+		a->warn("acpi: %s at %#llx: %s at offset %u: no readable _CRS buffer; skipped",
+			t->sig, ull(t->addr), VIRTIO_MMIO_HID, hid);
+		return false;
+	}
+	while (pos < end && !(mem && irq)) {
+		tag = b[pos];
+		len = res_len(b, pos, end);
+		if (!len) {
+			a->warn("acpi: %s at %#llx: %s at offset %u: _CRS descriptor %#x at "
+				"offset %u runs past its buffer; skipped", t->sig, ull(t->addr),
+				VIRTIO_MMIO_HID, hid, tag, pos);
+			return false;
+		}
+		if (tag == RES_MEM32_FIXED && !mem) {
+			if (len != RES_LARGE_HDR + RES_MEM32_FIXED_LEN) {
+				a->warn("acpi: %s at %#llx: %s at offset %u: Memory32Fixed length %u "
+					"is not %u; skipped", t->sig, ull(t->addr), VIRTIO_MMIO_HID,
+					hid, len - RES_LARGE_HDR, RES_MEM32_FIXED_LEN);
+				return false;
+			}
+			out->base = get32(b + pos + RES_MEM32_FIXED_BASE);
+			out->size = get32(b + pos + RES_MEM32_FIXED_SIZE);
+			mem = true;
+		} else if (tag == RES_EXT_IRQ && !irq) {
+			count = len >= RES_EXT_IRQ_MIN_LEN + RES_LARGE_HDR ?
+				b[pos + RES_EXT_IRQ_COUNT] : 0;
+			if (!count || RES_EXT_IRQ_FIXED_LEN + count * RES_EXT_IRQ_ENTRY >
+					      len - RES_LARGE_HDR) {
+				a->warn("acpi: %s at %#llx: %s at offset %u: Extended Interrupt "
+					"length %u holds no %u interrupts; skipped", t->sig,
+					ull(t->addr), VIRTIO_MMIO_HID, hid, len - RES_LARGE_HDR,
+					count ? count : 1);
+				return false;
+			}
+			out->gsi = get32(b + pos + RES_EXT_IRQ_FIRST);
+			irq = true;
+		} else if (!(tag & RES_LARGE) && RES_SMALL_TYPE(tag) == RES_TYPE_END) {
+			break;
+		} else if (!(tag & RES_LARGE) && RES_SMALL_TYPE(tag) == RES_TYPE_IRQ && !irq) {
+			mask = RES_SMALL_LEN(tag) >= RES_IRQ_LEN ? get16(b + pos + RES_IRQ_MASK) : 0;
+			if (!mask) {
+				a->warn("acpi: %s at %#llx: %s at offset %u: IRQ descriptor names no "
+					"IRQ; skipped", t->sig, ull(t->addr), VIRTIO_MMIO_HID, hid);
+				return false;
+			}
+			out->gsi = (uint32_t)__builtin_ctz(mask);
+			irq = true;
+		}
+		pos += len;
+	}
+	if (!mem || !irq || !out->size) {
+		a->warn("acpi: %s at %#llx: %s at offset %u: _CRS has %s; skipped", t->sig,
+			ull(t->addr), VIRTIO_MMIO_HID, hid,
+			!mem ? "no Memory32Fixed" : !irq ? "no interrupt" : "an empty window");
+		return false;
+	}
+	return true;
+}
+
+/* Every `Name (_HID, "LNRO0005")`: virtio-mmio transports. */
+static void mmio_scan(struct acpi *a, const struct table *t)
+{
+	static const char hid[] = VIRTIO_MMIO_HID;	/* with its NUL */
+	struct platform *p = a->p;
+	uint32_t pos = HDR_LEN;
+
+	while ((pos = aml_find_name(t->b, pos, t->len, "_HID"))) {
+		if (t->len - pos < 1 + sizeof(hid) || t->b[pos] != AML_STRING_PREFIX ||
+		    memcmp(t->b + pos + 1, hid, sizeof(hid)) != 0)
+			continue;
+		if (p->nmmio == PLATFORM_MAX_MMIO) {
+			a->warn("acpi: %s at %#llx: more than %d %s devices; rest ignored",
+				t->sig, ull(t->addr), PLATFORM_MAX_MMIO, VIRTIO_MMIO_HID);
+			return;
+		}
+		if (mmio_crs(a, t, pos, &p->mmio[p->nmmio]))
+			p->nmmio++;
+	}
+}
+
+/* What one definition block holds; \_S5 and pvpanic: the first found. */
+static void aml_table(struct acpi *a, const struct table *t, bool *s5, bool *pvpanic)
+{
+	if (!*s5)
+		*s5 = s5_scan(a, t);
+	if (!*pvpanic)
+		*pvpanic = pvpanic_scan(a, t);
+	mmio_scan(a, t);
+}
+
+/* Scans the DSDT, then the SSDTs. */
 static void aml_scan(struct acpi *a)
 {
 	bool s5 = false, pvpanic = false;
 	struct table t;
 
-	if (a->dsdt && table_get(a, a->dsdt, "DSDT", &t)) {
-		s5 = s5_scan(a, &t);
-		pvpanic = pvpanic_scan(a, &t);
-	}
-	for (unsigned i = 0; i < a->nssdts && !(s5 && pvpanic); i++) {
-		if (!table_get(a, a->ssdt[i], "SSDT", &t))
-			continue;
-		if (!s5)
-			s5 = s5_scan(a, &t);
-		if (!pvpanic)
-			pvpanic = pvpanic_scan(a, &t);
-	}
+	if (a->dsdt && table_get(a, a->dsdt, "DSDT", &t))
+		aml_table(a, &t, &s5, &pvpanic);
+	for (unsigned i = 0; i < a->nssdts; i++)
+		if (table_get(a, a->ssdt[i], "SSDT", &t))
+			aml_table(a, &t, &s5, &pvpanic);
 }
 
 /* --- RSDP, RSDT/XSDT ---------------------------------------------------- */

@@ -19,6 +19,7 @@
 #include <flint/serial.h>
 #include <flint/thread.h>
 #include <flint/virtio_boot.h>
+#include <flint/virtio_mmio.h>
 
 #define EXIT_NO_APPLICATION 0
 
@@ -55,11 +56,14 @@ void start_kernel(struct bootinfo *bi)
 	sched_start(cpus);
 	bootchart_stage("sched");
 	virtio_rng_init();
+	virtio_blk_init();
 	virtio_mmio_probe(&kernel_cmdline);
+	virtio_mmio_probe_platform(&platform);
 	virtio_pci_probe();
 	bootchart_stage("virtio");
 	thread_selftest();
 	virtio_selftest();
+	virtio_blk_selftest();
 
 	crashtest_run();
 	bootchart_report();

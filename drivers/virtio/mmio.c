@@ -1,7 +1,8 @@
 /*
  * The virtio-mmio transport (Virtio 1.2 §4.2): version 2 (§4.2.2) and the
  * legacy version 1 (§4.2.4), one device per virtio_mmio.device= token of
- * the command line. Every register access is 32 bits wide, the device
+ * the command line, then one per LNRO0005 device of the ACPI tables that
+ * no token named. Every register access is 32 bits wide, the device
  * configuration too: Firecracker ignores any other width.
  */
 #include <flint/arch.h>
@@ -12,6 +13,7 @@
 #include <flint/platform.h>
 #include <flint/printk.h>
 #include <flint/virtio_boot.h>
+#include <flint/virtio_mmio.h>
 
 #include "virtio.h"
 #include "vring.h"
@@ -275,4 +277,31 @@ void virtio_mmio_probe(const struct cmdline *c)
 {
 	for (unsigned i = 0; i < c->nmmio; i++)
 		probe_one(&c->mmio[i]);
+}
+
+/* Whether a token, or an earlier table entry, already named base. */
+static bool mmio_known(const struct platform *p, unsigned n, uint64_t base)
+{
+	for (unsigned i = 0; i < kernel_cmdline.nmmio; i++)
+		if (kernel_cmdline.mmio[i].base == base)
+			return true;
+	for (unsigned i = 0; i < n; i++)
+		if (p->mmio[i].base == base)
+			return true;
+	return false;
+}
+
+/* Firecracker describes its devices both ways: each is added once. */
+void virtio_mmio_probe_platform(const struct platform *p)
+{
+	struct virtio_mmio_desc d = { 0 };
+
+	for (unsigned i = 0; i < p->nmmio; i++) {
+		if (mmio_known(p, i, p->mmio[i].base))
+			continue;
+		d.base = p->mmio[i].base;
+		d.size = p->mmio[i].size;
+		d.irq = p->mmio[i].gsi;
+		probe_one(&d);
+	}
 }

@@ -16,6 +16,7 @@
 #define PLATFORM_MAX_IOAPICS 8
 #define PLATFORM_MAX_OVERRIDES 24
 #define PLATFORM_MAX_NMIS 8
+#define PLATFORM_MAX_MMIO 32
 
 #define PLATFORM_LAPIC_DEFAULT 0xfee00000
 #define PLATFORM_IOAPIC_DEFAULT 0xfec00000
@@ -68,6 +69,12 @@ struct platform_gas {
 #define GAS_SPACE_MEMORY 0
 #define GAS_SPACE_IO 1
 
+/* A virtio-mmio transport the DSDT describes (_HID "LNRO0005"). */
+struct platform_mmio {
+	uint64_t base, size;	/* the _CRS Memory32Fixed window */
+	uint32_t gsi;		/* its first interrupt */
+};
+
 struct platform {
 	enum platform_source source;
 	uint64_t lapic_addr;
@@ -98,6 +105,8 @@ struct platform {
 	/* DSDT devices of interest */
 	bool pvpanic;			/* QEMU0001 */
 	uint16_t pvpanic_port;
+	unsigned nmmio;			/* LNRO0005: virtio-mmio */
+	struct platform_mmio mmio[PLATFORM_MAX_MMIO];
 };
 
 /*

@@ -7,6 +7,7 @@ struct cmdline;
 
 /* Each driver registers itself with the virtio core. */
 void virtio_rng_init(void);
+void virtio_blk_init(void);
 
 /* Transports: MMIO devices from virtio_mmio.device= tokens; PCI devices
  * from the PCI registry (nothing when pci=off). */
@@ -16,5 +17,10 @@ void virtio_pci_probe(void);
 /* With the test.virtio option: read the first rng device directly and
  * print one `virtio-test:` line. */
 void virtio_selftest(void);
+
+/* With the test.blk option (drivers/virtio/blk.c): read and check every
+ * block device, write and flush a second pattern on the writable ones,
+ * one `blk-test:` line each; the VM exits with status 1 if a check fails. */
+void virtio_blk_selftest(void);
 
 #endif

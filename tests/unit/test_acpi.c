@@ -363,6 +363,7 @@ TEST(microvm)
 	CHECK_EQ(P.s5_typ_b, 0);
 	CHECK_EQ(P.ecam_base, 0);
 	CHECK(!P.pvpanic);
+	CHECK_EQ(P.nmmio, 0);		/* captured without virtio devices */
 }
 
 /* firecracker-boot-contract.md §10, HEAD, -smp 2: the IOAPIC entry first,
@@ -390,6 +391,46 @@ TEST(firecracker)
 	CHECK_EQ(P.ecam_bus_start, 0);
 	CHECK_EQ(P.ecam_bus_end, 0);
 	CHECK(!P.pvpanic);
+	CHECK_EQ(P.nmmio, 0);		/* captured without virtio devices */
+}
+
+static void check_mmio(unsigned i, uint64_t base, uint64_t size, uint32_t gsi)
+{
+	CHECKF(i < P.nmmio, "mmio %u of %u", i, P.nmmio);
+	CHECKF(P.mmio[i].base == base, "mmio %u base %#llx", i,
+	       (unsigned long long)P.mmio[i].base);
+	CHECKF(P.mmio[i].size == size, "mmio %u size %#llx", i,
+	       (unsigned long long)P.mmio[i].size);
+	CHECKF(P.mmio[i].gsi == gsi, "mmio %u gsi %u", i, P.mmio[i].gsi);
+}
+
+/* qemu-test-platform.md §4.2: microvm with ACPI and two virtio-rng-device
+ * (slots 23 and 22): one LNRO0005 device per populated transport, a
+ * 0x200-byte Memory32Fixed window and an Extended Interrupt at GSI 24 +
+ * slot, in DSDT order (the highest slot first). */
+TEST(microvm_virtio)
+{
+	load_fixture("microvm-virtio");
+	CHECK_EQ(parse(fixture_rsdp), 0);
+	CHECK_NO_WARNINGS();
+	CHECK_EQ(P.nioapics, 2);
+	CHECK_EQ(P.nmmio, 2);
+	check_mmio(0, 0xfeb02e00, 0x200, 47);
+	check_mmio(1, 0xfeb02c00, 0x200, 46);
+}
+
+/* The Firecracker shim on microvm (acpi=off) with two virtio-rng-device:
+ * its DSDT describes the same windows as QEMU's tokens (V007, V006), as
+ * firecracker-boot-contract.md §10 has it. */
+TEST(firecracker_virtio)
+{
+	load_fixture("firecracker-virtio");
+	CHECK_EQ(parse(fixture_rsdp), 0);
+	CHECK_NO_WARNINGS();
+	CHECK(P.hw_reduced);
+	CHECK_EQ(P.nmmio, 2);
+	check_mmio(0, 0xfeb00e00, 0x200, 12);
+	check_mmio(1, 0xfeb00c00, 0x200, 11);
 }
 
 /* --- the captures, damaged ----------------------------------------------- */
@@ -538,7 +579,8 @@ TEST(fadt_shorter_than_revision)
 TEST(captures_random_damage)
 {
 	static const char *const names[] = { "q35", "pc", "microvm", "firecracker",
-					     "q35-pvpanic" };
+					     "q35-pvpanic", "microvm-virtio",
+					     "firecracker-virtio" };
 	uint64_t seed = 1;
 
 	for (unsigned f = 0; f < sizeof(names) / sizeof(names[0]); f++) {
@@ -568,6 +610,7 @@ TEST(captures_random_damage)
 			CHECK(P.ncpus <= PLATFORM_MAX_CPUS && P.nioapics <= PLATFORM_MAX_IOAPICS);
 			CHECK(P.noverrides <= PLATFORM_MAX_OVERRIDES && P.nnmis <= PLATFORM_MAX_NMIS);
 			CHECK(!P.s5_valid || (P.s5_typ_a <= 7 && P.s5_typ_b <= 7));
+			CHECK(P.nmmio <= PLATFORM_MAX_MMIO);
 		}
 	}
 }
@@ -1520,6 +1563,117 @@ TEST(defaults)
 	CHECK_EQ(P.ecam_base, 0);
 	check_no_gas(&P.pm1a_cnt);
 	check_no_gas(&P.reset_reg);
+}
+
+/* Device (VIRT) { Name (_HID, "LNRO0005") Name (_CRS, ...) } with the
+ * resource template given (no _CRS when res is NULL). */
+static void place_mmio(struct blob *t, const uint8_t *res, size_t nres)
+{
+	static const uint8_t hid[] = { 0x08, '_', 'H', 'I', 'D', 0x0d, 'L', 'N', 'R', 'O',
+				       '0', '0', '0', '5', 0 };
+	size_t body = 4 + sizeof(hid) + (res ? 5 + 1 + 1 + 2 + nres : 0);
+
+	CHECK(body + 1 < 64 && nres < 60);
+	put8(t, 0x5b);
+	put8(t, 0x82);
+	put8(t, (uint8_t)(body + 1));
+	put(t, "VIRT", 4);
+	put(t, hid, sizeof(hid));
+	if (!res)
+		return;
+	put(t, "\x08_CRS", 5);
+	put8(t, 0x11);
+	put8(t, (uint8_t)(1 + 2 + nres));
+	put8(t, 0x0a);
+	put8(t, (uint8_t)nres);
+	put(t, res, nres);
+}
+
+/* Memory32Fixed 0xd0000000 + 0x1000, then the interrupt descriptor. */
+#define MEM32(...) 0x86, 9, 0, 1, 0, 0, 0, 0xd0, 0, 0x10, 0, 0, __VA_ARGS__, 0x79, 0
+
+TEST(virtio_mmio_devices)
+{
+	static const uint8_t ext_irq[] = { MEM32(0x89, 6, 0, 1, 1, 40, 0, 0, 0) };
+	static const uint8_t small_irq[] = { MEM32(0x22, 0x20, 0x00) };	/* IRQ 5 */
+	/* The interrupt first, and a second one (IRQ 5) that is ignored. */
+	static const uint8_t irq_first[] = { 0x89, 6, 0, 1, 1, 9, 0, 0, 0,
+					     MEM32(0x22, 0x20, 0x00) };
+
+	default_tables();
+	place_mmio(&dsdt, ext_irq, sizeof(ext_irq));
+	place_mmio(&dsdt, small_irq, sizeof(small_irq));
+	place_mmio(&ssdt, irq_first, sizeof(irq_first));
+	put64(&xsdt, SSDT_ADDR);
+	place_tables();
+	CHECK_EQ(parse(RSDP_ADDR), 0);
+	CHECK_NO_WARNINGS();
+	CHECK_EQ(P.nmmio, 3);
+	check_mmio(0, 0xd0000000, 0x1000, 40);
+	check_mmio(1, 0xd0000000, 0x1000, 5);
+	check_mmio(2, 0xd0000000, 0x1000, 9);
+	check_s5(5, 1);
+}
+
+/* Damaged _CRS: each device is reported and skipped, the next still read. */
+TEST(virtio_mmio_damaged)
+{
+	static const uint8_t good[] = { MEM32(0x89, 6, 0, 1, 1, 40, 0, 0, 0) };
+	static const uint8_t cut[] = { 0x86, 9, 0, 1, 0, 0 };	/* runs off the buffer */
+	static const uint8_t mem_len[] = { 0x86, 8, 0, 1, 0, 0, 0, 0xd0, 0, 0x10, 0, 0x79, 0 };
+	static const uint8_t ext_empty[] = { MEM32(0x89, 6, 0, 1, 0, 40, 0, 0, 0) };
+	static const uint8_t ext_short[] = { MEM32(0x89, 6, 0, 1, 2, 40, 0, 0, 0) };
+	static const uint8_t ext_tiny[] = { MEM32(0x89, 2, 0, 1, 1) };
+	static const uint8_t irq_none[] = { MEM32(0x22, 0, 0) };
+	static const uint8_t no_irq[] = { MEM32(0x47, 1, 0x34, 0x05, 0x34, 0x05, 1, 1) };
+	static const uint8_t no_mem[] = { 0x89, 6, 0, 1, 1, 40, 0, 0, 0, 0x79, 0 };
+	static const uint8_t empty[] = { 0x86, 9, 0, 1, 0, 0, 0, 0xd0, 0, 0, 0, 0,
+					 0x22, 0x20, 0x00, 0x79, 0 };
+	struct {
+		const uint8_t *res;
+		size_t n;
+		const char *warning;
+	} cases[] = {
+		{ cut, sizeof(cut), "_CRS descriptor 0x86 at offset" },
+		{ mem_len, sizeof(mem_len), "Memory32Fixed length 8 is not 9" },
+		{ ext_empty, sizeof(ext_empty), "Extended Interrupt length 6 holds no 1 " },
+		{ ext_short, sizeof(ext_short), "Extended Interrupt length 6 holds no 2 " },
+		{ ext_tiny, sizeof(ext_tiny), "Extended Interrupt length 2 holds no 1 " },
+		{ irq_none, sizeof(irq_none), "IRQ descriptor names no IRQ" },
+		{ no_irq, sizeof(no_irq), "_CRS has no interrupt" },
+		{ no_mem, sizeof(no_mem), "_CRS has no Memory32Fixed" },
+		{ empty, sizeof(empty), "_CRS has an empty window" },
+		{ NULL, 0, "no readable _CRS buffer" },
+	};
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		nregions = 0;
+		default_tables();
+		place_mmio(&dsdt, cases[i].res, cases[i].n);
+		place_mmio(&dsdt, good, sizeof(good));
+		place_tables();
+		CHECK_EQ(parse(RSDP_ADDR), 0);
+		CHECKF(check_nwarnings == 1, "case %u: %s", i, check_warnings);
+		CHECK_WARNED(cases[i].warning);
+		CHECK_WARNED("LNRO0005 at offset");
+		CHECKF(P.nmmio == 1, "case %u: %u devices", i, P.nmmio);
+		check_mmio(0, 0xd0000000, 0x1000, 40);
+	}
+}
+
+/* More than PLATFORM_MAX_MMIO: the first ones kept, one warning. */
+TEST(virtio_mmio_too_many)
+{
+	static const uint8_t res[] = { MEM32(0x22, 0x20, 0x00) };
+
+	default_tables();
+	for (unsigned i = 0; i < PLATFORM_MAX_MMIO + 2; i++)
+		place_mmio(i < PLATFORM_MAX_MMIO / 2 ? &dsdt : &ssdt, res, sizeof(res));
+	put64(&xsdt, SSDT_ADDR);
+	place_tables();
+	CHECK_EQ(parse(RSDP_ADDR), 0);
+	CHECKF(check_nwarnings == 1, "%s", check_warnings);
+	CHECK_WARNED("more than 32 LNRO0005 devices; rest ignored");
+	CHECK_EQ(P.nmmio, PLATFORM_MAX_MMIO);
 }
 
 int main(void)
