@@ -4,7 +4,10 @@ medians of the guest boot time (the kernel's own figure, TSC from its first
 instruction) and of the wall time from starting QEMU to the boot line; then
 the bootchart stages on q35, and one boot per machine under
 -icount shift=0,sleep=off, where guest time is deterministic (1 ns per
-instruction) and so counts what the kernel executes, not how fast TCG is."""
+instruction) and so counts what the kernel executes, not how fast TCG is;
+last, block throughput on each virtio-blk transport, Flint's bench.blk beside
+the Linux baseline guest (tools/linux-baseline.sh). `tools/bench.py block`
+runs only that section."""
 import os
 import re
 import statistics
@@ -19,6 +22,24 @@ RUNS = int(os.environ.get("RUNS", "10"))
 BOOT_LINE = re.compile(r"^Flint booted in (\d+) us \(entry=(\w+)")
 STAGE = re.compile(r"^bootchart: (\S+) (\d+)$")
 ICOUNT = ["-icount", "shift=0,sleep=off"]
+
+# The block section: one 256 MiB raw image full of data (reads of holes
+# would not touch the host file), read by each kernel over each transport.
+BLK_IMAGE = os.path.join(qemu.ROOT, "build", "bench-blk.img")
+BLK_MIB = 256
+BLK_MEM = "256M"
+BLK_TIMEOUT = 60
+BLK_TRIES = 2          # Linux on microvm sometimes hangs calibrating the TSC
+FLINT_BLK = re.compile(r"^blk-bench: vda seq (\d+) MiB/s rand4k (\d+) IOPS")
+LINUX_BLK = re.compile(r"^linux-bench: seq (\d+) MiB/s rand4k (\d+) IOPS")
+LINUX_APPEND = "console=ttyS0 quiet panic=-1"
+MODERN_MMIO = ["-global", "virtio-mmio.force-legacy=false"]
+BLK_TRANSPORTS = [
+    ("q35 pci modern", "q35", "virtio-blk-pci", []),
+    ("q35 pci legacy", "q35", "virtio-blk-pci,disable-modern=on", []),
+    # With ACPI: Debian's kernel finds MMIO devices only through the DSDT.
+    ("microvm mmio v2", "microvm", "virtio-blk-device", MODERN_MMIO),
+]
 
 # The disk image with the bootchart on, so the loader's stages show.
 BENCH_IMAGE = os.path.join(qemu.ROOT, "build", "bench.img")
@@ -59,7 +80,65 @@ def boot_once(argv):
     return guest, wall, stages
 
 
+def blk_image():
+    """build/bench-blk.img, made once: every 4 KiB block a byte ramp."""
+    if os.path.exists(BLK_IMAGE) and os.path.getsize(BLK_IMAGE) == BLK_MIB << 20:
+        return
+    chunk = bytes(range(256)) * 4096
+    with open(BLK_IMAGE + ".tmp", "wb") as f:
+        for _ in range(BLK_MIB):
+            f.write(chunk)
+    os.replace(BLK_IMAGE + ".tmp", BLK_IMAGE)
+
+
+def blk_run(argv, pattern):
+    """(MiB/s, IOPS) from the first boot of argv that prints pattern, or None."""
+    for _ in range(BLK_TRIES):
+        r = qemu.run(argv, timeout=BLK_TIMEOUT)
+        for line in r.lines():
+            m = pattern.match(line)
+            if m:
+                return int(m.group(1)), int(m.group(2))
+    return None
+
+
+def ratio(a, b):
+    return "%.2f" % (a / b) if a and b else "-"
+
+
+def block_bench():
+    blk_image()
+    print("\nblock: %d MiB image, Flint vs Linux (TCG; seq = whole disk, 1 MiB reads: "
+          "Flint 4 in flight, Linux dd O_DIRECT; rand4k = 2000 reads, one at a time)"
+          % BLK_MIB)
+    p = subprocess.run([os.path.join(qemu.ROOT, "tools", "linux-baseline.sh")],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    linux = p.stdout.split() if p.returncode == 0 else None
+    if not linux:
+        print("  Linux baseline unavailable, its columns skipped: %s" % (
+            p.stdout.strip().splitlines() or ["no output"])[-1])
+    print("  %-16s %11s %11s %6s %10s %10s %6s" % (
+        "transport", "Flint MiB/s", "Linux MiB/s", "ratio", "Flint IOPS", "Linux IOPS",
+        "ratio"))
+    for name, machine, device, extra in BLK_TRANSPORTS:
+        disk = ["-drive", "id=d0,file=%s,format=raw,if=none" % BLK_IMAGE,
+                "-device", device + ",drive=d0"] + extra
+        flint = blk_run(qemu.command(machine=machine, mem=BLK_MEM, append="bench.blk",
+                                     extra=disk), FLINT_BLK) or (0, 0)
+        lx = (0, 0)
+        if linux:
+            lx = blk_run(qemu.command(machine=machine, mem=BLK_MEM, kernel=linux[0],
+                                      initrd=linux[1], append=LINUX_APPEND, extra=disk),
+                         LINUX_BLK) or (0, 0)
+        print("  %-16s %11s %11s %6s %10s %10s %6s" % (
+            name, flint[0] or "-", lx[0] or "-", ratio(flint[0], lx[0]),
+            flint[1] or "-", lx[1] or "-", ratio(flint[1], lx[1])))
+
+
 def main():
+    if sys.argv[1:] == ["block"]:
+        block_bench()
+        return
     with open(qemu.IMAGE, "rb") as src, open(BENCH_IMAGE, "wb") as dst:
         dst.write(src.read())
     subprocess.run([os.path.join(qemu.ROOT, "tools", "flint-img"), "set-cmdline", BENCH_IMAGE,
@@ -95,6 +174,7 @@ def main():
     for machine in ["q35", "microvm-noacpi"]:
         guest, _, _ = boot_once(qemu.command(machine=machine, append="bootchart", extra=ICOUNT))
         print("  %-30s %6d us" % (machine, guest))
+    block_bench()
 
 
 if __name__ == "__main__":

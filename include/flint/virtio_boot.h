@@ -23,4 +23,8 @@ void virtio_selftest(void);
  * one `blk-test:` line each; the VM exits with status 1 if a check fails. */
 void virtio_blk_selftest(void);
 
+/* With the bench.blk option (drivers/virtio/blk_bench.c): time a whole
+ * sequential read and random 4 KiB reads of vda, one `blk-bench:` line. */
+void virtio_blk_bench(void);
+
 #endif

@@ -829,3 +829,29 @@ blk_case("virtio-blk-read-only", "q35", "virtio-blk-pci", "pci-modern", [(2, Tru
 blk_case("virtio-blk-4k-blocks", "q35",
          "virtio-blk-pci,logical_block_size=4096,physical_block_size=4096", "pci-modern",
          [(4, False)])
+
+
+# Virtio-blk details on the console line: the id GET_ID reads (the
+# drive's serial) and, with MQ, the queue count (one per CPU: bios go on
+# the submitting CPU's queue). The disk is checked as in blk_case.
+def blk_details_case(name, smp, device, details):
+    @case(name)
+    def _():
+        path = blk_image(name, 4)
+        argv = ["-drive", "id=d0,file=%s,format=raw,if=none" % path, "-device", device]
+        r = boot(name, qemu.command(machine="q35", smp=smp, append="test.blk", extra=argv))
+        problems = check_boot(r, "pvh", cpus=smp)
+        out = r.lines()
+        lines = [l for l in out if l.startswith("virtio: blk")]
+        want = re.compile(r"^virtio: blk pci-modern pci \S+ vda 4 MiB%s$" % re.escape(details))
+        if len(lines) != 1 or not want.match(lines[0]):
+            problems.append("virtio blk lines %r, expected 'vda 4 MiB%s'" % (lines, details))
+        tests = [l for l in out if l.startswith("blk-test:")]
+        if tests != ["blk-test: vda 8192 sectors verified, 4096 written"]:
+            problems.append("blk-test lines %r" % tests)
+        return problems + blk_check_image("vda", path, True)
+
+
+blk_details_case("virtio-blk-serial", 1, "virtio-blk-pci,drive=d0,serial=FLINT123",
+                 ' id "FLINT123"')
+blk_details_case("virtio-blk-mq", 4, "virtio-blk-pci,drive=d0,num-queues=4", " 4 queues")
