@@ -855,3 +855,26 @@ def blk_details_case(name, smp, device, details):
 blk_details_case("virtio-blk-serial", 1, "virtio-blk-pci,drive=d0,serial=FLINT123",
                  ' id "FLINT123"')
 blk_details_case("virtio-blk-mq", 4, "virtio-blk-pci,drive=d0,num-queues=4", " 4 queues")
+
+
+@case("pci-off-no-config-access")
+def _():
+    # With pci=off the kernel must not touch PCI configuration space at all:
+    # QEMU's pci_cfg_* trace events after the kernel's first line (the
+    # firmware's come before) must be none. The same boot without pci=off
+    # shows that the check sees the kernel's accesses.
+    def kernel_accesses(append):
+        argv = qemu.command(append=append, extra=["-trace", "pci_cfg_*",
+                                                  "-device", "virtio-rng-pci"])
+        r = boot("pci-off-no-config-access", argv)
+        lines = r.lines()
+        first = next((i for i, l in enumerate(lines) if l.startswith("cmdline: ")), None)
+        if first is None:
+            return None
+        return sum(1 for l in lines[first:] if "pci_cfg_" in l)
+    off, on = kernel_accesses("cmdline.echo pci=off"), kernel_accesses("cmdline.echo")
+    if on is None or off is None:
+        return ["no 'cmdline:' line to tell firmware from kernel"]
+    if not on:
+        return ["the check saw no accesses even with PCI enumeration on"]
+    return [] if off == 0 else ["%d configuration accesses with pci=off" % off]
