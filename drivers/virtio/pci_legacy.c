@@ -1,8 +1,8 @@
 /*
  * The legacy (virtio 0.9.5) PCI transport, Virtio 1.2 §4.1.4.8: one
  * register block in I/O BAR 0, rings given as a page number in the legacy
- * layout, guest-endian configuration. Interrupts are MSI-X only, so the
- * ISR register is never read.
+ * layout, guest-endian configuration. Interrupts are MSI-X, or INTx
+ * acknowledged by reading the ISR register (pci.c chooses).
  */
 #include <arch/io.h>
 #include <flint/compiler.h>
@@ -24,6 +24,7 @@
 #define LEGACY_QUEUE_SELECT 0x0e	/* le16, RW */
 #define LEGACY_QUEUE_NOTIFY 0x10	/* le16, RW */
 #define LEGACY_STATUS 0x12		/* u8, RW */
+#define LEGACY_ISR 0x13			/* u8, R: read to clear (§4.1.4.5) */
 #define LEGACY_CONFIG_MSIX 0x14		/* le16, only with MSI-X on */
 #define LEGACY_QUEUE_MSIX 0x16		/* le16, only with MSI-X on */
 #define LEGACY_CONFIG 0x14		/* device configuration, without MSI-X */
@@ -42,6 +43,7 @@ struct legacy {
 	const struct pci_device *pci;
 	uint16_t port;			/* BAR 0 */
 	uint32_t len;			/* its size */
+	bool irq;			/* request_irq done */
 	bool msix;
 };
 
@@ -222,19 +224,27 @@ static void notify(struct virtio_device *d, unsigned index)
 	outw(state(d)->port + LEGACY_QUEUE_NOTIFY, index);
 }
 
+static uint8_t read_isr(struct virtio_device *d)
+{
+	return inb(state(d)->port + LEGACY_ISR);
+}
+
 /* Turning MSI-X on moves the configuration to 0x18 and brings the vector
- * registers in; queues enabled before this call get the vector too. */
+ * registers in; queues enabled before this call get the vector too. With
+ * INTx everything stays where it is. */
 static int request_irq(struct virtio_device *d, void (*handler)(void *), void *arg)
 {
 	struct legacy *l = state(d);
 
-	if (l->msix) {
+	if (l->irq) {
 		printk_line("virtio: pci-legacy %s: a second interrupt handler", d->location);
 		return -1;
 	}
-	if (virtio_pci_msix(d, l->pci, handler, arg) < 0)
+	if (virtio_pci_request_irq(d, l->pci, read_isr, handler, arg, &l->msix) < 0)
 		return -1;
-	l->msix = true;
+	l->irq = true;
+	if (!l->msix)
+		return 0;
 	if (!set_vector(l, LEGACY_CONFIG_MSIX)) {
 		printk_line("virtio: pci-legacy %s refuses its configuration vector", d->location);
 		return -1;

@@ -1,7 +1,8 @@
 /*
  * The virtio 1.x PCI transport (Virtio 1.2 §4.1.4): the common, notify and
  * device-configuration structures that vendor capabilities place in memory
- * BARs. Interrupts are MSI-X only, so the ISR structure is never read.
+ * BARs. Interrupts are MSI-X, or INTx acknowledged by reading the ISR
+ * structure (pci.c chooses).
  */
 #include <flint/arch.h>
 #include <flint/heap.h>
@@ -26,6 +27,7 @@
 
 #define CFG_TYPE_COMMON 1
 #define CFG_TYPE_NOTIFY 2
+#define CFG_TYPE_ISR 3			/* §4.1.4.5: one byte, read to clear */
 #define CFG_TYPE_DEVICE 4
 
 /* §4.1.4.3: struct virtio_pci_common_cfg. */
@@ -56,8 +58,10 @@ struct modern {
 	uint32_t device_len;
 	volatile uint8_t *notify;
 	uint32_t notify_len, notify_multiplier;
+	volatile uint8_t *isr;		/* NULL: none usable */
 	unsigned nqueues;
 	volatile uint16_t **queue_notify;	/* per queue, once enabled */
+	bool irq;			/* request_irq done */
 	bool msix;
 };
 
@@ -291,18 +295,26 @@ static void notify(struct virtio_device *d, unsigned index)
 		*m->queue_notify[index] = index;
 }
 
-/* Queues enabled before this call get the vector too. */
+static uint8_t read_isr(struct virtio_device *d)
+{
+	return *state(d)->isr;
+}
+
+/* With MSI-X, queues enabled before this call get the vector too. */
 static int request_irq(struct virtio_device *d, void (*handler)(void *), void *arg)
 {
 	struct modern *m = state(d);
 
-	if (m->msix) {
+	if (m->irq) {
 		printk_line("virtio: pci-modern %s: a second interrupt handler", d->location);
 		return -1;
 	}
-	if (virtio_pci_msix(d, m->pci, handler, arg) < 0)
+	if (virtio_pci_request_irq(d, m->pci, m->isr ? read_isr : NULL, handler, arg,
+				   &m->msix) < 0)
 		return -1;
-	m->msix = true;
+	m->irq = true;
+	if (!m->msix)
+		return 0;
 	if (!set_config_vector(m)) {
 		printk_line("virtio: pci-modern %s refuses its configuration vector", d->location);
 		return -1;
@@ -364,7 +376,7 @@ static volatile uint8_t *map_structure(struct virtio_device *d, const struct pci
 static void find_structures(struct virtio_device *d, const struct pci_device *p,
 			    struct modern *m)
 {
-	uint32_t common_len = 0;
+	uint32_t common_len = 0, isr_len;
 
 	for (unsigned i = 0; i < p->ncaps; i++) {
 		unsigned cap = p->cap[i].offset, len;
@@ -387,6 +399,11 @@ static void find_structures(struct virtio_device *d, const struct pci_device *p,
 				m->notify_multiplier =
 					pci_config_read32(p, cap + CAP_NOTIFY_MULTIPLIER);
 			}
+			break;
+		case CFG_TYPE_ISR:
+			if (!m->isr && len >= CAP_SIZE &&
+			    (at = map_structure(d, p, cap, &isr_len)) && isr_len)
+				m->isr = at;
 			break;
 		case CFG_TYPE_DEVICE:
 			if (!m->device && len >= CAP_SIZE)

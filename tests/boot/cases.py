@@ -878,3 +878,32 @@ def _():
     if not on:
         return ["the check saw no accesses even with PCI enumeration on"]
     return [] if off == 0 else ["%d configuration accesses with pci=off" % off]
+
+
+# INTx for a virtio-pci device without MSI-X (vectors=0): the interrupt
+# line SeaBIOS assigned, level-triggered by the MADT's overrides, each
+# interrupt acknowledged by reading the ISR status. The rng through both
+# transports, and a disk's many completions.
+for name, device, transport in [
+        ("virtio-pci-q35-intx-modern", "virtio-rng-pci,vectors=0", "pci-modern"),
+        ("virtio-pci-q35-intx-legacy", "virtio-rng-pci,disable-modern=on,vectors=0",
+         "pci-legacy")]:
+    @case(name)
+    def _(name=name, device=device, transport=transport):
+        r = boot(name, qemu.command(machine="q35", append="test.virtio",
+                                    extra=["-device", device]))
+        problems = check_boot(r, "pvh")
+        virtio = [l for l in r.lines() if l.startswith("virtio")]
+        found = [m for m in map(VIRTIO_PCI_LINE.match, virtio) if m]
+        if len(found) != 1 or found[0].group(1) != transport or \
+                VIRTIO_TEST_LINE not in virtio:
+            problems.append("virtio lines %r" % virtio)
+        return problems
+
+
+blk_case("virtio-blk-q35-intx", "q35", "virtio-blk-pci,vectors=0", "pci-modern", [(4, False)])
+blk_case("virtio-blk-q35-intx-legacy", "q35", "virtio-blk-pci,disable-modern=on,vectors=0",
+         "pci-legacy", [(4, False)])
+# SeaBIOS gives slots 2 and 3 the same line (11): vdb and vdc share it.
+blk_case("virtio-blk-q35-intx-shared", "q35", "virtio-blk-pci,vectors=0", "pci-modern",
+         [(2, False), (2, False), (2, False)])
