@@ -907,3 +907,43 @@ blk_case("virtio-blk-q35-intx-legacy", "q35", "virtio-blk-pci,disable-modern=on,
 # SeaBIOS gives slots 2 and 3 the same line (11): vdb and vdc share it.
 blk_case("virtio-blk-q35-intx-shared", "q35", "virtio-blk-pci,vectors=0", "pci-modern",
          [(2, False), (2, False), (2, False)])
+
+
+# Firecracker >= 1.13 with --enable-pci (fcshim.pci=on): no pci=off, modern
+# virtio-pci devices with MSI-X behind the ECAM the MCFG describes (q35's
+# real one). A modern rng and a modern disk, checked as in blk_case.
+for entry in ["linux64", "pvh"]:
+    name = "fcshim-q35-head-pci" + ("" if entry == "linux64" else "-pvh")
+
+    @case(name)
+    def _(name=name, entry=entry):
+        path = blk_image(name, 4)
+        argv = qemu.fcshim_command("head", entry, "pci.show test.virtio test.blk", pci=True,
+                                   extra=["-device", "virtio-rng-pci,disable-legacy=on",
+                                          "-drive", "id=d0,file=%s,format=raw,if=none" % path,
+                                          "-device", "virtio-blk-pci,disable-legacy=on,drive=d0"])
+        r = boot(name, argv)
+        problems = check_boot(r, entry)
+        out = r.lines()
+        summary = [m for m in map(PCI_SUMMARY.match, out) if m]
+        if len(summary) != 1 or summary[0].group(3) != "ECAM":
+            problems.append("PCI summary %r, expected one 'via ECAM'" % [m.group(0)
+                                                                         for m in summary])
+        virtio = [l for l in out if l.startswith("virtio")]
+        rng = [m for m in map(VIRTIO_PCI_LINE.match, virtio) if m]
+        if len(rng) != 1 or rng[0].group(1) != "pci-modern" or VIRTIO_TEST_LINE not in virtio:
+            problems.append("virtio rng lines %r" % virtio)
+        blk = [m.groups() for m in map(BLK_LINE.match, out) if m]
+        if blk != [("pci-modern", "vda", "4", None)]:
+            problems.append("virtio blk lines %r" % blk)
+        tests = [l for l in out if l.startswith("blk-test:")]
+        if tests != ["blk-test: vda 8192 sectors verified, 4096 written"]:
+            problems.append("blk-test lines %r" % tests)
+        problems += blk_check_image("vda", path, True)
+        check = subprocess.run([sys.executable, CONTRACT, os.path.join(LOGS, name + ".log"),
+                                "--version", "head", "--entry", entry, "--mem-mib", "128",
+                                "--cpus", "1", "--pci"], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+        if check.returncode:
+            problems.append("contract check failed: " + check.stdout.strip().replace("\n", "; "))
+        return problems

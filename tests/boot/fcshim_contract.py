@@ -3,11 +3,14 @@
 
 Usage:
     fcshim_contract.py LOGFILE --version head|v1.7 --entry linux64|pvh
-                       --mem-mib N --cpus N [--mmio-tokens N]
+                       --mem-mib N --cpus N [--mmio-tokens N] [--pci]
 
 LOGFILE is the serial log of a boot through the shim (tools/fcshim). The
 expected values are those of shared/docs/firecracker-boot-contract.md; the
-section is named in each check. Prints one line per failed check and exits
+section is named in each check. --pci (head only) expects Firecracker's
+--enable-pci (§6, §10, §11): no pci=off token, no virtio_mmio tokens, and
+the MCFG and the e820 MMCONFIG entry describing the ECAM window the shim
+reports (q35's, from its PCIEXBAR) instead of 0xEEC00000 buses 0-0. Prints one line per failed check and exits
 1, or prints "fcshim contract: N checks ok" and exits 0.
 
 The shim's output format
@@ -28,6 +31,7 @@ the order printed (some only for one entry or version):
     entry=linux64|pvh why=forced|pvh-note|no-pvh-note|v1.7-has-no-pvh
     cpus=N
     mem=A mib=N
+    pci=off                                  or: pci=on ecam=A size=N buses=0-N (fcshim.pci=on)
     zeroed addr=A size=N verified=yes        [0,0xA0000), 0xA0000 window, BIOS area
     not_ram addr=A size=N                    a low window QEMU does not back
     host_bridge=VVVV:DDDD pam=R-R value=V    or: host_bridge=none pam=none
@@ -80,6 +84,8 @@ MPTABLE = 0x9FC00
 SYSTEM_MEM_END = 0xE0000
 HIMEM = 0x100000
 MMCONFIG = (0xEEC00000, 0x10000000)
+MMCONFIG_BUS_END = 0
+ECAM_BUS_SIZE = 1 << 20
 RSDP = 0xE0000
 CMDLINE = 0x20000
 CMDLINE_MAX = 2048
@@ -180,11 +186,11 @@ def show(v):
     return "0x%x" % v if isinstance(v, int) and not isinstance(v, bool) and v > 9 else repr(v)
 
 
-def expected_map(version, mem):
-    """§5.1: Firecracker's order, not sorted."""
+def expected_map(version, mem, ecam):
+    """§5.1: Firecracker's order, not sorted; ecam is (base, size, bus_end)."""
     if version == "head":
         return [(0, MPTABLE, 1), (MPTABLE, SYSTEM_MEM_END - MPTABLE, 2),
-                (MMCONFIG[0], MMCONFIG[1], 2), (HIMEM, mem - HIMEM, 1)]
+                (ecam[0], ecam[1], 2), (HIMEM, mem - HIMEM, 1)]
     return [(0, MPTABLE, 1), (MPTABLE, 0x400, 2), (HIMEM, mem - HIMEM, 1)]
 
 
@@ -200,11 +206,16 @@ def split_boot_args(boot_args):
     return boot_args.strip(), ""
 
 
-def firecracker_cmdline(boot_args, version, tokens):
-    """§6: pci=off (HEAD) and the virtio-mmio tokens go to the end of the
-    first half; the second half follows after " -- " if not empty."""
+def pci_off(a):
+    """§6: HEAD appends pci=off unless --enable-pci."""
+    return a.version == "head" and not a.pci
+
+
+def firecracker_cmdline(boot_args, a, tokens):
+    """§6: pci=off (HEAD without PCI) and the virtio-mmio tokens go to the
+    end of the first half; the second half follows after " -- " if not empty."""
     boot, init = split_boot_args(boot_args)
-    words = ([boot] if boot else []) + (["pci=off"] if version == "head" else []) + tokens
+    words = ([boot] if boot else []) + (["pci=off"] if pci_off(a) else []) + tokens
     return " ".join(words) + (SEPARATOR + init if init else "")
 
 
@@ -214,6 +225,7 @@ def check_identity(c, log, a):
     c.field(log.one("cpus"), "cpus", a.cpus, "§4.5 vCPU count")
     c.field(log.one("mem"), "mib", a.mem_mib, "§3 RAM size")
     c.field(log.one("mem"), "mem", a.mem_mib << 20, "§3 RAM size")
+    c.field(log.one("pci"), "pci", "on" if a.pci else "off", "§11 --enable-pci")
     kernel = log.one("kernel")
     entry = log.one("entry")
     if c.check(kernel is not None and entry is not None, "kernel/entry records missing"):
@@ -266,10 +278,12 @@ def check_cmdline(c, log, a):
     tokens = [d["token"] for d in devs]
     if a.mmio_tokens is not None:
         c.equal(len(tokens), a.mmio_tokens, "§17.3 virtio_mmio.device= tokens passed on")
+    if a.pci:
+        c.equal(tokens, [], "§11 --enable-pci adds no virtio_mmio.device= tokens")
     args = log.one("boot_args")
     if not c.check(args is not None and "quoted" in args, "boot_args record missing"):
         return line
-    c.equal(line, firecracker_cmdline(args["quoted"], a.version, tokens), "§6 command line")
+    c.equal(line, firecracker_cmdline(args["quoted"], a, tokens), "§6 command line")
     # What Firecracker appended: the line minus the user's two halves.
     boot, init = split_boot_args(args["quoted"])
     tail = SEPARATOR + init if init else ""
@@ -277,12 +291,13 @@ def check_cmdline(c, log, a):
                    "§6 the user's boot args and init args are not kept verbatim"):
         return line
     appended = line[len(boot):len(line) - len(tail)].split()
-    if a.version == "head":
+    if pci_off(a):
         c.check(appended[:1] == ["pci=off"],
                 "§6 HEAD appends pci=off first, before ' -- ': appended %r" % appended)
     else:
-        c.check("pci=off" not in appended, "§16 v1.7 must not append pci=off")
-    c.equal(appended[1 if a.version == "head" else 0:], tokens,
+        c.check("pci=off" not in appended,
+                "§6/§16 pci=off appended with --enable-pci or on v1.7")
+    c.equal(appended[1 if pci_off(a) else 0:], tokens,
             "§6 virtio_mmio tokens after pci=off, before ' -- '")
     return line
 
@@ -330,7 +345,26 @@ def check_mptable(c, log, a):
     return MPTABLE + 284 + 20 * n
 
 
-def check_acpi(c, log, a, tables_start):
+def expected_ecam(c, log, a):
+    """(base, size, bus_end) of the MMCONFIG window: Firecracker's fixed one,
+    or with --pci the ECAM the shim read from QEMU (§10, §11)."""
+    if not a.pci:
+        return MMCONFIG + (MMCONFIG_BUS_END,)
+    rec = log.one("pci") or {}
+    try:
+        base, size = number(rec["ecam"]), number(rec["size"])
+        first, last = (int(b) for b in rec["buses"].split("-"))
+    except (KeyError, ValueError):
+        c.check(False, "§11 pci=on record without ecam=, size=, buses=0-N: %r" % rec)
+        return (-1, -1, -1)
+    c.equal(first, 0, "§10 MCFG first bus")
+    c.equal(size, (last + 1) * ECAM_BUS_SIZE, "ECAM size for buses 0-%d" % last)
+    c.check(base % size == 0 and base + size <= 1 << 32,
+            "ECAM 0x%x+0x%x is not an aligned window below 4 GiB" % (base, size))
+    return (base, size, last)
+
+
+def check_acpi(c, log, a, tables_start, ecam):
     tables = [f for f in log.all("acpi") if "sig" in f]
     rsdp_scan = [f.get("addr") for f in log.all("rsdp_scan") if "addr" in f]
     if a.version == "v1.7":
@@ -372,8 +406,8 @@ def check_acpi(c, log, a, tables_start):
                        ("ioapic_addr", 0xFEC00000), ("gsi_base", 0), ("lapics", n)]:
         c.field(madt, key, value, "§10 MADT")
     mcfg = log.one("mcfg")
-    for key, value in [("base", MMCONFIG[0]), ("segment", 0), ("bus_start", 0),
-                       ("bus_end", 0)]:
+    for key, value in [("base", ecam[0]), ("segment", 0), ("bus_start", 0),
+                       ("bus_end", ecam[2])]:
         c.field(mcfg, key, value, "§10 MCFG")
     c.field(log.one("xsdt"), "entries", "FACP,APIC,MCFG", "§10 XSDT")
     rsdp = tables[-1] if tables and tables[-1]["sig"] == "RSDP" else None
@@ -455,7 +489,11 @@ def main():
     p.add_argument("--mem-mib", type=int, required=True)
     p.add_argument("--cpus", type=int, required=True)
     p.add_argument("--mmio-tokens", type=int)
+    p.add_argument("--pci", action="store_true",
+                   help="Firecracker's --enable-pci (fcshim.pci=on, head only)")
     a = p.parse_args()
+    if a.pci and a.version != "head":
+        p.error("--pci needs --version head (v1.13+)")
 
     log = Log(a.log)
     c = Checker()
@@ -466,7 +504,8 @@ def main():
     check_identity(c, log, a)
     check_memory(c, log, a)
     line = check_cmdline(c, log, a)
-    want_map = expected_map(a.version, a.mem_mib << 20)
+    ecam = expected_ecam(c, log, a)
+    want_map = expected_map(a.version, a.mem_mib << 20, ecam)
     if a.entry == "linux64":
         check_map(c, log.indexed("e820"), want_map, "§5.1 e820")
         check_zero_page(c, log, a, line, len(want_map))
@@ -474,7 +513,7 @@ def main():
         check_map(c, log.indexed("memmap"), want_map, "§7 memmap")
         check_start_info(c, log, len(want_map))
     tables_start = check_mptable(c, log, a)
-    check_acpi(c, log, a, tables_start)
+    check_acpi(c, log, a, tables_start, ecam)
     check_cpu(c, log, a)
     check_devices(c, log)
 

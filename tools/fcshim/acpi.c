@@ -252,12 +252,13 @@ static uint32_t write_madt(uint32_t at, uint32_t cpus)
 	return finish(at);
 }
 
-/* §10 (v1.13+): the MMCONFIG window, segment 0, buses 0-0, written even
- * with PCI off. */
-static uint32_t write_mcfg(uint32_t at)
+/* §10 (v1.13+): the MMCONFIG window, segment 0, written even with PCI off
+ * (buses 0-0 then). */
+static uint32_t write_mcfg(uint32_t at, const struct fc_ecam *ecam)
 {
 	header(at, "MCFG", MCFG_SIZE, MCFG_REVISION, "FCMVMCFG");
-	put64(at + MCFG_BASE, FC_MMCONFIG_START);
+	put64(at + MCFG_BASE, ecam->base);
+	put8(at + MCFG_BUS_END, (uint8_t)ecam->bus_end);
 	report("mcfg base=0x%llx segment=%u bus_start=%u bus_end=%u",
 	       (unsigned long long)get64(at + MCFG_BASE), get16(at + MCFG_SEGMENT),
 	       get8(at + MCFG_BUS_START), get8(at + MCFG_BUS_END));
@@ -304,12 +305,12 @@ static void write_rsdp(uint32_t xsdt)
 }
 
 void write_acpi(uint32_t start, uint32_t cpus, const struct virtio_mmio_dev *devs,
-		uint32_t ndev)
+		uint32_t ndev, const struct fc_ecam *ecam)
 {
 	const uint32_t fadt = write_dsdt(start, devs, ndev);
 	const uint32_t madt = write_fadt(fadt, start);
 	const uint32_t mcfg = write_madt(madt, cpus);
-	const uint32_t xsdt = write_mcfg(mcfg);
+	const uint32_t xsdt = write_mcfg(mcfg, ecam);
 	const uint32_t tables[] = { fadt, madt, mcfg };
 
 	if (write_xsdt(xsdt, tables, sizeof(tables) / sizeof(tables[0])) > FC_SYSTEM_MEM_END)

@@ -11,7 +11,7 @@
 
 #define INIT_ARGS_SEPARATOR " -- "
 #define MMIO_TOKEN_PREFIX "virtio_mmio.device="
-#define PCI_OFF_TOKEN "pci=off"	/* §6: appended first, HEAD (v1.13+) only */
+#define PCI_OFF_TOKEN "pci=off"	/* §6: appended first, HEAD (v1.13+) without PCI */
 
 static bool is_space(char c)
 {
@@ -158,7 +158,7 @@ static void insert_token(struct buf *b, const char *tok)
 }
 
 uint32_t build_fc_cmdline(char *out, const char *boot_args, enum fc_version v,
-			  const struct virtio_mmio_dev *devs, uint32_t ndev)
+			  bool pci, const struct virtio_mmio_dev *devs, uint32_t ndev)
 {
 	static char init_buf[FC_CMDLINE_MAX];
 	const char *sep = find_separator(boot_args);
@@ -169,7 +169,7 @@ uint32_t build_fc_cmdline(char *out, const char *boot_args, enum fc_version v,
 	append_trimmed(&line, boot_args, sep ? (size_t)(sep - boot_args) : strlen(boot_args));
 	append_trimmed(&init, init_args, strlen(init_args));
 
-	if (v == FC_HEAD)
+	if (v == FC_HEAD && !pci)
 		insert_token(&line, PCI_OFF_TOKEN);
 	for (uint32_t i = 0; i < ndev; i++)
 		insert_token(&line, devs[i].token);

@@ -12,7 +12,8 @@ static void add(struct fc_region *out, uint32_t *n, uint64_t addr, uint64_t size
 	(*n)++;
 }
 
-uint32_t fc_memory_map(enum fc_version v, uint32_t mem, struct fc_region *out)
+uint32_t fc_memory_map(enum fc_version v, uint32_t mem, const struct fc_ecam *ecam,
+		       struct fc_region *out)
 {
 	uint32_t n = 0;
 
@@ -20,7 +21,7 @@ uint32_t fc_memory_map(enum fc_version v, uint32_t mem, struct fc_region *out)
 	if (v == FC_HEAD) {
 		add(out, &n, FC_MPTABLE_ADDR, FC_SYSTEM_MEM_END - FC_MPTABLE_ADDR,
 		    E820_RESERVED);
-		add(out, &n, FC_MMCONFIG_START, FC_MMCONFIG_SIZE, E820_RESERVED);
+		add(out, &n, ecam->base, ecam->size, E820_RESERVED);
 	} else {
 		add(out, &n, FC_MPTABLE_ADDR, V1_7_EBDA_SIZE, E820_RESERVED);
 	}

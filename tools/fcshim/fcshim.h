@@ -38,6 +38,14 @@ struct virtio_mmio_dev {
 	uint32_t gsi;
 };
 
+/* The PCI MMCONFIG (ECAM) window of the e820 map and the MCFG (§5.1, §10):
+ * Firecracker's fixed one, or with fcshim.pci=on the one q35 decodes. */
+struct fc_ecam {
+	uint64_t base;
+	uint32_t size;
+	uint32_t bus_end;	/* buses 0 to bus_end, 1 MiB each */
+};
+
 const char *fc_version_name(enum fc_version v);
 const char *fc_entry_name(enum fc_entry e);
 

@@ -24,7 +24,7 @@ FCSHIM_LDFLAGS := -m32 -nostdlib -static -no-pie -Wl,--build-id=none \
 	-Wl,-z,noexecstack -Wl,-T,$(FCSHIM_DIR)/fcshim.ld
 
 FCSHIM_C := main.c console.c idt.c fwcfg.c qemu.c options.c cmdline.c elf.c \
-	memory.c e820.c bootinfo.c mptable.c aml.c acpi.c devices.c cpustate.c
+	memory.c pci.c e820.c bootinfo.c mptable.c aml.c acpi.c devices.c cpustate.c
 FCSHIM_S := entry.S
 FCSHIM_LIB := string.c format.c
 

@@ -23,6 +23,7 @@
 #define FC_IDENTITY_MAP_END 0x40000000u	/* §4.3: [0, 1 GiB) mapped */
 #define FC_MMCONFIG_START 0xEEC00000u	/* §5.1 entry 3 */
 #define FC_MMCONFIG_SIZE 0x10000000u
+#define FC_MMCONFIG_BUS_END 0u		/* §10: MCFG buses 0-0 */
 #define FC_IOAPIC_ADDR 0xFEC00000u	/* §1, §9, §10 */
 #define FC_LAPIC_ADDR 0xFEE00000u	/* §1, §9, §10 */
 #define FC_MAX_VCPUS 32u		/* §4.5 */

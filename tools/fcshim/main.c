@@ -16,6 +16,7 @@
 #include "memory.h"
 #include "mptable.h"
 #include "options.h"
+#include "pci.h"
 #include "qemu.h"
 
 extern char __shim_start[], __shim_end[];
@@ -99,7 +100,23 @@ static void load_kernel(const struct kernel_image *k, uint32_t mem, struct range
 	       dirty + (module.end - module.start) / PAGE_SIZE);
 }
 
-static void write_cmdline(const char *boot_args, enum fc_version v,
+/* Firecracker's fixed MMCONFIG window, or with --enable-pci (§6, §10,
+ * §11) the ECAM QEMU really decodes, so that the kernel reaches its
+ * devices. */
+static void choose_ecam(const struct fc_options *o, struct fc_ecam *e)
+{
+	if (!o->pci) {
+		*e = (struct fc_ecam){ FC_MMCONFIG_START, FC_MMCONFIG_SIZE,
+				       FC_MMCONFIG_BUS_END };
+		report("pci=off");
+		return;
+	}
+	pci_read_ecam(e);
+	report("pci=on ecam=0x%llx size=0x%x buses=0-%u", (unsigned long long)e->base,
+	       e->size, e->bus_end);
+}
+
+static void write_cmdline(const char *boot_args, const struct fc_options *o,
 			  const struct virtio_mmio_dev *devs, uint32_t ndev,
 			  uint32_t *size)
 {
@@ -109,7 +126,7 @@ static void write_cmdline(const char *boot_args, enum fc_version v,
 		report("virtio_mmio[%u] base=0x%x size=0x%x gsi=%u token=\"%s\"", i,
 		       devs[i].base, devs[i].size, devs[i].gsi, devs[i].token);
 	report("boot_args \"%s\"", boot_args);
-	*size = build_fc_cmdline(line, boot_args, v, devs, ndev);
+	*size = build_fc_cmdline(line, boot_args, o->version, o->pci, devs, ndev);
 	put_bytes(FC_CMDLINE_ADDR, line, *size);
 	report("cmdline addr=0x%x size=%u \"%s\"", FC_CMDLINE_ADDR, *size,
 	       (const char *)phys(FC_CMDLINE_ADDR));
@@ -124,6 +141,7 @@ void fcshim_main(uint32_t start_info)
 	static struct kernel_image k;
 	struct fc_region map[FC_MAX_REGIONS];
 	struct fc_options o;
+	struct fc_ecam ecam;
 	struct range module;
 	const char *boot_args, *why;
 	enum fc_entry entry;
@@ -148,6 +166,7 @@ void fcshim_main(uint32_t start_info)
 	report("entry=%s why=%s", fc_entry_name(entry), why);
 	report("cpus=%u", cpus);
 	report("mem=0x%x mib=%u", mem, mem >> 20);
+	choose_ecam(&o, &ecam);
 
 	/* Whole pages: they are wiped after loading. */
 	module = (struct range){ qb.module_addr & ~(PAGE_SIZE - 1),
@@ -155,12 +174,12 @@ void fcshim_main(uint32_t start_info)
 	check_placement(&k, mem, module);
 	load_kernel(&k, mem, module);
 
-	write_cmdline(boot_args, o.version, devs, ndev, &cmdline_size);
-	nmap = fc_memory_map(o.version, mem, map);
+	write_cmdline(boot_args, &o, devs, ndev, &cmdline_size);
+	nmap = fc_memory_map(o.version, mem, &ecam, map);
 	tables = write_mptable(cpus);
 	report_mp_scan();
 	if (o.version == FC_HEAD)
-		write_acpi(tables, cpus, devs, ndev);
+		write_acpi(tables, cpus, devs, ndev, &ecam);
 	else
 		report("acpi none");
 	report_rsdp_scan();

@@ -1,5 +1,4 @@
 /* RAM checks and zeroing. */
-#include <arch/io.h>
 #include <flint/string.h>
 
 #include "console.h"
@@ -8,19 +7,14 @@
 #include "guest.h"
 #include "layout.h"
 #include "memory.h"
+#include "pci.h"
 
 #define MAX_TEST_RAM 0x80000000u	/* §17.2.8: keep tests at or below 2 GiB */
 #define MIB 0x100000u
 #define QEMU_E820_MAX 16u
 #define PROBE_BYTE 0xA5u
 
-#define PCI_CONFIG_ADDRESS 0xCF8u
-#define PCI_CONFIG_DATA 0xCFCu
-#define PCI_ENABLE 0x80000000u		/* bus 0, device 0, function 0 */
-#define PCI_VENDOR_NONE 0xFFFFu
-#define I440FX_ID 0x12378086u		/* device << 16 | vendor */
 #define I440FX_PAM0 0x59u		/* PAM0-PAM6: 0x59-0x5F */
-#define Q35_MCH_ID 0x29C08086u
 #define Q35_PAM0 0x90u			/* PAM0-PAM6: 0x90-0x96 */
 #define PAM_REGS 7u
 #define PAM0_RW 0x30u			/* 0xF0000-0xFFFFF read/write RAM */
@@ -50,18 +44,6 @@ uint32_t memory_check(void)
 		fail("QEMU's e820 has no RAM region covering [0, 0x%llx) as "
 		     "Firecracker's layout needs", (unsigned long long)size);
 	return (uint32_t)size;
-}
-
-static uint32_t pci_read32(uint32_t reg)
-{
-	outl(PCI_CONFIG_ADDRESS, PCI_ENABLE | (reg & ~3u));
-	return inl(PCI_CONFIG_DATA);
-}
-
-static void pci_write8(uint32_t reg, uint8_t v)
-{
-	outl(PCI_CONFIG_ADDRESS, PCI_ENABLE | (reg & ~3u));
-	outb((uint16_t)(PCI_CONFIG_DATA + (reg & 3u)), v);
 }
 
 /* Makes 0xC0000-0xFFFFF read/write RAM on pc and q35; microvm has no PCI

@@ -1,4 +1,5 @@
-/* Parses "fcshim.version=v1.7|head" and "fcshim.entry=linux64|pvh". */
+/* Parses "fcshim.version=v1.7|head", "fcshim.entry=linux64|pvh" and
+ * "fcshim.pci=off|on". */
 #include <flint/string.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -22,6 +23,12 @@ static const struct choice versions[] = {
 static const struct choice entries[] = {
 	{ "linux64", FC_ENTRY_LINUX64 },
 	{ "pvh", FC_ENTRY_PVH },
+	{ NULL, 0 },
+};
+
+static const struct choice switches[] = {
+	{ "off", false },
+	{ "on", true },
 	{ NULL, 0 },
 };
 
@@ -69,6 +76,7 @@ const char *options_parse(const char *cmdline, struct fc_options *o)
 
 	o->version = FC_HEAD;
 	o->entry = FC_ENTRY_AUTO;
+	o->pci = false;
 	for (;;) {
 		const char *tok = p, *key, *eq;
 		size_t len, vlen;
@@ -78,7 +86,7 @@ const char *options_parse(const char *cmdline, struct fc_options *o)
 		/* The user's string keeps the space before it, so that a leading
 		 * "-- args" still reads as init args (contract §6). */
 		if (strncmp(tok, OPTION_PREFIX, plen))
-			return p;
+			break;
 		len = token_len(tok);
 		key = tok + plen;
 		eq = strchr(key, '=');
@@ -89,9 +97,15 @@ const char *options_parse(const char *cmdline, struct fc_options *o)
 			o->version = (enum fc_version)choose(versions, "version", eq + 1, vlen);
 		else if (key_is(key, eq, "entry"))
 			o->entry = (enum fc_entry)choose(entries, "entry", eq + 1, vlen);
+		else if (key_is(key, eq, "pci"))
+			o->pci = choose(switches, "pci", eq + 1, vlen);
 		else
-			fail("unknown option \"%.*s\" (known: %sversion, %sentry)",
-			     (int)(eq - tok), tok, OPTION_PREFIX, OPTION_PREFIX);
+			fail("unknown option \"%.*s\" (known: %sversion, %sentry, %spci)",
+			     (int)(eq - tok), tok, OPTION_PREFIX, OPTION_PREFIX, OPTION_PREFIX);
 		p = tok + len;
 	}
+	/* Firecracker has --enable-pci from v1.13 on (§16). */
+	if (o->pci && o->version != FC_HEAD)
+		fail("fcshim.pci=on needs fcshim.version=head");
+	return p;
 }

@@ -7,6 +7,7 @@
 struct fc_options {
 	enum fc_version version;
 	enum fc_entry entry;
+	bool pci;		/* --enable-pci (§6, §10, §11; v1.13+) */
 };
 
 /* Consumes the leading fcshim.* tokens; returns the rest of cmdline. An

@@ -59,11 +59,14 @@ def disk_command(machine="pc", mem="128M", smp=1, image=IMAGE, interface="ide",
         "-drive", "file=%s,format=raw,if=%s" % (image, interface)] + list(extra)
 
 
-def fcshim_command(version="head", entry=None, append="", machine="q35", **kw):
-    """QEMU booting the Firecracker-imitating shim with Flint as its module."""
+def fcshim_command(version="head", entry=None, append="", machine="q35", pci=False, **kw):
+    """QEMU booting the Firecracker-imitating shim with Flint as its module;
+    pci: Firecracker's --enable-pci (fcshim.pci=on, head on q35 only)."""
     opts = ["fcshim.version=" + version]
     if entry:
         opts.append("fcshim.entry=" + entry)
+    if pci:
+        opts.append("fcshim.pci=on")
     line = " ".join(opts + ([append] if append else []))
     return command(machine=machine, append=line, kernel=FCSHIM, initrd=KERNEL, **kw)
 
