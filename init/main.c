@@ -18,6 +18,7 @@
 #include <flint/sched.h>
 #include <flint/serial.h>
 #include <flint/thread.h>
+#include <flint/vfs.h>
 #include <flint/virtio_boot.h>
 #include <flint/virtio_mmio.h>
 
@@ -61,6 +62,8 @@ void start_kernel(struct bootinfo *bi)
 	virtio_mmio_probe_platform(&platform);
 	virtio_pci_probe();
 	bootchart_stage("virtio");
+	fs_init(bi);
+	bootchart_stage("fs");
 	thread_selftest();
 	virtio_selftest();
 	virtio_blk_selftest();

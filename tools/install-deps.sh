@@ -11,6 +11,8 @@ need nm binutils
 need cmp diffutils
 need python3 python3
 need lz4 lz4
+need cpio cpio
+need musl-gcc musl-tools
 need qemu-system-x86_64 qemu-system-x86
 [ -z "$missing" ] && exit 0
 echo "install-deps: installing:$missing"

@@ -24,7 +24,8 @@ UNIT_FORMAT_RENAME := -Dvsnprintf=flint_vsnprintf -Dsnprintf=flint_snprintf \
 
 # test_<name> links with UNIT_SRCS_<name>. lib/string.c is never linked:
 # the C library provides those functions.
-UNIT_TESTS := cmdline memmap page_alloc heap format tsc_freq lz4 crc32 mptable acpi pci vring
+UNIT_TESTS := cmdline memmap page_alloc heap format tsc_freq lz4 crc32 mptable acpi pci vring \
+	cpio vfs elf
 UNIT_SRCS_cmdline := kernel/cmdline.c
 UNIT_SRCS_memmap := kernel/memmap.c lib/sort.c
 # The allocators' locks call arch hooks: $(UNIT_DIR)/arch_stub.c stands in.
@@ -44,6 +45,11 @@ UNIT_SRCS_pci := drivers/pci.c
 # test_vring drives the rings from a simulated device; it stands in for the
 # allocators and printk itself.
 UNIT_SRCS_vring := drivers/virtio/vring.c drivers/virtio/virtio.c
+UNIT_SRCS_elf := linux/elf.c
+UNIT_SRCS_cpio := fs/cpio.c
+# test_vfs runs the VFS on the heap over fake RAM, as test_heap does.
+UNIT_SRCS_vfs := fs/vfs.c fs/ramfs.c kernel/heap.c kernel/page_alloc.c kernel/memmap.c \
+	lib/sort.c $(UNIT_DIR)/arch_stub.c
 UNIT_MPTABLE_DIR := $(UNIT_DIR)/fixtures/mptable
 UNIT_ACPI_DIR := $(UNIT_DIR)/fixtures/acpi
 
@@ -110,17 +116,64 @@ endef
 $(foreach i,$(UNIT_LZ4_INPUTS),$(foreach o,$(UNIT_LZ4_OPTS),\
 	$(eval $(call UNIT_LZ4_RULE,$(i),$(o)))))
 
+# test_elf parses real programs built from fixtures/elf/hello.c: static
+# (glibc and musl), static-PIE and dynamic (refused for its PT_INTERP), as
+# $(UNIT_ELF_DIR)/hello.<kind>, each with readelf's account of it in
+# hello.<kind>.readelf, the facts the test compares against.
+MUSL_GCC ?= musl-gcc
+READELF ?= readelf
+UNIT_ELF_DIR := $(UNIT_OUT)/elf
+UNIT_ELF_KINDS := static static-pie musl dynamic
+UNIT_ELF_CC_static := $(CC) -static
+UNIT_ELF_CC_static-pie := $(CC) -static-pie
+UNIT_ELF_CC_musl := $(MUSL_GCC) -static
+UNIT_ELF_CC_dynamic := $(CC)
+UNIT_ELF_FILES := $(foreach k,$(UNIT_ELF_KINDS),$(UNIT_ELF_DIR)/hello.$(k) \
+	$(UNIT_ELF_DIR)/hello.$(k).readelf)
+
+$(UNIT_ELF_DIR)/hello.%: $(UNIT_DIR)/fixtures/elf/hello.c $(UNIT_DIR)/unit.mk
+	@mkdir -p $(dir $@)
+	$(UNIT_ELF_CC_$*) -O1 -o $@ $<
+
+$(UNIT_ELF_DIR)/hello.%.readelf: $(UNIT_ELF_DIR)/hello.%
+	$(READELF) -hlW $< > $@.tmp && mv $@.tmp $@
+
+# test_cpio parses archives made by Debian's cpio from a small tree (a
+# directory, files of 0 to 5000 bytes, a symlink, odd modes), in the newc
+# and crc formats: $(UNIT_CPIO_DIR)/tree.<format>.cpio.
+CPIO ?= cpio
+UNIT_CPIO_DIR := $(UNIT_OUT)/cpio
+UNIT_CPIO_FORMATS := newc crc
+UNIT_CPIO_ARCHIVES := $(UNIT_CPIO_FORMATS:%=$(UNIT_CPIO_DIR)/tree.%.cpio)
+
+$(UNIT_CPIO_DIR)/tree/.made: $(UNIT_DIR)/unit.mk
+	rm -rf $(dir $@) && mkdir -p $(dir $@)dir
+	printf 'hello\n' > $(dir $@)dir/hello
+	$(PYTHON) -c "import sys; sys.stdout.write('x' * 5000)" > $(dir $@)big
+	: > $(dir $@)empty
+	ln -s dir/hello $(dir $@)link
+	chmod 0751 $(dir $@)dir && chmod 0640 $(dir $@)dir/hello && chmod 0755 $(dir $@)big
+	touch $@
+
+$(UNIT_CPIO_DIR)/tree.%.cpio: $(UNIT_CPIO_DIR)/tree/.made
+	cd $(UNIT_CPIO_DIR)/tree && find . ! -name .made | LC_ALL=C sort | \
+		$(CPIO) --quiet -o -H $* > ../tree.$*.cpio.tmp && mv ../tree.$*.cpio.tmp ../tree.$*.cpio
+
 UNIT_BINS := $(UNIT_TESTS:%=$(UNIT_OUT)/test_%)
 UNIT_OBJS := $(sort $(UNIT_TESTS:%=$(UNIT_OBJ)/$(UNIT_DIR)/test_%.o) \
 	$(foreach t,$(UNIT_TESTS),$(UNIT_SRCS_$(t):%.c=$(UNIT_OBJ)/%.o)))
 
 .PHONY: unit-tests
-unit-tests: $(UNIT_BINS) $(UNIT_LZ4_FRAMES)
+unit-tests: $(UNIT_BINS) $(UNIT_LZ4_FRAMES) $(UNIT_CPIO_ARCHIVES) $(UNIT_ELF_FILES)
 
 $(UNIT_OBJ)/lib/format.o $(UNIT_OBJ)/$(UNIT_DIR)/test_format.o: \
 	UNIT_EXTRA_CFLAGS := $(UNIT_FORMAT_RENAME)
 $(UNIT_OBJ)/$(UNIT_DIR)/test_lz4.o: UNIT_EXTRA_CFLAGS := \
 	-DLZ4_FIXTURE_DIR='"$(abspath $(UNIT_LZ4_DIR))"' -DLZ4_FIXTURES='"$(UNIT_LZ4_NAMES)"'
+$(UNIT_OBJ)/$(UNIT_DIR)/test_elf.o: UNIT_EXTRA_CFLAGS := \
+	-DELF_FIXTURE_DIR='"$(abspath $(UNIT_ELF_DIR))"'
+$(UNIT_OBJ)/$(UNIT_DIR)/test_cpio.o: UNIT_EXTRA_CFLAGS := \
+	-DCPIO_FIXTURE_DIR='"$(abspath $(UNIT_CPIO_DIR))"'
 $(UNIT_OBJ)/$(UNIT_DIR)/test_mptable.o: UNIT_EXTRA_CFLAGS := \
 	-DMPTABLE_FIXTURE_DIR='"$(abspath $(UNIT_MPTABLE_DIR))"'
 $(UNIT_OBJ)/$(UNIT_DIR)/test_acpi.o: UNIT_EXTRA_CFLAGS := \

@@ -1,0 +1,128 @@
+/* The boot's "fs" stage: the initrd (a newc cpio archive) unpacked into
+ * the ramfs at /, then /dev. */
+#include <flint/bootinfo.h>
+#include <flint/cpio.h>
+#include <flint/errno.h>
+#include <flint/memory.h>
+#include <flint/param.h>
+#include <flint/printk.h>
+#include <flint/string.h>
+#include <flint/vfs.h>
+
+#define INITRD_ERR_MAX 160
+#define OCTAL_PERM_DIGITS 4
+#define OCTAL_SHIFT 3
+#define OCTAL_MASK 7
+
+static bool show;
+KERNEL_FLAG("fs.show", show);
+
+static int check_entry(const struct cpio_entry *e, void *arg)
+{
+	(void)e;
+	(void)arg;
+	return 0;
+}
+
+/* The entry's path from the root: "./a", "/a" and "a" are all "/a"; "."
+ * is the root itself (NULL). */
+static const char *entry_path(const char *name)
+{
+	while (name[0] == '.' && name[1] == '/')
+		name += 2;
+	while (name[0] == '/')
+		name++;
+	if (!name[0] || !strcmp(name, "."))
+		return NULL;
+	return name;
+}
+
+static int unpack_entry(const struct cpio_entry *e, void *arg)
+{
+	const char *path = entry_path(e->name);
+	uint32_t perm = e->mode & VFS_S_PERM;
+	static char target[VFS_PATH_MAX];	/* one boot CPU unpacks */
+	int r;
+
+	(void)arg;
+	if (!path) {
+		vfs_root()->mode = VFS_S_IFDIR | perm;
+		return 0;
+	}
+	switch (e->mode & VFS_S_IFMT) {
+	case VFS_S_IFDIR:
+		r = vfs_mkdir(NULL, path, perm);
+		if (r == -EEXIST)
+			r = 0;
+		break;
+	case VFS_S_IFREG:
+		r = vfs_create_file(NULL, path, perm, e->data, e->size);
+		break;
+	case VFS_S_IFLNK:
+		if (e->size >= sizeof(target)) {
+			r = -ENAMETOOLONG;
+			break;
+		}
+		memcpy(target, e->data, e->size);
+		target[e->size] = '\0';
+		r = vfs_symlink(NULL, target, path);
+		break;
+	default:	/* device nodes, FIFOs, sockets: not kept */
+		return 0;
+	}
+	if (r == 0 && (e->mode & VFS_S_IFMT) != VFS_S_IFLNK)
+		r = vfs_chmod(NULL, path, perm, e->mtime);
+	if (r < 0)
+		printk_line("initrd: %s: cannot create it (error %d)", e->name, -r);
+	return 0;
+}
+
+static void show_node(const char *path, const struct vnode *n, void *arg)
+{
+	char perm[OCTAL_PERM_DIGITS + 1];
+	uint32_t bits = n->mode & VFS_S_PERM;
+
+	(void)arg;
+	for (int i = OCTAL_PERM_DIGITS - 1; i >= 0; i--, bits >>= OCTAL_SHIFT)
+		perm[i] = (char)('0' + (bits & OCTAL_MASK));
+	perm[OCTAL_PERM_DIGITS] = '\0';
+	switch (n->mode & VFS_S_IFMT) {
+	case VFS_S_IFDIR:
+		printk_line("fs: %s/ %s", path, perm);
+		break;
+	case VFS_S_IFLNK:
+		printk_line("fs: %s %s -> %.*s", path, perm, (int)n->size, (const char *)n->data);
+		break;
+	case VFS_S_IFCHR:
+		printk_line("fs: %s %s chr", path, perm);
+		break;
+	default:
+		printk_line("fs: %s %s %llu", path, perm, (unsigned long long)n->size);
+	}
+}
+
+void fs_init(const struct bootinfo *bi)
+{
+	char err[INITRD_ERR_MAX];
+	int r;
+
+	if (vfs_init() < 0) {
+		printk_line("fs: out of memory for the root");
+		return;
+	}
+	if (bi->initrd_size) {
+		const void *archive = phys_to_virt(bi->initrd_base);
+
+		/* A first pass checks the whole archive, so a malformed one
+		 * leaves the root empty. */
+		if (cpio_parse(archive, bi->initrd_size, check_entry, NULL, err, sizeof(err)))
+			printk_line("initrd: %s", err);
+		else
+			cpio_parse(archive, bi->initrd_size, unpack_entry, NULL, err, sizeof(err));
+	}
+	r = dev_populate();
+	if (r < 0)
+		printk_line("fs: cannot create /dev (error %d)", -r);
+	if (show)
+		vfs_walk(vfs_root(), show_node, NULL);
+}
