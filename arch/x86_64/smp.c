@@ -29,7 +29,7 @@
 #define EFER_LMA 0x400			/* read-only: not ours to write */
 #define INIT_DELAY_US 10000
 #define FIRST_WAIT_US 1000
-#define LAST_WAIT_US 200000
+#define LAST_WAIT_US 1000000		/* generous: under emulation on a busy host vCPUs start late */
 
 static struct percpu *slot_cpu[SMP_MAX_CPUS];
 static unsigned online = 1;
