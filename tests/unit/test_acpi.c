@@ -1355,20 +1355,21 @@ TEST(s5_in_ssdt)
 	check_s5(5, 1);
 }
 
-/* Device (PEVT) { Name (_HID, "QEMU0001") Name (_CRS, ...) } with the
- * resource template given; the PkgLengths are computed. */
-static void place_pvpanic(struct blob *t, const uint8_t *res, size_t nres, bool crs)
+/* Device (<name>) { Name (_HID, "<hid>") Name (_CRS, ...) } with the
+ * resource template given (no _CRS unless crs); the PkgLengths are
+ * computed. hid is an 8-character id. */
+static void place_device(struct blob *t, const char *name, const char *hid,
+			 const uint8_t *res, size_t nres, bool crs)
 {
-	static const uint8_t hid[] = { 0x08, '_', 'H', 'I', 'D', 0x0d, 'Q', 'E', 'M', 'U',
-				       '0', '0', '0', '1', 0 };
-	size_t body = 4 + sizeof(hid) + (crs ? 5 + 1 + 1 + 2 + nres : 0);
+	size_t body = 4 + 15 + (crs ? 5 + 1 + 1 + 2 + nres : 0);
 
 	CHECK(body + 1 < 64 && nres < 60);
 	put8(t, 0x5b);
 	put8(t, 0x82);
 	put8(t, (uint8_t)(body + 1));
-	put(t, "PEVT", 4);
-	put(t, hid, sizeof(hid));
+	put(t, name, 4);
+	put(t, "\x08_HID\x0d", 6);
+	put(t, hid, 9);			/* the string and its NUL */
 	if (!crs)
 		return;
 	put(t, "\x08_CRS", 5);
@@ -1377,6 +1378,12 @@ static void place_pvpanic(struct blob *t, const uint8_t *res, size_t nres, bool 
 	put8(t, 0x0a);
 	put8(t, (uint8_t)nres);
 	put(t, res, nres);
+}
+
+/* QEMU's pvpanic device. */
+static void place_pvpanic(struct blob *t, const uint8_t *res, size_t nres, bool crs)
+{
+	place_device(t, "PEVT", "QEMU0001", res, nres, crs);
 }
 
 TEST(pvpanic)
@@ -1565,28 +1572,10 @@ TEST(defaults)
 	check_no_gas(&P.reset_reg);
 }
 
-/* Device (VIRT) { Name (_HID, "LNRO0005") Name (_CRS, ...) } with the
- * resource template given (no _CRS when res is NULL). */
+/* A virtio-mmio device (no _CRS when res is NULL). */
 static void place_mmio(struct blob *t, const uint8_t *res, size_t nres)
 {
-	static const uint8_t hid[] = { 0x08, '_', 'H', 'I', 'D', 0x0d, 'L', 'N', 'R', 'O',
-				       '0', '0', '0', '5', 0 };
-	size_t body = 4 + sizeof(hid) + (res ? 5 + 1 + 1 + 2 + nres : 0);
-
-	CHECK(body + 1 < 64 && nres < 60);
-	put8(t, 0x5b);
-	put8(t, 0x82);
-	put8(t, (uint8_t)(body + 1));
-	put(t, "VIRT", 4);
-	put(t, hid, sizeof(hid));
-	if (!res)
-		return;
-	put(t, "\x08_CRS", 5);
-	put8(t, 0x11);
-	put8(t, (uint8_t)(1 + 2 + nres));
-	put8(t, 0x0a);
-	put8(t, (uint8_t)nres);
-	put(t, res, nres);
+	place_device(t, "VIRT", "LNRO0005", res, nres, res != NULL);
 }
 
 /* Memory32Fixed 0xd0000000 + 0x1000, then the interrupt descriptor. */
