@@ -21,6 +21,14 @@ struct thread {
 	void (*fn)(void *arg);
 	void *arg;
 	struct semaphore exited;	/* posted once it is off its stack */
+	/* User mode (<flint/uspace.h>): loaded by the scheduler on a switch. */
+	struct uspace *uspace;		/* NULL: a kernel thread */
+	uint64_t fs_base, gs_base;
+	void *task;			/* the user layer's own per-thread object */
+	/* sched_sleep/sched_interrupt, under the CPU's run-queue lock. */
+	bool interruptible;		/* in an interruptible sleep */
+	bool interrupted;		/* sched_interrupt since the last clear */
+	bool timed_out;			/* the sleep's deadline passed */
 };
 
 /* Boot CPU, after SMP: the boot context becomes the thread "main" on CPU
@@ -40,6 +48,16 @@ void sched_wake(struct thread *t);
  * release, when not NULL, is unlocked once the thread is marked blocked
  * (so a waker that takes it sees a consistent state). */
 void sched_block(spinlock_t *release);
+
+/* Like sched_block, but it also ends at clock_ns() >= deadline (0: none)
+ * and, when interruptible, on sched_interrupt. Returns 0 when woken,
+ * -ETIMEDOUT, or -EINTR (interruptible, and the thread was interrupted:
+ * then it returns at once, and keeps returning -EINTR until
+ * sched_clear_interrupt). Wake-ups may be spurious: callers re-check. */
+int sched_sleep(spinlock_t *release, uint64_t deadline, bool interruptible);
+/* Marks t interrupted and wakes it if it is in an interruptible sleep. */
+void sched_interrupt(struct thread *t);
+void sched_clear_interrupt(void);
 
 /* Interrupt exit (arch trap code): switch threads if the slice ended or
  * an idle CPU got work. */

@@ -2,18 +2,20 @@
  * The virtual filesystem (fs/vfs.c) over the in-memory ramfs (fs/ramfs.c):
  * path lookup, the file operations as kernel functions returning a
  * negative errno (<flint/errno.h>), and file-descriptor tables. See
- * docs/fs.md. Not thread-safe yet: one caller at a time.
+ * docs/fs.md. The tree and file offsets are under one VFS mutex; blocking
+ * reads (pipes, the console) sleep without it.
  */
 #ifndef FLINT_VFS_H
 #define FLINT_VFS_H
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <flint/sync.h>
 
 #define VFS_NAME_MAX 255	/* bytes in one path component */
 #define VFS_SYMLINK_MAX 40	/* links followed in one lookup (ELOOP) */
 #define VFS_PATH_MAX 4096	/* a symlink target's bytes */
-#define FDTABLE_MAX 64		/* descriptors in one table */
+#define FDTABLE_MAX 256		/* descriptors in one table (RLIMIT_NOFILE) */
 
 /* File types and permission bits, with Linux's values. */
 #define VFS_S_IFMT 0170000
@@ -39,20 +41,72 @@
 #define VFS_SEEK_CUR 1
 #define VFS_SEEK_END 2
 
-/* A character device: the node's reads and writes go here. */
-struct vfs_chardev {
-	long (*read)(void *buf, size_t n);
-	long (*write)(const void *buf, size_t n);
+#define VFS_O_NONBLOCK 04000
+#define VFS_O_CLOEXEC 02000000
+
+/* Readiness bits for poll (Linux's POLL* values, uapi/asm-generic/poll.h). */
+#define VFS_POLLIN 0x001
+#define VFS_POLLPRI 0x002
+#define VFS_POLLOUT 0x004
+#define VFS_POLLERR 0x008
+#define VFS_POLLHUP 0x010
+#define VFS_POLLNVAL 0x020
+
+/* Terminal ioctls (Linux's uapi/asm-generic/ioctls.h) and the kernel's
+ * struct termios they carry (NCCS 19, uapi/asm-generic/termbits.h). */
+#define VFS_TCGETS 0x5401
+#define VFS_TCSETS 0x5402
+#define VFS_TCSETSW 0x5403
+#define VFS_TCSETSF 0x5404
+#define VFS_TIOCGPGRP 0x540f
+#define VFS_TIOCSPGRP 0x5410
+#define VFS_TIOCGWINSZ 0x5413
+#define VFS_TIOCSWINSZ 0x5414
+#define VFS_FIONREAD 0x541b
+#define VFS_NCCS 19
+
+struct vfs_termios {
+	uint32_t c_iflag, c_oflag, c_cflag, c_lflag;
+	uint8_t c_line;
+	uint8_t c_cc[VFS_NCCS];
+};
+
+struct vfs_winsize {
+	uint16_t ws_row, ws_col, ws_xpixel, ws_ypixel;
+};
+
+struct file;
+struct vfs_stat;
+
+/* What an open file does when it is not a plain ramfs file or directory:
+ * character devices, pipes, and the ABI layer's own kinds (eventfd,
+ * epoll). Buffers are kernel memory. Absent operations: read/write
+ * -EINVAL, poll "always ready", ioctl -ENOTTY, stat a character device. */
+struct file_ops {
+	/* May block unless f->flags has VFS_O_NONBLOCK (then -EAGAIN). */
+	long (*read)(struct file *f, void *buf, size_t n);
+	long (*write)(struct file *f, const void *buf, size_t n);
+	/* VFS_POLL* bits ready now; never blocks. */
+	unsigned (*poll)(struct file *f);
+	/* arg is the command's argument, already copied into kernel memory
+	 * by the caller (who knows each command's size), and copied back. */
+	long (*ioctl)(struct file *f, unsigned long cmd, void *arg);
+	int (*stat)(struct file *f, struct vfs_stat *st);
+	/* The last reference is gone. */
+	void (*release)(struct file *f);
 };
 
 /* A ramfs node. Directories keep their children sorted by name. */
 struct vnode {
 	uint32_t mode;			/* type and permissions */
 	uint32_t mtime;
+	uint64_t ino;			/* unique, from 1 */
 	uint64_t size;			/* file data or symlink target bytes */
 	unsigned char *data;		/* regular file, symlink: cap bytes */
 	size_t cap;
-	const struct vfs_chardev *dev;	/* VFS_S_IFCHR */
+	const struct file_ops *dev;	/* VFS_S_IFCHR */
+	/* A generated file (/proc): its content, made at each open. */
+	size_t (*gen)(char *buf, size_t size);
 	struct vnode *parent;		/* NULL once unlinked; root: itself */
 	struct vnode *children, *next;	/* directory entries, sorted */
 	unsigned opens;			/* open file descriptions */
@@ -61,19 +115,29 @@ struct vnode {
 
 /* An open file description: shared by the descriptors dup'ed from it. */
 struct file {
-	struct vnode *node;
-	uint64_t offset;
-	int flags;
-	unsigned refs;
+	const struct file_ops *ops;	/* NULL: a ramfs file or directory */
+	struct vnode *node;		/* NULL for pipes, eventfds, epoll */
+	uint64_t offset;		/* under the VFS lock */
+	int flags;			/* VFS_O_*, as opened (fcntl F_SETFL changes
+					 * VFS_O_APPEND and VFS_O_NONBLOCK) */
+	unsigned refs;			/* atomic */
+	void *priv;			/* the ops' own state */
 };
 
+/* Descriptor tables may be shared between threads: every call below takes
+ * t->lock. */
 struct fdtable {
+	spinlock_t lock;
 	struct file *fd[FDTABLE_MAX];
+	bool cloexec[FDTABLE_MAX];
 };
 
 struct vfs_stat {
 	uint32_t mode;
+	uint32_t nlink;
 	uint32_t mtime;
+	uint32_t rdev;			/* character devices: Linux's major:minor */
+	uint64_t ino;
 	uint64_t size;
 };
 
@@ -94,7 +158,12 @@ int vfs_lookup(struct vnode *cwd, const char *path, bool follow, struct vnode **
 int vfs_mkdir(struct vnode *cwd, const char *path, uint32_t perm);
 int vfs_symlink(struct vnode *cwd, const char *target, const char *path);
 int vfs_mkdev(struct vnode *cwd, const char *path, uint32_t perm,
-	      const struct vfs_chardev *dev);
+	      const struct file_ops *dev);
+/* A read-only file whose content gen makes at each open: gen writes at
+ * most size bytes and returns the full length (called again with a
+ * bigger buffer when that is more). */
+int vfs_mkgen(struct vnode *cwd, const char *path, uint32_t perm,
+	      size_t (*gen)(char *buf, size_t size));
 /* Creates (O_EXCL) a regular file holding n bytes of data. */
 int vfs_create_file(struct vnode *cwd, const char *path, uint32_t perm,
 		    const void *data, size_t n);
@@ -116,7 +185,41 @@ void vfs_walk(struct vnode *dir, void (*fn)(const char *path, const struct vnode
 void fdtable_init(struct fdtable *t);
 /* Closes every descriptor. */
 void fdtable_release(struct fdtable *t);
-/* The lowest free descriptor, or -EMFILE. */
+/* Closes the descriptors marked close-on-exec. */
+void fdtable_close_on_exec(struct fdtable *t);
+/* Enters f (the caller's reference passes to the table) at the lowest
+ * free descriptor >= min: the descriptor, or -EMFILE (f is not put). */
+int fdtable_install(struct fdtable *t, struct file *f, int min, bool cloexec);
+/* fd's file with a new reference (file_put it), or NULL. */
+struct file *fdtable_get(struct fdtable *t, int fd);
+/* dup2/dup3: newfd becomes a copy of oldfd (closing what it was). */
+int fdtable_dup2(struct fdtable *t, int oldfd, int newfd, bool cloexec);
+int fdtable_get_cloexec(struct fdtable *t, int fd);	/* 0/1 or -EBADF */
+int fdtable_set_cloexec(struct fdtable *t, int fd, bool on);
+
+/* A new description with one reference; NULL when out of memory. */
+struct file *file_new(const struct file_ops *ops, int flags, void *priv);
+void file_get(struct file *f);
+void file_put(struct file *f);
+
+/* Opens path as a new description (no descriptor): 0 or a negative errno. */
+int vfs_open_file(struct vnode *cwd, const char *path, int flags, uint32_t perm,
+		  struct file **out);
+long vfs_file_read(struct file *f, void *buf, size_t n);
+long vfs_file_write(struct file *f, const void *buf, size_t n);
+/* At offset, leaving the file's offset alone (-ESPIPE for pipes, devices). */
+long vfs_file_pread(struct file *f, void *buf, size_t n, uint64_t offset);
+long vfs_file_pwrite(struct file *f, const void *buf, size_t n, uint64_t offset);
+int64_t vfs_file_lseek(struct file *f, int64_t offset, int whence);
+int vfs_file_stat(struct file *f, struct vfs_stat *st);
+unsigned vfs_file_poll(struct file *f);
+long vfs_file_ioctl(struct file *f, unsigned long cmd, void *arg);
+int vfs_file_readdir(struct file *f, struct vfs_dirent *d);
+int vfs_file_truncate(struct file *f, uint64_t size);
+/* The node's absolute path (getcwd, /proc/self/exe): length or -ERANGE. */
+int vfs_path_of(const struct vnode *n, char *buf, size_t size);
+
+/* The same by descriptor (the unit tests and the boot's own users). */
 int vfs_open(struct fdtable *t, struct vnode *cwd, const char *path, int flags, uint32_t perm);
 int vfs_close(struct fdtable *t, int fd);
 /* A new descriptor for fd's description, sharing its offset. */
@@ -128,6 +231,28 @@ int vfs_fstat(struct fdtable *t, int fd, struct vfs_stat *st);
 /* The directory's next entry ("." and ".." are not listed): 1, 0 at the
  * end, or a negative errno. */
 int vfs_readdir(struct fdtable *t, int fd, struct vfs_dirent *d);
+
+/* Readiness changes: every file whose poll answer may have changed calls
+ * vfs_poll_notify; a waiter reads the generation, checks its files, and
+ * sleeps in vfs_poll_wait until the generation moves on, the deadline
+ * (clock_ns(); 0: none) passes (-ETIMEDOUT), or the thread is interrupted
+ * by a signal (-EINTR). Blocking reads of pipes and the console use it. */
+uint64_t vfs_poll_generation(void);
+void vfs_poll_notify(void);
+int vfs_poll_wait(uint64_t seen, uint64_t deadline);
+
+/* fs/pipe.c: a pipe's two ends (read, write), each with one reference. */
+int vfs_pipe(struct file *ends[2], int flags);
+
+/* fs/tty.c: the serial console as a terminal (line editing, echo, raw
+ * mode through TCSETS); /dev/console and /dev/tty open it. */
+extern const struct file_ops tty_console_ops;
+void tty_init(void);
+
+/* fs/procfs.c: /proc with cpuinfo, meminfo and self/exe. */
+int proc_populate(void);
+/* /proc/self/exe's target: the running program's path. */
+int proc_set_exe(const char *path);
 
 /* fs/ramfs.c: the nodes under the VFS. */
 struct vnode *ramfs_new(uint32_t mode);		/* NULL when out of memory */

@@ -1020,3 +1020,6 @@ def _():
     if [l for l in r.lines() if l.startswith("fs: /bin")]:
         problems.append("a malformed initrd was unpacked")
     return problems
+
+
+import linux_cases  # noqa: E402,F401  (registers the Linux-program cases)

@@ -1,0 +1,155 @@
+/*
+ * The Linux ABI layer's internal interface, shared by linux/*.c only (the
+ * rest of the kernel sees <flint/linux.h>). A process is a first-class
+ * object: its own address space (struct mm, linux/mm.h), descriptor
+ * table, cwd, umask and signal actions; each of its threads is a task
+ * bound to one kernel thread. See docs/linux-abi.md.
+ */
+#ifndef LINUX_LINUX_H
+#define LINUX_LINUX_H
+
+#include <arch/trap.h>
+#include <flint/errno.h>
+#include <flint/sched.h>
+#include <flint/sync.h>
+#include <flint/uspace.h>
+#include <flint/vfs.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define LINUX_NSIG 64			/* signals 1..64 */
+#define LINUX_EXE_MAX 256		/* bytes of the program's path */
+
+/* Bit of a signal in a 64-bit set (signal 1 is bit 0), as Linux's sigset_t. */
+#define SIGBIT(sig) (1ull << ((sig) - 1))
+
+/* The x86-64 kernel's struct sigaction for rt_sigaction
+ * (arch/x86/include/uapi/asm/signal.h without SA_RESTORER games). */
+struct linux_sigaction {
+	uint64_t handler;		/* SIG_DFL 0, SIG_IGN 1, or a function */
+	uint64_t flags;			/* SA_* */
+	uint64_t restorer;		/* SA_RESTORER: calls rt_sigreturn */
+	uint64_t mask;			/* blocked while the handler runs */
+};
+
+struct mm;
+struct task;
+
+struct process {
+	int pid;
+	struct mm *mm;			/* address space, VMAs, brk */
+	struct fdtable fds;		/* has its own lock */
+	struct mutex lock;		/* cwd, umask, tasks, exe */
+	struct vnode *cwd;
+	uint32_t umask;
+	char exe[LINUX_EXE_MAX];	/* absolute path of the program */
+	struct task *tasks;		/* live threads, through task->next */
+	unsigned nthreads;
+	spinlock_t sig_lock;		/* sigactions, sig_pending, every task's signal state */
+	struct linux_sigaction sigactions[LINUX_NSIG];
+	uint64_t sig_pending;		/* sent to the process (kill) */
+	uint64_t start_ns;		/* clock_ns() at exec */
+	bool exiting;			/* exit_group ran or a fatal signal came */
+	int exit_status;		/* the VM's status when it ends */
+	struct semaphore ended;		/* posted when the process ends */
+};
+
+struct task {
+	struct thread *thread;
+	struct process *proc;
+	int tid;
+	struct task *next;		/* proc->tasks, under proc->lock */
+	struct trap_frame *regs;	/* user registers of the current syscall */
+	uint64_t clear_child_tid;	/* CLONE_CHILD_CLEARTID/set_tid_address */
+	uint64_t robust_list, robust_len;
+	/* Under proc->sig_lock: */
+	uint64_t sig_blocked;
+	uint64_t sig_pending;		/* sent to this thread (tgkill, faults) */
+	uint64_t altstack_sp, altstack_size;
+	int altstack_flags;		/* SS_DISABLE, SS_ONSTACK */
+};
+
+/* The calling thread's task (NULL in a kernel thread). */
+static inline struct task *task_current(void)
+{
+	return thread_current()->task;
+}
+
+static inline struct process *process_current(void)
+{
+	struct task *t = task_current();
+
+	return t ? t->proc : NULL;
+}
+
+/*
+ * The syscall table. Each file declares its calls with SYSCALL next to
+ * their code; linux/syscall.c dispatches by number and traces them.
+ * Handlers get the six raw arguments; the registers of the call are at
+ * task_current()->regs (clone and rt_sigreturn need them).
+ *
+ * fmt gives strace one letter per argument: d signed decimal, u unsigned,
+ * x hex, p pointer, s user string, f descriptor, o octal mode, and the
+ * result's form after a colon: d (default), x, p, or - (no return).
+ */
+typedef long (*syscall_fn)(const uint64_t a[6]);
+
+struct syscall_desc {
+	unsigned nr;
+	const char *name;
+	const char *fmt;
+	syscall_fn fn;
+};
+
+#define SYSCALL(num, sname, sfmt, sfn)                                        \
+	static const struct syscall_desc __syscall_##sfn                       \
+		__attribute__((used, section(".syscalls"), aligned(8))) = {     \
+			.nr = (num), .name = (sname), .fmt = (sfmt), .fn = (sfn) }
+
+/*
+ * Processes and tasks (linux/process.c).
+ */
+/* Loads the program path (argv, envp NULL-terminated) into the new process
+ * p, replacing nothing (it has no image yet), and fills *regs with the
+ * registers that start it. Returns 0 or a negative errno, having printed
+ * a line saying what was wrong with the file. */
+int exec_load(struct process *p, const char *path, const char *const *argv,
+	      const char *const *envp, struct trap_frame *regs);
+/* A new task in p running on thread t (not started yet). */
+struct task *task_new(struct process *p, struct thread *t);
+/* Ends the calling task (exit); the process ends with its last task. */
+__noreturn void task_exit(int status);
+/* Ends the whole process with status (exit_group, fatal signals). */
+__noreturn void process_exit(struct process *p, int status);
+/* Looks up a task of p by tid (NULL: none). */
+struct task *task_find(struct process *p, int tid);
+
+/*
+ * Signals (linux/signal.c).
+ */
+/* Queues sig for one task or for the process (any thread that does not
+ * block it), and interrupts an interruptible sleep. 0 or -EINVAL. */
+int signal_send_task(struct task *t, int sig);
+int signal_send_process(struct process *p, int sig);
+/* A synchronous fault in user mode (SIGSEGV, SIGBUS, SIGFPE, SIGILL,
+ * SIGTRAP): delivered at once; blocked or ignored, it kills the process. */
+void signal_fault(struct trap_frame *regs, int sig, int code, uint64_t addr);
+/* Whether the calling task has a signal it does not block pending. */
+bool signal_pending(void);
+/* At every return to user mode: runs the default action of pending
+ * signals or sets *regs up to enter their handlers. */
+void signal_deliver(struct trap_frame *regs);
+
+/*
+ * Helpers for syscall handlers (linux/syscall.c).
+ */
+/* Copies a user path into a kernel buffer of VFS_PATH_MAX bytes. */
+long user_path(char *dst, uint64_t upath);
+/* A kernel buffer for bounce copies: at least BOUNCE_SIZE bytes. Freed
+ * with bounce_put. NULL when out of memory. */
+#define BOUNCE_SIZE 4096
+void *bounce_get(void);
+void bounce_put(void *buf);
+
+#endif

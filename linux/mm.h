@@ -1,0 +1,84 @@
+/*
+ * A process's memory (linux/mm.c): its address space as a sorted list of
+ * areas (VMAs) over a struct uspace, with the Linux calls that change it
+ * (mmap, munmap, mprotect, mremap, madvise, brk) and demand paging. Pages
+ * are allocated on first touch and zero-filled; private file mappings get
+ * a copy of the file's bytes. See docs/linux-abi.md, "Memory".
+ */
+#ifndef LINUX_MM_H
+#define LINUX_MM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Linux's mmap flags and protections (include/uapi/asm-generic/mman*.h). */
+#define LINUX_PROT_READ 0x1
+#define LINUX_PROT_WRITE 0x2
+#define LINUX_PROT_EXEC 0x4
+#define LINUX_MAP_SHARED 0x01
+#define LINUX_MAP_PRIVATE 0x02
+#define LINUX_MAP_SHARED_VALIDATE 0x03
+#define LINUX_MAP_TYPE 0x0f
+#define LINUX_MAP_FIXED 0x10
+#define LINUX_MAP_ANONYMOUS 0x20
+#define LINUX_MAP_GROWSDOWN 0x0100
+#define LINUX_MAP_DENYWRITE 0x0800
+#define LINUX_MAP_EXECUTABLE 0x1000
+#define LINUX_MAP_LOCKED 0x2000
+#define LINUX_MAP_NORESERVE 0x4000
+#define LINUX_MAP_POPULATE 0x8000
+#define LINUX_MAP_NONBLOCK 0x10000
+#define LINUX_MAP_STACK 0x20000
+#define LINUX_MAP_HUGETLB 0x40000
+#define LINUX_MAP_FIXED_NOREPLACE 0x100000
+#define LINUX_MREMAP_MAYMOVE 1
+#define LINUX_MREMAP_FIXED 2
+#define LINUX_MADV_NORMAL 0
+#define LINUX_MADV_DONTNEED 4
+#define LINUX_MADV_FREE 8
+
+/* Where the kernel places mappings that name no address: below the
+ * stack, growing down, like Linux's top-down layout. */
+#define MM_MMAP_TOP 0x7f0000000000ull
+#define MM_STACK_SIZE (8ull << 20)	/* the main thread's stack area (RLIMIT_STACK) */
+
+struct mm;
+struct uspace;
+
+/* NULL when out of memory. */
+struct mm *mm_create(void);
+/* Unmaps everything, frees the pages and the page tables. */
+void mm_destroy(struct mm *mm);
+struct uspace *mm_uspace(struct mm *mm);
+
+/* The calls, with Linux's arguments and results (an address, 0, or a
+ * negative errno). data/size: for a private file mapping, the whole file's
+ * bytes (the kernel copies [off, off + len) of them, zero beyond the end);
+ * NULL for anonymous memory. Each takes the mm's lock itself. */
+long mm_mmap(struct mm *mm, uint64_t addr, uint64_t len, int prot, int flags,
+	     const void *data, uint64_t size, uint64_t off);
+long mm_munmap(struct mm *mm, uint64_t addr, uint64_t len);
+long mm_mprotect(struct mm *mm, uint64_t addr, uint64_t len, int prot);
+long mm_mremap(struct mm *mm, uint64_t old, uint64_t oldlen, uint64_t newlen, int flags,
+	       uint64_t newaddr);
+long mm_madvise(struct mm *mm, uint64_t addr, uint64_t len, int advice);
+/* brk(2): moves the break within [start, limit) and returns the new one,
+ * or the old one when the request cannot be met (Linux's convention). */
+uint64_t mm_brk(struct mm *mm, uint64_t newbrk);
+/* Where the break starts: the page after the program's last segment. */
+void mm_set_brk(struct mm *mm, uint64_t start);
+
+/* Demand paging: maps a page for addr if an area allows the access.
+ * false: a SIGSEGV (no area, or the wrong protection). */
+bool mm_fault(struct mm *mm, uint64_t addr, bool write, bool exec);
+
+/* Writes kernel bytes into the address space regardless of protection,
+ * allocating pages as needed (the ELF loader and initial stack): 0 or
+ * -EFAULT when part of the range is in no area. */
+int mm_write(struct mm *mm, uint64_t addr, const void *src, size_t n);
+
+/* Pages allocated to this address space (for sysinfo and tests). */
+uint64_t mm_pages(const struct mm *mm);
+
+#endif

@@ -1,0 +1,1 @@
+# Guest test programs (tests/apps/): filled in by the Linux-ABI work.

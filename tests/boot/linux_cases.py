@@ -1,0 +1,2 @@
+"""Boot tests of Linux programs on Flint (registered into cases.CASES)."""
+import cases  # noqa: F401
