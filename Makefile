@@ -19,7 +19,7 @@ KERNEL_LDFLAGS := -nostdlib -z max-page-size=4096 -z noexecstack --build-id=none
 
 KERNEL_SRCS := $(sort $(wildcard arch/x86_64/*.c arch/x86_64/*.S kernel/*.c \
 	drivers/*.c drivers/virtio/*.c fs/*.c linux/*.c init/*.c) lib/format.c lib/sort.c lib/string.c)
-KERNEL_OBJS := $(KERNEL_SRCS:%=$(BUILD)/kernel/%.o)
+KERNEL_OBJS := $(KERNEL_SRCS:%=$(BUILD)/kernel/%.o) $(BUILD)/kernel/syscall_names.o
 
 .PHONY: all run test bench deps clean
 all: $(KERNEL) $(BUILD)/fcshim.elf $(BUILD)/flint.img
@@ -27,6 +27,11 @@ all: $(KERNEL) $(BUILD)/fcshim.elf $(BUILD)/flint.img
 $(BUILD)/kernel/%.c.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+
+$(BUILD)/kernel/syscall_names.o: tools/gen-syscall-names.sh
+	@mkdir -p $(dir $@)
+	tools/gen-syscall-names.sh > $(BUILD)/kernel/syscall_names.c
+	$(CC) $(KERNEL_CFLAGS) -c $(BUILD)/kernel/syscall_names.c -o $@
 
 $(BUILD)/kernel/%.S.o: %.S
 	@mkdir -p $(dir $@)
@@ -52,11 +57,11 @@ include tests/apps/apps.mk
 deps:
 	@tools/install-deps.sh
 
-RUN_ARGS ?= -- bootchart
-run: deps all
+RUN_ARGS ?= --initrd $(BUILD)/initrd.cpio -- /init
+run: deps all initrd
 	tools/flint run $(RUN_ARGS)
 
-test: deps all unit-tests
+test: deps all unit-tests $(APPS_ALL)
 	@$(PYTHON) tests/run.py
 
 bench: deps all

@@ -1,70 +1,87 @@
-/* The device nodes in /dev. /dev/console's reads return 0 bytes: there is
- * no console input yet. */
+/* The device nodes in /dev; the console and /dev/tty are fs/tty.c's. */
 #include <flint/entropy.h>
 #include <flint/errno.h>
-#include <flint/printk.h>
 #include <flint/string.h>
 #include <flint/vfs.h>
 
 #define DEV_DIR_PERM 0755
 #define DEV_NODE_PERM 0666
-#define DEV_CONSOLE_PERM 0600
-#define DEV_CONSOLE_CHUNK 1024	/* printk's precision is an int */
+/* Linux's numbers for them (Documentation/admin-guide/devices.txt). */
+#define DEV_MEM_MAJOR 1
+#define DEV_NULL_MINOR 3
+#define DEV_ZERO_MINOR 5
+#define DEV_URANDOM_MINOR 9
 
-static long read_nothing(void *buf, size_t n)
+static long read_nothing(struct file *f, void *buf, size_t n)
 {
+	(void)f;
 	(void)buf;
 	(void)n;
 	return 0;
 }
 
-static long write_discard(const void *buf, size_t n)
+static long write_discard(struct file *f, const void *buf, size_t n)
 {
+	(void)f;
 	(void)buf;
 	return (long)n;
 }
 
-static long read_zero(void *buf, size_t n)
+static long read_zero(struct file *f, void *buf, size_t n)
 {
+	(void)f;
 	memset(buf, 0, n);
 	return (long)n;
 }
 
 /* Without RDRAND the pool gives only what was credited: a short read, or
  * -EAGAIN when it has nothing. */
-static long read_urandom(void *buf, size_t n)
+static long read_urandom(struct file *f, void *buf, size_t n)
 {
 	size_t got = entropy_get(buf, n);
 
+	(void)f;
 	return got || !n ? (long)got : -EAGAIN;
 }
 
-static long write_console(const void *buf, size_t n)
+static int stat_null(struct file *f, struct vfs_stat *st)
 {
-	const char *s = buf;
-
-	for (size_t done = 0; done < n; done += DEV_CONSOLE_CHUNK) {
-		size_t len = n - done < DEV_CONSOLE_CHUNK ? n - done : DEV_CONSOLE_CHUNK;
-
-		printk("%.*s", (int)len, s + done);
-	}
-	return (long)n;
+	(void)f;
+	st->rdev = VFS_RDEV(DEV_MEM_MAJOR, DEV_NULL_MINOR);
+	return 0;
 }
 
-static const struct vfs_chardev dev_null = { read_nothing, write_discard };
-static const struct vfs_chardev dev_zero = { read_zero, write_discard };
-static const struct vfs_chardev dev_urandom = { read_urandom, write_discard };
-static const struct vfs_chardev dev_console = { read_nothing, write_console };
+static int stat_zero(struct file *f, struct vfs_stat *st)
+{
+	(void)f;
+	st->rdev = VFS_RDEV(DEV_MEM_MAJOR, DEV_ZERO_MINOR);
+	return 0;
+}
+
+static int stat_urandom(struct file *f, struct vfs_stat *st)
+{
+	(void)f;
+	st->rdev = VFS_RDEV(DEV_MEM_MAJOR, DEV_URANDOM_MINOR);
+	return 0;
+}
+
+static const struct file_ops dev_null = {
+	.read = read_nothing, .write = write_discard, .stat = stat_null,
+};
+static const struct file_ops dev_zero = {
+	.read = read_zero, .write = write_discard, .stat = stat_zero,
+};
+static const struct file_ops dev_urandom = {
+	.read = read_urandom, .write = write_discard, .stat = stat_urandom,
+};
 
 static const struct {
 	const char *path;
-	uint32_t perm;
-	const struct vfs_chardev *dev;
+	const struct file_ops *dev;
 } dev_nodes[] = {
-	{ "/dev/null", DEV_NODE_PERM, &dev_null },
-	{ "/dev/zero", DEV_NODE_PERM, &dev_zero },
-	{ "/dev/urandom", DEV_NODE_PERM, &dev_urandom },
-	{ "/dev/console", DEV_CONSOLE_PERM, &dev_console },
+	{ "/dev/null", &dev_null },
+	{ "/dev/zero", &dev_zero },
+	{ "/dev/urandom", &dev_urandom },
 };
 
 /* Keeps what the initrd put in /dev under the same names. */
@@ -75,7 +92,7 @@ int dev_populate(void)
 	if (r < 0 && r != -EEXIST)
 		return r;
 	for (size_t i = 0; i < sizeof(dev_nodes) / sizeof(dev_nodes[0]); i++) {
-		r = vfs_mkdev(NULL, dev_nodes[i].path, dev_nodes[i].perm, dev_nodes[i].dev);
+		r = vfs_mkdev(NULL, dev_nodes[i].path, DEV_NODE_PERM, dev_nodes[i].dev);
 		if (r < 0 && r != -EEXIST)
 			return r;
 	}

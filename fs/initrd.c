@@ -1,5 +1,5 @@
 /* The boot's "fs" stage: the initrd (a newc cpio archive) unpacked into
- * the ramfs at /, then /dev. */
+ * the ramfs at /, then /dev (with the console tty) and /proc. */
 #include <flint/bootinfo.h>
 #include <flint/cpio.h>
 #include <flint/errno.h>
@@ -123,6 +123,10 @@ void fs_init(const struct bootinfo *bi)
 	r = dev_populate();
 	if (r < 0)
 		printk_line("fs: cannot create /dev (error %d)", -r);
+	tty_init();
+	r = proc_populate();
+	if (r < 0)
+		printk_line("fs: cannot create /proc (error %d)", -r);
 	if (show)
 		vfs_walk(vfs_root(), show_node, NULL);
 }

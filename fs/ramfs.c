@@ -8,12 +8,16 @@
 #define RAMFS_MIN_CAP 64
 #define RAMFS_MAX_SIZE ((uint64_t)1 << 40)	/* far past any RAM */
 
+static uint64_t last_ino;
+
 struct vnode *ramfs_new(uint32_t mode)
 {
 	struct vnode *n = kzalloc(sizeof(*n));
 
-	if (n)
+	if (n) {
 		n->mode = mode;
+		n->ino = __atomic_add_fetch(&last_ino, 1, __ATOMIC_RELAXED);
+	}
 	return n;
 }
 

@@ -1,14 +1,38 @@
-/* Path lookup and the file operations over the ramfs; file-descriptor
- * tables. */
+/* Path lookup and the tree operations over the ramfs, open file
+ * descriptions, descriptor tables and the readiness generation. One VFS
+ * mutex covers the tree, the nodes and the ramfs files' data and offsets:
+ * the public functions take it, the static tree helpers expect it held. */
 #include <flint/errno.h>
 #include <flint/heap.h>
+#include <flint/sched.h>
 #include <flint/string.h>
 #include <flint/vfs.h>
 
 #define VFS_ROOT_PERM 0755
 #define VFS_SYMLINK_PERM 0777
+#define VFS_GEN_FIRST_SIZE 4096		/* a generated file's first buffer */
+#define VFS_DIR_LINKS 2			/* a directory's "." and its entry */
+/* Flags that only matter to open itself (Linux's F_GETFL drops them). */
+#define VFS_OPEN_ONLY (VFS_O_CREAT | VFS_O_EXCL | VFS_O_TRUNC | VFS_O_CLOEXEC | VFS_O_NOFOLLOW)
 
 static struct vnode *root;
+static struct mutex vfs_lock;
+
+/* A generated file's content, made at open: the description's priv. */
+struct gen_buf {
+	size_t len;
+	char data[];
+};
+
+static void lock(void)
+{
+	mutex_lock(&vfs_lock);
+}
+
+static void unlock(void)
+{
+	mutex_unlock(&vfs_lock);
+}
 
 static bool is_type(const struct vnode *n, uint32_t type)
 {
@@ -75,6 +99,8 @@ static int resolve(struct vnode *dir, const char *path, size_t plen, bool follow
 		if (is_dot(c, len))
 			continue;
 		if (is_dotdot(c, len)) {
+			if (!dir->parent)
+				return -ENOENT;	/* a removed directory */
 			dir = dir->parent;
 			continue;
 		}
@@ -95,11 +121,21 @@ static int resolve(struct vnode *dir, const char *path, size_t plen, bool follow
 	}
 }
 
-int vfs_lookup(struct vnode *cwd, const char *path, bool follow, struct vnode **out)
+static int lookup(struct vnode *cwd, const char *path, bool follow, struct vnode **out)
 {
 	unsigned links = 0;
 
 	return resolve(cwd ? cwd : root, path, strlen(path), follow, out, &links);
+}
+
+int vfs_lookup(struct vnode *cwd, const char *path, bool follow, struct vnode **out)
+{
+	int r;
+
+	lock();
+	r = lookup(cwd, path, follow, out);
+	unlock();
+	return r;
 }
 
 /* Splits path into its directory (resolved) and last component. Returns
@@ -156,51 +192,31 @@ static int create(struct vnode *cwd, const char *path, uint32_t mode, struct vno
 	return 0;
 }
 
+/* create under the lock, for the callers that need nothing more. */
+static int create_locked(struct vnode *cwd, const char *path, uint32_t mode,
+			 struct vnode **out)
+{
+	int r;
+
+	lock();
+	r = create(cwd, path, mode, out);
+	unlock();
+	return r;
+}
+
 int vfs_mkdir(struct vnode *cwd, const char *path, uint32_t perm)
 {
 	struct vnode *n;
 
-	return create(cwd, path, VFS_S_IFDIR | (perm & VFS_S_PERM), &n);
+	return create_locked(cwd, path, VFS_S_IFDIR | (perm & VFS_S_PERM), &n);
 }
 
-int vfs_symlink(struct vnode *cwd, const char *target, const char *path)
-{
-	size_t len = strlen(target);
-	struct vnode *n;
-	int r;
-
-	if (len == 0)
-		return -ENOENT;
-	if (len >= VFS_PATH_MAX)
-		return -ENAMETOOLONG;
-	r = create(cwd, path, VFS_S_IFLNK | VFS_SYMLINK_PERM, &n);
-	if (r < 0)
-		return r;
-	r = ramfs_resize(n, len);
-	if (r < 0) {
-		ramfs_unlink(n);
-		return r;
-	}
-	memcpy(n->data, target, len);
-	return 0;
-}
-
-int vfs_mkdev(struct vnode *cwd, const char *path, uint32_t perm,
-	      const struct vfs_chardev *dev)
+/* Creates a node of mode at path holding n bytes of data. */
+static int create_with_data(struct vnode *cwd, const char *path, uint32_t mode,
+			    const void *data, size_t size)
 {
 	struct vnode *n;
-	int r = create(cwd, path, VFS_S_IFCHR | (perm & VFS_S_PERM), &n);
-
-	if (r == 0)
-		n->dev = dev;
-	return r;
-}
-
-int vfs_create_file(struct vnode *cwd, const char *path, uint32_t perm,
-		    const void *data, size_t size)
-{
-	struct vnode *n;
-	int r = create(cwd, path, VFS_S_IFREG | (perm & VFS_S_PERM), &n);
+	int r = create(cwd, path, mode, &n);
 
 	if (r < 0)
 		return r;
@@ -214,45 +230,134 @@ int vfs_create_file(struct vnode *cwd, const char *path, uint32_t perm,
 	return 0;
 }
 
+int vfs_symlink(struct vnode *cwd, const char *target, const char *path)
+{
+	size_t len = strlen(target);
+	int r;
+
+	if (len == 0)
+		return -ENOENT;
+	if (len >= VFS_PATH_MAX)
+		return -ENAMETOOLONG;
+	lock();
+	r = create_with_data(cwd, path, VFS_S_IFLNK | VFS_SYMLINK_PERM, target, len);
+	unlock();
+	return r;
+}
+
+int vfs_create_file(struct vnode *cwd, const char *path, uint32_t perm,
+		    const void *data, size_t size)
+{
+	int r;
+
+	lock();
+	r = create_with_data(cwd, path, VFS_S_IFREG | (perm & VFS_S_PERM), data, size);
+	unlock();
+	return r;
+}
+
+int vfs_mkdev(struct vnode *cwd, const char *path, uint32_t perm,
+	      const struct file_ops *dev)
+{
+	struct vnode *n;
+	int r;
+
+	lock();
+	r = create(cwd, path, VFS_S_IFCHR | (perm & VFS_S_PERM), &n);
+	if (r == 0)
+		n->dev = dev;
+	unlock();
+	return r;
+}
+
+int vfs_mkgen(struct vnode *cwd, const char *path, uint32_t perm,
+	      size_t (*gen)(char *buf, size_t size))
+{
+	struct vnode *n;
+	int r;
+
+	lock();
+	r = create(cwd, path, VFS_S_IFREG | (perm & VFS_S_PERM), &n);
+	if (r == 0)
+		n->gen = gen;
+	unlock();
+	return r;
+}
+
 int vfs_readlink(struct vnode *cwd, const char *path, char *buf, size_t size)
 {
 	struct vnode *n;
-	int r = vfs_lookup(cwd, path, false, &n);
+	int r;
 
-	if (r < 0)
-		return r;
-	if (!is_type(n, VFS_S_IFLNK))
-		return -EINVAL;
-	if (size > n->size)
-		size = n->size;
-	memcpy(buf, n->data, size);
-	return (int)size;
+	lock();
+	r = lookup(cwd, path, false, &n);
+	if (r == 0 && !is_type(n, VFS_S_IFLNK))
+		r = -EINVAL;
+	if (r == 0) {
+		if (size > n->size)
+			size = n->size;
+		memcpy(buf, n->data, size);
+		r = (int)size;
+	}
+	unlock();
+	return r;
 }
 
-static void fill_stat(const struct vnode *n, struct vfs_stat *st)
+static uint32_t link_count(const struct vnode *n)
 {
-	*st = (struct vfs_stat){ .mode = n->mode, .mtime = n->mtime, .size = n->size };
+	uint32_t links = VFS_DIR_LINKS;
+
+	if (!is_type(n, VFS_S_IFDIR))
+		return n->parent ? 1 : 0;
+	for (const struct vnode *c = n->children; c; c = c->next)
+		if (is_type(c, VFS_S_IFDIR))
+			links++;
+	return links;
+}
+
+/* A generated file's size is 0, as in Linux's /proc; a device's stat
+ * operation adds what it knows (its rdev). */
+static void fill_stat(struct vnode *n, struct vfs_stat *st)
+{
+	*st = (struct vfs_stat){
+		.mode = n->mode,
+		.nlink = link_count(n),
+		.mtime = n->mtime,
+		.ino = n->ino,
+		.size = n->gen ? 0 : n->size,
+	};
+	if (is_type(n, VFS_S_IFCHR) && n->dev->stat) {
+		struct file probe = { .ops = n->dev, .node = n };
+
+		n->dev->stat(&probe, st);
+	}
 }
 
 int vfs_stat(struct vnode *cwd, const char *path, bool follow, struct vfs_stat *st)
 {
 	struct vnode *n;
-	int r = vfs_lookup(cwd, path, follow, &n);
+	int r;
 
+	lock();
+	r = lookup(cwd, path, follow, &n);
 	if (r == 0)
 		fill_stat(n, st);
+	unlock();
 	return r;
 }
 
 int vfs_chmod(struct vnode *cwd, const char *path, uint32_t perm, uint32_t mtime)
 {
 	struct vnode *n;
-	int r = vfs_lookup(cwd, path, true, &n);
+	int r;
 
+	lock();
+	r = lookup(cwd, path, true, &n);
 	if (r == 0) {
 		n->mode = (n->mode & VFS_S_IFMT) | (perm & VFS_S_PERM);
 		n->mtime = mtime;
 	}
+	unlock();
 	return r;
 }
 
@@ -272,35 +377,43 @@ static int lookup_last(struct vnode *cwd, const char *path, struct vnode **out)
 	return *out ? 0 : -ENOENT;
 }
 
-int vfs_unlink(struct vnode *cwd, const char *path)
+/* Removes path's node, a directory or not as dir says. */
+static int remove_node(struct vnode *cwd, const char *path, bool dir)
 {
 	struct vnode *n;
 	int r = lookup_last(cwd, path, &n);
 
 	if (r < 0)
 		return r;
-	if (is_type(n, VFS_S_IFDIR))
-		return -EISDIR;
-	ramfs_unlink(n);
-	return 0;
-}
-
-int vfs_rmdir(struct vnode *cwd, const char *path)
-{
-	struct vnode *n;
-	int r = lookup_last(cwd, path, &n);
-
-	if (r < 0)
-		return r;
-	if (!is_type(n, VFS_S_IFDIR))
-		return -ENOTDIR;
+	if (is_type(n, VFS_S_IFDIR) != dir)
+		return dir ? -ENOTDIR : -EISDIR;
 	if (n->children)
 		return -ENOTEMPTY;
 	ramfs_unlink(n);
 	return 0;
 }
 
-int vfs_rename(struct vnode *cwd, const char *oldpath, const char *newpath)
+int vfs_unlink(struct vnode *cwd, const char *path)
+{
+	int r;
+
+	lock();
+	r = remove_node(cwd, path, false);
+	unlock();
+	return r;
+}
+
+int vfs_rmdir(struct vnode *cwd, const char *path)
+{
+	int r;
+
+	lock();
+	r = remove_node(cwd, path, true);
+	unlock();
+	return r;
+}
+
+static int rename_node(struct vnode *cwd, const char *oldpath, const char *newpath)
 {
 	struct vnode *n, *dir, *old;
 	const char *name;
@@ -341,6 +454,31 @@ int vfs_rename(struct vnode *cwd, const char *oldpath, const char *newpath)
 	return 0;
 }
 
+void vfs_node_hold(struct vnode *n)
+{
+	lock();
+	n->opens++;
+	unlock();
+}
+
+void vfs_node_release(struct vnode *n)
+{
+	lock();
+	n->opens--;
+	ramfs_put(n);
+	unlock();
+}
+
+int vfs_rename(struct vnode *cwd, const char *oldpath, const char *newpath)
+{
+	int r;
+
+	lock();
+	r = rename_node(cwd, oldpath, newpath);
+	unlock();
+	return r;
+}
+
 static void walk(struct vnode *dir, char *path, size_t len,
 		 void (*fn)(const char *path, const struct vnode *n, void *arg), void *arg)
 {
@@ -364,8 +502,49 @@ void vfs_walk(struct vnode *dir, void (*fn)(const char *path, const struct vnode
 
 	if (!path)
 		return;
+	lock();
 	walk(dir, path, 0, fn, arg);
+	unlock();
 	kfree(path);
+}
+
+/* Writes the path backwards from buf's end; the caller moves it. */
+static int path_of(const struct vnode *n, char *buf, size_t size)
+{
+	size_t at = size;
+
+	if (!n->parent)
+		return -ENOENT;
+	if (size < 2)
+		return -ERANGE;
+	buf[--at] = '\0';
+	if (n == root)
+		buf[--at] = '/';
+	for (; n != root; n = n->parent) {
+		size_t len = strlen(n->name);
+
+		if (!n->parent)
+			return -ENOENT;
+		if (at < len + 1)
+			return -ERANGE;
+		at -= len;
+		memcpy(buf + at, n->name, len);
+		buf[--at] = '/';
+	}
+	return (int)at;
+}
+
+int vfs_path_of(const struct vnode *n, char *buf, size_t size)
+{
+	int at;
+
+	lock();
+	at = path_of(n, buf, size);
+	unlock();
+	if (at < 0)
+		return at;
+	memmove(buf, buf + at, size - (size_t)at);
+	return (int)(size - (size_t)at - 1);
 }
 
 void fdtable_init(struct fdtable *t)
@@ -373,37 +552,177 @@ void fdtable_init(struct fdtable *t)
 	memset(t, 0, sizeof(*t));
 }
 
+struct file *file_new(const struct file_ops *ops, int flags, void *priv)
+{
+	struct file *f = kmalloc(sizeof(*f));
+
+	if (f)
+		*f = (struct file){ .ops = ops, .flags = flags, .refs = 1, .priv = priv };
+	return f;
+}
+
+void file_get(struct file *f)
+{
+	__atomic_add_fetch(&f->refs, 1, __ATOMIC_RELAXED);
+}
+
+void file_put(struct file *f)
+{
+	struct vnode *n = f->node;
+
+	if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL))
+		return;
+	if (f->ops && f->ops->release)
+		f->ops->release(f);
+	if (n) {
+		if (n->gen)
+			kfree(f->priv);
+		lock();
+		n->opens--;
+		ramfs_put(n);
+		unlock();
+	}
+	kfree(f);
+}
+
+/* Takes fd out of the table: the file (the table's reference) or NULL. */
+static struct file *take_fd(struct fdtable *t, int fd)
+{
+	struct file *f = NULL;
+	unsigned long flags;
+
+	if (fd < 0 || fd >= FDTABLE_MAX)
+		return NULL;
+	flags = spin_lock_irqsave(&t->lock);
+	f = t->fd[fd];
+	t->fd[fd] = NULL;
+	t->cloexec[fd] = false;
+	spin_unlock_irqrestore(&t->lock, flags);
+	return f;
+}
+
+/* Closes every descriptor, or those marked close-on-exec. */
+static void close_all(struct fdtable *t, bool only_cloexec)
+{
+	for (int fd = 0; fd < FDTABLE_MAX; fd++) {
+		struct file *f = NULL;
+		unsigned long flags = spin_lock_irqsave(&t->lock);
+
+		if (!only_cloexec || t->cloexec[fd]) {
+			f = t->fd[fd];
+			t->fd[fd] = NULL;
+			t->cloexec[fd] = false;
+		}
+		spin_unlock_irqrestore(&t->lock, flags);
+		if (f)
+			file_put(f);
+	}
+}
+
 void fdtable_release(struct fdtable *t)
 {
-	for (int fd = 0; fd < FDTABLE_MAX; fd++)
-		if (t->fd[fd])
-			vfs_close(t, fd);
+	close_all(t, false);
 }
 
-static int free_fd(const struct fdtable *t)
+void fdtable_close_on_exec(struct fdtable *t)
 {
-	for (int fd = 0; fd < FDTABLE_MAX; fd++)
-		if (!t->fd[fd])
-			return fd;
-	return -EMFILE;
+	close_all(t, true);
 }
 
-static struct file *get_file(const struct fdtable *t, int fd)
+int fdtable_install(struct fdtable *t, struct file *f, int min, bool cloexec)
 {
-	return fd >= 0 && fd < FDTABLE_MAX ? t->fd[fd] : NULL;
-}
+	unsigned long flags;
+	int fd;
 
-int vfs_open(struct fdtable *t, struct vnode *cwd, const char *path, int flags, uint32_t perm)
-{
-	int acc = flags & VFS_O_ACCMODE, fd = free_fd(t), r;
-	struct vnode *n;
-	struct file *f;
-
-	if (fd < 0)
-		return fd;
-	if (acc != VFS_O_RDONLY && acc != VFS_O_WRONLY && acc != VFS_O_RDWR)
+	if (min < 0 || min >= FDTABLE_MAX)
 		return -EINVAL;
-	r = vfs_lookup(cwd, path, !(flags & VFS_O_NOFOLLOW), &n);
+	flags = spin_lock_irqsave(&t->lock);
+	for (fd = min; fd < FDTABLE_MAX && t->fd[fd]; fd++)
+		;
+	if (fd < FDTABLE_MAX) {
+		t->fd[fd] = f;
+		t->cloexec[fd] = cloexec;
+	} else {
+		fd = -EMFILE;
+	}
+	spin_unlock_irqrestore(&t->lock, flags);
+	return fd;
+}
+
+struct file *fdtable_get(struct fdtable *t, int fd)
+{
+	struct file *f;
+	unsigned long flags;
+
+	if (fd < 0 || fd >= FDTABLE_MAX)
+		return NULL;
+	flags = spin_lock_irqsave(&t->lock);
+	f = t->fd[fd];
+	if (f)
+		file_get(f);
+	spin_unlock_irqrestore(&t->lock, flags);
+	return f;
+}
+
+int fdtable_dup2(struct fdtable *t, int oldfd, int newfd, bool cloexec)
+{
+	struct file *f, *was = NULL;
+	unsigned long flags;
+
+	if (oldfd < 0 || oldfd >= FDTABLE_MAX || newfd < 0 || newfd >= FDTABLE_MAX)
+		return -EBADF;
+	flags = spin_lock_irqsave(&t->lock);
+	f = t->fd[oldfd];
+	if (f && oldfd != newfd) {
+		file_get(f);
+		was = t->fd[newfd];
+		t->fd[newfd] = f;
+		t->cloexec[newfd] = cloexec;
+	}
+	spin_unlock_irqrestore(&t->lock, flags);
+	if (was)
+		file_put(was);
+	return f ? newfd : -EBADF;
+}
+
+int fdtable_get_cloexec(struct fdtable *t, int fd)
+{
+	unsigned long flags;
+	int r = -EBADF;
+
+	if (fd < 0 || fd >= FDTABLE_MAX)
+		return r;
+	flags = spin_lock_irqsave(&t->lock);
+	if (t->fd[fd])
+		r = t->cloexec[fd];
+	spin_unlock_irqrestore(&t->lock, flags);
+	return r;
+}
+
+int fdtable_set_cloexec(struct fdtable *t, int fd, bool on)
+{
+	unsigned long flags;
+	int r = -EBADF;
+
+	if (fd < 0 || fd >= FDTABLE_MAX)
+		return r;
+	flags = spin_lock_irqsave(&t->lock);
+	if (t->fd[fd]) {
+		t->cloexec[fd] = on;
+		r = 0;
+	}
+	spin_unlock_irqrestore(&t->lock, flags);
+	return r;
+}
+
+/* Finds or creates path's node and checks that flags may open it. */
+static int open_node(struct vnode *cwd, const char *path, int flags, uint32_t perm,
+		     struct vnode **out)
+{
+	int acc = flags & VFS_O_ACCMODE, r;
+	struct vnode *n;
+
+	r = lookup(cwd, path, !(flags & VFS_O_NOFOLLOW), &n);
 	if (r == -ENOENT && (flags & VFS_O_CREAT))
 		r = create(cwd, path, VFS_S_IFREG | (perm & VFS_S_PERM), &n);
 	else if (r == 0 && (flags & VFS_O_CREAT) && (flags & VFS_O_EXCL))
@@ -416,99 +735,191 @@ int vfs_open(struct fdtable *t, struct vnode *cwd, const char *path, int flags, 
 		return -ENOTDIR;
 	if (is_type(n, VFS_S_IFDIR) && acc != VFS_O_RDONLY)
 		return -EISDIR;
-	if ((flags & VFS_O_TRUNC) && acc != VFS_O_RDONLY && is_type(n, VFS_S_IFREG))
-		ramfs_resize(n, 0);
-	f = kmalloc(sizeof(*f));
-	if (!f)
-		return -ENOMEM;
-	*f = (struct file){ .node = n, .flags = flags, .refs = 1 };
-	n->opens++;
-	t->fd[fd] = f;
-	return fd;
-}
-
-int vfs_close(struct fdtable *t, int fd)
-{
-	struct file *f = get_file(t, fd);
-
-	if (!f)
-		return -EBADF;
-	t->fd[fd] = NULL;
-	if (--f->refs == 0) {
-		f->node->opens--;
-		ramfs_put(f->node);
-		kfree(f);
-	}
-	return 0;
-}
-
-int vfs_dup(struct fdtable *t, int fd)
-{
-	struct file *f = get_file(t, fd);
-	int nfd = free_fd(t);
-
-	if (!f)
-		return -EBADF;
-	if (nfd < 0)
-		return nfd;
-	f->refs++;
-	t->fd[nfd] = f;
-	return nfd;
-}
-
-long vfs_read(struct fdtable *t, int fd, void *buf, size_t n)
-{
-	struct file *f = get_file(t, fd);
-	struct vnode *v;
-
-	if (!f || (f->flags & VFS_O_ACCMODE) == VFS_O_WRONLY)
-		return -EBADF;
-	v = f->node;
-	if (is_type(v, VFS_S_IFCHR))
-		return v->dev->read(buf, n);
-	if (is_type(v, VFS_S_IFDIR))
-		return -EISDIR;
-	if (f->offset >= v->size)
-		return 0;
-	if (n > v->size - f->offset)
-		n = v->size - f->offset;
-	memcpy(buf, v->data + f->offset, n);
-	f->offset += n;
-	return (long)n;
-}
-
-long vfs_write(struct fdtable *t, int fd, const void *buf, size_t n)
-{
-	struct file *f = get_file(t, fd);
-	struct vnode *v;
-	int r;
-
-	if (!f || (f->flags & VFS_O_ACCMODE) == VFS_O_RDONLY)
-		return -EBADF;
-	v = f->node;
-	if (is_type(v, VFS_S_IFCHR))
-		return v->dev->write(buf, n);
-	if (f->flags & VFS_O_APPEND)
-		f->offset = v->size;
-	if (f->offset + n > v->size) {
-		r = ramfs_resize(v, f->offset + n);
+	if (n->gen && acc != VFS_O_RDONLY)
+		return -EACCES;
+	if ((flags & VFS_O_TRUNC) && acc != VFS_O_RDONLY && is_type(n, VFS_S_IFREG)) {
+		r = ramfs_resize(n, 0);
 		if (r < 0)
 			return r;
 	}
-	memcpy(v->data + f->offset, buf, n);
-	f->offset += n;
+	*out = n;
+	return 0;
+}
+
+/* Runs the node's generator until its buffer holds the whole content. */
+static struct gen_buf *generate(const struct vnode *n)
+{
+	size_t size = VFS_GEN_FIRST_SIZE;
+
+	for (;;) {
+		struct gen_buf *g = kmalloc(sizeof(*g) + size);
+
+		if (!g)
+			return NULL;
+		g->len = n->gen(g->data, size);
+		if (g->len <= size)
+			return g;
+		size = g->len;
+		kfree(g);
+	}
+}
+
+int vfs_open_file(struct vnode *cwd, const char *path, int flags, uint32_t perm,
+		  struct file **out)
+{
+	int acc = flags & VFS_O_ACCMODE, r;
+	struct vnode *n;
+	struct file *f;
+
+	if (acc != VFS_O_RDONLY && acc != VFS_O_WRONLY && acc != VFS_O_RDWR)
+		return -EINVAL;
+	f = file_new(NULL, flags & ~VFS_OPEN_ONLY, NULL);
+	if (!f)
+		return -ENOMEM;
+	lock();
+	r = open_node(cwd, path, flags, perm, &n);
+	if (r == 0) {
+		n->opens++;
+		f->node = n;
+		if (is_type(n, VFS_S_IFCHR))
+			f->ops = n->dev;
+	}
+	unlock();
+	if (r < 0) {
+		kfree(f);
+		return r;
+	}
+	if (n->gen) {
+		f->priv = generate(n);
+		if (!f->priv) {
+			file_put(f);
+			return -ENOMEM;
+		}
+	}
+	*out = f;
+	return 0;
+}
+
+static bool can_read(const struct file *f)
+{
+	return (f->flags & VFS_O_ACCMODE) != VFS_O_WRONLY;
+}
+
+static bool can_write(const struct file *f)
+{
+	return (f->flags & VFS_O_ACCMODE) != VFS_O_RDONLY;
+}
+
+/* Copies from a ramfs file (or a generated one) at offset. */
+static long read_at(const struct file *f, void *buf, size_t n, uint64_t offset)
+{
+	const struct vnode *v = f->node;
+	const unsigned char *data = v->data;
+	uint64_t size = v->size;
+
+	if (is_type(v, VFS_S_IFDIR))
+		return -EISDIR;
+	if (v->gen) {
+		const struct gen_buf *g = f->priv;
+
+		data = (const unsigned char *)g->data;
+		size = g->len;
+	}
+	if (offset >= size)
+		return 0;
+	if (n > size - offset)
+		n = (size_t)(size - offset);
+	memcpy(buf, data + offset, n);
 	return (long)n;
 }
 
-int64_t vfs_lseek(struct fdtable *t, int fd, int64_t offset, int whence)
+static long write_at(struct file *f, const void *buf, size_t n, uint64_t offset)
 {
-	struct file *f = get_file(t, fd);
-	int64_t base;
+	struct vnode *v = f->node;
+	int r;
 
-	if (!f)
+	if (f->flags & VFS_O_APPEND)
+		offset = v->size;
+	if (offset + n > v->size) {
+		r = ramfs_resize(v, offset + n);
+		if (r < 0)
+			return r;
+	}
+	memcpy(v->data + offset, buf, n);
+	return (long)n;
+}
+
+long vfs_file_read(struct file *f, void *buf, size_t n)
+{
+	long r;
+
+	if (!can_read(f))
 		return -EBADF;
-	if (is_type(f->node, VFS_S_IFCHR))
+	if (f->ops)
+		return f->ops->read ? f->ops->read(f, buf, n) : -EINVAL;
+	lock();
+	r = read_at(f, buf, n, f->offset);
+	if (r > 0)
+		f->offset += (uint64_t)r;
+	unlock();
+	return r;
+}
+
+long vfs_file_write(struct file *f, const void *buf, size_t n)
+{
+	long r;
+
+	if (!can_write(f))
+		return -EBADF;
+	if (f->ops)
+		return f->ops->write ? f->ops->write(f, buf, n) : -EINVAL;
+	lock();
+	if (f->flags & VFS_O_APPEND)
+		f->offset = f->node->size;
+	r = write_at(f, buf, n, f->offset);
+	if (r > 0)
+		f->offset += (uint64_t)r;
+	unlock();
+	return r;
+}
+
+long vfs_file_pread(struct file *f, void *buf, size_t n, uint64_t offset)
+{
+	long r;
+
+	if (!can_read(f))
+		return -EBADF;
+	if (f->ops)
 		return -ESPIPE;
+	lock();
+	r = read_at(f, buf, n, offset);
+	unlock();
+	return r;
+}
+
+/* With O_APPEND the data goes to the end whatever offset says, as Linux's
+ * pwrite does. */
+long vfs_file_pwrite(struct file *f, const void *buf, size_t n, uint64_t offset)
+{
+	long r;
+
+	if (!can_write(f))
+		return -EBADF;
+	if (f->ops)
+		return -ESPIPE;
+	lock();
+	r = write_at(f, buf, n, offset);
+	unlock();
+	return r;
+}
+
+int64_t vfs_file_lseek(struct file *f, int64_t offset, int whence)
+{
+	int64_t base, r;
+
+	if (f->ops)
+		return -ESPIPE;
+	lock();
 	switch (whence) {
 	case VFS_SEEK_SET:
 		base = 0;
@@ -517,43 +928,233 @@ int64_t vfs_lseek(struct fdtable *t, int fd, int64_t offset, int whence)
 		base = (int64_t)f->offset;
 		break;
 	case VFS_SEEK_END:
-		base = (int64_t)f->node->size;
+		base = f->node->gen ? (int64_t)((const struct gen_buf *)f->priv)->len
+				    : (int64_t)f->node->size;
 		break;
 	default:
+		unlock();
 		return -EINVAL;
 	}
-	if (offset < -base || offset > INT64_MAX - base)
+	if (offset < -base || offset > INT64_MAX - base) {
+		r = -EINVAL;
+	} else {
+		f->offset = (uint64_t)(base + offset);
+		r = (int64_t)f->offset;
+	}
+	unlock();
+	return r;
+}
+
+/* Files without a node (pipes...) describe themselves through ops->stat. */
+int vfs_file_stat(struct file *f, struct vfs_stat *st)
+{
+	if (!f->node) {
+		*st = (struct vfs_stat){ 0 };
+		return f->ops->stat ? f->ops->stat(f, st) : 0;
+	}
+	lock();
+	fill_stat(f->node, st);
+	unlock();
+	return 0;
+}
+
+unsigned vfs_file_poll(struct file *f)
+{
+	if (f->ops && f->ops->poll)
+		return f->ops->poll(f);
+	return VFS_POLLIN | VFS_POLLOUT;
+}
+
+long vfs_file_ioctl(struct file *f, unsigned long cmd, void *arg)
+{
+	if (f->ops && f->ops->ioctl)
+		return f->ops->ioctl(f, cmd, arg);
+	return -ENOTTY;
+}
+
+int vfs_file_readdir(struct file *f, struct vfs_dirent *d)
+{
+	struct vnode *c;
+	uint64_t i = 0;
+	int r = 0;
+
+	if (!f->node || !is_type(f->node, VFS_S_IFDIR))
+		return -ENOTDIR;
+	lock();
+	for (c = f->node->children; c && i < f->offset; c = c->next)
+		i++;
+	if (c) {
+		d->mode = c->mode;
+		memcpy(d->name, c->name, sizeof(d->name));
+		f->offset++;
+		r = 1;
+	}
+	unlock();
+	return r;
+}
+
+int vfs_file_truncate(struct file *f, uint64_t size)
+{
+	int r;
+
+	if (f->ops || !can_write(f) || !is_type(f->node, VFS_S_IFREG))
 		return -EINVAL;
-	f->offset = (uint64_t)(base + offset);
-	return (int64_t)f->offset;
+	lock();
+	r = ramfs_resize(f->node, size);
+	unlock();
+	return r;
+}
+
+int vfs_open(struct fdtable *t, struct vnode *cwd, const char *path, int flags, uint32_t perm)
+{
+	struct file *f;
+	int r = vfs_open_file(cwd, path, flags, perm, &f);
+
+	if (r < 0)
+		return r;
+	r = fdtable_install(t, f, 0, flags & VFS_O_CLOEXEC);
+	if (r < 0)
+		file_put(f);
+	return r;
+}
+
+int vfs_close(struct fdtable *t, int fd)
+{
+	struct file *f = take_fd(t, fd);
+
+	if (!f)
+		return -EBADF;
+	file_put(f);
+	return 0;
+}
+
+int vfs_dup(struct fdtable *t, int fd)
+{
+	struct file *f = fdtable_get(t, fd);
+	int r;
+
+	if (!f)
+		return -EBADF;
+	r = fdtable_install(t, f, 0, false);
+	if (r < 0)
+		file_put(f);
+	return r;
+}
+
+long vfs_read(struct fdtable *t, int fd, void *buf, size_t n)
+{
+	struct file *f = fdtable_get(t, fd);
+	long r;
+
+	if (!f)
+		return -EBADF;
+	r = vfs_file_read(f, buf, n);
+	file_put(f);
+	return r;
+}
+
+long vfs_write(struct fdtable *t, int fd, const void *buf, size_t n)
+{
+	struct file *f = fdtable_get(t, fd);
+	long r;
+
+	if (!f)
+		return -EBADF;
+	r = vfs_file_write(f, buf, n);
+	file_put(f);
+	return r;
+}
+
+int64_t vfs_lseek(struct fdtable *t, int fd, int64_t offset, int whence)
+{
+	struct file *f = fdtable_get(t, fd);
+	int64_t r;
+
+	if (!f)
+		return -EBADF;
+	r = vfs_file_lseek(f, offset, whence);
+	file_put(f);
+	return r;
 }
 
 int vfs_fstat(struct fdtable *t, int fd, struct vfs_stat *st)
 {
-	struct file *f = get_file(t, fd);
+	struct file *f = fdtable_get(t, fd);
+	int r;
 
 	if (!f)
 		return -EBADF;
-	fill_stat(f->node, st);
-	return 0;
+	r = vfs_file_stat(f, st);
+	file_put(f);
+	return r;
 }
 
 int vfs_readdir(struct fdtable *t, int fd, struct vfs_dirent *d)
 {
-	struct file *f = get_file(t, fd);
-	struct vnode *c;
-	uint64_t i = 0;
+	struct file *f = fdtable_get(t, fd);
+	int r;
 
 	if (!f)
 		return -EBADF;
-	if (!is_type(f->node, VFS_S_IFDIR))
-		return -ENOTDIR;
-	for (c = f->node->children; c && i < f->offset; c = c->next)
-		i++;
-	if (!c)
-		return 0;
-	d->mode = c->mode;
-	memcpy(d->name, c->name, sizeof(d->name));
-	f->offset++;
-	return 1;
+	r = vfs_file_readdir(f, d);
+	file_put(f);
+	return r;
+}
+
+/* Readiness: a generation counter that every notify moves on, and the
+ * threads sleeping until it does. Notify runs in interrupt context too
+ * (the console's receive interrupt), hence the irqsave lock. */
+struct poll_sleeper {
+	struct thread *thread;
+	struct poll_sleeper *next;
+};
+
+static spinlock_t poll_lock;
+static uint64_t poll_gen;
+static struct poll_sleeper *poll_sleepers;
+
+uint64_t vfs_poll_generation(void)
+{
+	return __atomic_load_n(&poll_gen, __ATOMIC_ACQUIRE);
+}
+
+void vfs_poll_notify(void)
+{
+	unsigned long flags = spin_lock_irqsave(&poll_lock);
+
+	__atomic_add_fetch(&poll_gen, 1, __ATOMIC_RELEASE);
+	for (struct poll_sleeper *s = poll_sleepers; s; s = s->next)
+		sched_wake(s->thread);
+	poll_sleepers = NULL;
+	spin_unlock_irqrestore(&poll_lock, flags);
+}
+
+/* A sleeper that ended by timeout or signal may still be listed: it takes
+ * itself off under the lock, so no notify can wake it once it is gone. */
+static void unlist(struct poll_sleeper *me)
+{
+	for (struct poll_sleeper **pp = &poll_sleepers; *pp; pp = &(*pp)->next)
+		if (*pp == me) {
+			*pp = me->next;
+			return;
+		}
+}
+
+int vfs_poll_wait(uint64_t seen, uint64_t deadline)
+{
+	struct poll_sleeper me = { .thread = thread_current() };
+	unsigned long flags = spin_lock_irqsave(&poll_lock);
+	int r = 0;
+
+	if (poll_gen == seen) {
+		me.next = poll_sleepers;
+		poll_sleepers = &me;
+		r = sched_sleep(&poll_lock, deadline, true);
+		spin_lock(&poll_lock);
+		unlist(&me);
+		if (r == 0 || poll_gen != seen)
+			r = 0;
+	}
+	spin_unlock_irqrestore(&poll_lock, flags);
+	return r;
 }

@@ -10,6 +10,7 @@
 #include <flint/crashtest.h>
 #include <flint/firmware.h>
 #include <flint/init.h>
+#include <flint/linux.h>
 #include <flint/page_alloc.h>
 #include <flint/param.h>
 #include <flint/pci.h>
@@ -21,8 +22,6 @@
 #include <flint/vfs.h>
 #include <flint/virtio_boot.h>
 #include <flint/virtio_mmio.h>
-
-#define EXIT_NO_APPLICATION 0
 
 static struct platform platform;
 
@@ -74,8 +73,5 @@ void start_kernel(struct bootinfo *bi)
 	printk("Flint booted in %llu us (entry=%s, cpus=%u, mem=%llu MiB)\n",
 	       (unsigned long long)bootchart_total_us(), boot_entry_name(bi->entry), cpus,
 	       (unsigned long long)(memmap_total(&bi->memmap, MEMMAP_RAM) >> 20));
-	if (kernel_cmdline.argc)
-		printk("flint: cannot run %s yet: there is no program loader\n",
-		       kernel_cmdline.argv[0]);
-	power_off(EXIT_NO_APPLICATION);
+	power_off(linux_run(&kernel_cmdline));
 }

@@ -16,6 +16,11 @@ static uint64_t begin;
 static bool enabled;
 KERNEL_FLAG("bootchart", enabled);
 
+uint64_t bootchart_begin_cycles(void)
+{
+	return begin;
+}
+
 void bootchart_begin(uint64_t cycles)
 {
 	begin = cycles;

@@ -12,9 +12,11 @@ KERNEL_FLAG("cmdline.echo", echo);
 
 static const struct kernel_param *find_param(const char *name)
 {
-	for (const struct kernel_param *p = __params_start; p < __params_end; p++)
-		if (!strcmp(p->name, name))
+	for (const struct kernel_param *p = __params_start; p < __params_end; p++) {
+		if (p->set_prefixed ? !strncmp(p->name, name, strlen(p->name)) :
+				      !strcmp(p->name, name))
 			return p;
+	}
 	return NULL;
 }
 
@@ -28,7 +30,10 @@ void params_apply(const struct cmdline *c)
 
 		if (!p)
 			unknown++;
-		else if (p->flag && !o->value)
+		else if (p->set_prefixed) {
+			if (p->set_prefixed(o->key + strlen(p->name), o->value))
+				printk("cmdline: bad option %.64s\n", o->key);
+		} else if (p->flag && !o->value)
 			*p->flag = true;
 		else if (p->flag || p->set(o->value))
 			printk("cmdline: bad value for %s: '%.64s'\n", o->key,

@@ -12,11 +12,13 @@
  * is still on its stack.
  */
 #include <flint/arch.h>
+#include <flint/errno.h>
 #include <flint/irq.h>
 #include <flint/panic.h>
 #include <flint/platform.h>
 #include <flint/sched.h>
 #include <flint/timer.h>
+#include <flint/uspace.h>
 
 #define SLICE_NS 5000000		/* 5 ms */
 
@@ -90,7 +92,7 @@ void sched_switch_done(void)
 	q->dead = NULL;
 	spin_unlock(&q->lock);
 	if (dead)
-		sem_post(&dead->exited);
+		thread_reap(dead);
 }
 
 /* With q->lock held and interrupts masked; returns with the lock released
@@ -110,6 +112,7 @@ static void schedule(struct runqueue *q)
 		start_slice(q);
 	if (next != prev) {
 		q->current = next;
+		uspace_switch(next);
 		arch_fpu_save(prev->fpu);
 		arch_fpu_restore(next->fpu);
 		arch_switch(&prev->rsp, next->rsp);
@@ -128,11 +131,9 @@ void sched_block(spinlock_t *release)
 	schedule(q);
 }
 
-void sched_wake(struct thread *t)
+/* With q->lock held: t becomes runnable if it is blocked. */
+static void wake_locked(struct runqueue *q, struct thread *t)
 {
-	struct runqueue *q = &rq[t->cpu];
-	unsigned long flags = spin_lock_irqsave(&q->lock);
-
 	if (t->state == THREAD_BLOCKED) {
 		t->state = THREAD_RUNNABLE;
 		enqueue(q, t);
@@ -142,7 +143,84 @@ void sched_wake(struct thread *t)
 			start_slice(q);
 		/* else this CPU's idle loop looks at its queue next */
 	}
+}
+
+void sched_wake(struct thread *t)
+{
+	struct runqueue *q = &rq[t->cpu];
+	unsigned long flags = spin_lock_irqsave(&q->lock);
+
+	wake_locked(q, t);
 	spin_unlock_irqrestore(&q->lock, flags);
+}
+
+static void sleep_timeout(void *arg)
+{
+	struct thread *t = arg;
+	struct runqueue *q = &rq[t->cpu];
+
+	spin_lock(&q->lock);		/* a timer runs with interrupts masked */
+	t->timed_out = true;
+	wake_locked(q, t);
+	spin_unlock(&q->lock);
+}
+
+int sched_sleep(spinlock_t *release, uint64_t deadline, bool interruptible)
+{
+	struct runqueue *q = this_rq();
+	struct timer timeout = { .fn = sleep_timeout };
+	struct thread *self;
+	int r;
+
+	spin_lock(&q->lock);
+	self = q->current;
+	if (interruptible && self->interrupted) {
+		spin_unlock(&q->lock);
+		if (release)
+			spin_unlock(release);
+		return -EINTR;
+	}
+	self->timed_out = false;
+	self->interruptible = interruptible;
+	self->state = THREAD_BLOCKED;
+	if (deadline) {
+		timeout.arg = self;
+		timer_add(&timeout, deadline);
+	}
+	if (release)
+		spin_unlock(release);
+	schedule(q);
+	if (deadline)
+		timer_cancel(&timeout);
+	spin_lock(&q->lock);
+	self->interruptible = false;
+	r = self->timed_out ? -ETIMEDOUT : interruptible && self->interrupted ? -EINTR : 0;
+	spin_unlock(&q->lock);
+	return r;
+}
+
+void sched_interrupt(struct thread *t)
+{
+	struct runqueue *q = &rq[t->cpu];
+	unsigned long flags = spin_lock_irqsave(&q->lock);
+
+	t->interrupted = true;
+	if (t->interruptible)
+		wake_locked(q, t);
+	else if (q->current == t && t->cpu != arch_cpu_index())
+		arch_cpu_kick(t->cpu);	/* running: its next return to user mode looks */
+	spin_unlock_irqrestore(&q->lock, flags);
+}
+
+void sched_clear_interrupt(void)
+{
+	unsigned long flags = arch_irq_save();
+	struct runqueue *q = this_rq();
+
+	spin_lock(&q->lock);
+	q->current->interrupted = false;
+	spin_unlock(&q->lock);
+	arch_irq_restore(flags);
 }
 
 void thread_yield(void)

@@ -70,6 +70,11 @@ struct thread *thread_alloc(void (*entry)(void))
 	arch_fpu_init(t->fpu);
 	sem_init(&t->exited, 0);
 	t->next = NULL;
+	t->detached = false;
+	t->uspace = NULL;
+	t->fs_base = t->gs_base = 0;
+	t->task = NULL;
+	t->interrupted = false;
 	t->state = THREAD_BLOCKED;
 	if (entry)
 		t->rsp = arch_new_context(t->stack_top, entry);
@@ -106,13 +111,30 @@ struct thread *thread_create(void (*fn)(void *arg), void *arg, int cpu)
 	return t;
 }
 
-void thread_join(struct thread *t)
+static void recycle(struct thread *t)
 {
-	unsigned long flags;
+	unsigned long flags = spin_lock_irqsave(&free_lock);
 
-	sem_wait(&t->exited);
-	flags = spin_lock_irqsave(&free_lock);
 	t->next = free_threads;
 	free_threads = t;
 	spin_unlock_irqrestore(&free_lock, flags);
+}
+
+void thread_join(struct thread *t)
+{
+	sem_wait(&t->exited);
+	recycle(t);
+}
+
+void thread_detach(struct thread *t)
+{
+	t->detached = true;
+}
+
+void thread_reap(struct thread *t)
+{
+	if (t->detached)
+		recycle(t);
+	else
+		sem_post(&t->exited);
 }

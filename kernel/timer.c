@@ -4,6 +4,7 @@
  * interrupts masked, so they need no lock.
  */
 #include <flint/arch.h>
+#include <flint/bootchart.h>
 #include <flint/panic.h>
 #include <flint/platform.h>
 #include <flint/sched.h>
@@ -21,11 +22,21 @@ void timer_init(void)
 }
 
 /* Split so that cycles * 10^6 cannot overflow on long uptimes. */
-uint64_t clock_ns(void)
+uint64_t cycles_to_ns(uint64_t c)
 {
-	uint64_t c = arch_cycles(), khz = arch_cycles_khz();
+	uint64_t khz = arch_cycles_khz();
 
 	return c / khz * NS_PER_MS + c % khz * NS_PER_MS / khz;
+}
+
+uint64_t clock_ns(void)
+{
+	return cycles_to_ns(arch_cycles());
+}
+
+uint64_t clock_boot_ns(void)
+{
+	return cycles_to_ns(bootchart_begin_cycles());
 }
 
 static uint64_t ns_to_cycles(uint64_t ns)

@@ -1,5 +1,5 @@
 /*
- * The Linux ABI layer's internal interface, shared by linux/*.c only (the
+ * The Linux ABI layer's internal interface, shared by the files of linux/ only (the
  * rest of the kernel sees <flint/linux.h>). A process is a first-class
  * object: its own address space (struct mm, linux/mm.h), descriptor
  * table, cwd, umask and signal actions; each of its threads is a task
@@ -10,6 +10,7 @@
 
 #include <arch/trap.h>
 #include <flint/errno.h>
+#include <flint/memory.h>
 #include <flint/sched.h>
 #include <flint/sync.h>
 #include <flint/uspace.h>
@@ -107,6 +108,9 @@ struct syscall_desc {
 		__attribute__((used, section(".syscalls"), aligned(8))) = {     \
 			.nr = (num), .name = (sname), .fmt = (sfmt), .fn = (sfn) }
 
+/* Builds the table from the SYSCALL declarations (once, at start). */
+void syscall_init(void);
+
 /*
  * Processes and tasks (linux/process.c).
  */
@@ -126,6 +130,12 @@ __noreturn void process_exit(struct process *p, int status);
 struct task *task_find(struct process *p, int tid);
 
 /*
+ * Futexes (linux/futex.c).
+ */
+/* Wakes up to n waiters on the private futex at uaddr; returns how many. */
+int futex_wake_addr(uint64_t uaddr, int n);
+
+/*
  * Signals (linux/signal.c).
  */
 /* Queues sig for one task or for the process (any thread that does not
@@ -140,6 +150,10 @@ bool signal_pending(void);
 /* At every return to user mode: runs the default action of pending
  * signals or sets *regs up to enter their handlers. */
 void signal_deliver(struct trap_frame *regs);
+
+/* CLOCK_REALTIME less CLOCK_MONOTONIC (clock_ns()), in ns: the wall
+ * clock at boot (linux/sys_misc.c). */
+uint64_t realtime_offset_ns(void);
 
 /*
  * Helpers for syscall handlers (linux/syscall.c).

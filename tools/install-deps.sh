@@ -14,6 +14,9 @@ need lz4 lz4
 need cpio cpio
 need musl-gcc musl-tools
 need qemu-system-x86_64 qemu-system-x86
+# Flint runs static programs only: Debian's busybox package is dynamic.
+[ -x /bin/busybox ] && ! readelf -lW /bin/busybox 2>/dev/null | grep -q INTERP ||
+	missing="$missing busybox-static"
 [ -z "$missing" ] && exit 0
 echo "install-deps: installing:$missing"
 if [ "$(id -u)" != 0 ]; then

@@ -6,6 +6,7 @@
 #include <arch/cpu.h>
 #include <arch/percpu.h>
 #include <arch/trap.h>
+#include <arch/uspace.h>
 #include <arch/x86.h>
 #include <flint/arch.h>
 #include <flint/param.h>
@@ -15,6 +16,9 @@
 /* SDM vol. 3A §3.4.5: 64-bit code and data segment descriptors, DPL 0. */
 #define DESC_KERNEL_CODE 0x00af9a000000ffffull
 #define DESC_KERNEL_DATA 0x00cf92000000ffffull
+/* The same with DPL 3, for user mode. */
+#define DESC_USER_CODE 0x00affa000000ffffull
+#define DESC_USER_DATA 0x00cff2000000ffffull
 /* SDM vol. 3A §7.2.3: available 64-bit TSS, present. */
 #define DESC_TSS_TYPE 0x89ull
 
@@ -29,7 +33,6 @@
 #define XCR0_AVX 0x4
 #define XSAVE_LEAF 0xd
 
-#define MSR_GS_BASE 0xc0000101		/* SDM vol. 4 Table 2-2 */
 
 /* The legacy area FXSAVE writes and XSAVE begins with (SDM vol. 1
  * §10.5.1): 512 bytes, and the initial FCW and MXCSR (§8.1.5, §10.2.3). */
@@ -54,6 +57,9 @@ struct table_pointer {
 	uint64_t base;
 } __attribute__((packed));
 
+_Static_assert(offsetof(struct percpu, kernel_rsp) == PERCPU_KERNEL_RSP, "syscall.S");
+_Static_assert(offsetof(struct percpu, user_rsp) == PERCPU_USER_RSP, "syscall.S");
+
 static struct idt_gate idt[NUM_VECTORS];
 static size_t fpu_bytes = FXSAVE_BYTES;
 static bool xsave;
@@ -70,6 +76,8 @@ static void load_gdt(struct percpu *pc)
 	pc->gdt[0] = 0;
 	pc->gdt[GDT_KERNEL_CS / 8] = DESC_KERNEL_CODE;
 	pc->gdt[GDT_KERNEL_DS / 8] = DESC_KERNEL_DATA;
+	pc->gdt[GDT_USER_DS / 8] = DESC_USER_DATA;
+	pc->gdt[GDT_USER_CS / 8] = DESC_USER_CODE;
 	pc->gdt[GDT_TSS / 8] = (limit & 0xffff) | (base & 0xffffff) << 16 |
 			       DESC_TSS_TYPE << 40 | ((base >> 24) & 0xff) << 56;
 	pc->gdt[GDT_TSS / 8 + 1] = base >> 32;
@@ -171,6 +179,7 @@ void cpu_setup(struct percpu *pc)
 	load_idt();
 	wrmsr(MSR_GS_BASE, (uint64_t)pc);
 	enable_fpu();
+	uspace_cpu_init();
 }
 
 void arch_cpu_init(void)

@@ -1,6 +1,7 @@
 /* Entry stubs for all 256 vectors: give each the same frame (a dummy error
  * code where the CPU pushes none), save all registers and call
- * trap_handler(struct trap_frame *). */
+ * trap_handler(struct trap_frame *). Traps from user mode switch GS to
+ * the kernel's on the way in and back on the way out. */
 
 #include <arch/trap.h>
 
@@ -25,7 +26,11 @@ isr_\v:
 .endr
 
 isr_common:
-	pushq	%rax
+	/* From user mode, GS holds the user's base: take the kernel's. */
+	testb	$3, 24(%rsp)
+	jz	1f
+	swapgs
+1:	pushq	%rax
 	pushq	%rbx
 	pushq	%rcx
 	pushq	%rdx
@@ -59,7 +64,10 @@ isr_common:
 	popq	%rbx
 	popq	%rax
 	add	$16, %rsp
-	iretq
+	testb	$3, 8(%rsp)
+	jz	2f
+	swapgs
+2:	iretq
 
 	.section .rodata
 	.p2align 3

@@ -1,6 +1,6 @@
 /*
  * The kernel's final page tables. The low half is left empty (no identity
- * map: a null pointer faults, and applications get the low half later),
+ * map: a null pointer faults; user address spaces fill it, uspace.c),
  * all RAM is mapped at DIRECT_MAP_BASE with 2 MiB pages, and the kernel
  * image at KERNEL_VMA with 4 KiB pages: text read-only and executable,
  * rodata read-only, data and bss writable and non-executable, and the page
@@ -8,6 +8,7 @@
  */
 #include <arch/cpu.h>
 #include <arch/paging.h>
+#include <arch/uspace.h>
 #include <arch/x86.h>
 #include <flint/arch.h>
 #include <flint/compiler.h>
@@ -55,8 +56,11 @@ static __attribute__((noinline)) uint64_t *entry_for(uint64_t va, int level)
 	for (int l = LEVELS; l > level; l--) {
 		uint64_t *e = &table[(va >> (PAGE_SHIFT + 9 * (l - 1))) & 511];
 
-		if (!(*e & PTE_P))
+		if (!(*e & PTE_P)) {
 			*e = virt_to_phys(new_table()) | PTE_P | PTE_W;
+			if (l == LEVELS)
+				uspace_kernel_entry((unsigned)(e - pml4), *e);
+		}
 		table = phys_to_virt(*e & PTE_ADDR);
 	}
 	return &table[(va >> (PAGE_SHIFT + 9 * (level - 1))) & 511];
@@ -101,6 +105,11 @@ void arch_paging_init(const struct memmap *m)
 
 	write_cr3(virt_to_phys(pml4));
 	write_cr4(read_cr4() | CR4_PGE);
+}
+
+uint64_t paging_kernel_root(void)
+{
+	return virt_to_phys(pml4);
 }
 
 void arch_kernel_range(uint64_t *start, uint64_t *end)

@@ -81,9 +81,14 @@ void ap_main(unsigned slot)
 	sched_cpu_entry();
 }
 
+void smp_send_ipi(unsigned cpu, unsigned vector)
+{
+	apic_send_ipi(cpu ? slot_cpu[cpu]->apic_id : boot_apic_id, ICR_FIXED | vector);
+}
+
 void arch_cpu_kick(unsigned cpu)
 {
-	apic_send_ipi(cpu ? slot_cpu[cpu]->apic_id : boot_apic_id, ICR_FIXED | RESCHED_VECTOR);
+	smp_send_ipi(cpu, RESCHED_VECTOR);
 }
 
 static struct percpu *new_cpu(unsigned slot)

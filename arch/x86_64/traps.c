@@ -1,8 +1,11 @@
-/* Exceptions: in this kernel every one is fatal, so report everything a
- * developer needs (vector, error code, registers, control registers and
+/* Exceptions in user mode go to the program's layer (signals); in the
+ * kernel every one is fatal but a copy routine's page fault, so report
+ * everything a developer needs (vector, error code, registers, control registers and
  * a symbolised call chain) and end the VM with the panic status. */
 #include <arch/cpu.h>
 #include <arch/trap.h>
+#include <arch/uspace.h>
+#include <arch/x86.h>
 #include <flint/arch.h>
 #include <flint/ksyms.h>
 #include <flint/memory.h>
@@ -14,6 +17,7 @@
 
 #define MAX_FRAMES 32
 #define NMI_VECTOR 2
+#define PF_VECTOR 14
 
 static const char *const exception_name[NUM_EXCEPTIONS] = {
 	[0] = "#DE divide error",	[1] = "#DB debug",
@@ -91,11 +95,19 @@ void trap_handler(struct trap_frame *f)
 	if (f->vector >= NUM_EXCEPTIONS) {
 		irq_dispatch((unsigned)f->vector);
 		sched_irq_exit();
+		if (f->cs & RPL_USER)
+			uspace_leave(f);
 		return;
 	}
 	if (f->vector == NMI_VECTOR && arch_cpus_stopping())
 		for (;;)		/* another CPU panicked: stop here */
 			__asm__ volatile("cli; hlt");
+	if (f->cs & RPL_USER) {
+		uspace_trap(f);
+		return;
+	}
+	if (f->vector == PF_VECTOR && uspace_kernel_fault(f, read_cr2()))
+		return;
 	if (nested)
 		power_off(PANIC_STATUS);
 	nested = true;

@@ -84,6 +84,18 @@ struct date {
 };
 bool arch_wall_clock(struct date *d);
 
+/* The CPU as /proc/cpuinfo describes it (arch/x86_64/cpuinfo.c), from
+ * CPUID on the calling CPU. */
+#define ARCH_CPU_FLAGS_MAX 64
+struct arch_cpuinfo {
+	char vendor[13];		/* "GenuineIntel", "AuthenticAMD", ... */
+	char model_name[49];		/* the brand string; "" without one */
+	unsigned family, model, stepping;
+	const char *flags[ARCH_CPU_FLAGS_MAX];	/* Linux's names for them */
+	unsigned nflags;
+};
+void arch_cpuinfo(struct arch_cpuinfo *ci);
+
 /* Print the call chain starting at the caller of this function. */
 void arch_dump_stack(void);
 

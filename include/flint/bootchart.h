@@ -8,6 +8,8 @@
 /* The boot began at this cycle count (the entry's TSC). */
 void bootchart_begin(uint64_t cycles);
 
+uint64_t bootchart_begin_cycles(void);
+
 /* Marks the end of the stage called name (a string literal). */
 void bootchart_stage(const char *name);
 

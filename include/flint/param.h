@@ -11,6 +11,9 @@ struct kernel_param {
 	/* value is NULL for a bare flag; return 0, or -1 to reject it. */
 	int (*set)(const char *value);
 	bool *flag;		/* instead of set: a bare flag that sets *flag */
+	/* Instead of both: every option whose key begins with name (which
+	 * ends in '.'); key is the rest of it, value NULL for a flag. */
+	int (*set_prefixed)(const char *key, const char *value);
 };
 
 #define KERNEL_PARAM(pname, fn)                                               \
@@ -23,6 +26,12 @@ struct kernel_param {
 	static const struct kernel_param __param_##var                         \
 		__attribute__((used, section(".params"), aligned(8))) = {      \
 			.name = (pname), .flag = &(var) }
+
+/* A family of options, "prefix.anything". */
+#define KERNEL_PARAM_PREFIX(pname, fn)                                        \
+	static const struct kernel_param __param_##fn                          \
+		__attribute__((used, section(".params"), aligned(8))) = {      \
+			.name = (pname), .set_prefixed = (fn) }
 
 struct cmdline;
 

@@ -21,6 +21,7 @@ struct thread {
 	void (*fn)(void *arg);
 	void *arg;
 	struct semaphore exited;	/* posted once it is off its stack */
+	bool detached;			/* reclaimed at exit, not joined */
 	/* User mode (<flint/uspace.h>): loaded by the scheduler on a switch. */
 	struct uspace *uspace;		/* NULL: a kernel thread */
 	uint64_t fs_base, gs_base;
@@ -72,5 +73,8 @@ void sched_ipi(void);
  * stack, set to start entry. */
 void sched_switch_done(void);
 struct thread *thread_alloc(void (*entry)(void));
+/* An exited thread is off its stack: its joiner may go on, or, detached,
+ * it is reclaimed. */
+void thread_reap(struct thread *t);
 
 #endif

@@ -19,6 +19,9 @@ __noreturn void thread_exit(void);
 
 /* Waits for t to end and reclaims it. */
 void thread_join(struct thread *t);
+/* Instead of a join: t (the caller, or one not yet ended) is reclaimed
+ * as soon as it ends. */
+void thread_detach(struct thread *t);
 
 /* Lets the other runnable threads of this CPU run first. */
 void thread_yield(void);

@@ -20,6 +20,9 @@ void timer_init(void);
 
 /* Nanoseconds since the cycle counter started. */
 uint64_t clock_ns(void);
+uint64_t cycles_to_ns(uint64_t cycles);
+/* clock_ns() at the boot's first instruction: uptime is measured from it. */
+uint64_t clock_boot_ns(void);
 
 /* Queue t on the calling CPU for deadline (ns); it fires there. Cancel
  * from that CPU too. Both may be called with interrupts on or off. */

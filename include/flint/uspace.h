@@ -32,7 +32,8 @@ struct uspace *uspace_create(void);
 void uspace_destroy(struct uspace *us);
 
 /* Maps the 4 KiB page at va (page-aligned, below USER_TOP) to phys with
- * prot, replacing what was there: 0 or -ENOMEM (page tables). */
+ * prot, replacing what was there: 0 or -ENOMEM (page tables). prot 0
+ * keeps the page for its owner but makes it inaccessible. */
 int uspace_map(struct uspace *us, uint64_t va, uint64_t phys, unsigned prot);
 /* Removes va's page: its physical address, or 0 when none was mapped. */
 uint64_t uspace_unmap(struct uspace *us, uint64_t va);
@@ -55,6 +56,9 @@ struct thread;
 void uspace_set_thread(struct thread *t, struct uspace *us);
 void uspace_set_fs(uint64_t base);	/* the calling thread's */
 void uspace_set_gs(uint64_t base);
+/* The scheduler, before switching to next: its address space, kernel
+ * stack for entries from user mode, FS and GS bases. */
+void uspace_switch(struct thread *next);
 
 /* Copies between kernel and user memory. The user range must lie below
  * USER_TOP; a page that is not mapped is faulted in (uspace_fault) when

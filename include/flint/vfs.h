@@ -23,6 +23,7 @@
 #define VFS_S_IFREG 0100000
 #define VFS_S_IFLNK 0120000
 #define VFS_S_IFCHR 0020000
+#define VFS_S_IFIFO 0010000
 #define VFS_S_PERM 07777
 
 /* Open flags, with Linux's values. */
@@ -81,7 +82,7 @@ struct vfs_stat;
 /* What an open file does when it is not a plain ramfs file or directory:
  * character devices, pipes, and the ABI layer's own kinds (eventfd,
  * epoll). Buffers are kernel memory. Absent operations: read/write
- * -EINVAL, poll "always ready", ioctl -ENOTTY, stat a character device. */
+ * -EINVAL, poll "always ready", ioctl -ENOTTY, stat nothing more. */
 struct file_ops {
 	/* May block unless f->flags has VFS_O_NONBLOCK (then -EAGAIN). */
 	long (*read)(struct file *f, void *buf, size_t n);
@@ -91,6 +92,8 @@ struct file_ops {
 	/* arg is the command's argument, already copied into kernel memory
 	 * by the caller (who knows each command's size), and copied back. */
 	long (*ioctl)(struct file *f, unsigned long cmd, void *arg);
+	/* Adds to what the node gave (a device's rdev), or fills all of st
+	 * (zeroed) for a file without a node. */
 	int (*stat)(struct file *f, struct vfs_stat *st);
 	/* The last reference is gone. */
 	void (*release)(struct file *f);
@@ -131,6 +134,11 @@ struct fdtable {
 	struct file *fd[FDTABLE_MAX];
 	bool cloexec[FDTABLE_MAX];
 };
+
+/* A device number as Linux's new_encode_dev makes it (include/linux/kdev_t.h):
+ * the minor's low byte, the major, then the minor's high bits. */
+#define VFS_RDEV(major, minor) \
+	(((minor) & 0xffu) | ((major) << 8) | (((minor) & ~0xffu) << 12))
 
 struct vfs_stat {
 	uint32_t mode;
@@ -216,7 +224,12 @@ unsigned vfs_file_poll(struct file *f);
 long vfs_file_ioctl(struct file *f, unsigned long cmd, void *arg);
 int vfs_file_readdir(struct file *f, struct vfs_dirent *d);
 int vfs_file_truncate(struct file *f, uint64_t size);
-/* The node's absolute path (getcwd, /proc/self/exe): length or -ERANGE. */
+/* Keeps a node alive while something refers to it without an open file
+ * (a working directory), even once it is removed. */
+void vfs_node_hold(struct vnode *n);
+void vfs_node_release(struct vnode *n);
+/* The node's absolute path (getcwd, /proc/self/exe), NUL-terminated: its
+ * length without the NUL, -ERANGE, or -ENOENT once it is unlinked. */
 int vfs_path_of(const struct vnode *n, char *buf, size_t size);
 
 /* The same by descriptor (the unit tests and the boot's own users). */

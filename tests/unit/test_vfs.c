@@ -1,14 +1,113 @@
-/* fs/vfs.c and fs/ramfs.c on the kernel heap over fake RAM (as test_heap). */
+/* The VFS (fs/vfs.c, fs/ramfs.c), /dev, pipes, the console tty and /proc
+ * on the kernel heap over fake RAM (as test_heap). The scheduler, the UART
+ * and CPUID are stand-ins below: a sleep never blocks (it ends at its
+ * deadline, or else as if a signal came), and the UART's output is kept. */
+#include <flint/arch.h>
+#include <flint/entropy.h>
 #include <flint/errno.h>
 #include <flint/memory.h>
 #include <flint/page_alloc.h>
+#include <flint/printk.h>
+#include <flint/sched.h>
+#include <flint/serial.h>
+#include <flint/timer.h>
 #include <flint/vfs.h>
 
 #include "check.h"
 
 #define RAM_PAGES 1024
+#define PIPE_CAPACITY 65536
+#define PIPE_ATOMIC 4096
+/* termios (uapi/asm-generic/termbits.h) */
+#define ICANON 0x2
+#define ECHO 0x8
+#define OPOST 0x1
+#define VTIME 5
+#define VMIN 6
 
 static _Alignas(PAGE_SIZE) unsigned char ram[RAM_PAGES * PAGE_SIZE];
+static struct thread self;
+static void (*serial_rx)(char c);
+static char serial_out[4096];
+static size_t serial_len;
+
+void mutex_lock(struct mutex *m)
+{
+	CHECK(!m->owner);
+	m->owner = &self;
+}
+
+void mutex_unlock(struct mutex *m)
+{
+	CHECK(m->owner == &self);
+	m->owner = NULL;
+}
+
+struct thread *thread_current(void)
+{
+	return &self;
+}
+
+int sched_sleep(spinlock_t *release, uint64_t deadline, bool interruptible)
+{
+	CHECK(interruptible);
+	spin_unlock(release);
+	return deadline ? -ETIMEDOUT : -EINTR;
+}
+
+void sched_wake(struct thread *t)
+{
+	(void)t;
+}
+
+unsigned sched_cpus(void)
+{
+	return 2;
+}
+
+uint64_t clock_ns(void)
+{
+	return 1;
+}
+
+uint64_t arch_cycles_khz(void)
+{
+	return 2999998;
+}
+
+void arch_cpuinfo(struct arch_cpuinfo *ci)
+{
+	*ci = (struct arch_cpuinfo){ .vendor = "GenuineIntel", .model_name = "Test CPU @ 3.00GHz",
+				     .family = 6, .model = 85, .stepping = 7,
+				     .flags = { "fpu", "sse2", "avx2" }, .nflags = 3 };
+}
+
+size_t entropy_get(void *buf, size_t n)
+{
+	memset(buf, 0x5a, n);
+	return n;
+}
+
+void serial_write_raw(const char *s, size_t n)
+{
+	CHECK(serial_len + n <= sizeof(serial_out));
+	memcpy(serial_out + serial_len, s, n);
+	serial_len += n;
+}
+
+void serial_set_input(void (*rx)(char c))
+{
+	serial_rx = rx;
+}
+
+void printk_line(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}
 
 static void setup(void)
 {
@@ -196,6 +295,594 @@ TEST(readdir_in_name_order)
 	CHECK_EQ(vfs_open(&t, NULL, "/", VFS_O_RDWR, 0), -EISDIR);
 	CHECK_EQ(vfs_open(&t, NULL, "/a", VFS_O_RDONLY | VFS_O_DIRECTORY, 0), -ENOTDIR);
 	fdtable_release(&t);
+}
+
+/* How many open descriptions path's node has. */
+static unsigned opens_of(const char *path)
+{
+	struct vnode *n;
+
+	CHECK_EQ(vfs_lookup(NULL, path, true, &n), 0);
+	return n->opens;
+}
+
+TEST(fdtable_install_dup2_cloexec)
+{
+	struct fdtable t;
+	struct file *f, *g;
+	int fd;
+
+	setup();
+	fdtable_init(&t);
+	CHECK_EQ(vfs_create_file(NULL, "/f", 0644, "abc", 3), 0);
+	CHECK_EQ(vfs_create_file(NULL, "/g", 0644, "", 0), 0);
+	CHECK_EQ(vfs_open_file(NULL, "/f", VFS_O_RDONLY, 0, &f), 0);
+	CHECK_EQ(fdtable_install(&t, f, 10, true), 10);
+	CHECK_EQ(fdtable_get_cloexec(&t, 10), 1);
+	CHECK_EQ(fdtable_get_cloexec(&t, 9), -EBADF);
+	CHECK_EQ(fdtable_set_cloexec(&t, 10, false), 0);
+	CHECK_EQ(fdtable_get_cloexec(&t, 10), 0);
+	CHECK_EQ(fdtable_install(&t, f, FDTABLE_MAX, false), -EINVAL);
+	/* fdtable_get adds a reference of its own. */
+	g = fdtable_get(&t, 10);
+	CHECK(g == f);
+	CHECK_EQ(f->refs, 2u);
+	file_put(g);
+	CHECK(!fdtable_get(&t, 11));
+	/* dup2 onto an open descriptor closes what was there. */
+	fd = vfs_open(&t, NULL, "/g", VFS_O_RDONLY | VFS_O_CLOEXEC, 0);
+	CHECK_EQ(fd, 0);
+	CHECK_EQ(fdtable_get_cloexec(&t, 0), 1);
+	CHECK_EQ(opens_of("/g"), 1u);
+	CHECK_EQ(fdtable_dup2(&t, 10, 0, false), 0);
+	CHECK_EQ(opens_of("/g"), 0u);
+	CHECK_EQ(fdtable_get_cloexec(&t, 0), 0);
+	CHECK_EQ(f->refs, 2u);
+	CHECK_EQ(fdtable_dup2(&t, 10, 10, true), 10);
+	CHECK_EQ(fdtable_get_cloexec(&t, 10), 0);
+	CHECK_EQ(fdtable_dup2(&t, 3, 4, false), -EBADF);
+	CHECK_EQ(fdtable_dup2(&t, 10, FDTABLE_MAX, false), -EBADF);
+	CHECK_EQ(fdtable_dup2(&t, 10, 7, true), 7);
+	/* exec closes 7 only; the description lives on in 0 and 10. */
+	fdtable_close_on_exec(&t);
+	CHECK(!fdtable_get(&t, 7));
+	CHECK_EQ(f->refs, 2u);
+	CHECK_EQ(opens_of("/f"), 1u);
+	fdtable_release(&t);
+	CHECK_EQ(opens_of("/f"), 0u);
+}
+
+TEST(append_pread_pwrite_truncate)
+{
+	struct fdtable t;
+	struct file *f;
+	char buf[16] = { 0 };
+	struct vfs_stat st;
+
+	setup();
+	fdtable_init(&t);
+	CHECK_EQ(vfs_create_file(NULL, "/f", 0644, "hello", 5), 0);
+	CHECK_EQ(vfs_open_file(NULL, "/f", VFS_O_RDWR | VFS_O_APPEND, 0, &f), 0);
+	CHECK_EQ(f->flags, VFS_O_RDWR | VFS_O_APPEND);
+	CHECK_EQ(vfs_file_lseek(f, 0, VFS_SEEK_SET), 0);
+	CHECK_EQ(vfs_file_write(f, "!", 1), 1);
+	CHECK_EQ(f->offset, 6u);
+	/* pwrite with O_APPEND appends too, as on Linux, and moves no offset. */
+	CHECK_EQ(vfs_file_pwrite(f, "?", 1, 0), 1);
+	CHECK_EQ(f->offset, 6u);
+	CHECK_EQ(vfs_file_pread(f, buf, sizeof(buf), 4), 3);
+	CHECK(!memcmp(buf, "o!?", 3));
+	CHECK_EQ(vfs_file_pread(f, buf, sizeof(buf), 100), 0);
+	CHECK_EQ(f->offset, 6u);
+	CHECK_EQ(vfs_file_truncate(f, 2), 0);
+	CHECK_EQ(vfs_file_stat(f, &st), 0);
+	CHECK_EQ(st.size, 2u);
+	CHECK_EQ(vfs_file_truncate(f, 4), 0);
+	CHECK_EQ(vfs_file_pread(f, buf, sizeof(buf), 0), 4);
+	CHECK(!memcmp(buf, "he\0\0", 4));
+	CHECK_EQ(vfs_file_lseek(f, 0, VFS_SEEK_END), 4);
+	CHECK_EQ(vfs_file_ioctl(f, VFS_TCGETS, buf), -ENOTTY);
+	CHECK_EQ(vfs_file_poll(f), (unsigned)(VFS_POLLIN | VFS_POLLOUT));
+	file_put(f);
+	CHECK_EQ(vfs_open_file(NULL, "/f", VFS_O_RDONLY, 0, &f), 0);
+	CHECK_EQ(vfs_file_truncate(f, 0), -EINVAL);
+	CHECK_EQ(vfs_file_pwrite(f, "x", 1, 0), -EBADF);
+	file_put(f);
+}
+
+TEST(readdir_lseek_through_files)
+{
+	struct vfs_dirent d;
+	struct file *f;
+
+	setup();
+	CHECK_EQ(vfs_mkdir(NULL, "/d", 0755), 0);
+	CHECK_EQ(vfs_mkdir(NULL, "/d/sub", 0755), 0);
+	CHECK_EQ(vfs_create_file(NULL, "/d/a", 0644, "", 0), 0);
+	CHECK_EQ(vfs_open_file(NULL, "/d", VFS_O_RDONLY | VFS_O_DIRECTORY, 0, &f), 0);
+	CHECK_EQ(vfs_file_readdir(f, &d), 1);
+	CHECK_STR(d.name, "a");
+	CHECK_EQ(d.mode, (uint32_t)(VFS_S_IFREG | 0644));
+	CHECK_EQ(vfs_file_readdir(f, &d), 1);
+	CHECK_STR(d.name, "sub");
+	CHECK_EQ(vfs_file_readdir(f, &d), 0);
+	CHECK_EQ(vfs_file_read(f, &d, 1), -EISDIR);
+	/* rewinddir */
+	CHECK_EQ(vfs_file_lseek(f, 0, VFS_SEEK_SET), 0);
+	CHECK_EQ(vfs_file_readdir(f, &d), 1);
+	CHECK_STR(d.name, "a");
+	file_put(f);
+	CHECK_EQ(vfs_open_file(NULL, "/d/a", VFS_O_RDONLY, 0, &f), 0);
+	CHECK_EQ(vfs_file_readdir(f, &d), -ENOTDIR);
+	file_put(f);
+}
+
+TEST(path_of)
+{
+	char buf[16];
+	struct vnode *n;
+	struct file *f;
+
+	setup();
+	CHECK_EQ(vfs_path_of(vfs_root(), buf, sizeof(buf)), 1);
+	CHECK_STR(buf, "/");
+	CHECK_EQ(vfs_mkdir(NULL, "/usr", 0755), 0);
+	CHECK_EQ(vfs_mkdir(NULL, "/usr/bin", 0755), 0);
+	CHECK_EQ(vfs_create_file(NULL, "/usr/bin/sh", 0755, "", 0), 0);
+	CHECK_EQ(vfs_lookup(NULL, "/usr/bin/sh", true, &n), 0);
+	CHECK_EQ(vfs_path_of(n, buf, sizeof(buf)), 11);
+	CHECK_STR(buf, "/usr/bin/sh");
+	CHECK_EQ(vfs_path_of(n, buf, 12), 11);
+	CHECK_EQ(vfs_path_of(n, buf, 11), -ERANGE);
+	CHECK_EQ(vfs_path_of(n, buf, 1), -ERANGE);
+	CHECK_EQ(vfs_open_file(NULL, "/usr/bin/sh", VFS_O_RDONLY, 0, &f), 0);
+	CHECK_EQ(vfs_unlink(NULL, "/usr/bin/sh"), 0);
+	CHECK_EQ(vfs_path_of(f->node, buf, sizeof(buf)), -ENOENT);
+	file_put(f);
+}
+
+TEST(ino_nlink_rdev)
+{
+	struct vfs_stat a, b, st;
+	struct file *f;
+
+	setup();
+	CHECK_EQ(vfs_mkdir(NULL, "/d", 0755), 0);
+	CHECK_EQ(vfs_mkdir(NULL, "/d/x", 0755), 0);
+	CHECK_EQ(vfs_mkdir(NULL, "/d/y", 0755), 0);
+	CHECK_EQ(vfs_create_file(NULL, "/d/f", 0644, "", 0), 0);
+	CHECK_EQ(vfs_stat(NULL, "/d", true, &a), 0);
+	CHECK_EQ(a.nlink, 4u);
+	CHECK_EQ(vfs_stat(NULL, "/d/x", true, &b), 0);
+	CHECK_EQ(b.nlink, 2u);
+	CHECK(a.ino && b.ino && a.ino != b.ino);
+	CHECK_EQ(vfs_stat(NULL, "/d/f", true, &st), 0);
+	CHECK_EQ(st.nlink, 1u);
+	CHECK(st.ino != a.ino && st.ino != b.ino);
+	CHECK_EQ(vfs_open_file(NULL, "/d/f", VFS_O_RDONLY, 0, &f), 0);
+	CHECK_EQ(vfs_unlink(NULL, "/d/f"), 0);
+	CHECK_EQ(vfs_file_stat(f, &st), 0);
+	CHECK_EQ(st.nlink, 0u);
+	file_put(f);
+	CHECK_EQ(dev_populate(), 0);
+	tty_init();
+	CHECK(serial_rx);
+	CHECK_EQ(vfs_stat(NULL, "/dev/null", true, &st), 0);
+	CHECK_EQ(st.mode, (uint32_t)(VFS_S_IFCHR | 0666));
+	CHECK_EQ(st.rdev, 0x103u);
+	CHECK_EQ(vfs_stat(NULL, "/dev/zero", true, &st), 0);
+	CHECK_EQ(st.rdev, 0x105u);
+	CHECK_EQ(vfs_stat(NULL, "/dev/urandom", true, &st), 0);
+	CHECK_EQ(st.rdev, 0x109u);
+	CHECK_EQ(vfs_stat(NULL, "/dev/console", true, &st), 0);
+	CHECK_EQ(st.mode, (uint32_t)(VFS_S_IFCHR | 0600));
+	CHECK_EQ(st.rdev, 0x501u);
+	CHECK_EQ(vfs_open_file(NULL, "/dev/tty", VFS_O_RDWR, 0, &f), 0);
+	CHECK_EQ(vfs_file_stat(f, &st), 0);
+	CHECK_EQ(st.rdev, 0x500u);
+	CHECK_EQ(vfs_file_lseek(f, 0, VFS_SEEK_SET), -ESPIPE);
+	CHECK_EQ(vfs_file_pread(f, &st, 1, 0), -ESPIPE);
+	file_put(f);
+	CHECK_EQ(VFS_RDEV(259u, 300u), 0x11032cu);
+}
+
+TEST(dev_nodes_read_write)
+{
+	struct fdtable t;
+	unsigned char buf[8] = { 1, 1, 1, 1, 1, 1, 1, 1 };
+	int fd;
+
+	setup();
+	fdtable_init(&t);
+	CHECK_EQ(dev_populate(), 0);
+	fd = vfs_open(&t, NULL, "/dev/zero", VFS_O_RDWR, 0);
+	CHECK_EQ(vfs_read(&t, fd, buf, sizeof(buf)), 8);
+	CHECK_EQ(buf[7], 0);
+	CHECK_EQ(vfs_write(&t, fd, buf, 3), 3);
+	fd = vfs_open(&t, NULL, "/dev/null", VFS_O_RDONLY, 0);
+	CHECK_EQ(vfs_read(&t, fd, buf, sizeof(buf)), 0);
+	CHECK_EQ(vfs_write(&t, fd, buf, 1), -EBADF);
+	fd = vfs_open(&t, NULL, "/dev/urandom", VFS_O_RDONLY, 0);
+	CHECK_EQ(vfs_read(&t, fd, buf, sizeof(buf)), 8);
+	CHECK_EQ(buf[0], 0x5a);
+	fdtable_release(&t);
+}
+
+static unsigned gen_calls;
+
+/* 5000 bytes, more than a first buffer, ending in the call's number. */
+static size_t gen_big(char *buf, size_t size)
+{
+	char text[5001];
+
+	gen_calls++;
+	memset(text, 'x', 4999);
+	text[4999] = (char)('0' + gen_calls % 10);
+	text[5000] = '\0';
+	if (size >= 5000)
+		memcpy(buf, text, 5000);
+	else
+		memcpy(buf, text, size);
+	return 5000;
+}
+
+TEST(generated_files)
+{
+	struct file *f, *g;
+	struct vfs_stat st;
+	char buf[6000];
+
+	setup();
+	CHECK_EQ(vfs_mkgen(NULL, "/gen", 0444, gen_big), 0);
+	CHECK_EQ(vfs_stat(NULL, "/gen", true, &st), 0);
+	CHECK_EQ(st.mode, (uint32_t)(VFS_S_IFREG | 0444));
+	CHECK_EQ(st.size, 0u);
+	CHECK_EQ(vfs_open_file(NULL, "/gen", VFS_O_RDONLY, 0, &f), 0);
+	CHECK_EQ(gen_calls, 2u);	/* 4096 bytes were too few */
+	CHECK_EQ(vfs_file_read(f, buf, 4000), 4000);
+	CHECK_EQ(vfs_file_read(f, buf, sizeof(buf)), 1000);
+	CHECK_EQ(buf[999], '2');
+	CHECK_EQ(vfs_file_read(f, buf, sizeof(buf)), 0);
+	/* Each open has its own content; an open one keeps its own. */
+	CHECK_EQ(vfs_open_file(NULL, "/gen", VFS_O_RDONLY, 0, &g), 0);
+	CHECK_EQ(vfs_file_pread(g, buf, 1, 4999), 1);
+	CHECK_EQ(buf[0], '4');
+	CHECK_EQ(vfs_file_pread(f, buf, 1, 4999), 1);
+	CHECK_EQ(buf[0], '2');
+	CHECK_EQ(vfs_file_lseek(f, -1, VFS_SEEK_END), 4999);
+	CHECK_EQ(vfs_file_stat(f, &st), 0);
+	CHECK_EQ(st.size, 0u);
+	file_put(g);
+	file_put(f);
+	CHECK_EQ(vfs_open_file(NULL, "/gen", VFS_O_RDWR, 0, &f), -EACCES);
+	CHECK_EQ(vfs_open_file(NULL, "/gen", VFS_O_WRONLY | VFS_O_TRUNC, 0, &f), -EACCES);
+}
+
+TEST(poll_generation)
+{
+	uint64_t g = vfs_poll_generation();
+
+	vfs_poll_notify();
+	CHECK_EQ(vfs_poll_generation(), g + 1);
+	CHECK_EQ(vfs_poll_wait(g, 0), 0);
+	CHECK_EQ(vfs_poll_wait(g + 1, 0), -EINTR);
+	CHECK_EQ(vfs_poll_wait(g + 1, 5), -ETIMEDOUT);
+}
+
+TEST(pipe_fill_drain_nonblocking)
+{
+	static unsigned char data[PIPE_CAPACITY + 1], back[PIPE_CAPACITY];
+	struct file *p[2];
+	struct vfs_stat st;
+	uint64_t g;
+	int avail;
+
+	setup();
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (unsigned char)(i * 7);
+	CHECK_EQ(vfs_pipe(p, VFS_O_NONBLOCK), 0);
+	CHECK_EQ(p[0]->flags, VFS_O_RDONLY | VFS_O_NONBLOCK);
+	CHECK_EQ(vfs_file_poll(p[0]), 0u);
+	CHECK_EQ(vfs_file_poll(p[1]), (unsigned)VFS_POLLOUT);
+	CHECK_EQ(vfs_file_read(p[0], back, 1), -EAGAIN);
+	CHECK_EQ(vfs_file_write(p[0], data, 1), -EBADF);
+	CHECK_EQ(vfs_file_read(p[1], back, 1), -EBADF);
+	g = vfs_poll_generation();
+	CHECK_EQ(vfs_file_write(p[1], data, 1000), 1000);
+	CHECK(vfs_poll_generation() != g);
+	CHECK_EQ(vfs_file_poll(p[0]), (unsigned)VFS_POLLIN);
+	/* A big write fills what is left and stops there. */
+	CHECK_EQ(vfs_file_write(p[1], data + 1000, sizeof(data) - 1000), PIPE_CAPACITY - 1000);
+	CHECK_EQ(vfs_file_write(p[1], data, 1), -EAGAIN);
+	CHECK_EQ(vfs_file_poll(p[1]), 0u);
+	CHECK_EQ(vfs_file_ioctl(p[0], VFS_FIONREAD, &avail), 0);
+	CHECK_EQ(avail, PIPE_CAPACITY);
+	/* Reads come out in order across the ring's end. */
+	CHECK_EQ(vfs_file_read(p[0], back, 3000), 3000);
+	CHECK(!memcmp(back, data, 3000));
+	/* 3000 bytes free: a 3001-byte write would not be atomic, so it waits. */
+	CHECK_EQ(vfs_file_write(p[1], data, 3001), -EAGAIN);
+	CHECK_EQ(vfs_file_poll(p[1]), 0u);
+	CHECK_EQ(vfs_file_write(p[1], data + PIPE_CAPACITY, 1), 1);
+	CHECK_EQ(vfs_file_read(p[0], back, sizeof(back)), PIPE_CAPACITY - 3000 + 1);
+	CHECK(!memcmp(back, data + 3000, PIPE_CAPACITY - 3000 + 1));
+	CHECK_EQ(vfs_file_write(p[1], data, 2 * PIPE_ATOMIC), 2 * PIPE_ATOMIC);
+	CHECK_EQ(vfs_file_read(p[0], back, sizeof(back)), 2 * PIPE_ATOMIC);
+	CHECK(!memcmp(back, data, 2 * PIPE_ATOMIC));
+	CHECK_EQ(vfs_file_stat(p[0], &st), 0);
+	CHECK_EQ(st.mode & VFS_S_IFMT, 0010000u);
+	CHECK_EQ(vfs_file_lseek(p[0], 0, VFS_SEEK_SET), -ESPIPE);
+	CHECK_EQ(vfs_file_pwrite(p[1], data, 1, 0), -ESPIPE);
+	file_put(p[0]);
+	file_put(p[1]);
+}
+
+TEST(pipe_eof_epipe_eintr)
+{
+	struct file *p[2];
+	char buf[8];
+
+	setup();
+	CHECK_EQ(vfs_pipe(p, 0), 0);
+	/* Blocking on an empty pipe: the stand-in sleep ends as a signal. */
+	CHECK_EQ(vfs_file_read(p[0], buf, sizeof(buf)), -EINTR);
+	CHECK_EQ(vfs_file_write(p[1], "ab", 2), 2);
+	file_put(p[1]);
+	CHECK_EQ(vfs_file_poll(p[0]), (unsigned)(VFS_POLLIN | VFS_POLLHUP));
+	CHECK_EQ(vfs_file_read(p[0], buf, sizeof(buf)), 2);
+	CHECK_EQ(vfs_file_read(p[0], buf, sizeof(buf)), 0);
+	CHECK_EQ(vfs_file_poll(p[0]), (unsigned)VFS_POLLHUP);
+	file_put(p[0]);
+
+	CHECK_EQ(vfs_pipe(p, 0), 0);
+	file_get(p[0]);
+	file_put(p[0]);		/* a dup closed: the reader is still there */
+	CHECK_EQ(vfs_file_write(p[1], "x", 1), 1);
+	file_put(p[0]);
+	CHECK_EQ(vfs_file_write(p[1], "x", 1), -EPIPE);
+	CHECK_EQ(vfs_file_poll(p[1]), (unsigned)(VFS_POLLOUT | VFS_POLLERR));
+	file_put(p[1]);
+}
+
+TEST(pipe_blocking_write_partial)
+{
+	static unsigned char data[PIPE_CAPACITY + 100];
+	struct file *p[2];
+
+	setup();
+	CHECK_EQ(vfs_pipe(p, 0), 0);
+	/* What went in before the wait was interrupted is what it returns. */
+	CHECK_EQ(vfs_file_write(p[1], data, sizeof(data)), PIPE_CAPACITY);
+	CHECK_EQ(vfs_file_write(p[1], data, 1), -EINTR);
+	file_put(p[0]);
+	file_put(p[1]);
+}
+
+/* The console: input as the UART's interrupt would give it. */
+static struct file *console_open(int flags)
+{
+	struct file *f;
+
+	setup();
+	CHECK_EQ(dev_populate(), 0);
+	tty_init();
+	CHECK_EQ(vfs_open_file(NULL, "/dev/console", VFS_O_RDWR | flags, 0, &f), 0);
+	serial_len = 0;
+	return f;
+}
+
+static void type(const char *s)
+{
+	while (*s)
+		serial_rx(*s++);
+}
+
+static void echoed(const char *want)
+{
+	CHECKF(serial_len == strlen(want) && !memcmp(serial_out, want, serial_len),
+	       "echo \"%.*s\", expected \"%s\"", (int)serial_len, serial_out, want);
+	serial_len = 0;
+}
+
+static void reads(struct file *f, const char *want)
+{
+	char buf[64];
+	long n = vfs_file_read(f, buf, sizeof(buf));
+
+	CHECKF(n == (long)strlen(want) && !memcmp(buf, want, (size_t)n),
+	       "read %ld \"%.*s\", expected \"%s\"", n, n > 0 ? (int)n : 0, buf, want);
+}
+
+TEST(tty_canonical_editing)
+{
+	struct file *f = console_open(VFS_O_NONBLOCK);
+	int avail;
+
+	CHECK_EQ(vfs_file_poll(f), (unsigned)VFS_POLLOUT);
+	type("ab\x7f" "c");
+	echoed("ab\b \bc");
+	/* Not a line yet. */
+	CHECK_EQ(vfs_file_read(f, &avail, 1), -EAGAIN);
+	type("\r");
+	echoed("\r\n");
+	CHECK_EQ(vfs_file_poll(f), (unsigned)(VFS_POLLIN | VFS_POLLOUT));
+	CHECK_EQ(vfs_file_ioctl(f, VFS_FIONREAD, &avail), 0);
+	CHECK_EQ(avail, 3);
+	type("one\ntwo\n");
+	echoed("one\r\ntwo\r\n");
+	reads(f, "ac\n");
+	reads(f, "one\n");
+	reads(f, "two\n");
+	/* ^U kills the line, ^W a word; control characters echo as ^X and
+	 * take two columns to erase. */
+	type("junk\x15");
+	echoed("junk\b \b\b \b\b \b\b \b");
+	type("x \x01y\x17z\n");
+	echoed("x ^Ay\b \b\b \b\b \bz\r\n");
+	reads(f, "x z\n");
+	/* ^D: the line so far without a newline, then end of file. */
+	type("hi\x04\x04");
+	echoed("hi");
+	reads(f, "hi");
+	reads(f, "");
+	CHECK_EQ(vfs_file_read(f, &avail, 1), -EAGAIN);
+	/* ^C drops the input and echoes. */
+	type("abc\x03");
+	echoed("abc^C");
+	type("\n");
+	reads(f, "\n");
+	file_put(f);
+}
+
+TEST(tty_blocking_read_interrupted)
+{
+	struct file *f = console_open(0);
+	char buf[4];
+
+	type("partial");
+	CHECK_EQ(vfs_file_read(f, buf, sizeof(buf)), -EINTR);
+	type("\n");
+	CHECK_EQ(vfs_file_read(f, buf, sizeof(buf)), 4);
+	CHECK(!memcmp(buf, "part", 4));
+	reads(f, "ial\n");
+	file_put(f);
+}
+
+TEST(tty_raw_mode_and_ioctls)
+{
+	struct file *f = console_open(0);
+	struct vfs_termios tio;
+	struct vfs_winsize ws;
+	int pgrp;
+
+	CHECK_EQ(vfs_file_ioctl(f, VFS_TCGETS, &tio), 0);
+	CHECK_EQ(tio.c_iflag, 0x500u);		/* ICRNL | IXON */
+	CHECK_EQ(tio.c_oflag, 0x5u);		/* OPOST | ONLCR */
+	CHECK_EQ(tio.c_cflag, 0x4bfu);		/* B38400 | CS8 | CREAD | HUPCL */
+	CHECK_EQ(tio.c_lflag, 0x8a3bu);
+	CHECK_EQ(tio.c_cc[VMIN], 1);
+	CHECK_EQ(tio.c_cc[2], 0x7f);
+	CHECK_EQ(vfs_file_ioctl(f, VFS_TIOCGWINSZ, &ws), 0);
+	CHECK_EQ(ws.ws_row, 24);
+	CHECK_EQ(ws.ws_col, 80);
+	ws.ws_row = 50;
+	CHECK_EQ(vfs_file_ioctl(f, VFS_TIOCSWINSZ, &ws), 0);
+	ws.ws_row = 0;
+	CHECK_EQ(vfs_file_ioctl(f, VFS_TIOCGWINSZ, &ws), 0);
+	CHECK_EQ(ws.ws_row, 50);
+	CHECK_EQ(vfs_file_ioctl(f, VFS_TIOCGPGRP, &pgrp), 0);
+	CHECK_EQ(pgrp, 1);
+	pgrp = 7;
+	CHECK_EQ(vfs_file_ioctl(f, VFS_TIOCSPGRP, &pgrp), 0);
+	pgrp = 0;
+	CHECK_EQ(vfs_file_ioctl(f, VFS_TIOCGPGRP, &pgrp), 0);
+	CHECK_EQ(pgrp, 7);
+	CHECK_EQ(vfs_file_ioctl(f, 0x5401ff, &pgrp), -ENOTTY);
+
+	/* Output: ONLCR, then OPOST off. */
+	CHECK_EQ(vfs_file_write(f, "a\nb", 3), 3);
+	echoed("a\r\nb");
+	/* The half line typed in canonical mode is readable once raw. */
+	type("ab");
+	echoed("ab");
+	tio.c_lflag &= ~(uint32_t)(ICANON | ECHO);
+	tio.c_oflag &= ~(uint32_t)OPOST;
+	CHECK_EQ(vfs_file_ioctl(f, VFS_TCSETS, &tio), 0);
+	CHECK_EQ(vfs_file_write(f, "a\n", 2), 2);
+	echoed("a\n");
+	CHECK_EQ(vfs_file_poll(f), (unsigned)(VFS_POLLIN | VFS_POLLOUT));
+	reads(f, "ab");
+	/* VMIN 1: waits for a byte (here: interrupted). */
+	CHECK_EQ(vfs_file_read(f, &pgrp, 1), -EINTR);
+	type("\x03q\r");
+	echoed("");
+	reads(f, "q\n");
+	/* VMIN 0, VTIME 0: what is there, maybe nothing; VTIME 1: nothing
+	 * once it runs out. */
+	tio.c_cc[VMIN] = 0;
+	CHECK_EQ(vfs_file_ioctl(f, VFS_TCSETSW, &tio), 0);
+	reads(f, "");
+	tio.c_cc[VTIME] = 1;
+	CHECK_EQ(vfs_file_ioctl(f, VFS_TCSETS, &tio), 0);
+	reads(f, "");
+	type("z");
+	reads(f, "z");
+	/* VMIN 2 with VTIME: one byte when the timer runs out after it. */
+	tio.c_cc[VMIN] = 2;
+	CHECK_EQ(vfs_file_ioctl(f, VFS_TCSETS, &tio), 0);
+	type("y");
+	reads(f, "y");
+	/* TCSETSF drops what was typed. */
+	type("lost");
+	CHECK_EQ(vfs_file_ioctl(f, VFS_TCSETSF, &tio), 0);
+	type("k");
+	tio.c_cc[VMIN] = 0;
+	tio.c_cc[VTIME] = 0;
+	CHECK_EQ(vfs_file_ioctl(f, VFS_TCSETS, &tio), 0);
+	reads(f, "k");
+	file_put(f);
+}
+
+TEST(tty_input_ring_full)
+{
+	struct file *f = console_open(0);
+	char buf[5000];
+
+	for (int i = 0; i < 5000; i++) {
+		serial_rx('a');
+		serial_len = 0;
+	}
+	type("\n");
+	CHECK_EQ(vfs_file_read(f, buf, sizeof(buf)), 4096);
+	CHECK_EQ(buf[4094], 'a');
+	CHECK_EQ(buf[4095], '\n');
+	file_put(f);
+}
+
+static void read_all(const char *path, char *buf, size_t size)
+{
+	struct file *f;
+	long n;
+
+	CHECK_EQ(vfs_open_file(NULL, path, VFS_O_RDONLY, 0, &f), 0);
+	n = vfs_file_read(f, buf, size - 1);
+	CHECK(n > 0);
+	buf[n] = '\0';
+	file_put(f);
+}
+
+TEST(proc_files)
+{
+	char buf[2048], target[64];
+	unsigned total, free_kb, avail_kb;
+	struct vfs_stat st;
+
+	setup();
+	CHECK_EQ(proc_populate(), 0);
+	read_all("/proc/cpuinfo", buf, sizeof(buf));
+	CHECK_STR(buf, "processor\t: 0\nvendor_id\t: GenuineIntel\ncpu family\t: 6\n"
+		  "model\t\t: 85\nmodel name\t: Test CPU @ 3.00GHz\nstepping\t: 7\n"
+		  "cpu MHz\t\t: 2999.998\nflags\t\t: fpu sse2 avx2\n\n"
+		  "processor\t: 1\nvendor_id\t: GenuineIntel\ncpu family\t: 6\n"
+		  "model\t\t: 85\nmodel name\t: Test CPU @ 3.00GHz\nstepping\t: 7\n"
+		  "cpu MHz\t\t: 2999.998\nflags\t\t: fpu sse2 avx2\n\n");
+	read_all("/proc/meminfo", buf, sizeof(buf));
+	CHECKF(sscanf(buf, "MemTotal: %u kB\nMemFree: %u kB\nMemAvailable: %u kB\n",
+		      &total, &free_kb, &avail_kb) == 3, "meminfo: %s", buf);
+	CHECK(total > RAM_PAGES * 4 - 64 && total <= RAM_PAGES * 4);
+	CHECK(free_kb <= total && free_kb > 0);
+	CHECK_EQ(avail_kb, free_kb);
+	/* Linux's columns: the name in 16, the number in 8. */
+	CHECK(!strncmp(buf, "MemTotal:           ", 20));
+	CHECK(strstr(buf, "\nSwapTotal:             0 kB\nSwapFree:              0 kB\n"));
+	CHECK_EQ(vfs_stat(NULL, "/proc/cpuinfo", true, &st), 0);
+	CHECK_EQ(st.size, 0u);
+	CHECK_EQ(vfs_readlink(NULL, "/proc/self/exe", target, sizeof(target)), -ENOENT);
+	CHECK_EQ(proc_set_exe("/bin/sh"), 0);
+	CHECK_EQ(proc_set_exe("/bin/busybox"), 0);
+	CHECK_EQ(vfs_readlink(NULL, "/proc/self/exe", target, sizeof(target)), 12);
+	CHECK(!memcmp(target, "/bin/busybox", 12));
+	CHECK_EQ(proc_populate(), -EEXIST);
 }
 
 int main(void)

@@ -25,7 +25,7 @@ UNIT_FORMAT_RENAME := -Dvsnprintf=flint_vsnprintf -Dsnprintf=flint_snprintf \
 # test_<name> links with UNIT_SRCS_<name>. lib/string.c is never linked:
 # the C library provides those functions.
 UNIT_TESTS := cmdline memmap page_alloc heap format tsc_freq lz4 crc32 mptable acpi pci vring \
-	cpio vfs elf
+	cpio vfs elf mm
 UNIT_SRCS_cmdline := kernel/cmdline.c
 UNIT_SRCS_memmap := kernel/memmap.c lib/sort.c
 # The allocators' locks call arch hooks: $(UNIT_DIR)/arch_stub.c stands in.
@@ -47,9 +47,30 @@ UNIT_SRCS_pci := drivers/pci.c
 UNIT_SRCS_vring := drivers/virtio/vring.c drivers/virtio/virtio.c
 UNIT_SRCS_elf := linux/elf.c
 UNIT_SRCS_cpio := fs/cpio.c
-# test_vfs runs the VFS on the heap over fake RAM, as test_heap does.
-UNIT_SRCS_vfs := fs/vfs.c fs/ramfs.c kernel/heap.c kernel/page_alloc.c kernel/memmap.c \
-	lib/sort.c $(UNIT_DIR)/arch_stub.c
+# test_vfs runs the VFS, pipes, the console tty and /proc on the heap over
+# fake RAM, as test_heap does; it stands in for the scheduler, the UART
+# and CPUID itself.
+UNIT_SRCS_vfs := fs/vfs.c fs/ramfs.c fs/dev.c fs/pipe.c fs/tty.c fs/procfs.c lib/format.c \
+	kernel/heap.c kernel/page_alloc.c kernel/memmap.c lib/sort.c $(UNIT_DIR)/arch_stub.c
+# test_mm runs linux/mm.c on the heap over fake RAM, with page tables and
+# the mutex from $(UNIT_DIR)/uspace_fake.c.
+UNIT_SRCS_mm := linux/mm.c $(UNIT_DIR)/uspace_fake.c kernel/heap.c kernel/page_alloc.c \
+	kernel/memmap.c lib/sort.c $(UNIT_DIR)/arch_stub.c
+# test_time includes linux/sys_time.c and linux/sys_info.c whole and runs
+# their handlers against stand-ins for the clock, scheduler and user copies.
+UNIT_TESTS += time
+UNIT_SRCS_time := $(UNIT_DIR)/arch_stub.c
+$(UNIT_OBJ)/$(UNIT_DIR)/test_time.o: UNIT_EXTRA_CFLAGS := -Iarch/x86_64/include
+# test_poll includes linux/sys_poll.c, linux/epoll.c and linux/eventfd.c
+# whole and runs their handlers over a fake process, files and clock.
+UNIT_TESTS += poll
+UNIT_SRCS_poll := $(UNIT_DIR)/arch_stub.c
+$(UNIT_OBJ)/$(UNIT_DIR)/test_poll.o: UNIT_EXTRA_CFLAGS := -Iarch/x86_64/include
+# test_signal includes linux/signal.c (its syscalls are static) and
+# stands in for the scheduler, the FPU, user memory and process_exit.
+UNIT_TESTS += signal
+UNIT_SRCS_signal := $(UNIT_DIR)/arch_stub.c
+$(UNIT_OBJ)/$(UNIT_DIR)/test_signal.o: UNIT_EXTRA_CFLAGS := -Iarch/x86_64/include
 UNIT_MPTABLE_DIR := $(UNIT_DIR)/fixtures/mptable
 UNIT_ACPI_DIR := $(UNIT_DIR)/fixtures/acpi
 
@@ -166,7 +187,7 @@ UNIT_OBJS := $(sort $(UNIT_TESTS:%=$(UNIT_OBJ)/$(UNIT_DIR)/test_%.o) \
 .PHONY: unit-tests
 unit-tests: $(UNIT_BINS) $(UNIT_LZ4_FRAMES) $(UNIT_CPIO_ARCHIVES) $(UNIT_ELF_FILES)
 
-$(UNIT_OBJ)/lib/format.o $(UNIT_OBJ)/$(UNIT_DIR)/test_format.o: \
+$(UNIT_OBJ)/lib/format.o $(UNIT_OBJ)/$(UNIT_DIR)/test_format.o $(UNIT_OBJ)/fs/procfs.o: \
 	UNIT_EXTRA_CFLAGS := $(UNIT_FORMAT_RENAME)
 $(UNIT_OBJ)/$(UNIT_DIR)/test_lz4.o: UNIT_EXTRA_CFLAGS := \
 	-DLZ4_FIXTURE_DIR='"$(abspath $(UNIT_LZ4_DIR))"' -DLZ4_FIXTURES='"$(UNIT_LZ4_NAMES)"'
@@ -180,6 +201,9 @@ $(UNIT_OBJ)/$(UNIT_DIR)/test_acpi.o: UNIT_EXTRA_CFLAGS := \
 	-DACPI_FIXTURE_DIR='"$(abspath $(UNIT_ACPI_DIR))"'
 # The driver's port accessors come from the arch headers.
 $(UNIT_OBJ)/drivers/pci.o: UNIT_EXTRA_CFLAGS := -Iarch/x86_64/include
+# <flint/uspace.h> includes <arch/trap.h>.
+$(UNIT_OBJ)/linux/mm.o $(UNIT_OBJ)/$(UNIT_DIR)/uspace_fake.o $(UNIT_OBJ)/$(UNIT_DIR)/test_mm.o: \
+	UNIT_EXTRA_CFLAGS := -Iarch/x86_64/include
 
 # unit.mk is a prerequisite so that changed flags rebuild everything.
 $(UNIT_OBJS): $(UNIT_OBJ)/%.o: %.c $(UNIT_DIR)/unit.mk

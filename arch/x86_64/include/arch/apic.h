@@ -7,10 +7,11 @@
 #include <stdint.h>
 
 #define SPURIOUS_VECTOR 0xff
-/* Fixed vectors above irq.c's pool: the local timer and the scheduler's
- * wake-up IPI. */
+/* Fixed vectors above irq.c's pool: the local timer, the scheduler's
+ * wake-up IPI and the TLB shootdown IPI. */
 #define TIMER_VECTOR 0xf0
 #define RESCHED_VECTOR 0xf1
+#define TLB_VECTOR 0xf2		/* drop stale user translations */
 
 /* Timer registers (SDM vol. 3A §11.5.4, Table 11-1). */
 #define LAPIC_LVT_TIMER 0x320

@@ -4,6 +4,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+/* Physical address of the kernel's top-level table (no user half). */
+uint64_t paging_kernel_root(void);
 
 /* A kernel stack of size bytes in stack slot slot, with an unmapped guard
  * page below it; returns its top. */

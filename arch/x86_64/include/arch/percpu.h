@@ -2,11 +2,17 @@
 #ifndef ARCH_PERCPU_H
 #define ARCH_PERCPU_H
 
+#define GDT_TSS 0x28
+#define GDT_ENTRIES 7	/* null, kernel code, data, user data, code, TSS (two slots) */
+
+/* Offsets the syscall entry (syscall.S) uses, checked in cpu.c. */
+#define PERCPU_KERNEL_RSP 16
+#define PERCPU_USER_RSP 24
+
+#ifndef __ASSEMBLER__
 #include <arch/trap.h>
 #include <stdint.h>
 
-#define GDT_TSS 0x18
-#define GDT_ENTRIES 5			/* null, code, data, TSS (two slots) */
 #define IST_STACK_SIZE 8192
 
 /* SDM vol. 3A §8.7: the 64-bit task-state segment. */
@@ -24,6 +30,8 @@ struct percpu {
 	struct percpu *self;		/* at %gs:0, for percpu() */
 	unsigned index;			/* 0: the boot CPU; APs in check-in order */
 	uint32_t apic_id;
+	uint64_t kernel_rsp;		/* the running thread's kernel stack top */
+	uint64_t user_rsp;		/* scratch for the syscall entry */
 	uint64_t gdt[GDT_ENTRIES];	/* own GDT: the TSS descriptor is per CPU */
 	struct tss tss;
 	uint8_t *ist_stack[IST_COUNT];	/* IST_STACK_SIZE bytes each */
@@ -39,5 +47,6 @@ static inline struct percpu *percpu(void)
 
 /* Loads pc's GDT, TSS, the shared IDT and GS, and enables SSE/XSAVE. */
 void cpu_setup(struct percpu *pc);
+#endif
 
 #endif

@@ -19,6 +19,9 @@ void ap_main(unsigned slot);
 
 /* True once arch_stop_other_cpus has begun: NMIs then mean "stop". */
 bool arch_cpus_stopping(void);
+
+/* A fixed-vector IPI to the CPU with that index. */
+void smp_send_ipi(unsigned cpu, unsigned vector);
 #endif
 
 #endif

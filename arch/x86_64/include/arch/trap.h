@@ -4,6 +4,7 @@
 
 #define NUM_EXCEPTIONS 32
 #define NUM_VECTORS 256
+#define SYSCALL_MARK NUM_VECTORS	/* trap_frame.vector of a syscall */
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>

@@ -19,6 +19,8 @@
 #define CR4_OSFXSR	0x200
 #define CR4_OSXMMEXCPT	0x400
 #define CR4_OSXSAVE	0x40000
+#define CR4_SMEP	0x100000
+#define CR4_SMAP	0x200000
 
 /* SDM vol. 3A §2.2.1 "Extended Feature Enable Register". */
 #define MSR_EFER	0xc0000080
@@ -26,18 +28,34 @@
 #define EFER_LME	0x100
 #define EFER_NXE	0x800
 
+/* SDM vol. 4 Table 2-2: the syscall MSRs and the segment bases. */
+#define MSR_STAR	0xc0000081
+#define MSR_LSTAR	0xc0000082
+#define MSR_SFMASK	0xc0000084
+#define MSR_FS_BASE	0xc0000100
+#define MSR_GS_BASE	0xc0000101
+#define MSR_KERNEL_GS_BASE 0xc0000102
+
 /* SDM vol. 2A CPUID leaf 0x80000001 EDX bit 20: execute-disable available. */
 #define CPUID_EXT_NX_BIT 20
 
 /* Paging entry bits, SDM vol. 3A §4.5 (4-level paging). */
 #define PTE_P		0x1
 #define PTE_W		0x2
+#define PTE_U		0x4
 #define PTE_PS		0x80
 #define PTE_G		0x100
 
-/* Boot GDT selectors (arch/x86_64/entry.S); cpu.c keeps the same numbers. */
+/* Boot GDT selectors (arch/x86_64/entry.S); cpu.c keeps the same numbers
+ * and adds the user segments in the order SYSRET needs (SDM vol. 2B
+ * SYSRET: SS = STAR[63:48] + 8, CS = STAR[63:48] + 16, both with RPL 3). */
 #define GDT_KERNEL_CS	0x08
 #define GDT_KERNEL_DS	0x10
+#define GDT_USER_DS	0x18
+#define GDT_USER_CS	0x20
+#define RPL_USER	3
+#define USER_CS		(GDT_USER_CS | RPL_USER)
+#define USER_DS		(GDT_USER_DS | RPL_USER)
 
 /* Values entry.S stores in boot_entry_kind, mirrored by enum boot_entry. */
 #define BOOT_KIND_LINUX64 0

@@ -1,0 +1,508 @@
+/* The serial console as a terminal: a line discipline over COM1's input
+ * (bytes arrive in interrupt context) and output. Canonical mode keeps
+ * the line being edited at the end of the input ring, after the lines
+ * ready to read; raw mode hands every byte over as it comes. */
+#include <flint/errno.h>
+#include <flint/printk.h>
+#include <flint/serial.h>
+#include <flint/string.h>
+#include <flint/sync.h>
+#include <flint/timer.h>
+#include <flint/vfs.h>
+
+/* termios bits and c_cc indices, uapi/asm-generic/termbits.h and
+ * termbits-common.h. */
+#define T_ISTRIP 0x020
+#define T_INLCR 0x040
+#define T_IGNCR 0x080
+#define T_ICRNL 0x100
+#define T_IXON 0x0400
+#define T_OPOST 0x01
+#define T_ONLCR 0x04
+#define T_OCRNL 0x08
+#define T_B38400 0x0f
+#define T_CS8 0x30
+#define T_CREAD 0x80
+#define T_HUPCL 0x400
+#define T_ISIG 0x00001
+#define T_ICANON 0x00002
+#define T_ECHO 0x00008
+#define T_ECHOE 0x00010
+#define T_ECHOK 0x00020
+#define T_ECHONL 0x00040
+#define T_NOFLSH 0x00080
+#define T_ECHOCTL 0x00200
+#define T_ECHOKE 0x00800
+#define T_IEXTEN 0x08000
+#define T_VINTR 0
+#define T_VQUIT 1
+#define T_VERASE 2
+#define T_VKILL 3
+#define T_VEOF 4
+#define T_VTIME 5
+#define T_VMIN 6
+#define T_VSTART 8
+#define T_VSTOP 9
+#define T_VSUSP 10
+#define T_VEOL 11
+#define T_VREPRINT 12
+#define T_VDISCARD 13
+#define T_VWERASE 14
+#define T_VLNEXT 15
+#define T_VEOL2 16
+
+/* Linux's default control characters (include/linux/tty.h INIT_C_CC). */
+#define CTRL(c) ((c) & 0x1f)
+#define ASCII_DEL 0x7f
+#define CTRL_ECHO_FLIP 0x40	/* ^C is shown as '^' and 'C' = 0x03 ^ 0x40 */
+
+/* Linux's numbers (Documentation/admin-guide/devices.txt): /dev/tty 5:0,
+ * /dev/console 5:1. */
+#define TTY_MAJOR 5
+#define TTY_TTY_MINOR 0
+#define TTY_CONSOLE_MINOR 1
+#define TTY_CONSOLE_PERM 0600
+#define TTY_TTY_PERM 0666
+
+#define TTY_IN_SIZE 4096	/* input ring, as Linux's N_TTY_BUF_SIZE */
+#define TTY_ROWS 24
+#define TTY_COLS 80
+#define TTY_DEFAULT_PGRP 1
+#define TTY_OUT_CHUNK 64
+#define NS_PER_DECISECOND 100000000ull	/* VTIME's unit */
+
+/* What an input ring byte is. */
+enum tty_kind {
+	TTY_DATA,
+	TTY_LINE_END,		/* a '\n', VEOL or VEOL2, delivered */
+	TTY_EOF,		/* VEOF ended the line: not delivered */
+};
+
+/* Positions count bytes since boot; the ring holds [rpos, wpos). In
+ * canonical mode [rpos, line_start) is readable and the rest is the line
+ * being edited; raw mode keeps line_start at wpos. */
+struct tty {
+	spinlock_t lock;
+	struct vfs_termios tio;
+	struct vfs_winsize ws;
+	int pgrp;
+	uint64_t rpos, wpos, line_start;
+	char in[TTY_IN_SIZE];
+	unsigned char kind[TTY_IN_SIZE];
+};
+
+static struct tty console = {
+	.tio = {
+		.c_iflag = T_ICRNL | T_IXON,
+		.c_oflag = T_OPOST | T_ONLCR,
+		.c_cflag = T_B38400 | T_CS8 | T_CREAD | T_HUPCL,
+		.c_lflag = T_ISIG | T_ICANON | T_ECHO | T_ECHOE | T_ECHOK | T_ECHOCTL |
+			   T_ECHOKE | T_IEXTEN,
+		.c_cc = {
+			[T_VINTR] = CTRL('C'), [T_VQUIT] = CTRL('\\'),
+			[T_VERASE] = ASCII_DEL, [T_VKILL] = CTRL('U'),
+			[T_VEOF] = CTRL('D'), [T_VTIME] = 0, [T_VMIN] = 1,
+			[T_VSTART] = CTRL('Q'), [T_VSTOP] = CTRL('S'),
+			[T_VSUSP] = CTRL('Z'), [T_VREPRINT] = CTRL('R'),
+			[T_VDISCARD] = CTRL('O'), [T_VWERASE] = CTRL('W'),
+			[T_VLNEXT] = CTRL('V'),
+		},
+	},
+	.ws = { .ws_row = TTY_ROWS, .ws_col = TTY_COLS },
+	.pgrp = TTY_DEFAULT_PGRP,
+};
+
+static bool lflag(const struct tty *t, uint32_t bit)
+{
+	return t->tio.c_lflag & bit;
+}
+
+/* Whether c is control character idx (0 disables one, as in Linux). */
+static bool is_cc(const struct tty *t, unsigned idx, char c)
+{
+	return t->tio.c_cc[idx] && (unsigned char)c == t->tio.c_cc[idx];
+}
+
+static bool is_ctrl(char c)
+{
+	return (unsigned char)c < ' ' || c == ASCII_DEL;
+}
+
+/* Output with the oflag translations. */
+static void output(uint32_t oflag, const char *s, size_t n)
+{
+	char chunk[TTY_OUT_CHUNK];
+	size_t len = 0;
+
+	if (!(oflag & T_OPOST)) {
+		serial_write_raw(s, n);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (len + 2 > sizeof(chunk)) {
+			serial_write_raw(chunk, len);
+			len = 0;
+		}
+		if (c == '\n' && (oflag & T_ONLCR))
+			chunk[len++] = '\r';
+		else if (c == '\r' && (oflag & T_OCRNL))
+			c = '\n';
+		chunk[len++] = c;
+	}
+	serial_write_raw(chunk, len);
+}
+
+/* Echoes c as typed: control characters as ^X with ECHOCTL. */
+static void echo(const struct tty *t, char c)
+{
+	char caret[2] = { '^', (char)(c ^ CTRL_ECHO_FLIP) };
+
+	if (!lflag(t, T_ECHO))
+		return;
+	if (lflag(t, T_ECHOCTL) && is_ctrl(c) && c != '\n' && c != '\t')
+		output(t->tio.c_oflag, caret, sizeof(caret));
+	else
+		output(t->tio.c_oflag, &c, 1);
+}
+
+static char at(const struct tty *t, uint64_t pos)
+{
+	return t->in[pos % TTY_IN_SIZE];
+}
+
+static void append(struct tty *t, char c, enum tty_kind kind)
+{
+	t->in[t->wpos % TTY_IN_SIZE] = c;
+	t->kind[t->wpos % TTY_IN_SIZE] = (unsigned char)kind;
+	t->wpos++;
+}
+
+/* Takes the edited line's last byte off the ring and the screen. */
+static void erase_one(struct tty *t)
+{
+	static const char rubout[] = "\b \b";
+	char c = at(t, --t->wpos);
+	int columns = lflag(t, T_ECHOCTL) && is_ctrl(c) ? 2 : 1;
+
+	if (!lflag(t, T_ECHO))
+		return;
+	if (!lflag(t, T_ECHOE)) {
+		echo(t, (char)t->tio.c_cc[T_VERASE]);
+		return;
+	}
+	while (columns--)
+		output(t->tio.c_oflag, rubout, sizeof(rubout) - 1);
+}
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static void erase_word(struct tty *t)
+{
+	while (t->wpos > t->line_start && is_space(at(t, t->wpos - 1)))
+		erase_one(t);
+	while (t->wpos > t->line_start && !is_space(at(t, t->wpos - 1)))
+		erase_one(t);
+}
+
+static void kill_line(struct tty *t)
+{
+	if (lflag(t, T_ECHOE) && lflag(t, T_ECHOK) && lflag(t, T_ECHOKE)) {
+		while (t->wpos > t->line_start)
+			erase_one(t);
+		return;
+	}
+	t->wpos = t->line_start;
+	echo(t, (char)t->tio.c_cc[T_VKILL]);
+	if (lflag(t, T_ECHO) && lflag(t, T_ECHOK))
+		output(t->tio.c_oflag, "\n", 1);
+}
+
+/* VINTR, VQUIT, VSUSP: echoed and the input dropped. Signals to the
+ * foreground process group are not sent yet. */
+static void interrupt(struct tty *t, char c)
+{
+	echo(t, c);
+	if (!lflag(t, T_NOFLSH))
+		t->rpos = t->line_start = t->wpos;
+}
+
+static bool is_line_end(const struct tty *t, char c)
+{
+	return c == '\n' || is_cc(t, T_VEOL, c) || is_cc(t, T_VEOL2, c) || is_cc(t, T_VEOF, c);
+}
+
+/* Canonical mode's editing and line ends; false for an ordinary byte. */
+static bool canonical_special(struct tty *t, char c)
+{
+	if (is_cc(t, T_VERASE, c)) {
+		if (t->wpos > t->line_start)
+			erase_one(t);
+	} else if (is_cc(t, T_VKILL, c)) {
+		kill_line(t);
+	} else if (lflag(t, T_IEXTEN) && is_cc(t, T_VWERASE, c)) {
+		erase_word(t);
+	} else if (is_cc(t, T_VEOF, c)) {
+		append(t, 0, TTY_EOF);
+		t->line_start = t->wpos;
+	} else if (c == '\n' || is_cc(t, T_VEOL, c) || is_cc(t, T_VEOL2, c)) {
+		append(t, c, TTY_LINE_END);
+		t->line_start = t->wpos;
+		if (lflag(t, T_ECHO))
+			echo(t, c);
+		else if (c == '\n' && lflag(t, T_ECHONL))
+			output(t->tio.c_oflag, &c, 1);
+	} else {
+		return false;
+	}
+	return true;
+}
+
+/* One received byte, with the lock held. A full ring drops the byte; in
+ * canonical mode the last place is kept for a line end. */
+static void input(struct tty *t, char c)
+{
+	uint32_t iflag = t->tio.c_iflag;
+	bool canon = lflag(t, T_ICANON);
+	uint64_t room = TTY_IN_SIZE - (t->wpos - t->rpos);
+
+	if (iflag & T_ISTRIP)
+		c &= 0x7f;
+	if (c == '\r') {
+		if (iflag & T_IGNCR)
+			return;
+		if (iflag & T_ICRNL)
+			c = '\n';
+	} else if (c == '\n' && (iflag & T_INLCR)) {
+		c = '\r';
+	}
+	if ((iflag & T_IXON) && (is_cc(t, T_VSTART, c) || is_cc(t, T_VSTOP, c)))
+		return;
+	if (lflag(t, T_ISIG) &&
+	    (is_cc(t, T_VINTR, c) || is_cc(t, T_VQUIT, c) || is_cc(t, T_VSUSP, c))) {
+		interrupt(t, c);
+		return;
+	}
+	if (!room || (room == 1 && canon && !is_line_end(t, c)))
+		return;
+	if (canon && canonical_special(t, c))
+		return;
+	append(t, c, TTY_DATA);
+	if (!canon)
+		t->line_start = t->wpos;
+	echo(t, c);
+}
+
+static void tty_receive(char c)
+{
+	unsigned long flags = spin_lock_irqsave(&console.lock);
+
+	input(&console, c);
+	spin_unlock_irqrestore(&console.lock, flags);
+	vfs_poll_notify();
+}
+
+/* Readable bytes now (EOF marks included: they end a read). */
+static uint64_t readable(const struct tty *t)
+{
+	return (lflag(t, T_ICANON) ? t->line_start : t->wpos) - t->rpos;
+}
+
+/* Copies what a read gets now: in canonical mode up to a line's end. */
+static size_t take(struct tty *t, char *buf, size_t n)
+{
+	uint64_t end = t->rpos + readable(t);
+	bool canon = lflag(t, T_ICANON);
+	size_t got = 0;
+
+	while (t->rpos < end && got < n) {
+		enum tty_kind k = t->kind[t->rpos % TTY_IN_SIZE];
+		char c = at(t, t->rpos++);
+
+		if (k == TTY_EOF) {
+			if (canon)
+				return got;
+			continue;
+		}
+		buf[got++] = c;
+		if (canon && k == TTY_LINE_END)
+			return got;
+	}
+	/* A line that filled the buffer exactly takes its EOF mark along. */
+	if (canon && t->rpos < end && t->kind[t->rpos % TTY_IN_SIZE] == TTY_EOF)
+		t->rpos++;
+	return got;
+}
+
+/* Whether a raw read may return now; sets *deadline for VTIME. */
+static bool raw_done(const struct tty *t, size_t n, uint64_t avail, uint64_t *deadline,
+		     uint64_t *seen)
+{
+	unsigned vmin = t->tio.c_cc[T_VMIN], vtime = t->tio.c_cc[T_VTIME];
+	uint64_t want = vmin < n ? vmin : n;
+
+	if (avail >= want && (avail || !vtime))
+		return true;
+	/* VTIME counts from the call with VMIN 0, else from each byte. */
+	if (vtime && (vmin ? avail && avail != *seen : !*deadline))
+		*deadline = clock_ns() + vtime * NS_PER_DECISECOND;
+	*seen = avail;
+	return false;
+}
+
+static long tty_read(struct file *f, void *buf, size_t n)
+{
+	struct tty *t = &console;
+	uint64_t deadline = 0, seen = 0;
+
+	if (!n)
+		return 0;
+	for (;;) {
+		uint64_t gen = vfs_poll_generation();
+		unsigned long flags = spin_lock_irqsave(&t->lock);
+		uint64_t avail = readable(t);
+		bool ready = lflag(t, T_ICANON) ? avail > 0
+						: raw_done(t, n, avail, &deadline, &seen);
+		size_t got = ready ? take(t, buf, n) : 0;
+		int r;
+
+		spin_unlock_irqrestore(&t->lock, flags);
+		if (ready)
+			return (long)got;
+		if (f->flags & VFS_O_NONBLOCK)
+			return -EAGAIN;
+		r = vfs_poll_wait(gen, deadline);
+		if (r == -ETIMEDOUT) {
+			flags = spin_lock_irqsave(&t->lock);
+			got = take(t, buf, n);
+			spin_unlock_irqrestore(&t->lock, flags);
+			return (long)got;
+		}
+		if (r < 0)
+			return r;
+	}
+}
+
+static long tty_write(struct file *f, const void *buf, size_t n)
+{
+	unsigned long flags = spin_lock_irqsave(&console.lock);
+	uint32_t oflag = console.tio.c_oflag;
+
+	spin_unlock_irqrestore(&console.lock, flags);
+	(void)f;
+	output(oflag, buf, n);
+	return (long)n;
+}
+
+static unsigned tty_poll(struct file *f)
+{
+	unsigned long flags = spin_lock_irqsave(&console.lock);
+	bool in = readable(&console) > 0;
+
+	(void)f;
+	spin_unlock_irqrestore(&console.lock, flags);
+	return VFS_POLLOUT | (in ? VFS_POLLIN : 0);
+}
+
+/* TCSETSF drops the input; a new mode may make a waiting read ready. */
+static void set_termios(struct tty *t, const struct vfs_termios *tio, bool flush)
+{
+	unsigned long flags = spin_lock_irqsave(&t->lock);
+
+	t->tio = *tio;
+	if (flush)
+		t->rpos = t->line_start = t->wpos;
+	else if (!lflag(t, T_ICANON))
+		t->line_start = t->wpos;
+	spin_unlock_irqrestore(&t->lock, flags);
+	vfs_poll_notify();
+}
+
+static long tty_ioctl(struct file *f, unsigned long cmd, void *arg)
+{
+	struct tty *t = &console;
+	unsigned long flags;
+	long r = 0;
+
+	(void)f;
+	switch (cmd) {
+	case VFS_TCSETS:
+	case VFS_TCSETSW:
+	case VFS_TCSETSF:
+		set_termios(t, arg, cmd == VFS_TCSETSF);
+		return 0;
+	default:
+		break;
+	}
+	flags = spin_lock_irqsave(&t->lock);
+	switch (cmd) {
+	case VFS_TCGETS:
+		*(struct vfs_termios *)arg = t->tio;
+		break;
+	case VFS_TIOCGWINSZ:
+		*(struct vfs_winsize *)arg = t->ws;
+		break;
+	case VFS_TIOCSWINSZ:
+		t->ws = *(const struct vfs_winsize *)arg;
+		break;
+	case VFS_TIOCGPGRP:
+		*(int *)arg = t->pgrp;
+		break;
+	case VFS_TIOCSPGRP:
+		t->pgrp = *(const int *)arg;
+		break;
+	case VFS_FIONREAD:
+		*(int *)arg = (int)readable(t);
+		break;
+	default:
+		r = -ENOTTY;
+	}
+	spin_unlock_irqrestore(&t->lock, flags);
+	return r;
+}
+
+static int stat_console(struct file *f, struct vfs_stat *st)
+{
+	(void)f;
+	st->rdev = VFS_RDEV(TTY_MAJOR, TTY_CONSOLE_MINOR);
+	return 0;
+}
+
+static int stat_tty(struct file *f, struct vfs_stat *st)
+{
+	(void)f;
+	st->rdev = VFS_RDEV(TTY_MAJOR, TTY_TTY_MINOR);
+	return 0;
+}
+
+const struct file_ops tty_console_ops = {
+	.read = tty_read,
+	.write = tty_write,
+	.poll = tty_poll,
+	.ioctl = tty_ioctl,
+	.stat = stat_console,
+};
+
+/* /dev/tty: the same terminal under its own device number. */
+static const struct file_ops tty_tty_ops = {
+	.read = tty_read,
+	.write = tty_write,
+	.poll = tty_poll,
+	.ioctl = tty_ioctl,
+	.stat = stat_tty,
+};
+
+void tty_init(void)
+{
+	int r = vfs_mkdev(NULL, "/dev/console", TTY_CONSOLE_PERM, &tty_console_ops);
+
+	if (r == 0 || r == -EEXIST)
+		r = vfs_mkdev(NULL, "/dev/tty", TTY_TTY_PERM, &tty_tty_ops);
+	if (r < 0 && r != -EEXIST)
+		printk_line("fs: cannot create /dev/console and /dev/tty (error %d)", -r);
+	serial_set_input(tty_receive);
+}

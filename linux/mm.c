@@ -1,0 +1,727 @@
+/*
+ * A process's memory: a sorted array of areas over a struct uspace, and the
+ * Linux calls that reshape it. Behaviour follows Linux's mm/mmap.c,
+ * mm/mprotect.c, mm/mremap.c and mm/madvise.c (argument checks, error
+ * numbers, top-down placement below MM_MMAP_TOP, brk's guard page).
+ *
+ * Invariants, under mm->lock: areas are sorted, disjoint, page-aligned and
+ * merged with equal neighbours after every call; a page is mapped only
+ * inside an area, with that area's protection; every mapped page was
+ * allocated here and counts in mm->pages. Pages are never touched through
+ * user addresses, only through the direct map, so no call can fault on its
+ * own lock. A page that leaves the page tables is freed only after the
+ * TLBs are flushed: until then another CPU may still reach it.
+ */
+#include <flint/compiler.h>
+#include <flint/errno.h>
+#include <flint/heap.h>
+#include <flint/memory.h>
+#include <flint/page_alloc.h>
+#include <flint/string.h>
+#include <flint/sync.h>
+#include <flint/uspace.h>
+
+#include "mm.h"
+
+/* Linux's default vm.mmap_min_addr: nothing is mapped below it. */
+#define MMAP_MIN_ADDR 0x10000ull
+
+/* include/uapi/asm-generic/mman-common.h: accepted by mprotect, no effect. */
+#define LINUX_PROT_SEM 0x8
+/* include/uapi/asm-generic/mman-common.h: a flag MAP_SHARED_VALIDATE
+ * accepts though linux/mm.h has no use for it. */
+#define LINUX_MAP_UNINITIALIZED 0x4000000
+
+#define PROT_RWX (LINUX_PROT_READ | LINUX_PROT_WRITE | LINUX_PROT_EXEC)
+
+/* The flags MAP_SHARED_VALIDATE knows (include/linux/mman.h,
+ * LEGACY_MAP_MASK); any other bit gives -EOPNOTSUPP. */
+#define MAP_KNOWN (LINUX_MAP_TYPE | LINUX_MAP_FIXED | LINUX_MAP_ANONYMOUS | \
+	LINUX_MAP_GROWSDOWN | LINUX_MAP_DENYWRITE | LINUX_MAP_EXECUTABLE | LINUX_MAP_LOCKED | \
+	LINUX_MAP_NORESERVE | LINUX_MAP_POPULATE | LINUX_MAP_NONBLOCK | LINUX_MAP_STACK | \
+	LINUX_MAP_HUGETLB | LINUX_MAP_FIXED_NOREPLACE | LINUX_MAP_UNINITIALIZED)
+
+/* Area prots go to uspace_map unchanged. */
+_Static_assert(LINUX_PROT_READ == UPROT_R && LINUX_PROT_WRITE == UPROT_W &&
+	       LINUX_PROT_EXEC == UPROT_X, "LINUX_PROT_* and UPROT_* differ");
+
+/* Area kinds: pages that MADV_DONTNEED keeps, since dropping them would
+ * lose data Linux keeps (the file's bytes, a shared mapping's memory). */
+#define AREA_FILE 1u		/* a private copy of a file */
+#define AREA_SHARED 2u		/* anonymous MAP_SHARED: private while there is one process */
+
+/* The most areas one call adds before merging: mremap with MREMAP_FIXED
+ * splits around the destination, the old tail and the old range. Each
+ * call reserves that much room first, so that nothing fails half-way. */
+#define AREAS_PER_CALL 4
+#define AREAS_MIN 16
+
+/* Pages unmapped but not yet freed: the TLB flush that frees them comes
+ * after this many, or at the end of the call. */
+#define FREE_BATCH 256
+
+struct area {
+	uint64_t start, end;
+	unsigned prot;		/* LINUX_PROT_* */
+	unsigned kind;		/* AREA_* */
+};
+
+struct mm {
+	struct mutex lock;
+	struct uspace *us;
+	struct area *areas;
+	unsigned count, cap;
+	uint64_t brk_start, brk;
+	uint64_t pages;
+	bool stale;		/* translations were removed or reduced: flush */
+	unsigned nfreed;
+	uint64_t freed[FREE_BATCH];
+};
+
+static bool page_aligned(uint64_t x)
+{
+	return !(x & (PAGE_SIZE - 1));
+}
+
+static uint64_t page_down(uint64_t x)
+{
+	return x & ~(uint64_t)(PAGE_SIZE - 1);
+}
+
+/* 0 when x rounds past the top of the address space. */
+static uint64_t page_up(uint64_t x)
+{
+	return page_down(x + PAGE_SIZE - 1);
+}
+
+/* Flushes stale translations and only then frees the pages behind them. */
+static void flush(struct mm *mm)
+{
+	if (!mm->stale)
+		return;
+	uspace_flush(mm->us);
+	for (unsigned i = 0; i < mm->nfreed; i++)
+		page_free(mm->freed[i], 1);
+	mm->nfreed = 0;
+	mm->stale = false;
+}
+
+static void lock(struct mm *mm)
+{
+	mutex_lock(&mm->lock);
+}
+
+static void unlock(struct mm *mm)
+{
+	flush(mm);
+	mutex_unlock(&mm->lock);
+}
+
+static void release_page(struct mm *mm, uint64_t phys)
+{
+	if (mm->nfreed == FREE_BATCH)
+		flush(mm);
+	mm->freed[mm->nfreed++] = phys;
+	mm->stale = true;
+	mm->pages--;
+}
+
+/* Unmaps the pages of [start, end); they are freed after the flush. */
+static void drop_pages(struct mm *mm, uint64_t start, uint64_t end)
+{
+	for (uint64_t va = start; va < end; va += PAGE_SIZE) {
+		uint64_t phys = uspace_unmap(mm->us, va);
+
+		if (phys)
+			release_page(mm, phys);
+	}
+}
+
+/* A zeroed page mapped at va, its first n bytes from src: its physical
+ * address, or 0 when memory or page tables ran out. */
+static uint64_t add_page(struct mm *mm, uint64_t va, unsigned prot, const void *src, size_t n)
+{
+	uint64_t phys = page_alloc(1);
+	uint8_t *p;
+
+	if (!phys)
+		return 0;
+	p = phys_to_virt(phys);
+	if (n)
+		memcpy(p, src, n);
+	memset(p + n, 0, PAGE_SIZE - n);
+	if (uspace_map(mm->us, va, phys, prot)) {
+		page_free(phys, 1);
+		return 0;
+	}
+	mm->pages++;
+	return phys;
+}
+
+/* The index of the first area that ends above addr: the one holding it,
+ * or the next one. */
+static unsigned area_index(const struct mm *mm, uint64_t addr)
+{
+	unsigned lo = 0, hi = mm->count;
+
+	while (lo < hi) {
+		unsigned mid = lo + (hi - lo) / 2;
+
+		if (mm->areas[mid].end > addr)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+static struct area *find_area(struct mm *mm, uint64_t addr)
+{
+	unsigned i = area_index(mm, addr);
+
+	return i < mm->count && mm->areas[i].start <= addr ? &mm->areas[i] : NULL;
+}
+
+static bool range_free(const struct mm *mm, uint64_t start, uint64_t end)
+{
+	unsigned i = area_index(mm, start);
+
+	return i == mm->count || mm->areas[i].start >= end;
+}
+
+/* Whether areas cover [start, end) with no hole. */
+static bool range_covered(const struct mm *mm, uint64_t start, uint64_t end)
+{
+	for (unsigned i = area_index(mm, start); start < end; i++) {
+		if (i == mm->count || mm->areas[i].start > start)
+			return false;
+		start = mm->areas[i].end;
+	}
+	return true;
+}
+
+/* Room for extra more areas than there are. */
+static int reserve(struct mm *mm, unsigned extra)
+{
+	unsigned cap = mm->cap ? mm->cap : AREAS_MIN;
+	struct area *bigger;
+
+	while (cap < mm->count + extra)
+		cap *= 2;
+	if (cap == mm->cap)
+		return 0;
+	bigger = kmalloc(cap * sizeof(*bigger));
+	if (!bigger)
+		return -ENOMEM;
+	if (mm->count)
+		memcpy(bigger, mm->areas, mm->count * sizeof(*bigger));
+	kfree(mm->areas);
+	mm->areas = bigger;
+	mm->cap = cap;
+	return 0;
+}
+
+static void insert_at(struct mm *mm, unsigned i, struct area a)
+{
+	memmove(&mm->areas[i + 1], &mm->areas[i], (mm->count - i) * sizeof(a));
+	mm->areas[i] = a;
+	mm->count++;
+}
+
+/* Removes areas [i, j). */
+static void remove_areas(struct mm *mm, unsigned i, unsigned j)
+{
+	memmove(&mm->areas[i], &mm->areas[j], (mm->count - j) * sizeof(*mm->areas));
+	mm->count -= j - i;
+}
+
+/* Makes addr an area boundary if an area straddles it. */
+static void split_at(struct mm *mm, uint64_t addr)
+{
+	unsigned i = area_index(mm, addr);
+	struct area right;
+
+	if (i == mm->count || mm->areas[i].start >= addr)
+		return;
+	right = mm->areas[i];
+	right.start = addr;
+	mm->areas[i].end = addr;
+	insert_at(mm, i + 1, right);
+}
+
+static void merge_areas(struct mm *mm)
+{
+	unsigned out = 0;
+
+	for (unsigned i = 0; i < mm->count; i++) {
+		struct area *prev = out ? &mm->areas[out - 1] : NULL, *a = &mm->areas[i];
+
+		if (prev && prev->end == a->start && prev->prot == a->prot && prev->kind == a->kind)
+			prev->end = a->end;
+		else
+			mm->areas[out++] = *a;
+	}
+	mm->count = out;
+}
+
+/* Removes [start, end) from the areas and unmaps its pages. */
+static void unmap_range(struct mm *mm, uint64_t start, uint64_t end)
+{
+	unsigned i, j;
+
+	split_at(mm, start);
+	split_at(mm, end);
+	i = area_index(mm, start);
+	for (j = i; j < mm->count && mm->areas[j].start < end; j++)
+		drop_pages(mm, mm->areas[j].start, mm->areas[j].end);
+	remove_areas(mm, i, j);
+}
+
+/* The highest free len bytes below MM_MMAP_TOP (Linux's top-down layout);
+ * 0 when there are none. */
+static uint64_t find_gap(const struct mm *mm, uint64_t len)
+{
+	uint64_t top = MM_MMAP_TOP;
+
+	for (unsigned i = mm->count;; i--) {
+		uint64_t floor = MAX(i ? mm->areas[i - 1].end : 0, MMAP_MIN_ADDR);
+
+		if (top > floor && top - floor >= len)
+			return top - len;
+		if (!i)
+			return 0;
+		top = MIN(top, mm->areas[i - 1].start);
+	}
+}
+
+/* The area kind for mmap's flags, or Linux's error for them (mm/mmap.c,
+ * do_mmap: anonymous memory knows no MAP_SHARED_VALIDATE). */
+static int map_kind(int flags, unsigned *kind)
+{
+	bool anon = flags & LINUX_MAP_ANONYMOUS;
+
+	switch (flags & LINUX_MAP_TYPE) {
+	case LINUX_MAP_PRIVATE:
+		*kind = anon ? 0 : AREA_FILE;
+		return 0;
+	case LINUX_MAP_SHARED:
+		*kind = AREA_SHARED;
+		/* Shared file pages would need a page cache the VFS does not
+		 * have: Linux's answer for a file that cannot be mapped. */
+		return anon ? 0 : -ENODEV;
+	case LINUX_MAP_SHARED_VALIDATE:
+		if (anon)
+			return -EINVAL;
+		return (unsigned)flags & ~MAP_KNOWN ? -EOPNOTSUPP : -ENODEV;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* Where a mapping of len bytes goes: addr or a negative errno. */
+static long place(const struct mm *mm, uint64_t addr, uint64_t len, int flags)
+{
+	if (flags & LINUX_MAP_FIXED) {
+		if ((flags & LINUX_MAP_FIXED_NOREPLACE) && !range_free(mm, addr, addr + len))
+			return -EEXIST;
+		return (long)addr;
+	}
+	addr = page_up(addr);
+	if (addr >= MMAP_MIN_ADDR && addr <= USER_TOP - len && range_free(mm, addr, addr + len))
+		return (long)addr;
+	addr = find_gap(mm, len);
+	return addr ? (long)addr : -ENOMEM;
+}
+
+/* Gives each page of a its bytes of data[0, size) from off on, zero
+ * beyond. */
+static int fill_pages(struct mm *mm, const struct area *a, const uint8_t *data, uint64_t size,
+		      uint64_t off)
+{
+	for (uint64_t va = a->start; va < a->end; va += PAGE_SIZE, off += PAGE_SIZE) {
+		uint64_t n = off < size ? MIN(size - off, (uint64_t)PAGE_SIZE) : 0;
+
+		if (!add_page(mm, va, a->prot, n ? data + off : NULL, n))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Puts a in place of whatever was there, its pages filled now or on
+ * first touch. */
+static int install(struct mm *mm, struct area a, bool fill, const uint8_t *data,
+		   uint64_t size, uint64_t off)
+{
+	if (reserve(mm, AREAS_PER_CALL))
+		return -ENOMEM;
+	unmap_range(mm, a.start, a.end);
+	insert_at(mm, area_index(mm, a.start), a);
+	if (fill && fill_pages(mm, &a, data, size, off)) {
+		unmap_range(mm, a.start, a.end);
+		return -ENOMEM;
+	}
+	merge_areas(mm);
+	return 0;
+}
+
+long mm_mmap(struct mm *mm, uint64_t addr, uint64_t len, int prot, int flags,
+	     const void *data, uint64_t size, uint64_t off)
+{
+	struct area a = { .prot = (unsigned)prot & PROT_RWX };
+	bool fill;
+	long ret;
+
+	if (!page_aligned(off) || !len)
+		return -EINVAL;
+	if (flags & LINUX_MAP_FIXED_NOREPLACE)
+		flags |= LINUX_MAP_FIXED;
+	len = page_up(len);
+	if (!len || len > USER_TOP)
+		return -ENOMEM;
+	if (off + len < off)
+		return -EOVERFLOW;
+	if (flags & LINUX_MAP_FIXED) {
+		if (addr > USER_TOP - len)
+			return -ENOMEM;
+		if (!page_aligned(addr))
+			return -EINVAL;
+		if (addr < MMAP_MIN_ADDR)
+			return -EPERM;
+	}
+	ret = map_kind(flags, &a.kind);
+	if (ret)
+		return ret;
+	/* A file's bytes are copied now; anonymous memory comes on demand
+	 * unless populated (and PROT_NONE memory could not be touched). */
+	fill = (a.kind & AREA_FILE) || ((flags & LINUX_MAP_POPULATE) && a.prot);
+	lock(mm);
+	ret = place(mm, addr, len, flags);
+	if (ret >= 0) {
+		a.start = (uint64_t)ret;
+		a.end = a.start + len;
+		if (install(mm, a, fill, data, size, off))
+			ret = -ENOMEM;
+	}
+	unlock(mm);
+	return ret;
+}
+
+long mm_munmap(struct mm *mm, uint64_t addr, uint64_t len)
+{
+	long ret = 0;
+
+	len = page_up(len);
+	if (!page_aligned(addr) || !len || len > USER_TOP || addr > USER_TOP - len)
+		return -EINVAL;
+	lock(mm);
+	if (reserve(mm, AREAS_PER_CALL))
+		ret = -ENOMEM;
+	else
+		unmap_range(mm, addr, addr + len);
+	unlock(mm);
+	return ret;
+}
+
+static void protect_range(struct mm *mm, uint64_t start, uint64_t end, unsigned prot)
+{
+	split_at(mm, start);
+	split_at(mm, end);
+	for (unsigned i = area_index(mm, start); i < mm->count && mm->areas[i].start < end; i++) {
+		if (mm->areas[i].prot & ~prot)
+			mm->stale = true;
+		mm->areas[i].prot = prot;
+	}
+	for (uint64_t va = start; va < end; va += PAGE_SIZE)
+		uspace_protect(mm->us, va, prot);
+	merge_areas(mm);
+}
+
+long mm_mprotect(struct mm *mm, uint64_t addr, uint64_t len, int prot)
+{
+	uint64_t end = addr + page_up(len);
+	long ret = 0;
+
+	if ((unsigned)prot & ~(PROT_RWX | LINUX_PROT_SEM) || !page_aligned(addr))
+		return -EINVAL;
+	if (!len)
+		return 0;
+	if (end <= addr)
+		return -ENOMEM;
+	lock(mm);
+	/* Linux changes the part before a hole, then fails; this changes
+	 * nothing. */
+	if (!range_covered(mm, addr, end) || reserve(mm, AREAS_PER_CALL))
+		ret = -ENOMEM;
+	else
+		protect_range(mm, addr, end, (unsigned)prot & PROT_RWX);
+	unlock(mm);
+	return ret;
+}
+
+/* Maps the pages of [from, from + len) at [to, to + len) instead; on
+ * running out of page tables, nothing changes. */
+static int move_pages(struct mm *mm, uint64_t from, uint64_t to, uint64_t len)
+{
+	uint64_t off;
+	unsigned prot;
+
+	for (off = 0; off < len; off += PAGE_SIZE) {
+		uint64_t phys = uspace_lookup(mm->us, from + off, &prot);
+
+		if (phys && uspace_map(mm->us, to + off, phys, prot)) {
+			while (off) {
+				off -= PAGE_SIZE;
+				if (uspace_unmap(mm->us, to + off))
+					mm->stale = true;
+			}
+			return -ENOMEM;
+		}
+	}
+	for (off = 0; off < len; off += PAGE_SIZE)
+		if (uspace_unmap(mm->us, from + off))
+			mm->stale = true;
+	return 0;
+}
+
+/* Moves [old, old + oldlen), inside one area, to dest, where newlen bytes
+ * are free; the pages go along, the rest is demand-zero. */
+static long move_area(struct mm *mm, uint64_t old, uint64_t oldlen, uint64_t newlen,
+		      uint64_t dest)
+{
+	struct area piece;
+	unsigned i;
+
+	if (move_pages(mm, old, dest, oldlen))
+		return -ENOMEM;
+	split_at(mm, old);
+	split_at(mm, old + oldlen);
+	i = area_index(mm, old);
+	piece = mm->areas[i];
+	remove_areas(mm, i, i + 1);
+	piece.start = dest;
+	piece.end = dest + newlen;
+	insert_at(mm, area_index(mm, dest), piece);
+	return (long)dest;
+}
+
+static long remap(struct mm *mm, uint64_t old, uint64_t oldlen, uint64_t newlen, int flags,
+		  uint64_t newaddr)
+{
+	struct area *a = find_area(mm, old);
+	uint64_t dest;
+
+	if (!a || oldlen > a->end - old)
+		return -EFAULT;
+	/* Linux duplicates shared mappings this way, and refuses private
+	 * ones. */
+	if (!oldlen)
+		return -EINVAL;
+	if (flags & LINUX_MREMAP_FIXED) {
+		if (newaddr < old + oldlen && old < newaddr + newlen)
+			return -EINVAL;
+		unmap_range(mm, newaddr, newaddr + newlen);
+		if (oldlen > newlen) {
+			unmap_range(mm, old + newlen, old + oldlen);
+			oldlen = newlen;
+		}
+		return move_area(mm, old, oldlen, newlen, newaddr);
+	}
+	if (newlen <= oldlen) {
+		unmap_range(mm, old + newlen, old + oldlen);
+		return (long)old;
+	}
+	if (old + oldlen == a->end && newlen <= USER_TOP - old &&
+	    range_free(mm, a->end, old + newlen)) {
+		a->end = old + newlen;
+		return (long)old;
+	}
+	if (!(flags & LINUX_MREMAP_MAYMOVE))
+		return -ENOMEM;
+	dest = find_gap(mm, newlen);
+	return dest ? move_area(mm, old, oldlen, newlen, dest) : -ENOMEM;
+}
+
+long mm_mremap(struct mm *mm, uint64_t old, uint64_t oldlen, uint64_t newlen, int flags,
+	       uint64_t newaddr)
+{
+	long ret;
+
+	if ((unsigned)flags & ~(LINUX_MREMAP_MAYMOVE | LINUX_MREMAP_FIXED) ||
+	    ((flags & LINUX_MREMAP_FIXED) && !(flags & LINUX_MREMAP_MAYMOVE)) ||
+	    !page_aligned(old))
+		return -EINVAL;
+	oldlen = page_up(oldlen);
+	newlen = page_up(newlen);
+	if (!newlen)
+		return -EINVAL;
+	if ((flags & LINUX_MREMAP_FIXED) &&
+	    (!page_aligned(newaddr) || newlen > USER_TOP || newaddr > USER_TOP - newlen))
+		return -EINVAL;
+	lock(mm);
+	ret = reserve(mm, AREAS_PER_CALL) ? -ENOMEM : remap(mm, old, oldlen, newlen, flags, newaddr);
+	merge_areas(mm);
+	unlock(mm);
+	return ret;
+}
+
+/* MADV_DONTNEED: private anonymous pages go; they read back as zero. */
+static void discard(struct mm *mm, uint64_t start, uint64_t end)
+{
+	for (unsigned i = area_index(mm, start); i < mm->count && mm->areas[i].start < end; i++) {
+		const struct area *a = &mm->areas[i];
+
+		if (!(a->kind & (AREA_FILE | AREA_SHARED)))
+			drop_pages(mm, MAX(a->start, start), MIN(a->end, end));
+	}
+}
+
+long mm_madvise(struct mm *mm, uint64_t addr, uint64_t len, int advice)
+{
+	uint64_t end = addr + page_up(len);
+	long ret = 0;
+
+	if (!page_aligned(addr) || end < addr || (len && end == addr))
+		return -EINVAL;
+	if (end == addr)
+		return 0;
+	lock(mm);
+	/* MADV_FREE may free at once: the pages then read back zero, which
+	 * it allows. Other advice changes nothing here. */
+	if (advice == LINUX_MADV_DONTNEED || advice == LINUX_MADV_FREE)
+		discard(mm, addr, end);
+	if (!range_covered(mm, addr, end))
+		ret = -ENOMEM;
+	unlock(mm);
+	return ret;
+}
+
+/* Moves the heap's end to newbrk's page; growing needs free space and,
+ * as Linux keeps, a free page above it. */
+static int move_break(struct mm *mm, uint64_t newbrk)
+{
+	uint64_t from = page_up(mm->brk), to = page_up(newbrk);
+	struct area heap = { from, to, LINUX_PROT_READ | LINUX_PROT_WRITE, 0 };
+
+	if (to <= from) {
+		unmap_range(mm, to, from);
+		return 0;
+	}
+	if (!range_free(mm, from, to + PAGE_SIZE))
+		return -ENOMEM;
+	insert_at(mm, area_index(mm, from), heap);
+	merge_areas(mm);
+	return 0;
+}
+
+uint64_t mm_brk(struct mm *mm, uint64_t newbrk)
+{
+	uint64_t ret;
+
+	lock(mm);
+	if (mm->brk_start && newbrk >= mm->brk_start && newbrk <= USER_TOP - PAGE_SIZE &&
+	    !reserve(mm, AREAS_PER_CALL) && !move_break(mm, newbrk))
+		mm->brk = newbrk;
+	ret = mm->brk;
+	unlock(mm);
+	return ret;
+}
+
+void mm_set_brk(struct mm *mm, uint64_t start)
+{
+	lock(mm);
+	mm->brk_start = mm->brk = page_up(start);
+	unlock(mm);
+}
+
+/* Reads need any access (x86 reads what it may write or execute). */
+static bool allows(unsigned prot, bool write, bool exec)
+{
+	return prot && (!write || (prot & LINUX_PROT_WRITE)) && (!exec || (prot & LINUX_PROT_EXEC));
+}
+
+bool mm_fault(struct mm *mm, uint64_t addr, bool write, bool exec)
+{
+	uint64_t va = page_down(addr);
+	const struct area *a;
+	unsigned prot;
+	bool ok;
+
+	lock(mm);
+	a = find_area(mm, va);
+	ok = a && allows(a->prot, write, exec);
+	/* Another thread may have faulted the page in first. */
+	if (ok && !uspace_lookup(mm->us, va, &prot))
+		ok = add_page(mm, va, a->prot, NULL, 0) != 0;
+	unlock(mm);
+	return ok;
+}
+
+/* The page at va, inside an area, allocated if it was not yet. */
+static uint64_t page_at(struct mm *mm, uint64_t va)
+{
+	unsigned prot;
+	uint64_t phys = uspace_lookup(mm->us, va, &prot);
+
+	return phys ? phys : add_page(mm, va, find_area(mm, va)->prot, NULL, 0);
+}
+
+int mm_write(struct mm *mm, uint64_t addr, const void *src, size_t n)
+{
+	const uint8_t *from = src;
+	int ret = 0;
+
+	if (addr + n < addr)
+		return -EFAULT;
+	lock(mm);
+	if (!range_covered(mm, addr, addr + n))
+		ret = -EFAULT;
+	while (!ret && n) {
+		uint64_t skip = addr - page_down(addr), chunk = MIN(PAGE_SIZE - skip, n);
+		uint64_t phys = page_at(mm, page_down(addr));
+
+		if (phys)
+			memcpy((uint8_t *)phys_to_virt(phys) + skip, from, chunk);
+		else
+			ret = -ENOMEM;
+		addr += chunk;
+		from += chunk;
+		n -= chunk;
+	}
+	unlock(mm);
+	return ret;
+}
+
+struct mm *mm_create(void)
+{
+	struct mm *mm = kzalloc(sizeof(*mm));
+
+	if (!mm)
+		return NULL;
+	mm->us = uspace_create();
+	if (!mm->us) {
+		kfree(mm);
+		return NULL;
+	}
+	return mm;
+}
+
+void mm_destroy(struct mm *mm)
+{
+	for (unsigned i = 0; i < mm->count; i++)
+		drop_pages(mm, mm->areas[i].start, mm->areas[i].end);
+	flush(mm);
+	uspace_destroy(mm->us);
+	kfree(mm->areas);
+	kfree(mm);
+}
+
+struct uspace *mm_uspace(struct mm *mm)
+{
+	return mm->us;
+}
+
+/* Without the lock: a snapshot for statistics. */
+uint64_t mm_pages(const struct mm *mm)
+{
+	return mm->pages;
+}

@@ -1,0 +1,377 @@
+/*
+ * Linux's identity calls (pids, users, groups, sessions), capabilities,
+ * priorities, memory locking, and the calls registered only to say
+ * -ENOSYS without the dispatcher's "unknown syscall" line.
+ *
+ * The program runs as root (uid and gid 0, every capability) and cannot
+ * become anyone else. Its process is pid, process group and session at
+ * once, with no parent (getppid 0), like the first process of a Linux
+ * machine after its setsid.
+ *
+ * Syscall numbers: arch/x86/entry/syscalls/syscall_64.tbl.
+ */
+#include "linux.h"
+
+#define ID_UNCHANGED 0xffffffffu	/* (uid_t)-1 in setre*id and setres*id */
+#define NGROUPS_MAX 65536		/* include/uapi/linux/limits.h */
+
+static long sys_getpid(const uint64_t a[6])
+{
+	(void)a;
+	return process_current()->pid;
+}
+SYSCALL(39, "getpid", "", sys_getpid);
+
+static long sys_gettid(const uint64_t a[6])
+{
+	(void)a;
+	return task_current()->tid;
+}
+SYSCALL(186, "gettid", "", sys_gettid);
+
+static long sys_getppid(const uint64_t a[6])
+{
+	(void)a;
+	return 0;
+}
+SYSCALL(110, "getppid", "", sys_getppid);
+
+static long sys_getuid(const uint64_t a[6])
+{
+	(void)a;
+	return 0;
+}
+SYSCALL(102, "getuid", "", sys_getuid);
+
+static long sys_geteuid(const uint64_t a[6])
+{
+	(void)a;
+	return 0;
+}
+SYSCALL(107, "geteuid", "", sys_geteuid);
+
+static long sys_getgid(const uint64_t a[6])
+{
+	(void)a;
+	return 0;
+}
+SYSCALL(104, "getgid", "", sys_getgid);
+
+static long sys_getegid(const uint64_t a[6])
+{
+	(void)a;
+	return 0;
+}
+SYSCALL(108, "getegid", "", sys_getegid);
+
+/* Setting an id: staying root (or leaving it unchanged) is allowed. */
+static bool id_ok(uint64_t id, bool unchanged_ok)
+{
+	uint32_t v = (uint32_t)id;
+
+	return v == 0 || (unchanged_ok && v == ID_UNCHANGED);
+}
+
+static long sys_setuid(const uint64_t a[6])
+{
+	return id_ok(a[0], false) ? 0 : -EPERM;
+}
+SYSCALL(105, "setuid", "d", sys_setuid);
+
+static long sys_setgid(const uint64_t a[6])
+{
+	return id_ok(a[0], false) ? 0 : -EPERM;
+}
+SYSCALL(106, "setgid", "d", sys_setgid);
+
+static long set_ids(const uint64_t a[6], unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		if (!id_ok(a[i], true))
+			return -EPERM;
+	return 0;
+}
+
+static long sys_setreuid(const uint64_t a[6])
+{
+	return set_ids(a, 2);
+}
+SYSCALL(113, "setreuid", "dd", sys_setreuid);
+
+static long sys_setregid(const uint64_t a[6])
+{
+	return set_ids(a, 2);
+}
+SYSCALL(114, "setregid", "dd", sys_setregid);
+
+static long sys_setresuid(const uint64_t a[6])
+{
+	return set_ids(a, 3);
+}
+SYSCALL(117, "setresuid", "ddd", sys_setresuid);
+
+static long sys_setresgid(const uint64_t a[6])
+{
+	return set_ids(a, 3);
+}
+SYSCALL(119, "setresgid", "ddd", sys_setresgid);
+
+/* getresuid and getresgid: real, effective and saved ids, all 0. */
+static long get_ids(const uint64_t a[6])
+{
+	const uint32_t root = 0;
+	unsigned i;
+
+	for (i = 0; i < 3; i++)
+		if (copy_to_user((void *)a[i], &root, sizeof(root)))
+			return -EFAULT;
+	return 0;
+}
+
+static long sys_getresuid(const uint64_t a[6])
+{
+	return get_ids(a);
+}
+SYSCALL(118, "getresuid", "ppp", sys_getresuid);
+
+static long sys_getresgid(const uint64_t a[6])
+{
+	return get_ids(a);
+}
+SYSCALL(120, "getresgid", "ppp", sys_getresgid);
+
+/* No supplementary groups; clearing them (as privilege-dropping code
+ * does) is allowed, adding any is not. */
+static long sys_getgroups(const uint64_t a[6])
+{
+	return (int)a[0] < 0 ? -EINVAL : 0;
+}
+SYSCALL(115, "getgroups", "dp", sys_getgroups);
+
+static long sys_setgroups(const uint64_t a[6])
+{
+	if (a[0] > NGROUPS_MAX)
+		return -EINVAL;
+	return a[0] ? -EPERM : 0;
+}
+SYSCALL(116, "setgroups", "dp", sys_setgroups);
+
+/* A pid argument of getpgid, getsid and setpgid: 0 or one of this
+ * process's ids (a tid names its process, as in Linux). */
+static bool own_pid(int pid)
+{
+	struct process *p = process_current();
+
+	return pid == 0 || pid == p->pid || (pid > 0 && task_find(p, pid));
+}
+
+static long sys_getpgrp(const uint64_t a[6])
+{
+	(void)a;
+	return process_current()->pid;
+}
+SYSCALL(111, "getpgrp", "", sys_getpgrp);
+
+static long sys_getpgid(const uint64_t a[6])
+{
+	return own_pid((int)a[0]) ? process_current()->pid : -ESRCH;
+}
+SYSCALL(121, "getpgid", "d", sys_getpgid);
+
+static long sys_getsid(const uint64_t a[6])
+{
+	return own_pid((int)a[0]) ? process_current()->pid : -ESRCH;
+}
+SYSCALL(124, "getsid", "d", sys_getsid);
+
+/* A session leader cannot change its process group, nor start a session
+ * while it leads a group: -EPERM, as Linux says. */
+static long sys_setpgid(const uint64_t a[6])
+{
+	if ((int)a[1] < 0)
+		return -EINVAL;
+	return own_pid((int)a[0]) ? -EPERM : -ESRCH;
+}
+SYSCALL(109, "setpgid", "dd", sys_setpgid);
+
+static long sys_setsid(const uint64_t a[6])
+{
+	(void)a;
+	return -EPERM;
+}
+SYSCALL(112, "setsid", "", sys_setsid);
+
+/*
+ * Capabilities: root has them all, and keeps them (capset -EPERM, as for
+ * a change a process may not make).
+ */
+/* include/uapi/linux/capability.h */
+#define LINUX_CAPABILITY_VERSION_1 0x19980330u	/* one data struct */
+#define LINUX_CAPABILITY_VERSION_2 0x20071026u	/* two */
+#define LINUX_CAPABILITY_VERSION_3 0x20080522u	/* two */
+#define LINUX_CAP_LAST_CAP 40			/* CAP_CHECKPOINT_RESTORE in 6.1 */
+
+/* Capabilities 32 to LINUX_CAP_LAST_CAP, in the second data struct. */
+#define HIGH_CAPS ((1u << (LINUX_CAP_LAST_CAP + 1 - 32)) - 1)
+
+struct linux_cap_header {
+	uint32_t version;
+	int32_t pid;
+};
+
+struct linux_cap_data {
+	uint32_t effective, permitted, inheritable;
+};
+
+/* How many data structs the header's version uses; 0 for an unknown
+ * version, which is answered with the preferred one written back. */
+static int cap_words(uint64_t uhdr)
+{
+	struct linux_cap_header h;
+	const uint32_t preferred = LINUX_CAPABILITY_VERSION_3;
+
+	if (copy_from_user(&h, (const void *)uhdr, sizeof(h)))
+		return -EFAULT;
+	if (h.version == LINUX_CAPABILITY_VERSION_1)
+		return 1;
+	if (h.version == LINUX_CAPABILITY_VERSION_2 || h.version == LINUX_CAPABILITY_VERSION_3)
+		return 2;
+	if (copy_to_user((void *)uhdr, &preferred, sizeof(preferred)))
+		return -EFAULT;
+	return -EINVAL;
+}
+
+static long sys_capget(const uint64_t a[6])
+{
+	struct linux_cap_data d[2] = {
+		{ UINT32_MAX, UINT32_MAX, 0 },
+		{ HIGH_CAPS, HIGH_CAPS, 0 },
+	};
+	int words = cap_words(a[0]);
+
+	if (words < 0 || !a[1])
+		return words < 0 ? words : 0;
+	return copy_to_user((void *)a[1], d, (size_t)words * sizeof(d[0]));
+}
+SYSCALL(125, "capget", "pp", sys_capget);
+
+static long sys_capset(const uint64_t a[6])
+{
+	int words = cap_words(a[0]);
+
+	return words < 0 ? words : -EPERM;
+}
+SYSCALL(126, "capset", "pp", sys_capset);
+
+/*
+ * Priorities. The scheduler has none (every thread runs round robin), so a
+ * nice value would change nothing: setting one is accepted and ignored,
+ * and every thread reads as nice 0.
+ */
+/* include/uapi/linux/resource.h */
+#define LINUX_PRIO_PROCESS 0
+#define LINUX_PRIO_USER 2
+/* getpriority's raw result is 20 - nice, never negative (kernel/sys.c). */
+#define NICE_0_RESULT 20
+
+static long check_prio_target(uint64_t which)
+{
+	return which <= LINUX_PRIO_USER ? 0 : -EINVAL;
+}
+
+static long sys_getpriority(const uint64_t a[6])
+{
+	long err = check_prio_target(a[0]);
+
+	return err ? err : NICE_0_RESULT;
+}
+SYSCALL(140, "getpriority", "dd", sys_getpriority);
+
+static long sys_setpriority(const uint64_t a[6])
+{
+	return check_prio_target(a[0]);
+}
+SYSCALL(141, "setpriority", "ddd", sys_setpriority);
+
+/* I/O priorities likewise: there is no I/O scheduler. */
+static long sys_ioprio_set(const uint64_t a[6])
+{
+	(void)a;
+	return 0;
+}
+SYSCALL(251, "ioprio_set", "ddx", sys_ioprio_set);
+
+static long sys_ioprio_get(const uint64_t a[6])
+{
+	(void)a;
+	return 0;
+}
+SYSCALL(252, "ioprio_get", "dd", sys_ioprio_get);
+
+/*
+ * Memory locking: nothing is ever swapped out, so every page is locked
+ * already and these succeed without doing anything.
+ */
+/* include/uapi/asm-generic/mman.h and mman-common.h */
+#define LINUX_MCL_CURRENT 1
+#define LINUX_MCL_FUTURE 2
+#define LINUX_MCL_ONFAULT 4
+#define LINUX_MLOCK_ONFAULT 1
+
+static long sys_mlock(const uint64_t a[6])
+{
+	(void)a;
+	return 0;
+}
+SYSCALL(149, "mlock", "px", sys_mlock);
+
+static long sys_munlock(const uint64_t a[6])
+{
+	(void)a;
+	return 0;
+}
+SYSCALL(150, "munlock", "px", sys_munlock);
+
+static long sys_mlock2(const uint64_t a[6])
+{
+	return a[2] & ~(uint64_t)LINUX_MLOCK_ONFAULT ? -EINVAL : 0;
+}
+SYSCALL(325, "mlock2", "pxx", sys_mlock2);
+
+/* Linux refuses no flags, unknown flags, and ONFAULT alone. */
+static long sys_mlockall(const uint64_t a[6])
+{
+	const uint64_t known = LINUX_MCL_CURRENT | LINUX_MCL_FUTURE | LINUX_MCL_ONFAULT;
+
+	if (!a[0] || a[0] & ~known || a[0] == LINUX_MCL_ONFAULT)
+		return -EINVAL;
+	return 0;
+}
+SYSCALL(151, "mlockall", "x", sys_mlockall);
+
+static long sys_munlockall(const uint64_t a[6])
+{
+	(void)a;
+	return 0;
+}
+SYSCALL(152, "munlockall", "", sys_munlockall);
+
+/* glibc registers a restartable-sequences area at start and goes on
+ * without one when the kernel has none: -ENOSYS, registered so that the
+ * dispatcher does not report it as unknown. */
+static long sys_rseq(const uint64_t a[6])
+{
+	(void)a;
+	return -ENOSYS;
+}
+SYSCALL(334, "rseq", "pxxx", sys_rseq);
+
+/* Likewise: callers fall back to their own barriers. */
+static long sys_membarrier(const uint64_t a[6])
+{
+	(void)a;
+	return -ENOSYS;
+}
+SYSCALL(324, "membarrier", "xxd", sys_membarrier);

@@ -1,0 +1,1116 @@
+/*
+ * The Linux calls that name files by path (open, stat, mkdir, rename,
+ * ...), the *at variants with their directory descriptors, the working
+ * directory, and the attribute calls (chmod, chown, utimensat, statfs).
+ * Calls on descriptors only are in linux/sys_fs.c. Numbers:
+ * arch/x86/entry/syscalls/syscall_64.tbl.
+ *
+ * Flint runs one user, root, on one ramfs: permission checks pass,
+ * ownership is always 0 and chown changes nothing, and there are no hard
+ * links, device nodes or FIFOs to create.
+ */
+#include <flint/page_alloc.h>
+#include <flint/string.h>
+#include "linux.h"
+
+/* include/uapi/linux/fcntl.h */
+#define LINUX_AT_FDCWD (-100)
+#define LINUX_AT_SYMLINK_NOFOLLOW 0x100
+#define LINUX_AT_REMOVEDIR 0x200
+#define LINUX_AT_EACCESS 0x200
+#define LINUX_AT_SYMLINK_FOLLOW 0x400
+#define LINUX_AT_NO_AUTOMOUNT 0x800
+#define LINUX_AT_EMPTY_PATH 0x1000
+#define LINUX_AT_STATX_SYNC_TYPE 0x6000
+
+/* include/uapi/asm-generic/fcntl.h */
+#define LINUX_O_PATH 010000000
+#define LINUX_O_TMPFILE_BIT 020000000	/* __O_TMPFILE */
+/* The open flags the VFS understands; the others (O_LARGEFILE, O_NOCTTY,
+ * O_SYNC, ...) mean nothing here. */
+#define OPEN_PASSED (VFS_O_ACCMODE | VFS_O_CREAT | VFS_O_EXCL | VFS_O_TRUNC | VFS_O_APPEND | \
+		     VFS_O_DIRECTORY | VFS_O_NOFOLLOW | VFS_O_NONBLOCK | VFS_O_CLOEXEC)
+/* What O_PATH keeps (fs/open.c, O_PATH_FLAGS). */
+#define OPEN_PATH_PASSED (VFS_O_DIRECTORY | VFS_O_NOFOLLOW | VFS_O_CLOEXEC)
+
+/* include/uapi/linux/fs.h */
+#define LINUX_RENAME_NOREPLACE 1
+
+/* include/linux/fs.h (access modes for access(2)) */
+#define LINUX_X_OK 1
+#define LINUX_W_OK 2
+#define LINUX_R_OK 4
+#define ACCESS_MODES (LINUX_X_OK | LINUX_W_OK | LINUX_R_OK)
+#define EXEC_BITS 0111
+
+/* include/uapi/linux/stat.h */
+#define LINUX_S_ISVTX 01000
+#define LINUX_S_IFIFO 0010000
+#define LINUX_S_IFBLK 0060000
+#define LINUX_S_IFSOCK 0140000
+#define MKDIR_PERM (0777 | LINUX_S_ISVTX)
+#define UMASK_BITS 0777
+#define STATX_BASIC_STATS 0x7ffu
+#define STATX_RESERVED 0x80000000u
+#define UTIME_NOW ((1l << 30) - 1)
+#define UTIME_OMIT ((1l << 30) - 2)
+#define NSEC_PER_SEC 1000000000l
+
+/* Every ramfs file's st_dev: the unnamed-device major 0, as tmpfs
+ * instances get (Documentation/admin-guide/devices.txt). */
+#define RAMFS_DEV_MINOR 1
+#define RAMFS_DEV VFS_RDEV(0u, RAMFS_DEV_MINOR)
+#define STAT_BLKSIZE 4096
+#define STAT_BLOCK 512			/* st_blocks counts 512-byte units */
+
+/* include/uapi/linux/magic.h and include/linux/statfs.h */
+#define TMPFS_MAGIC 0x01021994
+#define LINUX_ST_VALID 0x0020
+#define FS_PAGE 4096
+
+/* include/linux/kdev_t.h, new_decode_dev: a dev_t's major and minor. */
+#define DEV_MAJOR(d) (((d) >> 8) & 0xfffu)
+#define DEV_MINOR(d) (((d) & 0xffu) | (((d) >> 12) & 0xfff00u))
+
+/* arch/x86/include/uapi/asm/stat.h, x86-64 */
+struct linux_stat {
+	uint64_t st_dev;
+	uint64_t st_ino;
+	uint64_t st_nlink;
+	uint32_t st_mode;
+	uint32_t st_uid;
+	uint32_t st_gid;
+	uint32_t pad0;
+	uint64_t st_rdev;
+	int64_t st_size;
+	int64_t st_blksize;
+	int64_t st_blocks;
+	uint64_t st_atime, st_atime_nsec;
+	uint64_t st_mtime, st_mtime_nsec;
+	uint64_t st_ctime, st_ctime_nsec;
+	int64_t unused[3];
+};
+
+/* include/uapi/linux/stat.h */
+struct linux_statx_timestamp {
+	int64_t tv_sec;
+	uint32_t tv_nsec;
+	int32_t reserved;
+};
+
+struct linux_statx {
+	uint32_t stx_mask;
+	uint32_t stx_blksize;
+	uint64_t stx_attributes;
+	uint32_t stx_nlink;
+	uint32_t stx_uid;
+	uint32_t stx_gid;
+	uint16_t stx_mode;
+	uint16_t spare0;
+	uint64_t stx_ino;
+	uint64_t stx_size;
+	uint64_t stx_blocks;
+	uint64_t stx_attributes_mask;
+	struct linux_statx_timestamp stx_atime, stx_btime, stx_ctime, stx_mtime;
+	uint32_t stx_rdev_major, stx_rdev_minor;
+	uint32_t stx_dev_major, stx_dev_minor;
+	uint64_t spare[14];
+};
+
+/* include/uapi/asm-generic/statfs.h, 64-bit */
+struct linux_statfs {
+	int64_t f_type;
+	int64_t f_bsize;
+	int64_t f_blocks;
+	int64_t f_bfree;
+	int64_t f_bavail;
+	int64_t f_files;
+	int64_t f_ffree;
+	int32_t f_fsid[2];
+	int64_t f_namelen;
+	int64_t f_frsize;
+	int64_t f_flags;
+	int64_t f_spare[4];
+};
+
+/* include/uapi/linux/time_types.h */
+struct linux_timespec {
+	int64_t tv_sec;
+	int64_t tv_nsec;
+};
+
+_Static_assert(sizeof(struct linux_stat) == 144, "struct stat");
+_Static_assert(__builtin_offsetof(struct linux_stat, st_rdev) == 40, "struct stat");
+_Static_assert(__builtin_offsetof(struct linux_stat, st_mtime) == 88, "struct stat");
+_Static_assert(sizeof(struct linux_statx) == 256, "struct statx");
+_Static_assert(__builtin_offsetof(struct linux_statx, stx_mtime) == 0x70, "struct statx");
+_Static_assert(__builtin_offsetof(struct linux_statx, stx_rdev_major) == 0x80, "struct statx");
+_Static_assert(sizeof(struct linux_statfs) == 120, "struct statfs");
+_Static_assert(BOUNCE_SIZE >= VFS_PATH_MAX, "a path fits the bounce buffer");
+
+static uint64_t stat_blocks(uint64_t size)
+{
+	return (size + STAT_BLOCK - 1) / STAT_BLOCK;
+}
+
+/* The node's mtime stands for all three times: nothing else is kept. */
+static void stat_to_linux(const struct vfs_stat *st, struct linux_stat *out)
+{
+	*out = (struct linux_stat){
+		.st_dev = RAMFS_DEV,
+		.st_ino = st->ino,
+		.st_nlink = st->nlink,
+		.st_mode = st->mode,
+		.st_rdev = st->rdev,
+		.st_size = (int64_t)st->size,
+		.st_blksize = STAT_BLKSIZE,
+		.st_blocks = (int64_t)stat_blocks(st->size),
+		.st_atime = st->mtime,
+		.st_mtime = st->mtime,
+		.st_ctime = st->mtime,
+	};
+}
+
+static void stat_to_statx(const struct vfs_stat *st, struct linux_statx *out)
+{
+	struct linux_statx_timestamp t = { .tv_sec = st->mtime };
+
+	*out = (struct linux_statx){
+		.stx_mask = STATX_BASIC_STATS,
+		.stx_blksize = STAT_BLKSIZE,
+		.stx_nlink = st->nlink,
+		.stx_mode = (uint16_t)st->mode,
+		.stx_ino = st->ino,
+		.stx_size = st->size,
+		.stx_blocks = stat_blocks(st->size),
+		.stx_atime = t,
+		.stx_ctime = t,
+		.stx_mtime = t,
+		.stx_rdev_major = DEV_MAJOR(st->rdev),
+		.stx_rdev_minor = DEV_MINOR(st->rdev),
+		.stx_dev_major = DEV_MAJOR(RAMFS_DEV),
+		.stx_dev_minor = DEV_MINOR(RAMFS_DEV),
+	};
+}
+
+/* What the ramfs holds, for statfs. */
+struct fs_usage {
+	uint64_t nodes;
+	uint64_t pages;
+};
+
+static void count_node(const char *path, const struct vnode *n, void *arg)
+{
+	struct fs_usage *u = arg;
+
+	(void)path;
+	u->nodes++;
+	u->pages += (n->size + FS_PAGE - 1) / FS_PAGE;
+}
+
+/* A tmpfs-like answer: the free pages are the free space (and the nodes
+ * one could still make), the used ones what the files hold. */
+static void statfs_fill(const struct fs_usage *u, uint64_t free_pages, struct linux_statfs *out)
+{
+	*out = (struct linux_statfs){
+		.f_type = TMPFS_MAGIC,
+		.f_bsize = FS_PAGE,
+		.f_blocks = (int64_t)(u->pages + free_pages),
+		.f_bfree = (int64_t)free_pages,
+		.f_bavail = (int64_t)free_pages,
+		.f_files = (int64_t)(u->nodes + free_pages),
+		.f_ffree = (int64_t)free_pages,
+		.f_namelen = VFS_NAME_MAX,
+		.f_frsize = FS_PAGE,
+		.f_flags = LINUX_ST_VALID,
+	};
+}
+
+/* The working directory (NULL: the root). The process holds its node
+ * (vfs_node_hold), so a removed cwd stays valid; a lookup racing another
+ * thread's chdir may still use the old one after its release. */
+static struct vnode *cwd_get(void)
+{
+	struct process *p = process_current();
+	struct vnode *v;
+
+	mutex_lock(&p->lock);
+	v = p->cwd;
+	mutex_unlock(&p->lock);
+	return v;
+}
+
+static void cwd_set(struct vnode *v)
+{
+	struct process *p = process_current();
+	struct vnode *old;
+
+	vfs_node_hold(v);
+	mutex_lock(&p->lock);
+	old = p->cwd;
+	p->cwd = v;
+	mutex_unlock(&p->lock);
+	if (old)
+		vfs_node_release(old);
+}
+
+static uint32_t umask_get(void)
+{
+	struct process *p = process_current();
+	uint32_t m;
+
+	mutex_lock(&p->lock);
+	m = p->umask;
+	mutex_unlock(&p->lock);
+	return m;
+}
+
+static bool is_dir_mode(uint32_t mode)
+{
+	return (mode & VFS_S_IFMT) == VFS_S_IFDIR;
+}
+
+/* A user path and where it starts. */
+struct upath {
+	char *path;			/* bounce buffer, VFS_PATH_MAX bytes */
+	struct vnode *dir;		/* a relative path's start (NULL: the root) */
+	struct file *dirf;		/* the dirfd's file, which keeps dir alive */
+};
+
+/* Copies the path in; may_be_empty: "" (or NULL) is let through for
+ * AT_EMPTY_PATH, else it is -ENOENT. */
+static long upath_copy(struct upath *u, uint64_t upath, bool may_be_empty)
+{
+	long r;
+
+	*u = (struct upath){ .path = bounce_get() };
+	if (!u->path)
+		return -ENOMEM;
+	r = may_be_empty && !upath ? -ENOENT : user_path(u->path, upath);
+	if (r == -ENOENT && may_be_empty) {
+		u->path[0] = '\0';
+		return 0;
+	}
+	if (r < 0) {
+		bounce_put(u->path);
+		return r;
+	}
+	return 0;
+}
+
+static void upath_put(struct upath *u)
+{
+	if (u->dirf)
+		file_put(u->dirf);
+	bounce_put(u->path);
+}
+
+/* Resolves the starting directory of a relative path: the cwd, or the
+ * directory dirfd names. An absolute path ignores dirfd, as in Linux. */
+static long upath_at(struct upath *u, int dirfd)
+{
+	struct file *f;
+
+	if (u->path[0] == '/')
+		return 0;
+	if (dirfd == LINUX_AT_FDCWD) {
+		u->dir = cwd_get();
+		return 0;
+	}
+	f = fdtable_get(&process_current()->fds, dirfd);
+	if (!f)
+		return -EBADF;
+	if (!f->node || f->ops || !is_dir_mode(f->node->mode)) {
+		file_put(f);
+		return -ENOTDIR;
+	}
+	u->dirf = f;
+	u->dir = f->node;
+	return 0;
+}
+
+/* upath_copy and upath_at for a path that may not be empty. */
+static long upath_get(struct upath *u, int dirfd, uint64_t upath)
+{
+	long r = upath_copy(u, upath, false);
+
+	if (r < 0)
+		return r;
+	r = upath_at(u, dirfd);
+	if (r < 0)
+		upath_put(u);
+	return r;
+}
+
+/* Makes a relative path absolute (its directory's path, "/", the path),
+ * for calls whose two paths start in different directories. */
+static long upath_absolute(struct upath *u)
+{
+	size_t len = strlen(u->path);
+	char *abs;
+	int n;
+
+	if (u->path[0] == '/')
+		return 0;
+	abs = bounce_get();
+	if (!abs)
+		return -ENOMEM;
+	n = vfs_path_of(u->dir ? u->dir : vfs_root(), abs, VFS_PATH_MAX);
+	if (n == -ERANGE || (n >= 0 && (size_t)n + 1 + len >= VFS_PATH_MAX))
+		n = -ENAMETOOLONG;
+	if (n >= 0) {
+		abs[n] = '/';
+		memcpy(abs + n + 1, u->path, len + 1);
+		memcpy(u->path, abs, (size_t)n + 1 + len + 1);
+		u->dir = NULL;
+	}
+	bounce_put(abs);
+	return n < 0 ? n : 0;
+}
+
+/* Two paths for one VFS call: the directory they both start from. */
+static long two_paths_dir(struct upath *a, struct upath *b, struct vnode **dir)
+{
+	bool rel_a = a->path[0] != '/', rel_b = b->path[0] != '/';
+	long r;
+
+	if (!rel_a || !rel_b || a->dir == b->dir) {
+		*dir = rel_a ? a->dir : b->dir;
+		return 0;
+	}
+	r = upath_absolute(a);
+	if (r == 0)
+		r = upath_absolute(b);
+	*dir = NULL;
+	return r;
+}
+
+/* stat of what dirfd names itself (AT_EMPTY_PATH): any open file. */
+static long stat_dirfd(int dirfd, struct vfs_stat *st)
+{
+	struct file *f;
+	long r;
+
+	if (dirfd == LINUX_AT_FDCWD)
+		return vfs_stat(cwd_get(), ".", false, st);
+	f = fdtable_get(&process_current()->fds, dirfd);
+	if (!f)
+		return -EBADF;
+	r = vfs_file_stat(f, st);
+	file_put(f);
+	return r;
+}
+
+/* flags: AT_SYMLINK_NOFOLLOW and AT_EMPTY_PATH. */
+static long stat_at(int dirfd, uint64_t upath, int flags, struct vfs_stat *st)
+{
+	struct upath u;
+	long r = upath_copy(&u, upath, flags & LINUX_AT_EMPTY_PATH);
+
+	if (r < 0)
+		return r;
+	if (!u.path[0])
+		r = stat_dirfd(dirfd, st);
+	else if ((r = upath_at(&u, dirfd)) == 0)
+		r = vfs_stat(u.dir, u.path, !(flags & LINUX_AT_SYMLINK_NOFOLLOW), st);
+	upath_put(&u);
+	return r;
+}
+
+static long stat_out(const struct vfs_stat *st, uint64_t ubuf)
+{
+	struct linux_stat ls;
+
+	stat_to_linux(st, &ls);
+	return copy_to_user((void *)(uintptr_t)ubuf, &ls, sizeof(ls));
+}
+
+static long stat_path(int dirfd, uint64_t upath, int flags, uint64_t ubuf)
+{
+	struct vfs_stat st;
+	long r = stat_at(dirfd, upath, flags, &st);
+
+	return r < 0 ? r : stat_out(&st, ubuf);
+}
+
+static long sys_stat(const uint64_t a[6])
+{
+	return stat_path(LINUX_AT_FDCWD, a[0], 0, a[1]);
+}
+SYSCALL(4, "stat", "sp", sys_stat);
+
+static long sys_lstat(const uint64_t a[6])
+{
+	return stat_path(LINUX_AT_FDCWD, a[0], LINUX_AT_SYMLINK_NOFOLLOW, a[1]);
+}
+SYSCALL(6, "lstat", "sp", sys_lstat);
+
+static long sys_fstat(const uint64_t a[6])
+{
+	struct vfs_stat st;
+	long r;
+
+	if ((int)a[0] == LINUX_AT_FDCWD)
+		return -EBADF;
+	r = stat_dirfd((int)a[0], &st);
+	return r < 0 ? r : stat_out(&st, a[1]);
+}
+SYSCALL(5, "fstat", "fp", sys_fstat);
+
+#define FSTATAT_FLAGS (LINUX_AT_SYMLINK_NOFOLLOW | LINUX_AT_EMPTY_PATH | LINUX_AT_NO_AUTOMOUNT)
+
+static long sys_newfstatat(const uint64_t a[6])
+{
+	int flags = (int)a[3];
+
+	if (flags & ~FSTATAT_FLAGS)
+		return -EINVAL;
+	return stat_path((int)a[0], a[1], flags, a[2]);
+}
+SYSCALL(262, "newfstatat", "fspx", sys_newfstatat);
+
+/* Every basic field is known whatever the mask asks for. */
+static long sys_statx(const uint64_t a[6])
+{
+	int flags = (int)a[2];
+	struct linux_statx sx;
+	struct vfs_stat st;
+	long r;
+
+	if (flags & ~(FSTATAT_FLAGS | LINUX_AT_STATX_SYNC_TYPE) ||
+	    (flags & LINUX_AT_STATX_SYNC_TYPE) == LINUX_AT_STATX_SYNC_TYPE ||
+	    (a[3] & STATX_RESERVED))
+		return -EINVAL;
+	r = stat_at((int)a[0], a[1], flags, &st);
+	if (r < 0)
+		return r;
+	stat_to_statx(&st, &sx);
+	return copy_to_user((void *)(uintptr_t)a[4], &sx, sizeof(sx));
+}
+SYSCALL(332, "statx", "fsxxp", sys_statx);
+
+static long open_at(int dirfd, uint64_t upath, int flags, uint32_t mode)
+{
+	int vflags = flags & OPEN_PASSED;
+	struct file *f;
+	struct upath u;
+	long r;
+
+	if (flags & LINUX_O_TMPFILE_BIT)
+		return -EOPNOTSUPP;
+	if (flags & LINUX_O_PATH)
+		vflags = (flags & OPEN_PATH_PASSED) | VFS_O_RDONLY;
+	r = upath_get(&u, dirfd, upath);
+	if (r < 0)
+		return r;
+	r = vfs_open_file(u.dir, u.path, vflags, mode & VFS_S_PERM & ~umask_get(), &f);
+	upath_put(&u);
+	if (r < 0)
+		return r;
+	r = fdtable_install(&process_current()->fds, f, 0, flags & VFS_O_CLOEXEC);
+	if (r < 0)
+		file_put(f);
+	return r;
+}
+
+static long sys_open(const uint64_t a[6])
+{
+	return open_at(LINUX_AT_FDCWD, a[0], (int)a[1], (uint32_t)a[2]);
+}
+SYSCALL(2, "open", "sxo", sys_open);
+
+static long sys_openat(const uint64_t a[6])
+{
+	return open_at((int)a[0], a[1], (int)a[2], (uint32_t)a[3]);
+}
+SYSCALL(257, "openat", "fsxo", sys_openat);
+
+static long sys_creat(const uint64_t a[6])
+{
+	return open_at(LINUX_AT_FDCWD, a[0], VFS_O_CREAT | VFS_O_WRONLY | VFS_O_TRUNC,
+		       (uint32_t)a[1]);
+}
+SYSCALL(85, "creat", "so", sys_creat);
+
+/* The only user is root: reading and writing are always allowed, and
+ * executing when some execute bit is set (or for a directory). */
+static long access_at(int dirfd, uint64_t upath, int mode, int flags)
+{
+	struct vfs_stat st;
+	long r;
+
+	if (mode & ~ACCESS_MODES ||
+	    flags & ~(LINUX_AT_EACCESS | LINUX_AT_SYMLINK_NOFOLLOW | LINUX_AT_EMPTY_PATH))
+		return -EINVAL;
+	r = stat_at(dirfd, upath, flags, &st);
+	if (r < 0)
+		return r;
+	if ((mode & LINUX_X_OK) && !is_dir_mode(st.mode) && !(st.mode & EXEC_BITS))
+		return -EACCES;
+	return 0;
+}
+
+static long sys_access(const uint64_t a[6])
+{
+	return access_at(LINUX_AT_FDCWD, a[0], (int)a[1], 0);
+}
+SYSCALL(21, "access", "so", sys_access);
+
+static long sys_faccessat(const uint64_t a[6])
+{
+	return access_at((int)a[0], a[1], (int)a[2], 0);
+}
+SYSCALL(269, "faccessat", "fso", sys_faccessat);
+
+static long sys_faccessat2(const uint64_t a[6])
+{
+	return access_at((int)a[0], a[1], (int)a[2], (int)a[3]);
+}
+SYSCALL(439, "faccessat2", "fsox", sys_faccessat2);
+
+static long mkdir_at(int dirfd, uint64_t upath, uint32_t mode)
+{
+	struct upath u;
+	long r = upath_get(&u, dirfd, upath);
+
+	if (r < 0)
+		return r;
+	r = vfs_mkdir(u.dir, u.path, mode & MKDIR_PERM & ~umask_get());
+	upath_put(&u);
+	return r;
+}
+
+static long sys_mkdir(const uint64_t a[6])
+{
+	return mkdir_at(LINUX_AT_FDCWD, a[0], (uint32_t)a[1]);
+}
+SYSCALL(83, "mkdir", "so", sys_mkdir);
+
+static long sys_mkdirat(const uint64_t a[6])
+{
+	return mkdir_at((int)a[0], a[1], (uint32_t)a[2]);
+}
+SYSCALL(258, "mkdirat", "fso", sys_mkdirat);
+
+static long unlink_at(int dirfd, uint64_t upath, int flags)
+{
+	struct upath u;
+	long r;
+
+	if (flags & ~LINUX_AT_REMOVEDIR)
+		return -EINVAL;
+	r = upath_get(&u, dirfd, upath);
+	if (r < 0)
+		return r;
+	if (flags & LINUX_AT_REMOVEDIR)
+		r = vfs_rmdir(u.dir, u.path);
+	else
+		r = vfs_unlink(u.dir, u.path);
+	upath_put(&u);
+	return r;
+}
+
+static long sys_rmdir(const uint64_t a[6])
+{
+	return unlink_at(LINUX_AT_FDCWD, a[0], LINUX_AT_REMOVEDIR);
+}
+SYSCALL(84, "rmdir", "s", sys_rmdir);
+
+static long sys_unlink(const uint64_t a[6])
+{
+	return unlink_at(LINUX_AT_FDCWD, a[0], 0);
+}
+SYSCALL(87, "unlink", "s", sys_unlink);
+
+static long sys_unlinkat(const uint64_t a[6])
+{
+	return unlink_at((int)a[0], a[1], (int)a[2]);
+}
+SYSCALL(263, "unlinkat", "fsx", sys_unlinkat);
+
+/* RENAME_NOREPLACE checks, then renames: another rename in between may
+ * still be replaced (the VFS has no such flag). */
+static long rename_paths(struct upath *o, struct upath *n, unsigned flags)
+{
+	struct vnode *dir;
+	struct vfs_stat st;
+	long r = two_paths_dir(o, n, &dir);
+
+	if (r < 0)
+		return r;
+	if ((flags & LINUX_RENAME_NOREPLACE) && vfs_stat(dir, n->path, false, &st) == 0)
+		return -EEXIST;
+	return vfs_rename(dir, o->path, n->path);
+}
+
+static long rename_at(int olddirfd, uint64_t uold, int newdirfd, uint64_t unew, unsigned flags)
+{
+	struct upath o, n;
+	long r;
+
+	if (flags & ~LINUX_RENAME_NOREPLACE)
+		return -EINVAL;
+	r = upath_get(&o, olddirfd, uold);
+	if (r < 0)
+		return r;
+	r = upath_get(&n, newdirfd, unew);
+	if (r == 0) {
+		r = rename_paths(&o, &n, flags);
+		upath_put(&n);
+	}
+	upath_put(&o);
+	return r;
+}
+
+static long sys_rename(const uint64_t a[6])
+{
+	return rename_at(LINUX_AT_FDCWD, a[0], LINUX_AT_FDCWD, a[1], 0);
+}
+SYSCALL(82, "rename", "ss", sys_rename);
+
+static long sys_renameat(const uint64_t a[6])
+{
+	return rename_at((int)a[0], a[1], (int)a[2], a[3], 0);
+}
+SYSCALL(264, "renameat", "fsfs", sys_renameat);
+
+static long sys_renameat2(const uint64_t a[6])
+{
+	return rename_at((int)a[0], a[1], (int)a[2], a[3], (unsigned)a[4]);
+}
+SYSCALL(316, "renameat2", "fsfsx", sys_renameat2);
+
+/* The ramfs has no hard links: after the checks that come first in Linux
+ * (the source exists, the target does not), EPERM, which is what Linux
+ * answers for a filesystem that cannot make them. */
+static long link_at(int olddirfd, uint64_t uold, int newdirfd, uint64_t unew, int flags)
+{
+	int follow = flags & LINUX_AT_SYMLINK_FOLLOW ? 0 : LINUX_AT_SYMLINK_NOFOLLOW;
+	struct vfs_stat st;
+	long r;
+
+	if (flags & ~(LINUX_AT_SYMLINK_FOLLOW | LINUX_AT_EMPTY_PATH))
+		return -EINVAL;
+	r = stat_at(olddirfd, uold, follow | (flags & LINUX_AT_EMPTY_PATH), &st);
+	if (r < 0)
+		return r;
+	r = stat_at(newdirfd, unew, LINUX_AT_SYMLINK_NOFOLLOW, &st);
+	if (r == 0)
+		return -EEXIST;
+	return r == -ENOENT ? -EPERM : r;
+}
+
+static long sys_link(const uint64_t a[6])
+{
+	return link_at(LINUX_AT_FDCWD, a[0], LINUX_AT_FDCWD, a[1], 0);
+}
+SYSCALL(86, "link", "ss", sys_link);
+
+static long sys_linkat(const uint64_t a[6])
+{
+	return link_at((int)a[0], a[1], (int)a[2], a[3], (int)a[4]);
+}
+SYSCALL(265, "linkat", "fsfsx", sys_linkat);
+
+static long symlink_at(uint64_t utarget, int dirfd, uint64_t upath)
+{
+	struct upath target, u;
+	long r = upath_copy(&target, utarget, false);
+
+	if (r < 0)
+		return r;
+	r = upath_get(&u, dirfd, upath);
+	if (r == 0) {
+		r = vfs_symlink(u.dir, target.path, u.path);
+		upath_put(&u);
+	}
+	upath_put(&target);
+	return r;
+}
+
+static long sys_symlink(const uint64_t a[6])
+{
+	return symlink_at(a[0], LINUX_AT_FDCWD, a[1]);
+}
+SYSCALL(88, "symlink", "ss", sys_symlink);
+
+static long sys_symlinkat(const uint64_t a[6])
+{
+	return symlink_at(a[0], (int)a[1], a[2]);
+}
+SYSCALL(266, "symlinkat", "sfs", sys_symlinkat);
+
+static long readlink_at(int dirfd, uint64_t upath, uint64_t ubuf, uint64_t size)
+{
+	struct upath u;
+	char *buf;
+	long r;
+
+	if ((int)size <= 0)
+		return -EINVAL;
+	r = upath_get(&u, dirfd, upath);
+	if (r < 0)
+		return r;
+	buf = bounce_get();
+	if (!buf)
+		r = -ENOMEM;
+	else
+		r = vfs_readlink(u.dir, u.path, buf, size < BOUNCE_SIZE ? size : BOUNCE_SIZE);
+	if (r > 0 && copy_to_user((void *)(uintptr_t)ubuf, buf, (size_t)r) < 0)
+		r = -EFAULT;
+	if (buf)
+		bounce_put(buf);
+	upath_put(&u);
+	return r;
+}
+
+static long sys_readlink(const uint64_t a[6])
+{
+	return readlink_at(LINUX_AT_FDCWD, a[0], a[1], a[2]);
+}
+SYSCALL(89, "readlink", "spu", sys_readlink);
+
+static long sys_readlinkat(const uint64_t a[6])
+{
+	return readlink_at((int)a[0], a[1], a[2], a[3]);
+}
+SYSCALL(267, "readlinkat", "fspu", sys_readlinkat);
+
+static long sys_chdir(const uint64_t a[6])
+{
+	struct vnode *n;
+	struct upath u;
+	long r = upath_get(&u, LINUX_AT_FDCWD, a[0]);
+
+	if (r < 0)
+		return r;
+	r = vfs_lookup(u.dir, u.path, true, &n);
+	if (r == 0 && !is_dir_mode(n->mode))
+		r = -ENOTDIR;
+	if (r == 0)
+		cwd_set(n);
+	upath_put(&u);
+	return r;
+}
+SYSCALL(80, "chdir", "s", sys_chdir);
+
+static long sys_fchdir(const uint64_t a[6])
+{
+	struct file *f = fdtable_get(&process_current()->fds, (int)a[0]);
+	long r = 0;
+
+	if (!f)
+		return -EBADF;
+	if (!f->node || f->ops || !is_dir_mode(f->node->mode))
+		r = -ENOTDIR;
+	else
+		cwd_set(f->node);
+	file_put(f);
+	return r;
+}
+SYSCALL(81, "fchdir", "f", sys_fchdir);
+
+/* The system call's result is the length with the NUL (the C library
+ * returns the buffer). */
+static long sys_getcwd(const uint64_t a[6])
+{
+	struct vnode *cwd = cwd_get();
+	char *buf = bounce_get();
+	long r;
+
+	if (!buf)
+		return -ENOMEM;
+	r = vfs_path_of(cwd ? cwd : vfs_root(), buf, BOUNCE_SIZE);
+	if (r >= 0 && (uint64_t)r + 1 > a[1])
+		r = -ERANGE;
+	if (r >= 0 && copy_to_user((void *)(uintptr_t)a[0], buf, (size_t)r + 1) < 0)
+		r = -EFAULT;
+	bounce_put(buf);
+	return r < 0 ? r : r + 1;
+}
+SYSCALL(79, "getcwd", "pu", sys_getcwd);
+
+static long sys_umask(const uint64_t a[6])
+{
+	struct process *p = process_current();
+	uint32_t old;
+
+	mutex_lock(&p->lock);
+	old = p->umask;
+	p->umask = (uint32_t)a[0] & UMASK_BITS;
+	mutex_unlock(&p->lock);
+	return old;
+}
+SYSCALL(95, "umask", "o", sys_umask);
+
+static long sys_truncate(const uint64_t a[6])
+{
+	struct file *f;
+	struct upath u;
+	long r;
+
+	if ((int64_t)a[1] < 0)
+		return -EINVAL;
+	r = upath_get(&u, LINUX_AT_FDCWD, a[0]);
+	if (r < 0)
+		return r;
+	r = vfs_open_file(u.dir, u.path, VFS_O_WRONLY, 0, &f);
+	upath_put(&u);
+	if (r < 0)
+		return r;
+	r = vfs_file_truncate(f, a[1]);
+	file_put(f);
+	return r;
+}
+SYSCALL(76, "truncate", "sd", sys_truncate);
+
+/* Sets an open file's permissions and mtime through its path: the VFS
+ * changes nodes by name. A file without one (a pipe, or unlinked) keeps
+ * its attributes and the call still succeeds, as it would in Linux. */
+static long set_attr_file(struct file *f, uint32_t perm, uint32_t mtime)
+{
+	char *buf;
+	long r;
+
+	if (!f->node)
+		return 0;
+	buf = bounce_get();
+	if (!buf)
+		return -ENOMEM;
+	r = vfs_path_of(f->node, buf, BOUNCE_SIZE);
+	if (r >= 0)
+		r = vfs_chmod(NULL, buf, perm, mtime);
+	bounce_put(buf);
+	return r == -ENOENT ? 0 : r;
+}
+
+/* The attributes to set on what dirfd names itself; AT_FDCWD: the cwd. */
+static long set_attr_dirfd(int dirfd, bool set_perm, uint32_t perm, bool set_mtime,
+			   uint32_t mtime)
+{
+	struct vfs_stat st;
+	struct file *f;
+	long r;
+
+	if (dirfd == LINUX_AT_FDCWD) {
+		struct vnode *cwd = cwd_get();
+
+		r = vfs_stat(cwd, ".", false, &st);
+		return r < 0 ? r : vfs_chmod(cwd, ".", set_perm ? perm : st.mode,
+					     set_mtime ? mtime : st.mtime);
+	}
+	f = fdtable_get(&process_current()->fds, dirfd);
+	if (!f)
+		return -EBADF;
+	r = vfs_file_stat(f, &st);
+	if (r == 0)
+		r = set_attr_file(f, set_perm ? perm : st.mode, set_mtime ? mtime : st.mtime);
+	file_put(f);
+	return r;
+}
+
+/* The same by path; a symlink itself (not followed) keeps its attributes,
+ * since the VFS changes what a link points to. */
+static long set_attr_path(struct upath *u, bool follow, bool set_perm, uint32_t perm,
+			  bool set_mtime, uint32_t mtime)
+{
+	struct vfs_stat st;
+	long r = vfs_stat(u->dir, u->path, follow, &st);
+
+	if (r < 0 || (st.mode & VFS_S_IFMT) == VFS_S_IFLNK)
+		return r;
+	return vfs_chmod(u->dir, u->path, set_perm ? perm : st.mode, set_mtime ? mtime : st.mtime);
+}
+
+static long chmod_at(int dirfd, uint64_t upath, uint32_t mode)
+{
+	struct upath u;
+	long r = upath_get(&u, dirfd, upath);
+
+	if (r < 0)
+		return r;
+	r = set_attr_path(&u, true, true, mode & VFS_S_PERM, false, 0);
+	upath_put(&u);
+	return r;
+}
+
+static long sys_chmod(const uint64_t a[6])
+{
+	return chmod_at(LINUX_AT_FDCWD, a[0], (uint32_t)a[1]);
+}
+SYSCALL(90, "chmod", "so", sys_chmod);
+
+static long sys_fchmodat(const uint64_t a[6])
+{
+	return chmod_at((int)a[0], a[1], (uint32_t)a[2]);
+}
+SYSCALL(268, "fchmodat", "fso", sys_fchmodat);
+
+static long sys_fchmod(const uint64_t a[6])
+{
+	if ((int)a[0] == LINUX_AT_FDCWD)
+		return -EBADF;
+	return set_attr_dirfd((int)a[0], true, (uint32_t)a[1] & VFS_S_PERM, false, 0);
+}
+SYSCALL(91, "fchmod", "fo", sys_fchmod);
+
+/* Ownership: everything belongs to root and stays so; the calls check
+ * that the file exists. */
+static long chown_at(int dirfd, uint64_t upath, int flags)
+{
+	struct vfs_stat st;
+
+	if (flags & ~(LINUX_AT_SYMLINK_NOFOLLOW | LINUX_AT_EMPTY_PATH))
+		return -EINVAL;
+	return stat_at(dirfd, upath, flags, &st);
+}
+
+static long sys_chown(const uint64_t a[6])
+{
+	return chown_at(LINUX_AT_FDCWD, a[0], 0);
+}
+SYSCALL(92, "chown", "sdd", sys_chown);
+
+static long sys_lchown(const uint64_t a[6])
+{
+	return chown_at(LINUX_AT_FDCWD, a[0], LINUX_AT_SYMLINK_NOFOLLOW);
+}
+SYSCALL(94, "lchown", "sdd", sys_lchown);
+
+static long sys_fchownat(const uint64_t a[6])
+{
+	return chown_at((int)a[0], a[1], (int)a[4]);
+}
+SYSCALL(260, "fchownat", "fsddx", sys_fchownat);
+
+static long sys_fchown(const uint64_t a[6])
+{
+	struct vfs_stat st;
+
+	if ((int)a[0] == LINUX_AT_FDCWD)
+		return -EBADF;
+	return stat_dirfd((int)a[0], &st);
+}
+SYSCALL(93, "fchown", "fdd", sys_fchown);
+
+static bool utime_valid(const struct linux_timespec *t)
+{
+	return t->tv_nsec == UTIME_NOW || t->tv_nsec == UTIME_OMIT ||
+	       (t->tv_nsec >= 0 && t->tv_nsec < NSEC_PER_SEC);
+}
+
+/* Nodes keep whole seconds in 32 bits. */
+static uint32_t utime_seconds(int64_t sec)
+{
+	if (sec < 0)
+		return 0;
+	return sec > UINT32_MAX ? UINT32_MAX : (uint32_t)sec;
+}
+
+/* Only the mtime is kept, and only an explicit one: there is no wall
+ * clock here to give UTIME_NOW (or a NULL times) a value, so those leave
+ * it as it is. A NULL path names dirfd itself (futimens). */
+static long sys_utimensat(const uint64_t a[6])
+{
+	int dirfd = (int)a[0], flags = (int)a[3];
+	struct linux_timespec t[2];
+	bool set = false;
+	struct upath u;
+	long r;
+
+	if (flags & ~(LINUX_AT_SYMLINK_NOFOLLOW | LINUX_AT_EMPTY_PATH))
+		return -EINVAL;
+	if (a[2]) {
+		if (copy_from_user(t, (const void *)(uintptr_t)a[2], sizeof(t)) < 0)
+			return -EFAULT;
+		if (!utime_valid(&t[0]) || !utime_valid(&t[1]))
+			return -EINVAL;
+		set = t[1].tv_nsec != UTIME_NOW && t[1].tv_nsec != UTIME_OMIT;
+	}
+	if (!a[1] && dirfd != LINUX_AT_FDCWD)
+		return set_attr_dirfd(dirfd, false, 0, set, set ? utime_seconds(t[1].tv_sec) : 0);
+	r = upath_copy(&u, a[1], flags & LINUX_AT_EMPTY_PATH);
+	if (r < 0)
+		return r;
+	if (!u.path[0])
+		r = set_attr_dirfd(dirfd, false, 0, set, set ? utime_seconds(t[1].tv_sec) : 0);
+	else if ((r = upath_at(&u, dirfd)) == 0)
+		r = set_attr_path(&u, !(flags & LINUX_AT_SYMLINK_NOFOLLOW), false, 0, set,
+				  set ? utime_seconds(t[1].tv_sec) : 0);
+	upath_put(&u);
+	return r;
+}
+SYSCALL(280, "utimensat", "fspx", sys_utimensat);
+
+/* Regular files only: there are no device nodes, FIFOs or sockets to
+ * make on the ramfs, and Linux answers EPERM to an unprivileged caller
+ * asking for those. */
+static long mknod_at(int dirfd, uint64_t upath, uint32_t mode)
+{
+	uint32_t type = mode & VFS_S_IFMT;
+	struct upath u;
+	long r;
+
+	switch (type) {
+	case 0:
+	case VFS_S_IFREG:
+		break;
+	case VFS_S_IFCHR:
+	case VFS_S_IFDIR:
+	case LINUX_S_IFBLK:
+	case LINUX_S_IFIFO:
+	case LINUX_S_IFSOCK:
+		return -EPERM;
+	default:
+		return -EINVAL;
+	}
+	r = upath_get(&u, dirfd, upath);
+	if (r < 0)
+		return r;
+	r = vfs_create_file(u.dir, u.path, mode & VFS_S_PERM & ~umask_get(), NULL, 0);
+	upath_put(&u);
+	return r;
+}
+
+static long sys_mknod(const uint64_t a[6])
+{
+	return mknod_at(LINUX_AT_FDCWD, a[0], (uint32_t)a[1]);
+}
+SYSCALL(133, "mknod", "sox", sys_mknod);
+
+static long sys_mknodat(const uint64_t a[6])
+{
+	return mknod_at((int)a[0], a[1], (uint32_t)a[2]);
+}
+SYSCALL(259, "mknodat", "fsox", sys_mknodat);
+
+static long statfs_out(uint64_t ubuf)
+{
+	struct fs_usage usage = { .nodes = 1 };	/* the root, which walks skip */
+	struct linux_statfs sf;
+
+	vfs_walk(vfs_root(), count_node, &usage);
+	statfs_fill(&usage, page_free_count(), &sf);
+	return copy_to_user((void *)(uintptr_t)ubuf, &sf, sizeof(sf));
+}
+
+static long sys_statfs(const uint64_t a[6])
+{
+	struct vfs_stat st;
+	long r = stat_at(LINUX_AT_FDCWD, a[0], 0, &st);
+
+	return r < 0 ? r : statfs_out(a[1]);
+}
+SYSCALL(137, "statfs", "sp", sys_statfs);
+
+static long sys_fstatfs(const uint64_t a[6])
+{
+	struct vfs_stat st;
+	long r;
+
+	if ((int)a[0] == LINUX_AT_FDCWD)
+		return -EBADF;
+	r = stat_dirfd((int)a[0], &st);
+	return r < 0 ? r : statfs_out(a[1]);
+}
+SYSCALL(138, "fstatfs", "fp", sys_fstatfs);
