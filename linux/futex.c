@@ -1,14 +1,11 @@
 /*
- * Futexes: threads sleeping on a 32-bit word of user memory. A private
- * futex is named by its process's address space and virtual address, a
- * shared one by its physical address, so that it would meet the same
- * word mapped elsewhere. Waiters hang in hashed buckets, each under a
+ * Futexes: threads sleeping on a 32-bit word of user memory, named by
+ * their process's address space and virtual address. Waiters hang in hashed buckets, each under a
  * spinlock that the waker takes too; the value check and the sleep
  * happen under it, so a wake-up between them cannot be lost.
  */
 #include <flint/timer.h>
 #include "linux.h"
-#include "mm.h"
 
 #define BUCKETS 64
 
@@ -29,8 +26,8 @@
 #define FAULT_RETRIES 8		/* a page unmapped between fault-in and check */
 
 struct futex_key {
-	const void *space;		/* the mm; NULL for a shared futex */
-	uint64_t addr;			/* virtual, or physical when shared */
+	const void *space;		/* the process's mm */
+	uint64_t addr;			/* the user address */
 };
 
 struct waiter {
@@ -61,25 +58,20 @@ static bool same_key(const struct futex_key *a, const struct futex_key *b)
 }
 
 /* Faults the word in (so that the check under the lock can succeed) and
- * names it. */
-static int get_key(uint64_t uaddr, bool shared, struct futex_key *k)
+ * names it. As in Linux, a "shared" futex in private memory has the same
+ * key as a private one: the wake that CLONE_CHILD_CLEARTID does is shared,
+ * and pthread_join's wait on it may be either. All memory is private for
+ * now (no MAP_SHARED of files, one process), so every key is the
+ * process's; a shared mapping between processes would key on the page. */
+static int get_key(uint64_t uaddr, struct futex_key *k)
 {
-	struct process *p = process_current();
 	uint32_t v;
-	uint64_t phys;
 
 	if (uaddr % sizeof(uint32_t))
 		return -EINVAL;
 	if (copy_from_user(&v, (const void *)uaddr, sizeof(v)))
 		return -EFAULT;
-	if (!shared) {
-		*k = (struct futex_key){ p->mm, uaddr };
-		return 0;
-	}
-	phys = uspace_lookup(mm_uspace(p->mm), uaddr & ~(uint64_t)(PAGE_SIZE - 1), NULL);
-	if (!phys)
-		return -EFAULT;
-	*k = (struct futex_key){ NULL, phys + uaddr % PAGE_SIZE };
+	*k = (struct futex_key){ process_current()->mm, uaddr };
 	return 0;
 }
 
@@ -92,7 +84,7 @@ static void unlink_waiter(struct bucket *b, struct waiter *w)
 		}
 }
 
-static long futex_wait(uint64_t uaddr, bool shared, uint32_t val, uint64_t deadline,
+static long futex_wait(uint64_t uaddr, uint32_t val, uint64_t deadline,
 		       uint32_t bitset)
 {
 	struct waiter w = { .thread = thread_current(), .bitset = bitset };
@@ -104,7 +96,7 @@ static long futex_wait(uint64_t uaddr, bool shared, uint32_t val, uint64_t deadl
 	if (!bitset)
 		return -EINVAL;
 	do {
-		r = get_key(uaddr, shared, &w.key);
+		r = get_key(uaddr, &w.key);
 		if (r < 0)
 			return r;
 		b = bucket_of(&w.key);
@@ -183,7 +175,7 @@ static void unlock_pair(struct bucket *a, struct bucket *b)
 
 /* Wakes n waiters on uaddr and moves up to nmove of the rest to uaddr2;
  * with check, only if *uaddr still holds val. */
-static long futex_requeue(uint64_t uaddr, uint64_t uaddr2, bool shared, int n, int nmove,
+static long futex_requeue(uint64_t uaddr, uint64_t uaddr2, int n, int nmove,
 			  bool check, uint32_t val)
 {
 	struct futex_key k1, k2;
@@ -191,10 +183,10 @@ static long futex_requeue(uint64_t uaddr, uint64_t uaddr2, bool shared, int n, i
 	unsigned long flags;
 	uint32_t cur;
 	long done = 0;
-	int r = get_key(uaddr, shared, &k1);
+	int r = get_key(uaddr, &k1);
 
 	if (r == 0)
-		r = get_key(uaddr2, shared, &k2);
+		r = get_key(uaddr2, &k2);
 	if (r < 0)
 		return r;
 	if (n < 0 || nmove < 0)
@@ -261,7 +253,6 @@ static int deadline_of(uint64_t utime, bool absolute, bool realtime, uint64_t *d
 static long sys_futex(const uint64_t a[6])
 {
 	int op = (int)a[1], cmd = op & FUTEX_CMD_MASK;
-	bool shared = !(op & FUTEX_PRIVATE_FLAG);
 	uint64_t deadline;
 	int r;
 
@@ -271,13 +262,13 @@ static long sys_futex(const uint64_t a[6])
 		r = deadline_of(a[3], cmd == FUTEX_WAIT_BITSET, op & FUTEX_CLOCK_REALTIME, &deadline);
 		if (r < 0)
 			return r;
-		return futex_wait(a[0], shared, (uint32_t)a[2], deadline,
+		return futex_wait(a[0], (uint32_t)a[2], deadline,
 				  cmd == FUTEX_WAIT ? FUTEX_BITSET_MATCH_ANY : (uint32_t)a[5]);
 	case FUTEX_WAKE:
 	case FUTEX_WAKE_BITSET: {
 		struct futex_key k;
 
-		r = get_key(a[0], shared, &k);
+		r = get_key(a[0], &k);
 		if (r < 0)
 			return r;
 		return wake_key(&k, (int)a[2],
@@ -286,7 +277,7 @@ static long sys_futex(const uint64_t a[6])
 	case FUTEX_REQUEUE:
 	case FUTEX_CMP_REQUEUE:
 		/* a[3] is the count to move, passed in the timeout's place. */
-		return futex_requeue(a[0], a[4], shared, (int)a[2], (int)a[3],
+		return futex_requeue(a[0], a[4], (int)a[2], (int)a[3],
 				     cmd == FUTEX_CMP_REQUEUE, (uint32_t)a[5]);
 	}
 	return -ENOSYS;

@@ -211,7 +211,7 @@ static uint64_t pie_base(void)
 {
 	uint16_t r = 0;
 
-	entropy_get(&r, sizeof(r));
+	entropy_random(&r, sizeof(r));
 	return PIE_BASE + (uint64_t)(r % PIE_RANDOM_PAGES) * PAGE_SIZE;
 }
 
@@ -255,7 +255,7 @@ static int build_stack(struct process *p, const struct elf_image *img, const cha
 	a.stack = kmalloc(STACK_BUF_SIZE);
 	if (!a.stack)
 		return -ENOMEM;
-	entropy_get(a.random, sizeof(a.random));
+	entropy_random(a.random, sizeof(a.random));
 	r = mm_mmap(p->mm, USER_TOP - MM_STACK_SIZE, MM_STACK_SIZE,
 		    LINUX_PROT_READ | LINUX_PROT_WRITE | (img->exec_stack ? LINUX_PROT_EXEC : 0),
 		    LINUX_MAP_PRIVATE | LINUX_MAP_ANONYMOUS | LINUX_MAP_FIXED, NULL, 0, 0);
@@ -591,7 +591,9 @@ static long sys_clone3(const uint64_t a[6])
 		return -EINVAL;
 	if (copy_from_user(&args, (const void *)a[0], a[1]))
 		return -EFAULT;
-	if (args.set_tid || args.set_tid_size || args.cgroup || args.pidfd)
+	/* pidfd is read only with CLONE_PIDFD (glibc fills it in anyway),
+	 * which is not supported: the flag check refuses it. */
+	if (args.set_tid || args.set_tid_size || args.cgroup)
 		return -EINVAL;
 	c = (struct clone_request){ args.flags | (args.exit_signal & CSIGNAL),
 				    args.stack ? args.stack + args.stack_size : 0,

@@ -188,6 +188,41 @@ static size_t chunk_of(uint64_t resid)
 	return resid < BOUNCE_SIZE ? (size_t)resid : BOUNCE_SIZE;
 }
 
+/* How many of the vector's next n bytes can take data: each page is
+ * checked by writing back one of its own bytes. A pipe or terminal read
+ * consumes what it returns, so the destination is checked first: a bad
+ * buffer then fails with EFAULT and leaves the data for the next read,
+ * as Linux does. */
+static size_t uio_writable(const struct uio *u, size_t n)
+{
+	size_t done = 0;
+	unsigned i = u->i;
+	uint64_t off = u->off;
+
+	while (done < n) {	/* n <= u->resid: the segments hold it */
+		const struct linux_iovec *v = &u->iov[i];
+		uint64_t addr = v->base + off, page_end, step;
+		unsigned char c;
+
+		if (off >= v->len) {
+			i++;
+			off = 0;
+			continue;
+		}
+		page_end = (addr | (PAGE_SIZE - 1)) + 1;
+		step = page_end - addr;
+		if (step > v->len - off)
+			step = v->len - off;
+		if (step > n - done)
+			step = n - done;
+		if (copy_from_user(&c, (const void *)addr, 1) || copy_to_user((void *)addr, &c, 1))
+			break;
+		done += step;
+		off += step;
+	}
+	return done;
+}
+
 /* After the first bytes, a pipe or terminal is read again only while it
  * has data: read returns what is there rather than waiting for more. */
 static bool may_read_more(struct file *f)
@@ -209,6 +244,13 @@ static long xfer_read(struct file *f, struct uio *u, int64_t pos)
 
 		if (done && !may_read_more(f))
 			break;
+		if (f->ops) {
+			chunk = uio_writable(u, chunk);
+			if (!chunk) {
+				r = -EFAULT;
+				break;
+			}
+		}
 		r = pos < 0 ? vfs_file_read(f, buf, chunk)
 			    : vfs_file_pread(f, buf, chunk, (uint64_t)pos + done);
 		if (r <= 0)

@@ -92,30 +92,27 @@ SYSCALL(99, "sysinfo", "p", sys_sysinfo);
 #define RANDOM_CHUNK 256		/* bytes through the kernel stack at a time */
 #define RANDOM_MAX 0x7ffff000ull	/* Linux's MAX_RW_COUNT: one call's most */
 
-/* The pool never blocks: without RDRAND it gives only the bytes devices
- * credited, and a call that gets none says -EAGAIN, whatever the flags
- * (a blocking wait could last forever on a machine with no entropy
- * source). A signal ends a long read with what it has. */
+/* The kernel's ChaCha20 generator never blocks: it has no notion of being
+ * "not yet seeded" (see <flint/entropy.h> for what seeds it), so the
+ * flags change nothing. A signal ends a long read with what it has. */
 static long sys_getrandom(const uint64_t a[6])
 {
 	unsigned char buf[RANDOM_CHUNK];
 	uint64_t len = a[1] < RANDOM_MAX ? a[1] : RANDOM_MAX, done = 0;
-	size_t want, got;
+	size_t want;
 
 	if (a[2] & ~(uint64_t)(LINUX_GRND_NONBLOCK | LINUX_GRND_RANDOM | LINUX_GRND_INSECURE) ||
 	    (a[2] & LINUX_GRND_RANDOM && a[2] & LINUX_GRND_INSECURE))
 		return -EINVAL;
 	while (done < len && !(done && signal_pending())) {
 		want = len - done < RANDOM_CHUNK ? (size_t)(len - done) : RANDOM_CHUNK;
-		got = entropy_get(buf, want);
-		if (got && copy_to_user((void *)(a[0] + done), buf, got))
+		entropy_random(buf, want);
+		if (copy_to_user((void *)(a[0] + done), buf, want))
 			return done ? (long)done : -EFAULT;
-		done += got;
-		if (got < want)
-			break;
+		done += want;
 	}
 	memset(buf, 0, sizeof(buf));
-	return done || !len ? (long)done : -EAGAIN;
+	return (long)done;
 }
 SYSCALL(318, "getrandom", "pux", sys_getrandom);
 

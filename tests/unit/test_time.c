@@ -21,7 +21,6 @@ static unsigned wall_reads;
 static bool pending;		/* signal_pending() */
 static unsigned clears;		/* sched_clear_interrupt() calls */
 static unsigned free_pages = 300, mapped_pages = 20, online_cpus = 3;
-static size_t entropy_left = SIZE_MAX;
 
 /* What each sched_sleep call does, in turn: advance the clock to the
  * deadline, or by half the remaining time and say -EINTR (with or without
@@ -131,17 +130,11 @@ int sched_sleep(spinlock_t *release, uint64_t deadline, bool interruptible)
 	return -EINTR;
 }
 
-/* Fills with 0, 1, 2, ... while entropy_left lasts. */
-size_t entropy_get(void *buf, size_t n)
+/* Fills with 0, 1, 2, ... */
+void entropy_random(void *buf, size_t n)
 {
-	size_t i;
-
-	if (n > entropy_left)
-		n = entropy_left;
-	entropy_left -= n;
-	for (i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++)
 		((unsigned char *)buf)[i] = (unsigned char)i;
-	return n;
 }
 
 static bool user_ok(const void *p)
@@ -462,7 +455,7 @@ TEST(setrlimit_lowers_and_cannot_raise_again)
 	CHECK_EQ(CALL(sys_prlimit64, 2, LINUX_RLIMIT_NOFILE, 0, U(&old)), -ESRCH);
 }
 
-TEST(getrandom_fills_from_the_pool)
+TEST(getrandom_fills_from_the_generator)
 {
 	unsigned char buf[1000];
 	unsigned i;
@@ -475,16 +468,6 @@ TEST(getrandom_fills_from_the_pool)
 	CHECK_EQ(CALL(sys_getrandom, U(buf), 16, 8), -EINVAL);
 	CHECK_EQ(CALL(sys_getrandom, U(buf), 16, LINUX_GRND_RANDOM | LINUX_GRND_INSECURE), -EINVAL);
 	CHECK_EQ(CALL(sys_getrandom, FAULT_ADDR, 16, 0), -EFAULT);
-}
-
-TEST(getrandom_returns_what_the_pool_has)
-{
-	unsigned char buf[1000];
-
-	entropy_left = 300;
-	CHECK_EQ(CALL(sys_getrandom, U(buf), sizeof(buf), LINUX_GRND_INSECURE), 300);
-	CHECK_EQ(CALL(sys_getrandom, U(buf), sizeof(buf), 0), -EAGAIN);
-	CHECK_EQ(CALL(sys_getrandom, U(buf), sizeof(buf), LINUX_GRND_NONBLOCK), -EAGAIN);
 }
 
 TEST(sched_getaffinity_lists_online_cpus)
