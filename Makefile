@@ -64,7 +64,7 @@ run: deps all initrd
 test: deps all unit-tests $(APPS_ALL)
 	@$(PYTHON) tests/run.py
 
-bench: deps all
+bench: deps all apps
 	@$(PYTHON) tools/bench.py
 
 clean:

@@ -6,8 +6,11 @@ the bootchart stages on q35, and one boot per machine under
 -icount shift=0,sleep=off, where guest time is deterministic (1 ns per
 instruction) and so counts what the kernel executes, not how fast TCG is;
 last, block throughput on each virtio-blk transport, Flint's bench.blk beside
-the Linux baseline guest (tools/linux-baseline.sh). `tools/bench.py block`
-runs only that section."""
+the Linux baseline guest (tools/linux-baseline.sh); and the Linux-program
+figures: time from the kernel's first instruction to a static program's
+main, the cost of a null syscall, the smallest memory a static hello runs
+in on microvm, and the stripped kernel's size. `tools/bench.py block` and
+`tools/bench.py linux` run only their section."""
 import os
 import re
 import statistics
@@ -40,6 +43,18 @@ BLK_TRANSPORTS = [
     # With ACPI: Debian's kernel finds MMIO devices only through the DSDT.
     ("microvm mmio v2", "microvm", "virtio-blk-device", MODERN_MMIO),
 ]
+
+# The Linux-program section: tools/bench/nullsys.c, static with musl,
+# reports its main's CLOCK_MONOTONIC (uptime from the kernel's first
+# instruction on Flint) and a null syscall's cost.
+BENCH_DIR = os.path.join(qemu.ROOT, "build", "bench")
+NULLSYS_SRC = os.path.join(qemu.ROOT, "tools", "bench", "nullsys.c")
+MAIN_NS = re.compile(r"^bench: main_ns (\d+)$")
+NULLSYS_NS = re.compile(r"^bench: null_syscall_ns (\d+)$")
+HELLO = os.path.join(qemu.ROOT, "build", "apps", "hello.musl")
+HELLO_LINE = "hello from musl"
+MIN_MEM_START_KIB = 4096
+MIN_MEM_STEP_KIB = 128
 
 # The disk image with the bootchart on, so the loader's stages show.
 BENCH_IMAGE = os.path.join(qemu.ROOT, "build", "bench.img")
@@ -135,9 +150,69 @@ def block_bench():
             flint[1] or "-", lx[1] or "-", ratio(flint[1], lx[1])))
 
 
+def initrd_of(program, name):
+    path = os.path.join(BENCH_DIR, name + ".cpio")
+    subprocess.run([os.path.join(qemu.ROOT, "tools", "flint-initrd"), "-o", path, program],
+                   check=True)
+    return path
+
+
+def nullsys_run(argv):
+    """(main ns, null-syscall ns) from one boot."""
+    r = qemu.run(argv, timeout=60)
+    found = {}
+    for line in r.lines():
+        for key, pattern in (("main", MAIN_NS), ("sys", NULLSYS_NS)):
+            m = pattern.match(line)
+            if m:
+                found[key] = int(m.group(1))
+    if len(found) != 2:
+        sys.exit("bench: no figures from: " + " ".join(argv) + "\n" + r.output[-500:])
+    return found["main"], found["sys"]
+
+
+def smallest_memory(initrd):
+    """The least -m (KiB, in MIN_MEM_STEP_KIB steps) at which hello still
+    prints its line on microvm without ACPI."""
+    best = None
+    for kib in range(MIN_MEM_START_KIB, 0, -MIN_MEM_STEP_KIB):
+        r = qemu.run(qemu.command(machine="microvm-noacpi", mem="%dK" % kib, initrd=initrd,
+                                  append="-- /init"), timeout=30)
+        if HELLO_LINE not in r.lines() or r.status != 0:
+            break
+        best = kib
+    return best
+
+
+def linux_bench():
+    os.makedirs(BENCH_DIR, exist_ok=True)
+    nullsys = os.path.join(BENCH_DIR, "nullsys")
+    subprocess.run(["musl-gcc", "-static", "-O2", "-o", nullsys, NULLSYS_SRC], check=True)
+    initrd = initrd_of(nullsys, "nullsys")
+    print("\nLinux programs (static musl; main = CLOCK_MONOTONIC at main, from the kernel's "
+          "first instruction; null syscall = getppid, best of 5 x 20000):")
+    print("  %-30s %12s %16s" % ("configuration", "main us", "null syscall ns"))
+    for name, machine, extra in (("q35", "q35", []), ("microvm acpi=off", "microvm-noacpi", []),
+                                 ("q35 -icount", "q35", ICOUNT),
+                                 ("microvm acpi=off -icount", "microvm-noacpi", ICOUNT)):
+        runs = [nullsys_run(qemu.command(machine=machine, initrd=initrd, append="-- /init",
+                                         extra=extra)) for _ in range(RUNS)]
+        print("  %-30s %12d %16d" % (name, statistics.median(r[0] for r in runs) // 1000,
+                                     statistics.median(r[1] for r in runs)))
+    kib = smallest_memory(initrd_of(HELLO, "hello"))
+    print("  smallest -m for a static hello on microvm acpi=off: %s" %
+          ("%d KiB" % kib if kib else "none found"))
+    stripped = os.path.join(BENCH_DIR, "flint.stripped")
+    subprocess.run(["strip", "-o", stripped, qemu.KERNEL], check=True)
+    print("  stripped kernel: %d KiB" % (os.path.getsize(stripped) // 1024))
+
+
 def main():
     if sys.argv[1:] == ["block"]:
         block_bench()
+        return
+    if sys.argv[1:] == ["linux"]:
+        linux_bench()
         return
     with open(qemu.IMAGE, "rb") as src, open(BENCH_IMAGE, "wb") as dst:
         dst.write(src.read())
@@ -174,6 +249,7 @@ def main():
     for machine in ["q35", "microvm-noacpi"]:
         guest, _, _ = boot_once(qemu.command(machine=machine, append="bootchart", extra=ICOUNT))
         print("  %-30s %6d us" % (machine, guest))
+    linux_bench()
     block_bench()
 
 
