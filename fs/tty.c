@@ -51,6 +51,11 @@
 #define T_VLNEXT 15
 #define T_VEOL2 16
 
+/* What the ISIG characters send (arch/x86/include/uapi/asm/signal.h). */
+#define T_SIGINT 2
+#define T_SIGQUIT 3
+#define T_SIGTSTP 20
+
 /* Linux's default control characters (include/linux/tty.h INIT_C_CC). */
 #define CTRL(c) ((c) & 0x1f)
 #define ASCII_DEL 0x7f
@@ -222,8 +227,26 @@ static void kill_line(struct tty *t)
 		output(t->tio.c_oflag, "\n", 1);
 }
 
-/* VINTR, VQUIT, VSUSP: echoed and the input dropped. Signals to the
- * foreground process group are not sent yet. */
+static void (*signal_hook)(int sig);
+
+void tty_set_signal_hook(void (*fn)(int sig))
+{
+	__atomic_store_n(&signal_hook, fn, __ATOMIC_RELEASE);
+}
+
+/* The signal an ISIG character sends; 0 for other bytes. */
+static int isig_signal(const struct tty *t, char c)
+{
+	if (!lflag(t, T_ISIG))
+		return 0;
+	if (is_cc(t, T_VINTR, c))
+		return T_SIGINT;
+	if (is_cc(t, T_VQUIT, c))
+		return T_SIGQUIT;
+	return is_cc(t, T_VSUSP, c) ? T_SIGTSTP : 0;
+}
+
+/* VINTR, VQUIT, VSUSP: echoed and the input dropped. */
 static void interrupt(struct tty *t, char c)
 {
 	echo(t, c);
@@ -263,46 +286,53 @@ static bool canonical_special(struct tty *t, char c)
 }
 
 /* One received byte, with the lock held. A full ring drops the byte; in
- * canonical mode the last place is kept for a line end. */
-static void input(struct tty *t, char c)
+ * canonical mode the last place is kept for a line end. Returns the
+ * signal the byte sends (0: none). */
+static int input(struct tty *t, char c)
 {
 	uint32_t iflag = t->tio.c_iflag;
 	bool canon = lflag(t, T_ICANON);
 	uint64_t room = TTY_IN_SIZE - (t->wpos - t->rpos);
+	int sig;
 
 	if (iflag & T_ISTRIP)
 		c &= 0x7f;
 	if (c == '\r') {
 		if (iflag & T_IGNCR)
-			return;
+			return 0;
 		if (iflag & T_ICRNL)
 			c = '\n';
 	} else if (c == '\n' && (iflag & T_INLCR)) {
 		c = '\r';
 	}
 	if ((iflag & T_IXON) && (is_cc(t, T_VSTART, c) || is_cc(t, T_VSTOP, c)))
-		return;
-	if (lflag(t, T_ISIG) &&
-	    (is_cc(t, T_VINTR, c) || is_cc(t, T_VQUIT, c) || is_cc(t, T_VSUSP, c))) {
+		return 0;
+	sig = isig_signal(t, c);
+	if (sig) {
 		interrupt(t, c);
-		return;
+		return sig;
 	}
 	if (!room || (room == 1 && canon && !is_line_end(t, c)))
-		return;
+		return 0;
 	if (canon && canonical_special(t, c))
-		return;
+		return 0;
 	append(t, c, TTY_DATA);
 	if (!canon)
 		t->line_start = t->wpos;
 	echo(t, c);
+	return 0;
 }
 
+/* The hook runs without the lock, which it has no need of. */
 static void tty_receive(char c)
 {
 	unsigned long flags = spin_lock_irqsave(&console.lock);
+	int sig = input(&console, c);
+	void (*hook)(int sig) = __atomic_load_n(&signal_hook, __ATOMIC_ACQUIRE);
 
-	input(&console, c);
 	spin_unlock_irqrestore(&console.lock, flags);
+	if (sig && hook)
+		hook(sig);
 	vfs_poll_notify();
 }
 

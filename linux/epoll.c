@@ -448,8 +448,7 @@ static long epoll_wait_masked(const uint64_t a[6], uint64_t deadline)
 	if (r)
 		return r;
 	r = do_epoll_wait((int)a[0], a[1], (int)a[2], deadline);
-	poll_sigmask_end(&sm);
-	return r;
+	return poll_sigmask_end(&sm, r);
 }
 
 static long sys_epoll_pwait(const uint64_t a[6])

@@ -150,6 +150,15 @@ bool signal_pending(void);
 /* At every return to user mode: runs the default action of pending
  * signals or sets *regs up to enter their handlers. */
 void signal_deliver(struct trap_frame *regs);
+/* Ends a wait done with a temporary mask (ppoll, pselect6, epoll_pwait,
+ * rt_sigsuspend) that a signal interrupted: delivers it while that mask
+ * is in force, the handler's frame restoring old, and returns what the
+ * syscall returns (0, the handler's entry rax, with -EINTR in the frame;
+ * -EINTR with old back when no handler ran). */
+long signal_end_masked_wait(uint64_t old);
+/* Makes ^C, ^\ and ^Z on the console send SIGINT, SIGQUIT and SIGTSTP
+ * to p (at program start). 0 or -ENOMEM. */
+int signal_console_attach(struct process *p);
 
 /* CLOCK_REALTIME less CLOCK_MONOTONIC (clock_ns()), in ns: the wall
  * clock at boot (linux/sys_misc.c). */

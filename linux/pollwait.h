@@ -48,7 +48,7 @@ typedef long (*poll_scan_fn)(void *arg, uint64_t gen);
 long poll_wait_loop(poll_scan_fn scan, void *arg, uint64_t deadline);
 
 /* The signal mask of ppoll, pselect6 and epoll_pwait, in force during the
- * wait. */
+ * wait and, when a signal interrupts it, while the signal is delivered. */
 struct poll_sigmask {
 	uint64_t saved;
 	bool active;
@@ -57,6 +57,8 @@ struct poll_sigmask {
 /* Installs the user mask at umask (0: none) of size bytes: 0, -EINVAL
  * (size is not 8), or -EFAULT. */
 int poll_sigmask_begin(uint64_t umask, uint64_t size, struct poll_sigmask *sm);
-void poll_sigmask_end(struct poll_sigmask *sm);
+/* Ends the wait that returned r, and returns what the syscall returns:
+ * r, or for -EINTR signal_end_masked_wait's result (linux/linux.h). */
+long poll_sigmask_end(struct poll_sigmask *sm, long r);
 
 #endif

@@ -22,7 +22,9 @@
 #define DEFAULT_UMASK 022
 #define ENV_MAX 64			/* env.NAME=value options kept */
 #define ENV_BUF_SIZE 4096
-#define STACK_BUF_SIZE (128 * 1024)	/* argv, envp and auxv of the first stack */
+/* The first stack's strings, pointers and auxv: the command line and the
+ * env options are 4 KiB each at most (CMDLINE_BUF_SIZE, ENV_BUF_SIZE). */
+#define STACK_BUF_SIZE (16 * 1024)
 /* Linux's ELF_ET_DYN_BASE for x86-64 (2/3 of TASK_SIZE, page-aligned)
  * and up to 2^28 bytes of randomisation above it, in pages. */
 #define PIE_BASE 0x555555554000ull
@@ -407,6 +409,8 @@ int linux_run(const struct cmdline *c)
 	if (r < 0)
 		return r == -ENOENT ? STATUS_NOT_FOUND : STATUS_CANNOT_EXEC;
 	proc_set_exe(p->exe);
+	if (signal_console_attach(p) < 0)
+		printk("flint: ^C will not reach %s: out of memory\n", argv[0]);
 	k = task_new(p, NULL);
 	if (!k || task_spawn(k, &regs, 0) < 0) {
 		printk("flint: cannot start %s: out of memory\n", argv[0]);

@@ -13,6 +13,7 @@
 #include <flint/arch.h>
 #include <flint/printk.h>
 #include <flint/string.h>
+#include <flint/thread.h>
 #include <stddef.h>
 
 /* Signal numbers (arch/x86/include/uapi/asm/signal.h). The kernel's
@@ -638,6 +639,55 @@ void signal_deliver(struct trap_frame *regs)
 		;
 }
 
+/*
+ * Console signals. The tty reports ^C, ^\ and ^Z in interrupt context,
+ * where p->lock cannot be taken: the hook records them and a kernel
+ * thread sends them, as process signals, to the program attached.
+ */
+static uint64_t console_sigs;		/* atomic: typed, not sent yet */
+static struct semaphore console_typed;
+
+static void console_signal(int sig)
+{
+	if (!sig_valid(sig))
+		return;
+	__atomic_or_fetch(&console_sigs, SIGBIT(sig), __ATOMIC_RELEASE);
+	sem_post(&console_typed);
+}
+
+/* Sends what was typed since the last call, lowest signal first. */
+static void console_send(struct process *p)
+{
+	uint64_t sigs = __atomic_exchange_n(&console_sigs, 0, __ATOMIC_ACQUIRE);
+
+	while (sigs) {
+		signal_send_process(p, __builtin_ctzll(sigs) + 1);
+		sigs &= sigs - 1;
+	}
+}
+
+static void console_relay(void *arg)
+{
+	for (;;) {
+		sem_wait(&console_typed);
+		console_send(arg);
+	}
+}
+
+int signal_console_attach(struct process *p)
+{
+	struct thread *relay;
+
+	sem_init(&console_typed, 0);
+	relay = thread_create(console_relay, p, THREAD_ANY_CPU);
+	if (!relay)
+		return -ENOMEM;
+	/* It never ends: the VM does, with the program. */
+	thread_detach(relay);
+	tty_set_signal_hook(console_signal);
+	return 0;
+}
+
 void signal_fault(struct trap_frame *regs, int sig, int code, uint64_t addr)
 {
 	struct task *t = task_current();
@@ -864,26 +914,15 @@ static long sys_pause(const uint64_t a[6])
 }
 SYSCALL(34, "pause", ":d", sys_pause);
 
-/* The handler runs here, with the frame restoring the caller's mask,
- * not the one it waited with; its return value (0) is the handler's
- * entry rax, and the frame holds -EINTR. When no handler ran the mask
- * goes back and the call returns -EINTR. */
-static long sys_rt_sigsuspend(const uint64_t a[6])
+/* The handler runs here, while the wait's mask is in force, with the
+ * frame restoring the caller's mask old; the return value (0) is the
+ * handler's entry rax, and the frame holds -EINTR. When no handler ran
+ * the mask goes back and the call returns -EINTR. */
+long signal_end_masked_wait(uint64_t old)
 {
 	struct task *t = task_current();
-	uint64_t mask, old;
-	unsigned long flags;
 	enum deliver_result r;
-
-	if (a[1] != SIGSET_BYTES)
-		return -EINVAL;
-	if (copy_from_user(&mask, (const void *)(uintptr_t)a[0], sizeof(mask)))
-		return -EFAULT;
-	flags = spin_lock_irqsave(&t->proc->sig_lock);
-	old = t->sig_blocked;
-	t->sig_blocked = mask & ~UNBLOCKABLE;
-	wait_for_signal(t);
-	spin_unlock_irqrestore(&t->proc->sig_lock, flags);
+	unsigned long flags;
 
 	t->regs->rax = (uint64_t)-EINTR;
 	do
@@ -895,6 +934,25 @@ static long sys_rt_sigsuspend(const uint64_t a[6])
 	t->sig_blocked = old;
 	spin_unlock_irqrestore(&t->proc->sig_lock, flags);
 	return -EINTR;
+}
+
+static long sys_rt_sigsuspend(const uint64_t a[6])
+{
+	struct task *t = task_current();
+	uint64_t mask, old;
+	unsigned long flags;
+
+	if (a[1] != SIGSET_BYTES)
+		return -EINVAL;
+	if (copy_from_user(&mask, (const void *)(uintptr_t)a[0], sizeof(mask)))
+		return -EFAULT;
+	flags = spin_lock_irqsave(&t->proc->sig_lock);
+	old = t->sig_blocked;
+	t->sig_blocked = mask & ~UNBLOCKABLE;
+	wait_for_signal(t);
+	spin_unlock_irqrestore(&t->proc->sig_lock, flags);
+
+	return signal_end_masked_wait(old);
 }
 SYSCALL(130, "rt_sigsuspend", "pu", sys_rt_sigsuspend);
 

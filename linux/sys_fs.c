@@ -189,10 +189,10 @@ static size_t chunk_of(uint64_t resid)
 }
 
 /* How many of the vector's next n bytes can take data: each page is
- * checked by writing back one of its own bytes. A pipe or terminal read
- * consumes what it returns, so the destination is checked first: a bad
- * buffer then fails with EFAULT and leaves the data for the next read,
- * as Linux does. */
+ * checked by writing back one of its own bytes. A read consumes what it
+ * returns (a pipe's data, a file's offset), so the destination is checked
+ * first: a bad buffer then fails with EFAULT and leaves the data and the
+ * offset for the next read, as Linux does. */
 static size_t uio_writable(const struct uio *u, size_t n)
 {
 	size_t done = 0;
@@ -244,12 +244,10 @@ static long xfer_read(struct file *f, struct uio *u, int64_t pos)
 
 		if (done && !may_read_more(f))
 			break;
-		if (f->ops) {
-			chunk = uio_writable(u, chunk);
-			if (!chunk) {
-				r = -EFAULT;
-				break;
-			}
+		chunk = uio_writable(u, chunk);
+		if (!chunk) {
+			r = -EFAULT;
+			break;
 		}
 		r = pos < 0 ? vfs_file_read(f, buf, chunk)
 			    : vfs_file_pread(f, buf, chunk, (uint64_t)pos + done);
@@ -298,6 +296,16 @@ static long xfer_write(struct file *f, struct uio *u, int64_t pos)
 	return done ? (long)done : r;
 }
 
+/* Every segment lies below the top of user space (Linux's access_ok,
+ * checked once the descriptor is known, before anything moves). */
+static bool iov_in_user(const struct linux_iovec *iov, unsigned cnt)
+{
+	for (unsigned i = 0; i < cnt; i++)
+		if (iov[i].len && (iov[i].base >= USER_TOP || iov[i].len > USER_TOP - iov[i].base))
+			return false;
+	return true;
+}
+
 static long fd_rw(uint64_t fd, const struct linux_iovec *iov, unsigned cnt, int64_t pos,
 		  bool write)
 {
@@ -311,6 +319,10 @@ static long fd_rw(uint64_t fd, const struct linux_iovec *iov, unsigned cnt, int6
 	f = fd_get(fd);
 	if (!f)
 		return -EBADF;
+	if (!iov_in_user(iov, cnt)) {
+		file_put(f);
+		return -EFAULT;
+	}
 	uio_init(&u, iov, (uint64_t)total);
 	r = write ? xfer_write(f, &u, pos) : xfer_read(f, &u, pos);
 	file_put(f);

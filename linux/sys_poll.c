@@ -185,17 +185,22 @@ int poll_sigmask_begin(uint64_t umask, uint64_t size, struct poll_sigmask *sm)
 	return 0;
 }
 
-void poll_sigmask_end(struct poll_sigmask *sm)
+/* A signal the wait's mask let in is delivered under that mask, so its
+ * handler runs even when the caller's mask blocks it (as in Linux). */
+long poll_sigmask_end(struct poll_sigmask *sm, long r)
 {
 	struct task *t = task_current();
 	unsigned long flags;
 
 	if (!sm->active)
-		return;
+		return r;
+	sm->active = false;
+	if (r == -EINTR)
+		return signal_end_masked_wait(sm->saved);
 	flags = spin_lock_irqsave(&t->proc->sig_lock);
 	t->sig_blocked = sm->saved;
 	spin_unlock_irqrestore(&t->proc->sig_lock, flags);
-	sm->active = false;
+	return r;
 }
 
 /*
@@ -281,9 +286,8 @@ static long sys_ppoll(const uint64_t a[6])
 	if (r)
 		return r;
 	r = do_poll(a[0], (uint32_t)a[1], deadline);
-	poll_sigmask_end(&sm);
 	put_time_left(a[2], deadline, 1);
-	return r;
+	return poll_sigmask_end(&sm, r);
 }
 SYSCALL(271, "ppoll", "puppu", sys_ppoll);
 
@@ -424,8 +428,7 @@ static long sys_pselect6(const uint64_t a[6])
 	if (r)
 		return r;
 	r = do_select((int)a[0], sets, deadline);
-	poll_sigmask_end(&sm);
 	put_time_left(a[4], deadline, 1);
-	return r;
+	return poll_sigmask_end(&sm, r);
 }
 SYSCALL(270, "pselect6", "dppppp", sys_pselect6);

@@ -22,6 +22,7 @@ extern const unsigned linux_syscall_names_count;
 
 static const struct syscall_desc *table[SYSCALL_TABLE_SIZE];
 static bool reported[SYSCALL_TABLE_SIZE];
+static bool reported_beyond;		/* numbers past the table: named once, together */
 static bool strace;
 KERNEL_FLAG("strace", strace);
 
@@ -127,11 +128,12 @@ void uspace_syscall(struct trap_frame *regs)
 
 	t->regs = regs;
 	if (!d) {
-		if (nr >= SYSCALL_TABLE_SIZE || !reported[nr]) {
+		bool *seen = nr < SYSCALL_TABLE_SIZE ? &reported[nr] : &reported_beyond;
+
+		if (!*seen) {
 			printk("flint: syscall %llu (%s) is not implemented: ENOSYS\n",
 			       (unsigned long long)nr, syscall_name(nr));
-			if (nr < SYSCALL_TABLE_SIZE)
-				reported[nr] = true;
+			*seen = true;
 		}
 		regs->rax = (uint64_t)-ENOSYS;
 		return;

@@ -261,6 +261,9 @@ int vfs_pipe(struct file *ends[2], int flags);
  * mode through TCSETS); /dev/console and /dev/tty open it. */
 extern const struct file_ops tty_console_ops;
 void tty_init(void);
+/* With ISIG, VINTR, VQUIT and VSUSP call fn with Linux's SIGINT, SIGQUIT
+ * or SIGTSTP, in interrupt context (NULL: none is sent). */
+void tty_set_signal_hook(void (*fn)(int sig));
 
 /* fs/procfs.c: /proc with cpuinfo, meminfo and self/exe. */
 int proc_populate(void);

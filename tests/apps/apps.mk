@@ -1,7 +1,7 @@
 # Guest test programs (tests/apps/): static Linux programs that Flint's
 # boot tests (tests/boot/linux_cases.py) run. Each is built against musl
-# and glibc, as $(BUILD)/apps/<name>.musl and <name>.glibc; hello also as
-# static-PIE, <name>.musl-pie and <name>.glibc-pie. `make initrd` packs the
+# and glibc, as $(BUILD)/apps/<name>.musl and <name>.glibc; APPS_PIE also
+# as static-PIE, <name>.musl-pie and <name>.glibc-pie. `make initrd` packs the
 # demo initrd: hello as /init, and busybox. APPS_ALL names everything the
 # boot tests need.
 
@@ -12,8 +12,8 @@ BUSYBOX ?= /bin/busybox
 
 APPS_DIR := tests/apps
 APPS_OUT := $(BUILD)/apps
-APPS := hello args files mem time random threads poll signal exit3 abort
-APPS_PIE := hello
+APPS := hello args files mem time random threads poll signal exit3 abort efault enosys environ sigmask sigint
+APPS_PIE := hello args files
 APPS_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -pthread
 
 # Debian's musl-gcc specs know no -static-pie (they link Scrt1.o and ask

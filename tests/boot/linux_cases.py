@@ -15,6 +15,7 @@ and has no way to pass an initrd, so no case boots a program through it.
 import os
 import re
 import shutil
+import struct
 import subprocess
 import tempfile
 import threading
@@ -150,7 +151,10 @@ def run_program(name, path, machine="q35", smp=1, args=(), env=(), status=0):
 
 
 LIBCS = ["musl", "glibc"]
-CHECK_PROGRAMS = ["args", "files", "mem", "time", "random", "threads", "poll", "signal"]
+CHECK_PROGRAMS = ["args", "files", "mem", "time", "random", "threads", "poll", "signal",
+                  "efault", "sigmask"]
+# Also run as static-PIE (APPS_PIE in tests/apps/apps.mk).
+PIE_CHECK_PROGRAMS = ["args", "files"]
 
 
 def hello_case(name, variant, machine="q35"):
@@ -190,6 +194,115 @@ def status_case(name, program, variant, status, line):
         return problems
 
 
+# The console line for an unimplemented syscall (linux/syscall.c), the
+# first call of each number only.
+ENOSYS_LINE = "flint: syscall %d (%s) is not implemented: ENOSYS"
+ENOSYS_CALLS = [(999, "unknown"), (180, "nfsservctl")]
+
+
+def enosys_case(name, libc):
+    @linux_case(name)
+    def _():
+        path = app("enosys", libc)
+        want = host_ok_lines(path)
+        r, _, problems = run_program(name, path)
+        if fatal(problems):
+            return problems
+        problems += check_checks(r, want)
+        lines = program_lines(r)
+        for nr, sname in ENOSYS_CALLS:
+            line = ENOSYS_LINE % (nr, sname)
+            n = sum(1 for l in lines if l == line)
+            if n != 1:
+                problems.append("%d lines %r, expected one" % (n, line))
+        others = [l for l in lines if "is not implemented" in l and
+                  l not in [ENOSYS_LINE % c for c in ENOSYS_CALLS]]
+        if others:
+            problems.append("other syscalls not implemented: %r" % others)
+        return problems
+
+
+# strace's lines (linux/syscall.c): "[TID] name(args) = result", and
+# "[TID] exit_group(0)" for a call that does not return.
+STRACE_WRITE = re.compile(r"^\[1\] writev?\(1, .*\) = (-?\d+)$")
+
+
+def strace_case(name, libc):
+    @linux_case(name)
+    def _():
+        dest = "/bin/hello"
+        initrd = pack(name, app("hello", libc) + ":" + dest)
+        r = boot(name, qemu.command(append="strace -- " + dest, initrd=initrd),
+                 timeout=TIMEOUT)
+        problems = check_boot(r, ENTRY)
+        if fatal(problems):
+            return problems
+        lines = program_lines(r)
+        want = ["hello from " + libc, "argv[0] " + dest]
+        for line in want:
+            if line not in lines:
+                problems.append("no line %r" % line + tail(r))
+        written = [int(m.group(1)) for m in map(STRACE_WRITE.match, lines) if m]
+        if sum(written) != sum(len(l) + 1 for l in want):
+            problems.append("write/writev lines to fd 1 returned %r, expected %d bytes in all"
+                            % (written, sum(len(l) + 1 for l in want)))
+        if "[1] exit_group(0)" not in lines:
+            problems.append("no line '[1] exit_group(0)'" + tail(r))
+        if not any(re.match(r"^\[1\] \w+\(.*\) = ", l) for l in lines[:3]):
+            problems.append("the first lines are no traced calls: %r" % lines[:3])
+        return problems
+
+
+# The kernel's environment for the first program (linux/process.c).
+DEFAULT_ENV = ["PATH=/bin:/sbin:/usr/bin:/usr/sbin", "HOME=/", "TERM=linux"]
+
+
+def environ_lines(r):
+    """The environ program's report: argv and the environment, as lists."""
+    lines = program_lines(r)
+    argv = [l.split(" ", 1)[1] for l in lines if re.match(r"^argv\[\d+\] ", l)]
+    env = [l[len("env "):] for l in lines if l.startswith("env ")]
+    return argv, env
+
+
+def init_env_case(name, libc):
+    """init= picks the program (not /init, which is hello here); env.NAME=value
+    adds to the defaults or replaces one."""
+    @linux_case(name)
+    def _():
+        dest = "/bin/environ"
+        initrd = pack(name, app("hello", libc), app("environ", libc) + ":" + dest)
+        r = boot(name, qemu.command(append="env.FOO=bar env.HOME=/tmp init=" + dest,
+                                    initrd=initrd), timeout=TIMEOUT)
+        problems = check_boot(r, ENTRY)
+        if fatal(problems):
+            return problems
+        argv, env = environ_lines(r)
+        if argv != [dest]:
+            problems.append("argv %r, expected %r%s" % (argv, [dest], tail(r)))
+        want = ["FOO=bar", "HOME=/tmp", DEFAULT_ENV[0], DEFAULT_ENV[2]]
+        if sorted(env) != sorted(want):
+            problems.append("environment %r, expected %r" % (env, want))
+        return problems
+
+
+def default_init_case(name, libc):
+    """No program after --: /init runs, with the default environment."""
+    @linux_case(name)
+    def _():
+        initrd = pack(name, app("environ", libc))
+        r = boot(name, qemu.command(append="", initrd=initrd), timeout=TIMEOUT)
+        problems = check_boot(r, ENTRY)
+        if fatal(problems):
+            return problems
+        argv, env = environ_lines(r)
+        if argv != ["/init"]:
+            problems.append("argv %r, expected ['/init']%s" % (argv, tail(r)))
+        if sorted(env) != sorted(DEFAULT_ENV):
+            problems.append("environment %r, expected %r" % (env, DEFAULT_ENV))
+        return problems
+
+
 def register_programs():
     for libc in LIBCS:
         for variant in [libc, libc + "-pie"]:
@@ -197,23 +310,41 @@ def register_programs():
         hello_case("linux-hello-%s-microvm" % libc, libc, machine="microvm")
         for program in CHECK_PROGRAMS:
             checks_case("linux-%s-%s" % (program, libc), program, libc)
+        for program in PIE_CHECK_PROGRAMS:
+            checks_case("linux-%s-%s-pie" % (program, libc), program, libc + "-pie")
         checks_case("linux-threads-%s-smp4" % libc, "threads", libc, smp=4)
+        enosys_case("linux-enosys-" + libc, libc)
+        strace_case("linux-strace-hello-" + libc, libc)
+        init_env_case("linux-init-env-" + libc, libc)
+        default_init_case("linux-default-init-" + libc, libc)
         status_case("linux-exit3-" + libc, "exit3", libc, 3, "exit3: exiting with status 3")
         status_case("linux-abort-" + libc, "abort", libc, ABORT_STATUS,
                     "abort: calling abort()")
 
 
-def boot_failing(name, initrd, append, patterns):
-    """A boot whose program cannot run: a nonzero status and a line
-    matching one of patterns (case-insensitive)."""
+# The shell's statuses for a program that cannot start (linux/process.c).
+STATUS_NOT_FOUND = 127
+STATUS_CANNOT_EXEC = 126
+
+
+def boot_failing(name, initrd, append, patterns, status=None, about=None):
+    """A boot whose program cannot run: a nonzero status (status, if given),
+    a line matching one of patterns (case-insensitive), no exception or
+    panic; with about, only one line names it."""
     r = boot(name, qemu.command(append=append, initrd=initrd), timeout=TIMEOUT)
-    problems = check_boot(r, ENTRY, status=r.status)
+    problems = check_boot(r, ENTRY, status=r.status if status is None else status)
     if fatal(problems):
         return problems
     if r.status in (None, 0):
         problems.append("exit status %s (rc %d), expected a nonzero one" % (r.status, r.rc))
     if not any(re.search(p, l, re.I) for l in program_lines(r) for p in patterns):
         problems.append("no line matching any of %r%s" % (patterns, tail(r)))
+    named = [l for l in program_lines(r) if about and about in l]
+    if len(named) > 1:
+        problems.append("%d lines name %s, expected one: %r" % (len(named), about, named))
+    crashed = [l for l in r.lines() if re.search(r"exception|panic", l, re.I)]
+    if crashed:
+        problems.append("the kernel crashed: %r" % crashed[:3])
     return problems
 
 
@@ -221,7 +352,97 @@ def boot_failing(name, initrd, append, patterns):
 def _():
     initrd = pack("linux-missing-program", app("hello", "musl"))
     return boot_failing("linux-missing-program", initrd, "-- /nonexistent",
-                        [re.escape("/nonexistent")])
+                        [re.escape("/nonexistent")], status=STATUS_NOT_FOUND)
+
+
+# Damaged ELF programs: made from hello (musl, static, ET_EXEC) by the
+# functions below, each boot must end with status 126 and one line
+# "flint: /bin/bad: WHAT" (linux/process.c exec_load, linux/elf.c).
+EHDR = struct.Struct("<16sHHIQQQIHHHHHH")	# Elf64_Ehdr, include/uapi/linux/elf.h
+PHDR = struct.Struct("<IIQQQQQQ")		# Elf64_Phdr
+EH_MACHINE, EH_PHOFF, EH_PHNUM = 2, 5, 10	# their places in EHDR's fields
+P_TYPE, P_OFFSET, P_FILESZ, P_MEMSZ = 0, 2, 5, 6	# and in PHDR's
+PT_LOAD = 1
+EM_ARM = 40
+
+
+def elf_header(data):
+    """(e_phoff, e_phnum) and the Elf64_Ehdr fields as a list."""
+    fields = list(EHDR.unpack_from(data))
+    return fields[EH_PHOFF], fields[EH_PHNUM], fields
+
+
+def load_segments(data):
+    """The PT_LOAD program headers: (offset of the header, its fields)."""
+    phoff, phnum, _ = elf_header(data)
+    out = []
+    for i in range(phnum):
+        at = phoff + i * PHDR.size
+        ph = list(PHDR.unpack_from(data, at))
+        if ph[P_TYPE] == PT_LOAD:
+            out.append((at, ph))
+    return out
+
+
+def truncated_in_segment(data):
+    """Cut in the middle of the last PT_LOAD's file bytes."""
+    _, ph = [seg for seg in load_segments(data) if seg[1][P_FILESZ]][-1]
+    return data[:ph[P_OFFSET] + ph[P_FILESZ] // 2]
+
+
+def phoff_past_end(data):
+    _, _, fields = elf_header(data)
+    fields[EH_PHOFF] = len(data) + 4096
+    return EHDR.pack(*fields) + data[EHDR.size:]
+
+
+def filesz_over_memsz(data):
+    at, ph = load_segments(data)[0]
+    ph[P_FILESZ] = ph[P_MEMSZ] + 1
+    return data[:at] + PHDR.pack(*ph) + data[at + PHDR.size:]
+
+
+def machine_arm(data):
+    _, _, fields = elf_header(data)
+    fields[EH_MACHINE] = EM_ARM
+    return EHDR.pack(*fields) + data[EHDR.size:]
+
+
+def host_true(data):
+    """The host's /bin/true: dynamically linked (it has a PT_INTERP)."""
+    with open("/bin/true", "rb") as f:
+        return f.read()
+
+
+# name: (make the file from hello's bytes, its mode, the kernel's words).
+BAD_PROGRAMS = {
+    "truncated-100": (lambda d: d[:100], 0o755, "program headers are past the end"),
+    "truncated-segment": (truncated_in_segment, 0o755,
+                          "segment's file range is past the end of the file"),
+    "phoff-past-end": (phoff_past_end, 0o755, "program headers are past the end"),
+    "filesz-over-memsz": (filesz_over_memsz, 0o755, "p_filesz is larger than p_memsz"),
+    "machine-arm": (machine_arm, 0o755, "not an x86-64 program"),
+    "dynamic": (host_true, 0o755, "dynamically linked programs are not supported yet "
+                                  "(PT_INTERP)"),
+    "not-executable": (lambda d: d, 0o644, "not executable"),
+    "script": (lambda d: b"#!/bin/sh\necho a script\n", 0o755, "a #! script"),
+}
+
+
+def bad_program_case(name, make, mode, words):
+    @linux_case(name)
+    def _():
+        os.makedirs(IMAGES, exist_ok=True)
+        with open(app("hello", "musl"), "rb") as f:
+            data = make(f.read())
+        path = os.path.join(IMAGES, name + ".bin")
+        with open(path, "wb") as f:
+            f.write(data)
+        os.chmod(path, mode)
+        initrd = pack(name, app("hello", "musl"), path + ":/bin/bad")
+        return boot_failing(name, initrd, "-- /bin/bad",
+                            ["^flint: /bin/bad: " + re.escape(words)],
+                            status=STATUS_CANNOT_EXEC, about="/bin/bad")
 
 
 @linux_case("linux-not-elf")
@@ -358,9 +579,10 @@ def _():
     return problems
 
 
-def run_interactive(name, argv, text, timeout):
-    """Boots argv and writes text to the serial console once the kernel
-    has booted (input sent before could meet a UART nobody reads yet)."""
+def run_interactive(name, argv, text, timeout, ready=cases.BOOT_LINE):
+    """Boots argv and writes text to the serial console once a line
+    matches ready, by default the kernel's boot line (input sent before
+    could meet a UART nobody reads yet)."""
     start = time.monotonic()
     p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT)
@@ -369,7 +591,7 @@ def run_interactive(name, argv, text, timeout):
     def read():
         for line in iter(p.stdout.readline, b""):
             output.append(line)
-            if cases.BOOT_LINE.match(line.decode("utf-8", "replace").rstrip("\r\n")):
+            if ready.match(line.decode("utf-8", "replace").rstrip("\r\n")):
                 booted.set()
         booted.set()
 
@@ -409,10 +631,50 @@ def _():
     return problems
 
 
+def register_bad_programs():
+    for bad, (make, mode, words) in BAD_PROGRAMS.items():
+        bad_program_case("linux-bad-" + bad, make, mode, words)
+
+
+# ^C on the console (tests/apps/sigint.c): typed once the program says
+# "ready", it sends SIGINT, which a handler catches or, without one, ends
+# the program with 128 + SIGINT.
+SIGINT = 2
+SIGINT_STATUS = 128 + SIGINT
+READY_LINE = re.compile(r"^ready$")
+
+
+def sigint_case(name, variant, args, status, want):
+    @linux_case(name)
+    def _():
+        initrd = pack(name, app("sigint", variant) + ":/bin/sigint")
+        append = "-- " + cmdline_words(["/bin/sigint", *args])
+        r = run_interactive(name, qemu.command(append=append, initrd=initrd), b"\x03",
+                            TIMEOUT, ready=READY_LINE)
+        problems = check_boot(r, ENTRY, status=status)
+        if fatal(problems):
+            return problems
+        out = program_lines(r)
+        for w in want:
+            if not any(w in l for l in out):
+                problems.append("no line with %r%s" % (w, tail(r)))
+        return problems
+
+
+def register_sigint():
+    for libc in LIBCS:
+        sigint_case("linux-sigint-" + libc, libc, [], 0,
+                    ["ok SIGINT caught", "all 2 checks passed"])
+        sigint_case("linux-sigint-default-" + libc, libc, ["default"], SIGINT_STATUS,
+                    ["flint: /bin/sigint killed by signal 2 (SIGINT)"])
+
+
 def register_busybox():
     for applet, argv in BUSYBOX_COMMANDS.items():
         busybox_case("linux-busybox-" + applet, argv)
 
 
 register_programs()
+register_bad_programs()
 register_busybox()
+register_sigint()

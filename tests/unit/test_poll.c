@@ -32,6 +32,18 @@ bool signal_pending(void)
 	return pending_signal;
 }
 
+/* Records the mask an interrupted masked wait leaves to the signal code,
+ * which here "enters a handler" (returns 0) and leaves the mask alone. */
+static uint64_t masked_wait_old;
+static unsigned masked_wait_ends;
+
+long signal_end_masked_wait(uint64_t old)
+{
+	masked_wait_old = old;
+	masked_wait_ends++;
+	return 0;
+}
+
 uint64_t clock_ns(void)
 {
 	return now;
@@ -353,6 +365,7 @@ TEST(ppoll_mask_and_time_left)
 	CHECK_EQ(call(sys_ppoll, U(&p), 1, U(&ts), 0, 8, 0), -EINVAL);
 	ts = (struct poll_timespec){ -1, 0 };
 	CHECK_EQ(call(sys_ppoll, U(&p), 1, U(&ts), 0, 8, 0), -EINVAL);
+	CHECK_EQ(masked_wait_ends, 0u);
 }
 
 /*
@@ -615,6 +628,45 @@ TEST(epoll_pwait_waits)
 	later_ready = 0;
 	pending_signal = true;
 	CHECK_EQ(ewait(ep, ev, 1, -1), -EINTR);
+	fd_close(ep);
+}
+
+/* A signal ends a masked wait through the signal code, with the caller's
+ * mask to restore; the wait's mask stays for the delivery. */
+TEST(interrupted_masked_waits_deliver_under_their_mask)
+{
+	int fd = fake_open(&later_ready);
+	int ep = (int)call(sys_epoll_create1, 0, 0, 0, 0, 0, 0);
+	struct linux_pollfd p = { .fd = fd, .events = VFS_POLLIN };
+	uint64_t rd[FDSET_WORDS] = { 0 }, mask = 0;
+	struct pselect_sigdata sd = { U(&mask), 8 };
+	struct linux_epoll_event ev[1];
+
+	later_ready = 0;
+	pending_signal = true;
+	masked_wait_ends = 0;
+	task.sig_blocked = SIGBIT(10);
+	CHECK_EQ(call(sys_ppoll, U(&p), 1, 0, U(&mask), 8, 0), 0);
+	CHECK_EQ(masked_wait_old, SIGBIT(10));
+	CHECK_EQ(task.sig_blocked, 0u);
+	task.sig_blocked = SIGBIT(12);
+	fdset_add(rd, fd);
+	CHECK_EQ(call(sys_pselect6, fd + 1, U(rd), 0, 0, 0, U(&sd)), 0);
+	CHECK_EQ(masked_wait_old, SIGBIT(12));
+	CHECK_EQ(ctl(ep, EPOLL_CTL_ADD, fd, VFS_POLLIN, 1), 0);
+	task.sig_blocked = SIGBIT(14);
+	CHECK_EQ(call(sys_epoll_pwait, (uint64_t)ep, U(ev), 1, (uint64_t)-1, U(&mask), 8), 0);
+	CHECK_EQ(masked_wait_old, SIGBIT(14));
+	CHECK_EQ(masked_wait_ends, 3u);
+	/* Without a mask, or not interrupted, nothing is left to deliver. */
+	CHECK_EQ(call(sys_ppoll, U(&p), 1, 0, 0, 8, 0), -EINTR);
+	pending_signal = false;
+	later_ready = VFS_POLLIN;
+	task.sig_blocked = SIGBIT(10);
+	CHECK_EQ(call(sys_ppoll, U(&p), 1, 0, U(&mask), 8, 0), 1);
+	CHECK_EQ(task.sig_blocked, SIGBIT(10));
+	CHECK_EQ(masked_wait_ends, 3u);
+	later_ready = 0;
 	fd_close(ep);
 }
 

@@ -153,6 +153,52 @@ void process_exit(struct process *p, int status)
 	longjmp(exit_jmp, 1);
 }
 
+/* The console relay's thread, its semaphore and the tty hook. */
+static void (*relay_fn)(void *arg);
+static void *relay_arg;
+static bool relay_detached, relay_fails;
+static unsigned sem_posts;
+static void (*tty_hook)(int sig);
+
+struct thread *thread_create(void (*fn)(void *arg), void *arg, int cpu)
+{
+	CHECK_EQ(cpu, THREAD_ANY_CPU);
+	if (relay_fails)
+		return NULL;
+	relay_fn = fn;
+	relay_arg = arg;
+	return &thread2;
+}
+
+void thread_detach(struct thread *t)
+{
+	CHECK(t == &thread2);
+	relay_detached = true;
+}
+
+void sem_init(struct semaphore *s, unsigned count)
+{
+	s->count = count;
+	sem_posts = 0;
+}
+
+void sem_post(struct semaphore *s)
+{
+	s->count++;
+	sem_posts++;
+}
+
+void sem_wait(struct semaphore *s)
+{
+	CHECK(s->count > 0);
+	s->count--;
+}
+
+void tty_set_signal_hook(void (*fn)(int sig))
+{
+	tty_hook = fn;
+}
+
 /* Runs expr, which must end the process: its status (-1: it did not). */
 #define EXIT_STATUS(expr)						\
 	({								\
@@ -596,6 +642,73 @@ TEST(sigsuspend_runs_the_handler_with_the_old_mask_saved)
 	CHECK_EQ(task.sig_blocked, SIGBIT(10) | SIGBIT(3));
 	CHECK_EQ(handler_return(), -EINTR);
 	CHECK_EQ(task.sig_blocked, SIGBIT(10) | SIGBIT(3));
+}
+
+/* ppoll's shape: the caller blocks SIGUSR1, the wait's mask lets it in,
+ * and it arrives during the wait. */
+TEST(masked_wait_delivers_under_the_wait_mask)
+{
+	setup();
+	set_handler(10, 0, SIGBIT(12));
+	task.sig_blocked = SIGBIT(3);
+	signal_send_task(&task, 10);
+	regs.rax = 271;
+	CHECK_EQ(signal_end_masked_wait(SIGBIT(10) | SIGBIT(3)), 0);
+	CHECK_EQ(regs.rip, HANDLER + 10);
+	CHECK_EQ(task.sig_pending, 0u);
+	CHECK_EQ(frame_uc()->uc_sigmask.__val[0], SIGBIT(10) | SIGBIT(3));
+	CHECK_EQ((int64_t)frame_uc()->uc_mcontext.gregs[REG_RAX], -EINTR);
+	/* The handler runs with the wait's mask and its own added. */
+	CHECK_EQ(task.sig_blocked, SIGBIT(3) | SIGBIT(10) | SIGBIT(12));
+	CHECK_EQ(handler_return(), -EINTR);
+	CHECK_EQ(task.sig_blocked, SIGBIT(10) | SIGBIT(3));
+}
+
+TEST(masked_wait_without_a_handler_restores_the_mask)
+{
+	setup();
+	task.sig_blocked = 0;
+	CHECK_EQ(signal_end_masked_wait(SIGBIT(10)), -EINTR);
+	CHECK_EQ(task.sig_blocked, SIGBIT(10));
+	CHECK_EQ(regs.rip, 0x401234u);
+	/* A default action that kills still kills. */
+	task.sig_blocked = 0;
+	signal_send_task(&task, 10);
+	CHECK_EQ(EXIT_STATUS(signal_end_masked_wait(SIGBIT(10))), 128 + 10);
+}
+
+TEST(console_signals_go_to_the_process)
+{
+	setup();
+	relay_fails = true;
+	tty_hook = NULL;
+	CHECK_EQ(signal_console_attach(&proc), -ENOMEM);
+	CHECK(!tty_hook);
+	relay_fails = false;
+	CHECK_EQ(signal_console_attach(&proc), 0);
+	CHECK(relay_detached && relay_arg == &proc && tty_hook);
+	task.sig_blocked = SIGBIT(2) | SIGBIT(3);
+	task2.sig_blocked = SIGBIT(3);
+	interrupted = NULL;
+	tty_hook(3);
+	tty_hook(2);
+	tty_hook(LINUX_NSIG + 1);
+	CHECK_EQ(sem_posts, 2u);
+	/* Typed, not sent: only the relay takes the locks. */
+	CHECK_EQ(proc.sig_pending, 0u);
+	CHECK(!interrupted);
+	console_send(&proc);
+	CHECK_EQ(proc.sig_pending, SIGBIT(2) | SIGBIT(3));
+	CHECK(interrupted == &thread2);
+	/* Sent once: the next round has nothing. */
+	proc.sig_pending = 0;
+	console_send(&proc);
+	CHECK_EQ(proc.sig_pending, 0u);
+	task.sig_blocked = 0;
+	tty_hook(2);
+	console_send(&proc);
+	CHECK_EQ(EXIT_STATUS(signal_deliver(&regs)), 130);
+	CHECK(strstr(last_line, "killed by signal 2 (SIGINT)"));
 }
 
 TEST(pause_returns_eintr)

@@ -19,9 +19,11 @@
 #define PIPE_CAPACITY 65536
 #define PIPE_ATOMIC 4096
 /* termios (uapi/asm-generic/termbits.h) */
+#define ISIG 0x1
 #define ICANON 0x2
 #define ECHO 0x8
 #define OPOST 0x1
+#define VINTR 0
 #define VTIME 5
 #define VMIN 6
 
@@ -819,6 +821,50 @@ TEST(tty_raw_mode_and_ioctls)
 	tio.c_cc[VTIME] = 0;
 	CHECK_EQ(vfs_file_ioctl(f, VFS_TCSETS, &tio), 0);
 	reads(f, "k");
+	file_put(f);
+}
+
+static int hook_sigs[4];
+static unsigned hook_calls;
+
+static void record_signal(int sig)
+{
+	CHECK(hook_calls < sizeof(hook_sigs) / sizeof(hook_sigs[0]));
+	hook_sigs[hook_calls++] = sig;
+}
+
+/* ^C, ^\ and ^Z send SIGINT, SIGQUIT and SIGTSTP through the hook, with
+ * ISIG only; a changed VINTR is the one that counts. */
+TEST(tty_signal_characters)
+{
+	struct file *f = console_open(VFS_O_NONBLOCK);
+	struct vfs_termios tio;
+
+	hook_calls = 0;
+	type("\x03");
+	echoed("^C");
+	CHECK_EQ(hook_calls, 0u);
+	tty_set_signal_hook(record_signal);
+	type("ab\x03x\x1c\x1a\n");
+	echoed("ab^Cx^\\^Z\r\n");
+	CHECK_EQ(hook_calls, 3u);
+	CHECK_EQ(hook_sigs[0], 2);
+	CHECK_EQ(hook_sigs[1], 3);
+	CHECK_EQ(hook_sigs[2], 20);
+	reads(f, "\n");
+	CHECK_EQ(vfs_file_ioctl(f, VFS_TCGETS, &tio), 0);
+	tio.c_cc[VINTR] = 'q';
+	CHECK_EQ(vfs_file_ioctl(f, VFS_TCSETS, &tio), 0);
+	type("q\x03\n");
+	CHECK_EQ(hook_calls, 4u);
+	CHECK_EQ(hook_sigs[3], 2);
+	reads(f, "\x03\n");
+	tio.c_lflag &= ~(uint32_t)ISIG;
+	CHECK_EQ(vfs_file_ioctl(f, VFS_TCSETS, &tio), 0);
+	type("q\x1c\n");
+	CHECK_EQ(hook_calls, 4u);
+	reads(f, "q\x1c\n");
+	tty_set_signal_hook(NULL);
 	file_put(f);
 }
 
