@@ -96,6 +96,9 @@ static void show_node(const char *path, const struct vnode *n, void *arg)
 	case VFS_S_IFCHR:
 		printk_line("fs: %s %s chr", path, perm);
 		break;
+	case VFS_S_IFBLK:
+		printk_line("fs: %s %s blk", path, perm);
+		break;
 	default:
 		printk_line("fs: %s %s %llu", path, perm, (unsigned long long)n->size);
 	}
@@ -123,6 +126,9 @@ void fs_init(const struct bootinfo *bi)
 	r = dev_populate();
 	if (r < 0)
 		printk_line("fs: cannot create /dev (error %d)", -r);
+	r = blkdev_populate();
+	if (r < 0)
+		printk_line("fs: cannot create the disks in /dev (error %d)", -r);
 	tty_init();
 	r = proc_populate();
 	if (r < 0)

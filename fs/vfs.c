@@ -39,6 +39,11 @@ static bool is_type(const struct vnode *n, uint32_t type)
 	return (n->mode & VFS_S_IFMT) == type;
 }
 
+static bool is_device(const struct vnode *n)
+{
+	return is_type(n, VFS_S_IFCHR) || is_type(n, VFS_S_IFBLK);
+}
+
 int vfs_init(void)
 {
 	root = ramfs_new(VFS_S_IFDIR | VFS_ROOT_PERM);
@@ -256,18 +261,30 @@ int vfs_create_file(struct vnode *cwd, const char *path, uint32_t perm,
 	return r;
 }
 
-int vfs_mkdev(struct vnode *cwd, const char *path, uint32_t perm,
-	      const struct file_ops *dev)
+static int mknode(struct vnode *cwd, const char *path, uint32_t mode,
+		  const struct file_ops *dev)
 {
 	struct vnode *n;
 	int r;
 
 	lock();
-	r = create(cwd, path, VFS_S_IFCHR | (perm & VFS_S_PERM), &n);
+	r = create(cwd, path, mode, &n);
 	if (r == 0)
 		n->dev = dev;
 	unlock();
 	return r;
+}
+
+int vfs_mkdev(struct vnode *cwd, const char *path, uint32_t perm,
+	      const struct file_ops *dev)
+{
+	return mknode(cwd, path, VFS_S_IFCHR | (perm & VFS_S_PERM), dev);
+}
+
+int vfs_mkblkdev(struct vnode *cwd, const char *path, uint32_t perm,
+		 const struct file_ops *dev)
+{
+	return mknode(cwd, path, VFS_S_IFBLK | (perm & VFS_S_PERM), dev);
 }
 
 int vfs_mkgen(struct vnode *cwd, const char *path, uint32_t perm,
@@ -326,7 +343,7 @@ static void fill_stat(struct vnode *n, struct vfs_stat *st)
 		.ino = n->ino,
 		.size = n->gen ? 0 : n->size,
 	};
-	if (is_type(n, VFS_S_IFCHR) && n->dev->stat) {
+	if (is_device(n) && n->dev->stat) {
 		struct file probe = { .ops = n->dev, .node = n };
 
 		n->dev->stat(&probe, st);
@@ -781,7 +798,7 @@ int vfs_open_file(struct vnode *cwd, const char *path, int flags, uint32_t perm,
 	if (r == 0) {
 		n->opens++;
 		f->node = n;
-		if (is_type(n, VFS_S_IFCHR))
+		if (is_device(n))
 			f->ops = n->dev;
 	}
 	unlock();
@@ -849,12 +866,38 @@ static long write_at(struct file *f, const void *buf, size_t n, uint64_t offset)
 	return (long)n;
 }
 
+/* A seekable device's transfer at the file's offset: the offset is read
+ * and moved under the VFS lock, the transfer itself runs without it (a
+ * disk sleeps). Threads sharing the description may overlap, as they may
+ * on Linux without O_APPEND. */
+static uint64_t offset_of(struct file *f)
+{
+	uint64_t off;
+
+	lock();
+	off = f->offset;
+	unlock();
+	return off;
+}
+
+static long advance(struct file *f, long r)
+{
+	if (r > 0) {
+		lock();
+		f->offset += (uint64_t)r;
+		unlock();
+	}
+	return r;
+}
+
 long vfs_file_read(struct file *f, void *buf, size_t n)
 {
 	long r;
 
 	if (!can_read(f))
 		return -EBADF;
+	if (f->ops && f->ops->pread)
+		return advance(f, f->ops->pread(f, buf, n, offset_of(f)));
 	if (f->ops)
 		return f->ops->read ? f->ops->read(f, buf, n) : -EINVAL;
 	lock();
@@ -871,6 +914,8 @@ long vfs_file_write(struct file *f, const void *buf, size_t n)
 
 	if (!can_write(f))
 		return -EBADF;
+	if (f->ops && f->ops->pwrite)
+		return advance(f, f->ops->pwrite(f, buf, n, offset_of(f)));
 	if (f->ops)
 		return f->ops->write ? f->ops->write(f, buf, n) : -EINVAL;
 	lock();
@@ -890,7 +935,7 @@ long vfs_file_pread(struct file *f, void *buf, size_t n, uint64_t offset)
 	if (!can_read(f))
 		return -EBADF;
 	if (f->ops)
-		return -ESPIPE;
+		return f->ops->pread ? f->ops->pread(f, buf, n, offset) : -ESPIPE;
 	lock();
 	r = read_at(f, buf, n, offset);
 	unlock();
@@ -906,7 +951,7 @@ long vfs_file_pwrite(struct file *f, const void *buf, size_t n, uint64_t offset)
 	if (!can_write(f))
 		return -EBADF;
 	if (f->ops)
-		return -ESPIPE;
+		return f->ops->pwrite ? f->ops->pwrite(f, buf, n, offset) : -ESPIPE;
 	lock();
 	r = write_at(f, buf, n, offset);
 	unlock();
@@ -917,7 +962,7 @@ int64_t vfs_file_lseek(struct file *f, int64_t offset, int whence)
 {
 	int64_t base, r;
 
-	if (f->ops)
+	if (f->ops && !f->ops->pread)
 		return -ESPIPE;
 	lock();
 	switch (whence) {
@@ -928,8 +973,9 @@ int64_t vfs_file_lseek(struct file *f, int64_t offset, int whence)
 		base = (int64_t)f->offset;
 		break;
 	case VFS_SEEK_END:
-		base = f->node->gen ? (int64_t)((const struct gen_buf *)f->priv)->len
-				    : (int64_t)f->node->size;
+		base = f->ops ? (int64_t)f->ops->size(f) :
+		       f->node->gen ? (int64_t)((const struct gen_buf *)f->priv)->len :
+				      (int64_t)f->node->size;
 		break;
 	default:
 		unlock();

@@ -23,6 +23,7 @@
 #define VFS_S_IFREG 0100000
 #define VFS_S_IFLNK 0120000
 #define VFS_S_IFCHR 0020000
+#define VFS_S_IFBLK 0060000
 #define VFS_S_IFIFO 0010000
 #define VFS_S_PERM 07777
 
@@ -95,6 +96,12 @@ struct file_ops {
 	/* Adds to what the node gave (a device's rdev), or fills all of st
 	 * (zeroed) for a file without a node. */
 	int (*stat)(struct file *f, struct vfs_stat *st);
+	/* Seekable devices (disks): positioned transfers and the size that
+	 * SEEK_END counts from. With pread, read and write go through
+	 * pread and pwrite at the file's offset, and lseek works. */
+	long (*pread)(struct file *f, void *buf, size_t n, uint64_t offset);
+	long (*pwrite)(struct file *f, const void *buf, size_t n, uint64_t offset);
+	uint64_t (*size)(struct file *f);
 	/* The last reference is gone. */
 	void (*release)(struct file *f);
 };
@@ -107,7 +114,7 @@ struct vnode {
 	uint64_t size;			/* file data or symlink target bytes */
 	unsigned char *data;		/* regular file, symlink: cap bytes */
 	size_t cap;
-	const struct file_ops *dev;	/* VFS_S_IFCHR */
+	const struct file_ops *dev;	/* VFS_S_IFCHR, VFS_S_IFBLK */
 	/* A generated file (/proc): its content, made at each open. */
 	size_t (*gen)(char *buf, size_t size);
 	struct vnode *parent;		/* NULL once unlinked; root: itself */
@@ -167,6 +174,9 @@ int vfs_mkdir(struct vnode *cwd, const char *path, uint32_t perm);
 int vfs_symlink(struct vnode *cwd, const char *target, const char *path);
 int vfs_mkdev(struct vnode *cwd, const char *path, uint32_t perm,
 	      const struct file_ops *dev);
+/* The same for a block device node (a disk: ops with pread). */
+int vfs_mkblkdev(struct vnode *cwd, const char *path, uint32_t perm,
+		 const struct file_ops *dev);
 /* A read-only file whose content gen makes at each open: gen writes at
  * most size bytes and returns the full length (called again with a
  * bigger buffer when that is more). */
@@ -253,6 +263,9 @@ int vfs_readdir(struct fdtable *t, int fd, struct vfs_dirent *d);
 uint64_t vfs_poll_generation(void);
 void vfs_poll_notify(void);
 int vfs_poll_wait(uint64_t seen, uint64_t deadline);
+
+/* fs/blkdev.c: /dev/vda, /dev/vdb, ... for the registered block devices. */
+int blkdev_populate(void);
 
 /* fs/pipe.c: a pipe's two ends (read, write), each with one reference. */
 int vfs_pipe(struct file *ends[2], int flags);

@@ -12,7 +12,9 @@ Flint's exit status is the program's: 0, 3, or 128 + signal for a fatal
 signal (abort: 134). The Firecracker shim takes the kernel as its module
 and has no way to pass an initrd, so no case boots a program through it.
 """
+import hashlib
 import os
+import random
 import re
 import shutil
 import struct
@@ -636,6 +638,93 @@ def register_bad_programs():
         bad_program_case("linux-bad-" + bad, make, mode, words)
 
 
+# Disks as files: /dev/vda over each virtio transport, read whole by
+# busybox sha256sum (compared with the host's hash of the image), written
+# at an odd offset by busybox dd (checked in the image afterwards), and a
+# read-only disk that refuses the write.
+DISK_BYTES = 1 << 20
+DISK_WRITE_AT = 1000
+DISK_WRITE = b"HELLO-FLINT"
+DISK_TRANSPORTS = [("pci-modern", "q35", "virtio-blk-pci", []),
+                   ("pci-legacy", "q35", "virtio-blk-pci,disable-modern=on", []),
+                   ("mmio", "microvm", "virtio-blk-device",
+                    ["-global", "virtio-mmio.force-legacy=false"])]
+
+
+def disk_image(name):
+    """build/images/<name>.disk: DISK_BYTES of seeded pseudo-random data."""
+    os.makedirs(IMAGES, exist_ok=True)
+    path = os.path.join(IMAGES, name + ".disk")
+    with open(path, "wb") as f:
+        f.write(random.Random(name).randbytes(DISK_BYTES))
+    return path
+
+
+def disk_args(image, device, extra, readonly=False):
+    return ["-drive", "file=%s,format=raw,if=none,id=d0%s" % (image, ",readonly=on" if readonly
+                                                            else ""),
+            "-device", device + ",drive=d0", *extra]
+
+
+def disk_read_case(transport, machine, device, extra):
+    name = "linux-disk-sha256-" + transport
+
+    @linux_case(name)
+    def _():
+        image = disk_image(name)
+        with open(image, "rb") as f:
+            want = hashlib.sha256(f.read()).hexdigest() + "  /dev/vda"
+        r = boot(name, qemu.command(machine=machine, initrd=busybox_initrd(name),
+                                    append="-- /bin/sha256sum /dev/vda",
+                                    extra=disk_args(image, device, extra)), timeout=TIMEOUT)
+        problems = check_boot(r, ENTRY)
+        if not fatal(problems) and want not in program_lines(r):
+            problems.append("no line %r%s" % (want, tail(r)))
+        return problems
+
+
+def disk_write_case(transport, machine, device, extra, readonly=False):
+    name = "linux-disk-dd-%s%s" % (transport, "-readonly" if readonly else "")
+
+    @linux_case(name)
+    def _():
+        image = disk_image(name)
+        with open(image, "rb") as f:
+            before = f.read()
+        data = os.path.join(IMAGES, name + ".data")
+        with open(data, "wb") as f:
+            f.write(DISK_WRITE)
+        initrd = pack(name, app("hello", "musl"), data + ":/data/block",
+                      options=["--busybox", "/bin"])
+        argv = ["/bin/dd", "if=/data/block", "of=/dev/vda", "bs=1",
+                "seek=%d" % DISK_WRITE_AT, "conv=notrunc"]
+        r = boot(name, qemu.command(machine=machine, initrd=initrd,
+                                    append="-- " + cmdline_words(argv),
+                                    extra=disk_args(image, device, extra, readonly)),
+                 timeout=TIMEOUT)
+        with open(image, "rb") as f:
+            after = f.read()
+        if readonly:
+            problems = check_boot(r, ENTRY, status=1)
+            if after != before:
+                problems.append("a read-only disk changed")
+            return problems
+        problems = check_boot(r, ENTRY)
+        expected = (before[:DISK_WRITE_AT] + DISK_WRITE +
+                    before[DISK_WRITE_AT + len(DISK_WRITE):])
+        if after != expected:
+            problems.append("the image does not hold exactly %r at %d" % (DISK_WRITE,
+                                                                        DISK_WRITE_AT))
+        return problems
+
+
+def register_disks():
+    for transport, machine, device, extra in DISK_TRANSPORTS:
+        disk_read_case(transport, machine, device, extra)
+        disk_write_case(transport, machine, device, extra)
+    disk_write_case(*DISK_TRANSPORTS[0], readonly=True)
+
+
 # ^C on the console (tests/apps/sigint.c): typed once the program says
 # "ready", it sends SIGINT, which a handler catches or, without one, ends
 # the program with 128 + SIGINT.
@@ -678,3 +767,4 @@ register_programs()
 register_bad_programs()
 register_busybox()
 register_sigint()
+register_disks()
