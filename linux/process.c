@@ -606,24 +606,10 @@ static long sys_clone3(const uint64_t a[6])
 }
 SYSCALL(435, "clone3", "pu", sys_clone3);
 
-static long sys_no_processes(const uint64_t a[6])
-{
-	(void)a;
-	return -ENOSYS;		/* the processes work brings them */
-}
-SYSCALL(57, "fork", ":d", sys_no_processes);
-
-static long sys_vfork(const uint64_t a[6])
-{
-	return sys_no_processes(a);
-}
-SYSCALL(58, "vfork", ":d", sys_vfork);
-
-static long sys_execve(const uint64_t a[6])
-{
-	return sys_no_processes(a);
-}
-SYSCALL(59, "execve", "spp", sys_execve);
+/* New processes come with the processes work. */
+SYSCALL(57, "fork", ":d", syscall_enosys);
+SYSCALL(58, "vfork", ":d", syscall_enosys);
+SYSCALL(59, "execve", "spp", syscall_enosys);
 
 static long sys_wait4(const uint64_t a[6])
 {

@@ -953,30 +953,15 @@ static long fd_check(uint64_t fd)
 	return 0;
 }
 
-static long sys_fsync(const uint64_t a[6])
+static long sys_sync_fd(const uint64_t a[6])
 {
 	return fd_check(a[0]);
 }
-SYSCALL(74, "fsync", "f", sys_fsync);
+SYSCALL(74, "fsync", "f", sys_sync_fd);
+SYSCALL(75, "fdatasync", "f", sys_sync_fd);
+SYSCALL(306, "syncfs", "f", sys_sync_fd);
 
-static long sys_fdatasync(const uint64_t a[6])
-{
-	return fd_check(a[0]);
-}
-SYSCALL(75, "fdatasync", "f", sys_fdatasync);
-
-static long sys_syncfs(const uint64_t a[6])
-{
-	return fd_check(a[0]);
-}
-SYSCALL(306, "syncfs", "f", sys_syncfs);
-
-static long sys_sync(const uint64_t a[6])
-{
-	(void)a;
-	return 0;
-}
-SYSCALL(162, "sync", "", sys_sync);
+SYSCALL(162, "sync", "", syscall_zero);
 
 static long sys_flock(const uint64_t a[6])
 {

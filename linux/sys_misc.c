@@ -29,40 +29,12 @@ static long sys_gettid(const uint64_t a[6])
 }
 SYSCALL(186, "gettid", "", sys_gettid);
 
-static long sys_getppid(const uint64_t a[6])
-{
-	(void)a;
-	return 0;
-}
-SYSCALL(110, "getppid", "", sys_getppid);
-
-static long sys_getuid(const uint64_t a[6])
-{
-	(void)a;
-	return 0;
-}
-SYSCALL(102, "getuid", "", sys_getuid);
-
-static long sys_geteuid(const uint64_t a[6])
-{
-	(void)a;
-	return 0;
-}
-SYSCALL(107, "geteuid", "", sys_geteuid);
-
-static long sys_getgid(const uint64_t a[6])
-{
-	(void)a;
-	return 0;
-}
-SYSCALL(104, "getgid", "", sys_getgid);
-
-static long sys_getegid(const uint64_t a[6])
-{
-	(void)a;
-	return 0;
-}
-SYSCALL(108, "getegid", "", sys_getegid);
+/* The first process has no parent; everyone is root. */
+SYSCALL(110, "getppid", "", syscall_zero);
+SYSCALL(102, "getuid", "", syscall_zero);
+SYSCALL(107, "geteuid", "", syscall_zero);
+SYSCALL(104, "getgid", "", syscall_zero);
+SYSCALL(108, "getegid", "", syscall_zero);
 
 /* Setting an id: staying root (or leaving it unchanged) is allowed. */
 static bool id_ok(uint64_t id, bool unchanged_ok)
@@ -296,19 +268,8 @@ static long sys_setpriority(const uint64_t a[6])
 SYSCALL(141, "setpriority", "ddd", sys_setpriority);
 
 /* I/O priorities likewise: there is no I/O scheduler. */
-static long sys_ioprio_set(const uint64_t a[6])
-{
-	(void)a;
-	return 0;
-}
-SYSCALL(251, "ioprio_set", "ddx", sys_ioprio_set);
-
-static long sys_ioprio_get(const uint64_t a[6])
-{
-	(void)a;
-	return 0;
-}
-SYSCALL(252, "ioprio_get", "dd", sys_ioprio_get);
+SYSCALL(251, "ioprio_set", "ddx", syscall_zero);
+SYSCALL(252, "ioprio_get", "dd", syscall_zero);
 
 /*
  * Memory locking: nothing is ever swapped out, so every page is locked
@@ -320,19 +281,8 @@ SYSCALL(252, "ioprio_get", "dd", sys_ioprio_get);
 #define LINUX_MCL_ONFAULT 4
 #define LINUX_MLOCK_ONFAULT 1
 
-static long sys_mlock(const uint64_t a[6])
-{
-	(void)a;
-	return 0;
-}
-SYSCALL(149, "mlock", "px", sys_mlock);
-
-static long sys_munlock(const uint64_t a[6])
-{
-	(void)a;
-	return 0;
-}
-SYSCALL(150, "munlock", "px", sys_munlock);
+SYSCALL(149, "mlock", "px", syscall_zero);
+SYSCALL(150, "munlock", "px", syscall_zero);
 
 static long sys_mlock2(const uint64_t a[6])
 {
@@ -351,27 +301,12 @@ static long sys_mlockall(const uint64_t a[6])
 }
 SYSCALL(151, "mlockall", "x", sys_mlockall);
 
-static long sys_munlockall(const uint64_t a[6])
-{
-	(void)a;
-	return 0;
-}
-SYSCALL(152, "munlockall", "", sys_munlockall);
+SYSCALL(152, "munlockall", "", syscall_zero);
 
 /* glibc registers a restartable-sequences area at start and goes on
  * without one when the kernel has none: -ENOSYS, registered so that the
  * dispatcher does not report it as unknown. */
-static long sys_rseq(const uint64_t a[6])
-{
-	(void)a;
-	return -ENOSYS;
-}
-SYSCALL(334, "rseq", "pxxx", sys_rseq);
+SYSCALL(334, "rseq", "pxxx", syscall_enosys);
 
 /* Likewise: callers fall back to their own barriers. */
-static long sys_membarrier(const uint64_t a[6])
-{
-	(void)a;
-	return -ENOSYS;
-}
-SYSCALL(324, "membarrier", "xxd", sys_membarrier);
+SYSCALL(324, "membarrier", "xxd", syscall_enosys);

@@ -62,9 +62,4 @@ SYSCALL(12, "brk", "p:p", sys_brk);
 
 /* Memory is never written back anywhere: ramfs files are not mapped
  * shared, so there is nothing to sync. */
-static long sys_msync(const uint64_t a[6])
-{
-	(void)a;
-	return 0;
-}
-SYSCALL(26, "msync", "pxx", sys_msync);
+SYSCALL(26, "msync", "pxx", syscall_zero);

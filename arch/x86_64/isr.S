@@ -30,24 +30,14 @@ isr_common:
 	testb	$3, 24(%rsp)
 	jz	1f
 	swapgs
-1:	pushq	%rax
-	pushq	%rbx
-	pushq	%rcx
-	pushq	%rdx
-	pushq	%rsi
-	pushq	%rdi
-	pushq	%rbp
-	pushq	%r8
-	pushq	%r9
-	pushq	%r10
-	pushq	%r11
-	pushq	%r12
-	pushq	%r13
-	pushq	%r14
-	pushq	%r15
+1:	push_regs
 	mov	%rsp, %rdi
 	cld
 	call	trap_handler
+/* The way back from any trap frame at rsp, to the kernel or (swapping GS
+ * back) to user mode; syscall.S returns through it too. */
+	.globl trap_return
+trap_return:
 	popq	%r15
 	popq	%r14
 	popq	%r13

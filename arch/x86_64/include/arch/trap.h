@@ -6,7 +6,27 @@
 #define NUM_VECTORS 256
 #define SYSCALL_MARK NUM_VECTORS	/* trap_frame.vector of a syscall */
 
-#ifndef __ASSEMBLER__
+#ifdef __ASSEMBLER__
+/* The general registers of struct trap_frame, rax pushed first, so that
+ * r15 ends up at the lowest address. */
+.macro push_regs
+	pushq	%rax
+	pushq	%rbx
+	pushq	%rcx
+	pushq	%rdx
+	pushq	%rsi
+	pushq	%rdi
+	pushq	%rbp
+	pushq	%r8
+	pushq	%r9
+	pushq	%r10
+	pushq	%r11
+	pushq	%r12
+	pushq	%r13
+	pushq	%r14
+	pushq	%r15
+.endm
+#else
 #include <stdint.h>
 
 /* Interrupt stack table slots (SDM vol. 3A §6.14.5) for exceptions that
