@@ -26,14 +26,28 @@ MACHINES = {
 EXIT_DEVICE = ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
 
 
+def hardware_virtualization():
+    """Whether the CPU shows VT-x or AMD-V. Some hosts offer a /dev/kvm that
+    runs guests only through KVM's instruction emulator, which cannot
+    execute SSE state saves (every thread switch): without these flags,
+    TCG is the better choice."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = {w for line in f if line.startswith("flags") for w in line.split()}
+    except OSError:
+        return False
+    return bool(flags & {"vmx", "svm"})
+
+
 def kvm_usable():
-    """True when /dev/kvm can be opened (QEMU would accept -accel kvm)."""
+    """True when /dev/kvm can be opened (QEMU would accept -accel kvm) on a
+    CPU with hardware virtualization."""
     try:
         fd = os.open("/dev/kvm", os.O_RDWR)
     except OSError:
         return False
     os.close(fd)
-    return True
+    return hardware_virtualization()
 
 
 def machine_args(machine, mem, smp, accel, serial):
@@ -59,16 +73,27 @@ def disk_command(machine="pc", mem="128M", smp=1, image=IMAGE, interface="ide",
         "-drive", "file=%s,format=raw,if=%s" % (image, interface)] + list(extra)
 
 
-def fcshim_command(version="head", entry=None, append="", machine="q35", pci=False, **kw):
+# The fw_cfg file the shim reads as Firecracker's initrd_path.
+FCSHIM_INITRD = "opt/fcshim/initrd"
+
+
+def fcshim_command(version="head", entry=None, append="", machine="q35", pci=False,
+                   initrd=None, **kw):
     """QEMU booting the Firecracker-imitating shim with Flint as its module;
-    pci: Firecracker's --enable-pci (fcshim.pci=on, head on q35 only)."""
+    pci: Firecracker's --enable-pci (fcshim.pci=on, head on q35 only);
+    initrd: a file the shim places as Firecracker's initrd_path."""
     opts = ["fcshim.version=" + version]
     if entry:
         opts.append("fcshim.entry=" + entry)
     if pci:
         opts.append("fcshim.pci=on")
     line = " ".join(opts + ([append] if append else []))
-    return command(machine=machine, append=line, kernel=FCSHIM, initrd=KERNEL, **kw)
+    extra = list(kw.pop("extra", ()))
+    if initrd:
+        # QEMU's option syntax doubles a comma inside a value.
+        extra += ["-fw_cfg", "name=%s,file=%s" % (FCSHIM_INITRD, initrd.replace(",", ",,"))]
+    return command(machine=machine, append=line, kernel=FCSHIM, initrd=KERNEL, extra=extra,
+                   **kw)
 
 
 def exit_status(rc):
