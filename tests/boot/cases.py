@@ -1010,7 +1010,7 @@ FS_LISTING = ["fs: /bin/ 0755", "fs: /bin/ash 0777 -> sh", "fs: /bin/sh 0755 123
 
 @case("fs-initrd")
 def _():
-    # (The Firecracker shim cannot pass an initrd: no fcshim variant.)
+    # Programs through the Firecracker shim's initrd: linux_cases.py.
     path = os.path.join(IMAGES, "fs.cpio")
     os.makedirs(IMAGES, exist_ok=True)
     with open(path, "wb") as f:

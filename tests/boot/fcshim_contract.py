@@ -4,14 +4,20 @@
 Usage:
     fcshim_contract.py LOGFILE --version head|v1.7 --entry linux64|pvh
                        --mem-mib N --cpus N [--mmio-tokens N] [--pci]
+                       [--initrd FILE | --initrd-size N]
 
 LOGFILE is the serial log of a boot through the shim (tools/fcshim). The
 expected values are those of shared/docs/firecracker-boot-contract.md; the
 section is named in each check. --pci (head only) expects Firecracker's
 --enable-pci (§6, §10, §11): no pci=off token, no virtio_mmio tokens, and
 the MCFG and the e820 MMCONFIG entry describing the ECAM window the shim
-reports (q35's, from its PCIEXBAR) instead of 0xEEC00000 buses 0-0. Prints one line per failed check and exits
-1, or prints "fcshim contract: N checks ok" and exits 0.
+reports (q35's, from its PCIEXBAR) instead of 0xEEC00000 buses 0-0.
+--initrd FILE (or --initrd-size N, without the byte sum) expects
+Firecracker's initrd_path (§8): placed at the top of the first RAM region,
+page-aligned, clear of the kernel, its bytes as in FILE, and named in the
+zero page (ramdisk_image/ramdisk_size) or as PVH module 0 at 0x6040 (§7);
+without either, those fields must be 0. Prints one line per failed check
+and exits 1, or prints "fcshim contract: N checks ok" and exits 0.
 
 The shim's output format
 ------------------------
@@ -36,6 +42,9 @@ the order printed (some only for one entry or version):
     not_ram addr=A size=N                    a low window QEMU does not back
     host_bridge=VVVV:DDDD pam=R-R value=V    or: host_bridge=none pam=none
     scrubbed addr=A size=N dirty_pages=N     RAM above the shim made zero
+    initrd addr=A size=N end=A sum=V         the initrd as read back; sum: its
+                                             bytes added up, modulo 2^32
+    initrd none                              no -fw_cfg name=opt/fcshim/initrd
     virtio_mmio[i] base=A size=N gsi=N token="virtio_mmio.device=..."
     boot_args "..."                          the user's string, fcshim.* removed
     cmdline addr=0x20000 size=N "..."        Firecracker's command line; size has the NUL
@@ -54,6 +63,7 @@ the order printed (some only for one entry or version):
     zeropage off=O name=NAME value=V         (linux64) each boot_params field set
     e820[i] addr=A size=N type=T             (linux64) the zero page's e820 table
     start_info off=O name=NAME value=V       (pvh) each hvm_start_info field
+    modlist off=O name=NAME value=V          (pvh, initrd) the hvm_modlist_entry
     memmap[i] addr=A size=N type=T           (pvh) the PVH memory map
     pit channel0=mode0 count=none
     pic master_imr=V slave_imr=V
@@ -89,6 +99,10 @@ ECAM_BUS_SIZE = 1 << 20
 RSDP = 0xE0000
 CMDLINE = 0x20000
 CMDLINE_MAX = 2048
+PAGE = 4096
+# §8: the initrd ends below the 32-bit device gap (3 GiB from v1.13).
+INITRD_BOUND = {"head": 0xC0000000, "v1.7": 0xD0000000}
+MODLIST = 0x6040
 SEPARATOR = " -- "
 
 
@@ -302,13 +316,63 @@ def check_cmdline(c, log, a):
     return line
 
 
+def initrd_expected(a):
+    """(addr, size) Firecracker gives the initrd (§8), or (0, 0) without one."""
+    if not a.initrd_size:
+        return 0, 0
+    top = min(a.mem_mib << 20, INITRD_BOUND[a.version])
+    return (top - a.initrd_size) // PAGE * PAGE, a.initrd_size
+
+
+def check_initrd(c, log, a):
+    addr, size = initrd_expected(a)
+    records = log.all("initrd")
+    if not size:
+        c.check(len(records) == 1 and "none" in records[0],
+                "§8 no initrd given, but the shim reports %r" % records)
+        return
+    rec = log.one("initrd")
+    if not c.check(rec is not None and "addr" in rec, "§8 initrd record missing: %r" % records):
+        return
+    c.field(rec, "size", size, "§8 initrd")
+    c.field(rec, "addr", addr, "§8 initrd at the end of the first RAM region, page-aligned")
+    c.check(addr % PAGE == 0 and addr + size <= a.mem_mib << 20,
+            "§8 initrd [0x%x, +0x%x) not page-aligned in RAM" % (addr, size))
+    c.field(rec, "end", addr + size, "§8 initrd")
+    if a.initrd_sum is not None:
+        c.field(rec, "sum", a.initrd_sum, "initrd bytes in guest memory (sum)")
+    shim = log.one("shim") or {}
+    c.check(addr >= number(shim.get("end", "-1")), "initrd overlaps the shim")
+    for i, seg in enumerate(log.indexed("load")):
+        start = number(seg["paddr"])
+        end = start + max(number(seg["memsz"]), number(seg["filesz"]))
+        c.check(addr + size <= start or end <= addr,
+                "§8 initrd overlaps load[%d] [0x%x, 0x%x)" % (i, start, end))
+
+
+def check_modlist(c, log, a):
+    addr, size = initrd_expected(a)
+    fields = {f["name"]: f for f in log.all("modlist")}
+    if not size:
+        c.equal(sorted(fields), [], "§7 module entry without an initrd")
+        return
+    want = [(0x00, "paddr", addr), (0x08, "size", size), (0x10, "cmdline_paddr", 0),
+            (0x18, "reserved", 0)]
+    for off, name, value in want:
+        rec = fields.get(name)
+        c.field(rec, "off", off, "§7 hvm_modlist_entry %s offset" % name)
+        c.field(rec, "value", value, "§7 hvm_modlist_entry %s" % name)
+    c.equal(sorted(fields), sorted(n for _, n, _ in want), "§7 hvm_modlist_entry fields")
+
+
 def check_zero_page(c, log, a, line, nmap):
     fields = {f["name"]: f for f in log.all("zeropage")}
     rsdp = RSDP if a.version == "head" else 0
+    initrd = initrd_expected(a)
     want = [(0x070, "acpi_rsdp_addr", rsdp), (0x1E8, "e820_entries", nmap),
             (0x1FE, "boot_flag", 0xAA55), (0x202, "header", 0x53726448),
             (0x206, "version", 0), (0x210, "type_of_loader", 0xFF), (0x211, "loadflags", 0),
-            (0x218, "ramdisk_image", 0), (0x21C, "ramdisk_size", 0),
+            (0x218, "ramdisk_image", initrd[0]), (0x21C, "ramdisk_size", initrd[1]),
             (0x228, "cmd_line_ptr", CMDLINE), (0x230, "kernel_alignment", 0x01000000),
             (0x238, "cmdline_size", len(line) + 1 if line is not None else -1)]
     for off, name, value in want:
@@ -318,10 +382,11 @@ def check_zero_page(c, log, a, line, nmap):
     c.equal(sorted(fields), sorted(n for _, n, _ in want), "§5 zero page fields set")
 
 
-def check_start_info(c, log, nmap):
+def check_start_info(c, log, a, nmap):
     fields = {f["name"]: f for f in log.all("start_info")}
+    modules = 1 if a.initrd_size else 0
     want = [(0x00, "magic", 0x336EC578), (0x04, "version", 1), (0x08, "flags", 0),
-            (0x0C, "nr_modules", 0), (0x10, "modlist_paddr", 0),
+            (0x0C, "nr_modules", modules), (0x10, "modlist_paddr", MODLIST * modules),
             (0x18, "cmdline_paddr", CMDLINE), (0x20, "rsdp_paddr", 0),
             (0x28, "memmap_paddr", 0x7000), (0x30, "memmap_entries", nmap),
             (0x34, "reserved", 0)]
@@ -452,6 +517,8 @@ def check_cpu(c, log, a):
                 ("eflags", 2), ("cr0", 0x11), ("cr3", 0), ("cr4", 0), ("efer", 0)]
         c.check(not log.all("pagetables"), "§7 PVH boot wrote page tables")
         c.check(not log.all("zeropage"), "§7 PVH boot wrote a zero page")
+    if a.entry == "linux64":
+        c.check(not log.all("modlist"), "§5 linux64 boot wrote a PVH module entry")
     for key, value in want + common:
         c.field(regs, key, value, "§4/§7 register plan")
 
@@ -491,9 +558,20 @@ def main():
     p.add_argument("--mmio-tokens", type=int)
     p.add_argument("--pci", action="store_true",
                    help="Firecracker's --enable-pci (fcshim.pci=on, head only)")
+    initrd = p.add_mutually_exclusive_group()
+    initrd.add_argument("--initrd", help="the file given as initrd_path (§8)")
+    initrd.add_argument("--initrd-size", type=int,
+                        help="its size, when the file is not at hand")
     a = p.parse_args()
     if a.pci and a.version != "head":
         p.error("--pci needs --version head (v1.13+)")
+    a.initrd_sum = None
+    if a.initrd:
+        with open(a.initrd, "rb") as f:
+            data = f.read()
+        a.initrd_size, a.initrd_sum = len(data), sum(data) & 0xFFFFFFFF
+    if a.initrd_size is not None and a.initrd_size <= 0:
+        p.error("an initrd has at least one byte")
 
     log = Log(a.log)
     c = Checker()
@@ -503,6 +581,7 @@ def main():
 
     check_identity(c, log, a)
     check_memory(c, log, a)
+    check_initrd(c, log, a)
     line = check_cmdline(c, log, a)
     ecam = expected_ecam(c, log, a)
     want_map = expected_map(a.version, a.mem_mib << 20, ecam)
@@ -511,7 +590,8 @@ def main():
         check_zero_page(c, log, a, line, len(want_map))
     else:
         check_map(c, log.indexed("memmap"), want_map, "§7 memmap")
-        check_start_info(c, log, len(want_map))
+        check_start_info(c, log, a, len(want_map))
+        check_modlist(c, log, a)
     tables_start = check_mptable(c, log, a)
     check_acpi(c, log, a, tables_start, ecam)
     check_cpu(c, log, a)

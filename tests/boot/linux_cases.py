@@ -9,8 +9,9 @@ end with the host's status. Busybox applets are compared with the host's
 busybox running the same command on the same files.
 
 Flint's exit status is the program's: 0, 3, or 128 + signal for a fatal
-signal (abort: 134). The Firecracker shim takes the kernel as its module
-and has no way to pass an initrd, so no case boots a program through it.
+signal (abort: 134). The Firecracker shim takes the kernel as its
+module and the initrd as a fw_cfg file (Firecracker's initrd_path); the
+linux-fcshim-* cases boot programs through it.
 """
 import hashlib
 import os
@@ -19,6 +20,7 @@ import re
 import shutil
 import struct
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -768,3 +770,99 @@ register_bad_programs()
 register_busybox()
 register_sigint()
 register_disks()
+
+
+# Programs started through the Firecracker-imitating shim (tools/fcshim),
+# which hands the initrd over as Firecracker's initrd_path: at the top of
+# RAM, named in the zero page (linux64) or as PVH module 0. Each boot's
+# shim log is also checked against the boot contract, initrd included.
+import sys  # noqa: E402  (this block's own; the imports above are another's)
+
+FCSHIM_MEM_MIB = 128
+# (version, entry, machine): the entry paths Firecracker really has.
+FCSHIM_PATHS = [("v1.7", "linux64", "microvm"), ("head", "linux64", "q35"),
+                ("head", "pvh", "q35"), ("head", "pvh", "microvm")]
+
+
+def fcshim_boot(name, path, initrd, append, smp=1, status=0):
+    """Boots initrd through the shim on path (version, entry, machine):
+    the result and check_boot's and the contract checker's problems."""
+    version, entry, machine = path
+    r = boot(name, qemu.fcshim_command(version, entry, append, machine=machine,
+                                       initrd=initrd, smp=smp),
+             timeout=TIMEOUT * (2 if smp > 1 else 1))
+    problems = check_boot(r, entry, mem="%dM" % FCSHIM_MEM_MIB, cpus=smp, status=status)
+    check = subprocess.run([sys.executable, cases.CONTRACT,
+                            os.path.join(cases.LOGS, name + ".log"), "--version", version,
+                            "--entry", entry, "--mem-mib", str(FCSHIM_MEM_MIB),
+                            "--cpus", str(smp), "--initrd", initrd],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if check.returncode:
+        problems.append("contract check failed: " + check.stdout.strip().replace("\n", "; "))
+    return r, problems
+
+
+def fcshim_name(path, what):
+    return "linux-fcshim-%s-%s-%s-%s" % (*path, what)
+
+
+def fcshim_hello_case(path, libc):
+    name = fcshim_name(path, "hello-" + libc)
+
+    @linux_case(name)
+    def _():
+        dest = "/bin/hello"
+        initrd = pack(name, app("hello", libc) + ":" + dest)
+        r, problems = fcshim_boot(name, path, initrd, "-- " + dest)
+        want = ["hello from " + libc, "argv[0] " + dest]
+        if not fatal(problems) and not has_block(program_lines(r), want):
+            problems.append("expected lines %r%s" % (want, tail(r)))
+        return problems
+
+
+def fcshim_busybox_case(path):
+    name = fcshim_name(path, "busybox-sh")
+    argv = BUSYBOX_COMMANDS["sh"]
+
+    @linux_case(name)
+    def _():
+        initrd = busybox_initrd(name)
+        root = unpacked(initrd)
+        try:
+            status, want = host_busybox(argv, root)
+        finally:
+            shutil.rmtree(root)
+        r, problems = fcshim_boot(name, path, initrd, "-- " + cmdline_words(argv),
+                                  status=status)
+        if not fatal(problems) and not has_block(program_lines(r), want):
+            problems.append("output differs from the host's busybox: expected %r%s"
+                            % (want, tail(r)))
+        return problems
+
+
+def fcshim_checks_case(path, program, variant, smp=1):
+    name = fcshim_name(path, "%s-%s%s" % (program, variant, "-smp%d" % smp if smp > 1 else ""))
+
+    @linux_case(name)
+    def _():
+        exe = app(program, variant)
+        want = host_ok_lines(exe)
+        dest = "/bin/" + program
+        initrd = pack(name, exe + ":" + dest)
+        r, problems = fcshim_boot(name, path, initrd, "-- " + dest, smp=smp)
+        if fatal(problems):
+            return problems
+        return problems + check_checks(r, want)
+
+
+def register_fcshim():
+    for path in FCSHIM_PATHS:
+        for libc in LIBCS:
+            fcshim_hello_case(path, libc)
+        fcshim_busybox_case(path)
+    head_linux64 = FCSHIM_PATHS[1]
+    fcshim_checks_case(head_linux64, "threads", "musl", smp=2)
+    fcshim_checks_case(head_linux64, "files", "glibc")
+
+
+register_fcshim()

@@ -1,4 +1,6 @@
 /* Writes each field, then reports it as read back from guest memory. */
+#include <stdbool.h>
+
 #include "bootinfo.h"
 #include "console.h"
 #include "guest.h"
@@ -50,7 +52,7 @@ static void write_fields(const char *what, uint32_t base, const struct field *f,
 #define KERNEL_ALIGNMENT 0x01000000u
 
 void write_zero_page(enum fc_version v, const struct fc_region *map, uint32_t n,
-		     uint32_t cmdline_size)
+		     uint32_t cmdline_size, const struct fc_initrd *initrd)
 {
 	const struct field fields[] = {
 		/* §5, §16: the RSDP pointer exists since v1.8 */
@@ -61,8 +63,8 @@ void write_zero_page(enum fc_version v, const struct fc_region *map, uint32_t n,
 		{ 0x206, 2, "version", 0 },
 		{ 0x210, 1, "type_of_loader", LOADER_TYPE_OTHER },
 		{ 0x211, 1, "loadflags", 0 },
-		{ 0x218, 4, "ramdisk_image", 0 },
-		{ 0x21C, 4, "ramdisk_size", 0 },
+		{ 0x218, 4, "ramdisk_image", initrd->addr },
+		{ 0x21C, 4, "ramdisk_size", initrd->size },
 		{ 0x228, 4, "cmd_line_ptr", FC_CMDLINE_ADDR },
 		{ 0x230, 4, "kernel_alignment", KERNEL_ALIGNMENT },
 		{ 0x238, 4, "cmdline_size", cmdline_size },
@@ -87,14 +89,29 @@ void write_zero_page(enum fc_version v, const struct fc_region *map, uint32_t n,
 #define PVH_VERSION 1u
 #define MEMMAP_ENTRY_SIZE 24u
 
-void write_start_info(const struct fc_region *map, uint32_t n)
+/* §7: one hvm_modlist_entry, for the initrd. */
+static void write_modlist(const struct fc_initrd *initrd)
 {
+	const struct field fields[] = {
+		{ 0x00, 8, "paddr", initrd->addr },
+		{ 0x08, 8, "size", initrd->size },
+		{ 0x10, 8, "cmdline_paddr", 0 },
+		{ 0x18, 8, "reserved", 0 },
+	};
+
+	write_fields("modlist", FC_MODLIST_ADDR, fields, sizeof(fields) / sizeof(fields[0]));
+}
+
+void write_start_info(const struct fc_region *map, uint32_t n,
+		      const struct fc_initrd *initrd)
+{
+	const bool has_initrd = initrd->size != 0;
 	const struct field fields[] = {
 		{ 0x00, 4, "magic", PVH_MAGIC },
 		{ 0x04, 4, "version", PVH_VERSION },
 		{ 0x08, 4, "flags", 0 },
-		{ 0x0C, 4, "nr_modules", 0 },
-		{ 0x10, 8, "modlist_paddr", 0 },
+		{ 0x0C, 4, "nr_modules", has_initrd },
+		{ 0x10, 8, "modlist_paddr", has_initrd ? FC_MODLIST_ADDR : 0 },
 		{ 0x18, 8, "cmdline_paddr", FC_CMDLINE_ADDR },
 		{ 0x20, 8, "rsdp_paddr", 0 },	/* §7: never filled in */
 		{ 0x28, 8, "memmap_paddr", FC_MEMMAP_ADDR },
@@ -115,4 +132,6 @@ void write_start_info(const struct fc_region *map, uint32_t n)
 		       (unsigned long long)get64(a), (unsigned long long)get64(a + 8),
 		       get32(a + 16));
 	}
+	if (has_initrd)
+		write_modlist(initrd);
 }

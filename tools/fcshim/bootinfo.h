@@ -8,7 +8,9 @@
 #include "fcshim.h"
 
 void write_zero_page(enum fc_version v, const struct fc_region *map, uint32_t n,
-		     uint32_t cmdline_size);
-void write_start_info(const struct fc_region *map, uint32_t n);
+		     uint32_t cmdline_size, const struct fc_initrd *initrd);
+/* With an initrd, also its module entry at 0x6040. */
+void write_start_info(const struct fc_region *map, uint32_t n,
+		      const struct fc_initrd *initrd);
 
 #endif

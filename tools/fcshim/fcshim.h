@@ -46,6 +46,12 @@ struct fc_ecam {
 	uint32_t bus_end;	/* buses 0 to bus_end, 1 MiB each */
 };
 
+/* Firecracker's initrd_path (§8); size 0 when there is none. */
+struct fc_initrd {
+	uint32_t addr;
+	uint32_t size;
+};
+
 const char *fc_version_name(enum fc_version v);
 const char *fc_entry_name(enum fc_entry e);
 

@@ -1,5 +1,5 @@
 /* fw_cfg over the legacy I/O interface: write a key to the selector port,
- * then read the item byte by byte from the data port. */
+ * then read the item from the data port, one byte per access. */
 #include <arch/io.h>
 #include <flint/string.h>
 
@@ -73,15 +73,14 @@ uint64_t fwcfg_ram_size(void)
 	return read_le(8);
 }
 
-/* Selects the named file; returns its size. */
-static uint32_t select_file(const char *name)
+bool fwcfg_find_file(const char *name, uint32_t *size)
 {
 	uint32_t count;
 
 	select_item(FW_CFG_FILE_DIR);
 	count = read_be(4);
 	for (uint32_t i = 0; i < count; i++) {
-		uint32_t size = read_be(4);
+		uint32_t fsize = read_be(4);
 		uint16_t key = (uint16_t)read_be(2);
 		char fname[FW_CFG_FILE_NAME_MAX];
 
@@ -89,10 +88,35 @@ static uint32_t select_file(const char *name)
 		read_bytes(fname, sizeof(fname));
 		if (!strncmp(fname, name, sizeof(fname))) {
 			select_item(key);
-			return size;
+			*size = fsize;
+			return true;
 		}
 	}
-	fail("fw_cfg has no file %s", name);
+	return false;
+}
+
+/* Selects the named file; returns its size. */
+static uint32_t select_file(const char *name)
+{
+	uint32_t size;
+
+	if (!fwcfg_find_file(name, &size))
+		fail("fw_cfg has no file %s", name);
+	return size;
+}
+
+/* One string instruction for the whole file: under TCG a C loop of inb
+ * and stores costs several times as much per byte. */
+void fwcfg_read_file(const char *name, uint32_t addr, uint32_t size)
+{
+	uint32_t dst = addr, count = size;
+
+	if (select_file(name) != size)
+		fail("fw_cfg file %s changed size", name);
+	__asm__ volatile("cld; rep insb"
+			 : "+D"(dst), "+c"(count)
+			 : "d"((uint16_t)FW_CFG_PORT_DATA)
+			 : "memory");
 }
 
 uint32_t fwcfg_e820(struct fc_region *out, uint32_t max)

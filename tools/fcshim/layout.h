@@ -8,6 +8,7 @@
 #define FC_IDT_ADDR 0x520u		/* §4.2: one zero quadword */
 #define FC_IDT_LIMIT 0x7u
 #define FC_START_INFO_ADDR 0x6000u	/* §7: hvm_start_info */
+#define FC_MODLIST_ADDR 0x6040u		/* §3, §7: hvm_modlist_entry of the initrd */
 #define FC_ZERO_PAGE_ADDR 0x7000u	/* §5: boot_params */
 #define FC_MEMMAP_ADDR 0x7000u		/* §7: PVH memory map */
 #define FC_BOOT_STACK 0x8FF0u		/* §4.1: RSP = RBP */
@@ -26,6 +27,8 @@
 #define FC_MMCONFIG_BUS_END 0u		/* §10: MCFG buses 0-0 */
 #define FC_IOAPIC_ADDR 0xFEC00000u	/* §1, §9, §10 */
 #define FC_LAPIC_ADDR 0xFEE00000u	/* §1, §9, §10 */
+#define FC_INITRD_BOUND 0xC0000000u	/* §8: initrd below 3 GiB (HEAD, v1.13+) */
+#define FC_INITRD_BOUND_V1_7 0xD0000000u	/* §8: before v1.13 */
 #define FC_MAX_VCPUS 32u		/* §4.5 */
 #define FC_IRQ_PINS 24u			/* §9, §11: IOAPIC pins */
 #define FC_FIRST_DEVICE_GSI 5u		/* §10, §11: V<nnn> = GSI - 5 */

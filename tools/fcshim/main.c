@@ -21,6 +21,9 @@
 
 extern char __shim_start[], __shim_end[];
 
+/* Firecracker's initrd_path, handed over as a QEMU -fw_cfg file. */
+#define INITRD_FILE "opt/fcshim/initrd"
+
 static uint32_t page_up(uint32_t a)
 {
 	return (a + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
@@ -85,6 +88,62 @@ static void check_placement(const struct kernel_image *k, uint32_t mem,
 	}
 }
 
+/* §8: the initrd ends where the first RAM region does (below the 32-bit
+ * gap), its start rounded down to a page. */
+static struct fc_initrd place_initrd(enum fc_version v, uint32_t mem)
+{
+	const uint32_t bound = v == FC_HEAD ? FC_INITRD_BOUND : FC_INITRD_BOUND_V1_7;
+	const uint32_t top = mem < bound ? mem : bound;
+	struct fc_initrd initrd = { 0, 0 };
+
+	if (!fwcfg_find_file(INITRD_FILE, &initrd.size))
+		return initrd;
+	if (initrd.size == 0)
+		fail("fw_cfg file %s is empty", INITRD_FILE);
+	if (initrd.size > top)
+		fail("initrd of 0x%x bytes does not fit below 0x%x", initrd.size, top);
+	initrd.addr = (top - initrd.size) & ~(PAGE_SIZE - 1);
+	return initrd;
+}
+
+/* Firecracker checks nothing (§8) and would copy the initrd over the
+ * kernel; the shim refuses that, and anything over itself. */
+static void check_initrd(const struct fc_initrd *initrd, const struct kernel_image *k)
+{
+	const struct range r = { initrd->addr, initrd->addr + initrd->size };
+	const uint32_t shim_end = page_up((uint32_t)(uintptr_t)__shim_end);
+
+	if (!initrd->size)
+		return;
+	if (r.start < shim_end)
+		fail("initrd at [0x%x, 0x%x) reaches below the shim's end 0x%x: raise -m",
+		     r.start, r.end, shim_end);
+	for (uint32_t i = 0; i < k->nseg; i++) {
+		const struct range s = { k->seg[i].paddr, k->seg[i].paddr + k->seg[i].memsz };
+
+		if (overlaps(r, s))
+			fail("initrd at [0x%x, 0x%x) overlaps segment %u at [0x%x, 0x%x): "
+			     "raise -m", r.start, r.end, i, s.start, s.end);
+	}
+}
+
+/* Copies the initrd into place once the kernel file's copy, which QEMU
+ * put near the top of RAM too, is gone. */
+static void load_initrd(const struct fc_initrd *initrd)
+{
+	uint32_t sum = 0;
+
+	if (!initrd->size) {
+		report("initrd none");
+		return;
+	}
+	fwcfg_read_file(INITRD_FILE, initrd->addr, initrd->size);
+	for (uint32_t a = initrd->addr; a < initrd->addr + initrd->size; a++)
+		sum += get8(a);
+	report("initrd addr=0x%x size=%u end=0x%x sum=0x%x", initrd->addr, initrd->size,
+	       initrd->addr + initrd->size, sum);
+}
+
 /* Firecracker's RAM is fresh and zero: wipe what firmware and QEMU left
  * above the shim, load the kernel, then wipe the kernel file's copy. */
 static void load_kernel(const struct kernel_image *k, uint32_t mem, struct range module)
@@ -143,6 +202,7 @@ void fcshim_main(uint32_t start_info)
 	struct fc_options o;
 	struct fc_ecam ecam;
 	struct range module;
+	struct fc_initrd initrd;
 	const char *boot_args, *why;
 	enum fc_entry entry;
 	uint32_t ndev, cpus, mem, nmap, cmdline_size, tables;
@@ -172,7 +232,10 @@ void fcshim_main(uint32_t start_info)
 	module = (struct range){ qb.module_addr & ~(PAGE_SIZE - 1),
 				 page_up(qb.module_addr + qb.module_size) };
 	check_placement(&k, mem, module);
+	initrd = place_initrd(o.version, mem);
+	check_initrd(&initrd, &k);
 	load_kernel(&k, mem, module);
+	load_initrd(&initrd);
 
 	write_cmdline(boot_args, &o, devs, ndev, &cmdline_size);
 	nmap = fc_memory_map(o.version, mem, &ecam, map);
@@ -184,9 +247,9 @@ void fcshim_main(uint32_t start_info)
 		report("acpi none");
 	report_rsdp_scan();
 	if (entry == FC_ENTRY_LINUX64)
-		write_zero_page(o.version, map, nmap, cmdline_size);
+		write_zero_page(o.version, map, nmap, cmdline_size, &initrd);
 	else
-		write_start_info(map, nmap);
+		write_start_info(map, nmap, &initrd);
 
 	devices_normalise();
 	enter_kernel(o.version, entry, entry == FC_ENTRY_LINUX64 ? k.entry : k.pvh_entry);
