@@ -606,17 +606,11 @@ static long sys_clone3(const uint64_t a[6])
 }
 SYSCALL(435, "clone3", "pu", sys_clone3);
 
-/* New processes come with the processes work. */
+/* New processes, and waiting for them, come with the processes work. */
 SYSCALL(57, "fork", ":d", syscall_enosys);
 SYSCALL(58, "vfork", ":d", syscall_enosys);
 SYSCALL(59, "execve", "spp", syscall_enosys);
-
-static long sys_wait4(const uint64_t a[6])
-{
-	(void)a;
-	return -ECHILD;		/* no child processes exist yet */
-}
-SYSCALL(61, "wait4", "dppp", sys_wait4);
+SYSCALL(61, "wait4", "dppp", syscall_enosys);
 
 static long sys_exit(const uint64_t a[6])
 {
