@@ -37,14 +37,20 @@ struct linux_sigaction {
 struct mm;
 struct task;
 
+enum process_state { PROCESS_LIVE, PROCESS_ZOMBIE };
+
+#define LINUX_CMDLINE_MAX 4096		/* bytes of argv kept for /proc/<pid>/cmdline */
+
 struct process {
 	int pid;
-	struct mm *mm;			/* address space, VMAs, brk */
+	struct mm *mm;			/* address space, VMAs, brk (shared by vfork) */
 	struct fdtable fds;		/* has its own lock */
-	struct mutex lock;		/* cwd, umask, tasks, exe */
+	struct mutex lock;		/* cwd, umask, tasks, exe, cmdline */
 	struct vnode *cwd;
 	uint32_t umask;
 	char exe[LINUX_EXE_MAX];	/* absolute path of the program */
+	char *cmdline;			/* argv, NUL-separated, as /proc shows it */
+	size_t cmdline_len;
 	struct task *tasks;		/* live threads, through task->next */
 	unsigned nthreads;
 	spinlock_t sig_lock;		/* sigactions, sig_pending, every task's signal state */
@@ -52,7 +58,15 @@ struct process {
 	uint64_t sig_pending;		/* sent to the process (kill) */
 	uint64_t start_ns;		/* clock_ns() at exec */
 	bool exiting;			/* exit_group ran or a fatal signal came */
-	int exit_status;		/* the VM's status when it ends */
+	int exit_status;		/* exit code, or 128 + signal: the VM's status for pid 1 */
+	/* The tree, under the process-table lock (process_table_lock): */
+	struct process *parent;		/* NULL for process 1 */
+	struct process *children;	/* through sibling */
+	struct process *sibling;
+	int pgid, sid;			/* process group and session */
+	enum process_state state;
+	int wait_status;		/* for wait4: code << 8, or the signal number */
+	struct semaphore *vfork_done;	/* CLONE_VFORK: posted at exec or exit */
 	struct semaphore ended;		/* posted when the process ends */
 };
 
@@ -134,6 +148,13 @@ __noreturn void task_exit(int status);
 __noreturn void process_exit(struct process *p, int status);
 /* Looks up a task of p by tid (NULL: none). */
 struct task *task_find(struct process *p, int tid);
+
+/* The process table: every live and zombie process. Lookups and walks
+ * hold the table's mutex; fn must not take it again. */
+void process_table_lock(void);
+void process_table_unlock(void);
+struct process *process_find(int pid);		/* table locked */
+void process_foreach(void (*fn)(struct process *p, void *arg), void *arg);	/* locks it */
 
 /*
  * Futexes (linux/futex.c).

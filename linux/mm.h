@@ -50,6 +50,15 @@ struct uspace;
 struct mm *mm_create(void);
 /* Unmaps everything, frees the pages and the page tables. */
 void mm_destroy(struct mm *mm);
+/* References: mm_create's caller holds one; vfork children share their
+ * parent's mm. mm_put of the last one destroys it (no CPU may still be
+ * running in it). */
+void mm_get(struct mm *mm);
+void mm_put(struct mm *mm);
+/* fork: a copy of mm sharing every page copy-on-write (private pages
+ * become read-only in both until the first write copies them; shared
+ * anonymous areas stay shared). NULL when out of memory. */
+struct mm *mm_fork(struct mm *mm);
 struct uspace *mm_uspace(struct mm *mm);
 
 /* The calls, with Linux's arguments and results (an address, 0, or a
@@ -78,7 +87,11 @@ bool mm_fault(struct mm *mm, uint64_t addr, bool write, bool exec);
  * -EFAULT when part of the range is in no area. */
 int mm_write(struct mm *mm, uint64_t addr, const void *src, size_t n);
 
-/* Pages allocated to this address space (for sysinfo and tests). */
+/* Pages mapped in this address space, shared ones included (for
+ * sysinfo, /proc and tests). */
 uint64_t mm_pages(const struct mm *mm);
+/* Pages copied by copy-on-write faults since the mm was made (fork's
+ * footprint). */
+uint64_t mm_cow_copies(const struct mm *mm);
 
 #endif
