@@ -91,7 +91,11 @@ static void show_node(const char *path, const struct vnode *n, void *arg)
 		printk_line("fs: %s/ %s", path, perm);
 		break;
 	case VFS_S_IFLNK:
-		printk_line("fs: %s %s -> %.*s", path, perm, (int)n->size, (const char *)n->data);
+		if (n->link)
+			printk_line("fs: %s %s -> (the caller's)", path, perm);
+		else
+			printk_line("fs: %s %s -> %.*s", path, perm, (int)n->size,
+				    (const char *)n->data);
 		break;
 	case VFS_S_IFCHR:
 		printk_line("fs: %s %s chr", path, perm);

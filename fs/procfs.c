@@ -1,5 +1,6 @@
-/* /proc: cpuinfo and meminfo generated at each open, and /proc/self/exe.
- * There is one "self" for the whole system: the program run last. */
+/* /proc: cpuinfo and meminfo generated at each open, a directory per
+ * process (exe, cmdline, status) kept by the process layer's hooks, and
+ * self, a symlink to the caller's made at each lookup. */
 #include <flint/arch.h>
 #include <flint/errno.h>
 #include <flint/format.h>
@@ -12,6 +13,11 @@
 #define PROC_FILE_PERM 0444
 #define KHZ_PER_MHZ 1000
 #define BYTES_PER_KB 1024
+#define PROC_PID_PATH_MAX 32	/* "/proc/<pid>/cmdline" */
+#define OCTAL_BITS 3
+#define OCTAL_MASK 07
+
+static const struct proc_provider *provider;
 
 /* The most pages the allocator has had free since /proc was made:
  * MemTotal (the RAM left once the kernel image, the initrd and the boot's
@@ -42,12 +48,13 @@ __printf(2, 3) static void gen_printf(struct gen_out *o, const char *fmt, ...)
 	va_end(ap);
 }
 
-static size_t gen_cpuinfo(char *buf, size_t size)
+static size_t gen_cpuinfo(long arg, char *buf, size_t size)
 {
 	struct gen_out o = { buf, size, 0 };
 	struct arch_cpuinfo ci;
 	uint64_t khz = arch_cycles_khz();
 
+	(void)arg;
 	arch_cpuinfo(&ci);
 	for (unsigned cpu = 0; cpu < sched_cpus(); cpu++) {
 		gen_printf(&o, "processor\t: %u\n", cpu);
@@ -74,12 +81,13 @@ static void meminfo_line(struct gen_out *o, const char *name, uint64_t pages)
 }
 
 /* No page cache, no swap: what is free is available. */
-static size_t gen_meminfo(char *buf, size_t size)
+static size_t gen_meminfo(long arg, char *buf, size_t size)
 {
 	struct gen_out o = { buf, size, 0 };
 	uint64_t free = page_free_count();
 	uint64_t total = __atomic_load_n(&total_pages, __ATOMIC_RELAXED);
 
+	(void)arg;
 	while (free > total &&
 	       !__atomic_compare_exchange_n(&total_pages, &total, free, false, __ATOMIC_RELAXED,
 					    __ATOMIC_RELAXED))
@@ -96,6 +104,69 @@ static size_t gen_meminfo(char *buf, size_t size)
 	return o.len;
 }
 
+static const struct proc_provider *get_provider(void)
+{
+	return __atomic_load_n(&provider, __ATOMIC_ACQUIRE);
+}
+
+void proc_set_provider(const struct proc_provider *p)
+{
+	__atomic_store_n(&provider, p, __ATOMIC_RELEASE);
+}
+
+/* The target of /proc/self: the caller's pid, relative to /proc. */
+static size_t link_self(char *buf, size_t size)
+{
+	const struct proc_provider *p = get_provider();
+	int pid = p ? p->self() : 0;
+
+	return pid > 0 ? (size_t)snprintf(buf, size, "%d", pid) : 0;
+}
+
+static size_t gen_cmdline(long pid, char *buf, size_t size)
+{
+	const struct proc_provider *p = get_provider();
+
+	return p ? p->cmdline((int)pid, buf, size) : 0;
+}
+
+/* Linux's fields (fs/proc/array.c), those Flint knows; a process that is
+ * gone reads as empty. */
+static size_t gen_status(long pid, char *buf, size_t size)
+{
+	const struct proc_provider *p = get_provider();
+	struct gen_out o = { buf, size, 0 };
+	struct proc_status st;
+
+	if (!p || p->status((int)pid, &st) < 0)
+		return 0;
+	gen_printf(&o, "Name:\t%s\n", st.name);
+	/* Linux's %#04o; the formatter has no %o, and a umask is 3 digits. */
+	gen_printf(&o, "Umask:\t0%u%u%u\n", (st.umask >> 2 * OCTAL_BITS) & OCTAL_MASK,
+		   (st.umask >> OCTAL_BITS) & OCTAL_MASK, st.umask & OCTAL_MASK);
+	gen_printf(&o, "State:\t%s\n", st.state == 'Z' ? "Z (zombie)" : "R (running)");
+	gen_printf(&o, "Tgid:\t%d\n", st.pid);
+	gen_printf(&o, "Pid:\t%d\n", st.pid);
+	gen_printf(&o, "PPid:\t%d\n", st.ppid);
+	gen_printf(&o, "TracerPid:\t0\n");
+	gen_printf(&o, "Uid:\t0\t0\t0\t0\n");
+	gen_printf(&o, "Gid:\t0\t0\t0\t0\n");
+	if (st.has_mm)
+		gen_printf(&o, "VmRSS:\t%8llu kB\n",
+			   (unsigned long long)(st.rss_pages * (PAGE_SIZE / BYTES_PER_KB)));
+	gen_printf(&o, "Threads:\t%u\n", st.threads);
+	return o.len;
+}
+
+/* "/proc/<pid>" followed by "/" and name when name is not NULL. */
+static void pid_path(char *buf, int pid, const char *name)
+{
+	if (name)
+		snprintf(buf, PROC_PID_PATH_MAX, "/proc/%d/%s", pid, name);
+	else
+		snprintf(buf, PROC_PID_PATH_MAX, "/proc/%d", pid);
+}
+
 int proc_populate(void)
 {
 	int r;
@@ -103,19 +174,57 @@ int proc_populate(void)
 	total_pages = page_free_count();
 	r = vfs_mkdir(NULL, "/proc", PROC_DIR_PERM);
 	if (r == 0)
-		r = vfs_mkgen(NULL, "/proc/cpuinfo", PROC_FILE_PERM, gen_cpuinfo);
+		r = vfs_mkgen(NULL, "/proc/cpuinfo", PROC_FILE_PERM, gen_cpuinfo, 0);
 	if (r == 0)
-		r = vfs_mkgen(NULL, "/proc/meminfo", PROC_FILE_PERM, gen_meminfo);
+		r = vfs_mkgen(NULL, "/proc/meminfo", PROC_FILE_PERM, gen_meminfo, 0);
 	if (r == 0)
-		r = vfs_mkdir(NULL, "/proc/self", PROC_DIR_PERM);
+		r = vfs_symlink_dynamic(NULL, "/proc/self", link_self);
 	return r;
 }
 
-int proc_set_exe(const char *path)
+int proc_process_added(int pid, const char *exe)
 {
-	int r = vfs_unlink(NULL, "/proc/self/exe");
+	char path[PROC_PID_PATH_MAX];
+	int r;
 
+	pid_path(path, pid, NULL);
+	r = vfs_mkdir(NULL, path, PROC_DIR_PERM);
+	if (r < 0)
+		return r;
+	pid_path(path, pid, "cmdline");
+	r = vfs_mkgen(NULL, path, PROC_FILE_PERM, gen_cmdline, pid);
+	if (r == 0) {
+		pid_path(path, pid, "status");
+		r = vfs_mkgen(NULL, path, PROC_FILE_PERM, gen_status, pid);
+	}
+	if (r == 0 && exe[0])
+		r = proc_set_exe(pid, exe);
+	if (r < 0)
+		proc_process_removed(pid);
+	return r;
+}
+
+int proc_set_exe(int pid, const char *exe)
+{
+	char path[PROC_PID_PATH_MAX];
+	int r;
+
+	pid_path(path, pid, "exe");
+	r = vfs_unlink(NULL, path);
 	if (r < 0 && r != -ENOENT)
 		return r;
-	return vfs_symlink(NULL, path, "/proc/self/exe");
+	return vfs_symlink(NULL, exe, path);
+}
+
+void proc_process_removed(int pid)
+{
+	static const char *const files[] = { "exe", "cmdline", "status" };
+	char path[PROC_PID_PATH_MAX];
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		pid_path(path, pid, files[i]);
+		vfs_unlink(NULL, path);
+	}
+	pid_path(path, pid, NULL);
+	vfs_rmdir(NULL, path);
 }

@@ -452,6 +452,28 @@ static void set_termios(struct tty *t, const struct vfs_termios *tio, bool flush
 	vfs_poll_notify();
 }
 
+/* Under t->lock. Any positive group is taken, existing or not (a shell
+ * names a group it has just made); Linux's errors for the others. There
+ * is no pid 0 to lead a group 0. */
+static long set_pgrp(struct tty *t, int pgrp)
+{
+	if (pgrp < 0)
+		return -EINVAL;
+	if (pgrp == 0)
+		return -ESRCH;
+	t->pgrp = pgrp;
+	return 0;
+}
+
+int tty_foreground_pgrp(void)
+{
+	unsigned long flags = spin_lock_irqsave(&console.lock);
+	int pgrp = console.pgrp;
+
+	spin_unlock_irqrestore(&console.lock, flags);
+	return pgrp;
+}
+
 static long tty_ioctl(struct file *f, unsigned long cmd, void *arg)
 {
 	struct tty *t = &console;
@@ -483,7 +505,7 @@ static long tty_ioctl(struct file *f, unsigned long cmd, void *arg)
 		*(int *)arg = t->pgrp;
 		break;
 	case VFS_TIOCSPGRP:
-		t->pgrp = *(const int *)arg;
+		r = set_pgrp(t, *(const int *)arg);
 		break;
 	case VFS_FIONREAD:
 		*(int *)arg = (int)readable(t);

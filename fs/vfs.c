@@ -68,6 +68,28 @@ static bool is_dotdot(const char *p, size_t len)
 	return len == 2 && p[0] == '.' && p[1] == '.';
 }
 
+static int resolve(struct vnode *dir, const char *path, size_t plen, bool follow,
+		   struct vnode **out, unsigned *links);
+
+/* Resolves the symlink n found in dir; a dynamic one's target is made now. */
+static int follow_link(struct vnode *dir, const struct vnode *n, struct vnode **out,
+		       unsigned *links)
+{
+	char target[VFS_DYNLINK_MAX];
+	const char *t = (const char *)n->data;
+	size_t len = n->size;
+
+	if (++*links > VFS_SYMLINK_MAX)
+		return -ELOOP;
+	if (n->link) {
+		len = n->link(target, sizeof(target));
+		if (len > sizeof(target))
+			return -ENAMETOOLONG;
+		t = target;
+	}
+	return resolve(dir, t, len, true, out, links);
+}
+
 /* Resolves path (len bytes, not NUL-terminated: a symlink target) from dir;
  * *links counts the symlinks followed so far. */
 static int resolve(struct vnode *dir, const char *path, size_t plen, bool follow,
@@ -113,12 +135,8 @@ static int resolve(struct vnode *dir, const char *path, size_t plen, bool follow
 		if (!child)
 			return -ENOENT;
 		if (is_type(child, VFS_S_IFLNK) && (!last || follow)) {
-			int r;
+			int r = follow_link(dir, child, &child, links);
 
-			if (++*links > VFS_SYMLINK_MAX)
-				return -ELOOP;
-			r = resolve(dir, (const char *)child->data, child->size, true, &child,
-				    links);
 			if (r < 0)
 				return r;
 		}
@@ -288,15 +306,31 @@ int vfs_mkblkdev(struct vnode *cwd, const char *path, uint32_t perm,
 }
 
 int vfs_mkgen(struct vnode *cwd, const char *path, uint32_t perm,
-	      size_t (*gen)(char *buf, size_t size))
+	      size_t (*gen)(long arg, char *buf, size_t size), long arg)
 {
 	struct vnode *n;
 	int r;
 
 	lock();
 	r = create(cwd, path, VFS_S_IFREG | (perm & VFS_S_PERM), &n);
-	if (r == 0)
+	if (r == 0) {
 		n->gen = gen;
+		n->gen_arg = arg;
+	}
+	unlock();
+	return r;
+}
+
+int vfs_symlink_dynamic(struct vnode *cwd, const char *path,
+			size_t (*link)(char *buf, size_t size))
+{
+	struct vnode *n;
+	int r;
+
+	lock();
+	r = create(cwd, path, VFS_S_IFLNK | VFS_SYMLINK_PERM, &n);
+	if (r == 0)
+		n->link = link;
 	unlock();
 	return r;
 }
@@ -310,7 +344,11 @@ int vfs_readlink(struct vnode *cwd, const char *path, char *buf, size_t size)
 	r = lookup(cwd, path, false, &n);
 	if (r == 0 && !is_type(n, VFS_S_IFLNK))
 		r = -EINVAL;
-	if (r == 0) {
+	if (r == 0 && n->link) {
+		size_t len = n->link(buf, size);
+
+		r = len == 0 ? -ENOENT : (int)(len < size ? len : size);
+	} else if (r == 0) {
 		if (size > n->size)
 			size = n->size;
 		memcpy(buf, n->data, size);
@@ -646,6 +684,19 @@ void fdtable_close_on_exec(struct fdtable *t)
 	close_all(t, true);
 }
 
+void fdtable_copy(struct fdtable *dst, struct fdtable *src)
+{
+	unsigned long flags = spin_lock_irqsave(&src->lock);
+
+	for (int fd = 0; fd < FDTABLE_MAX; fd++) {
+		dst->fd[fd] = src->fd[fd];
+		dst->cloexec[fd] = src->cloexec[fd];
+		if (src->fd[fd])
+			file_get(src->fd[fd]);
+	}
+	spin_unlock_irqrestore(&src->lock, flags);
+}
+
 int fdtable_install(struct fdtable *t, struct file *f, int min, bool cloexec)
 {
 	unsigned long flags;
@@ -773,7 +824,7 @@ static struct gen_buf *generate(const struct vnode *n)
 
 		if (!g)
 			return NULL;
-		g->len = n->gen(g->data, size);
+		g->len = n->gen(n->gen_arg, g->data, size);
 		if (g->len <= size)
 			return g;
 		size = g->len;

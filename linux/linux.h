@@ -56,6 +56,9 @@ struct process {
 	spinlock_t sig_lock;		/* sigactions, sig_pending, every task's signal state */
 	struct linux_sigaction sigactions[LINUX_NSIG];
 	uint64_t sig_pending;		/* sent to the process (kill) */
+	/* The last child's end, for SIGCHLD's siginfo: pid, si_code
+	 * (CLD_EXITED or CLD_KILLED) and si_status. Under sig_lock. */
+	int chld_pid, chld_code, chld_status;
 	uint64_t start_ns;		/* clock_ns() at exec */
 	bool exiting;			/* exit_group ran or a fatal signal came */
 	int exit_status;		/* exit code, or 128 + signal: the VM's status for pid 1 */
@@ -67,6 +70,7 @@ struct process {
 	enum process_state state;
 	int wait_status;		/* for wait4: code << 8, or the signal number */
 	struct semaphore *vfork_done;	/* CLONE_VFORK: posted at exec or exit */
+	int exit_signal;		/* sent to the parent at the end (SIGCHLD) */
 	struct semaphore ended;		/* posted when the process ends */
 };
 
@@ -78,6 +82,7 @@ struct task {
 	struct trap_frame *regs;	/* user registers of the current syscall */
 	uint64_t clear_child_tid;	/* CLONE_CHILD_CLEARTID/set_tid_address */
 	uint64_t robust_list, robust_len;
+	bool killed;			/* execve in another thread: end at once */
 	/* Under proc->sig_lock: */
 	uint64_t sig_blocked;
 	uint64_t sig_pending;		/* sent to this thread (tgkill, faults) */
@@ -134,18 +139,42 @@ void syscall_init(void);
 /*
  * Processes and tasks (linux/process.c).
  */
-/* Loads the program path (argv, envp NULL-terminated) into the new process
- * p, replacing nothing (it has no image yet), and fills *regs with the
- * registers that start it. Returns 0 or a negative errno, having printed
- * a line saying what was wrong with the file. */
-int exec_load(struct process *p, const char *path, const char *const *argv,
-	      const char *const *envp, struct trap_frame *regs);
+/* Loads the program path (argv, envp NULL-terminated; a #! script runs
+ * through its interpreter) into mm, a new address space, looked up from
+ * cwd, and fills *regs with the registers that start it and exe (at least
+ * LINUX_EXE_MAX bytes) with its absolute path. Returns 0 or a negative
+ * errno; with report, a console line says what was wrong with the file. */
+int exec_load(struct mm *mm, struct vnode *cwd, const char *path, const char *const *argv,
+	      const char *const *envp, struct trap_frame *regs, char *exe, bool report);
 /* A new task in p running on thread t (not started yet). */
 struct task *task_new(struct process *p, struct thread *t);
+/* Takes a task that never ran, or the calling one, out of its process:
+ * true when it was the last. */
+bool task_remove(struct task *k);
+/* Starts k on a new kernel thread in user mode with regs and FS base
+ * fs_base; set_child_tid (0: none) gets the tid, written in k's address
+ * space. */
+int task_spawn(struct task *k, const struct trap_frame *regs, uint64_t fs_base,
+	       uint64_t set_child_tid);
+int process_new_pid(void);
+/* fork's process (see linux/process.c), and its undoing when the child
+ * cannot start. */
+struct process *process_fork(struct process *parent, bool share_mm, int exit_signal);
+void process_unfork(struct process *p);
+/* The argv /proc/<pid>/cmdline shows (NULL-terminated). */
+void process_set_cmdline(struct process *p, const char *const *argv);
+/* execve's second half: p's image becomes mm. */
+void process_replace_image(struct process *p, struct mm *mm, const char *exe);
+/* Waiting: a zombie child of parent that pid selects (wait4's rules;
+ * *any: whether any child matched), and reaping it. Table locked. */
+struct process *process_zombie_child(struct process *parent, int pid, bool *any);
+void process_reap(struct process *c);
 /* Ends the calling task (exit); the process ends with its last task. */
 __noreturn void task_exit(int status);
-/* Ends the whole process with status (exit_group, fatal signals). */
+/* Ends the whole process with status (exit_group), or killed by sig
+ * (its status 128 + sig, its parent sees the signal). */
 __noreturn void process_exit(struct process *p, int status);
+__noreturn void process_kill(struct process *p, int sig);
 /* Looks up a task of p by tid (NULL: none). */
 struct task *task_find(struct process *p, int tid);
 
@@ -184,8 +213,13 @@ void signal_deliver(struct trap_frame *regs);
  * -EINTR with old back when no handler ran). */
 long signal_end_masked_wait(uint64_t old);
 /* Makes ^C, ^\ and ^Z on the console send SIGINT, SIGQUIT and SIGTSTP
- * to p (at program start). 0 or -ENOMEM. */
-int signal_console_attach(struct process *p);
+ * to the terminal's foreground process group (tty_foreground_pgrp), once
+ * at start. 0 or -ENOMEM. */
+int signal_console_attach(void);
+
+/* /proc's view of the processes (linux/procfs_linux.c): registered once,
+ * before the first process. */
+void proc_provider_init(void);
 
 /* CLOCK_REALTIME less CLOCK_MONOTONIC (clock_ns()), in ns: the wall
  * clock at boot (linux/sys_misc.c). */

@@ -6,17 +6,21 @@
  *
  * Invariants, under mm->lock: areas are sorted, disjoint, page-aligned and
  * merged with equal neighbours after every call; a page is mapped only
- * inside an area, with that area's protection; every mapped page was
- * allocated here and counts in mm->pages. Pages are never touched through
+ * inside an area, with that area's protection, except that a private page
+ * with other owners (after fork: <flint/page_ref.h> counts them) is never
+ * writable, so that the first write copies it; every mapped page holds
+ * one reference and counts in mm->pages. Pages are never touched through
  * user addresses, only through the direct map, so no call can fault on its
- * own lock. A page that leaves the page tables is freed only after the
- * TLBs are flushed: until then another CPU may still reach it.
+ * own lock. A page that leaves the page tables loses its reference only
+ * after the TLBs are flushed: until then another CPU may still reach it,
+ * and another owner could free it.
  */
 #include <flint/compiler.h>
 #include <flint/errno.h>
 #include <flint/heap.h>
 #include <flint/memory.h>
 #include <flint/page_alloc.h>
+#include <flint/page_ref.h>
 #include <flint/string.h>
 #include <flint/sync.h>
 #include <flint/uspace.h>
@@ -48,7 +52,7 @@ _Static_assert(LINUX_PROT_READ == UPROT_R && LINUX_PROT_WRITE == UPROT_W &&
 /* Area kinds: pages that MADV_DONTNEED keeps, since dropping them would
  * lose data Linux keeps (the file's bytes, a shared mapping's memory). */
 #define AREA_FILE 1u		/* a private copy of a file */
-#define AREA_SHARED 2u		/* anonymous MAP_SHARED: private while there is one process */
+#define AREA_SHARED 2u		/* anonymous MAP_SHARED: fork shares its pages, writable */
 
 /* The most areas one call adds before merging: mremap with MREMAP_FIXED
  * splits around the destination, the old tail and the old range. Each
@@ -56,8 +60,8 @@ _Static_assert(LINUX_PROT_READ == UPROT_R && LINUX_PROT_WRITE == UPROT_W &&
 #define AREAS_PER_CALL 4
 #define AREAS_MIN 16
 
-/* Pages unmapped but not yet freed: the TLB flush that frees them comes
- * after this many, or at the end of the call. */
+/* Pages unmapped but still referenced: the TLB flush that lets them go
+ * comes after this many, or at the end of the call. */
 #define FREE_BATCH 256
 
 struct area {
@@ -67,12 +71,14 @@ struct area {
 };
 
 struct mm {
+	unsigned refs;		/* atomic */
 	struct mutex lock;
 	struct uspace *us;
 	struct area *areas;
 	unsigned count, cap;
 	uint64_t brk_start, brk;
 	uint64_t pages;
+	uint64_t cow_copies;
 	bool stale;		/* translations were removed or reduced: flush */
 	unsigned nfreed;
 	uint64_t freed[FREE_BATCH];
@@ -94,14 +100,16 @@ static uint64_t page_up(uint64_t x)
 	return page_down(x + PAGE_SIZE - 1);
 }
 
-/* Flushes stale translations and only then frees the pages behind them. */
+/* Flushes stale translations and only then drops the references of the
+ * pages behind them, freeing those that had no other owner. */
 static void flush(struct mm *mm)
 {
 	if (!mm->stale)
 		return;
 	uspace_flush(mm->us);
 	for (unsigned i = 0; i < mm->nfreed; i++)
-		page_free(mm->freed[i], 1);
+		if (page_ref_put(mm->freed[i]))
+			page_free(mm->freed[i], 1);
 	mm->nfreed = 0;
 	mm->stale = false;
 }
@@ -117,12 +125,18 @@ static void unlock(struct mm *mm)
 	mutex_unlock(&mm->lock);
 }
 
-static void release_page(struct mm *mm, uint64_t phys)
+/* Drops the reference of a page this mm no longer maps, after the flush. */
+static void put_later(struct mm *mm, uint64_t phys)
 {
 	if (mm->nfreed == FREE_BATCH)
 		flush(mm);
 	mm->freed[mm->nfreed++] = phys;
 	mm->stale = true;
+}
+
+static void release_page(struct mm *mm, uint64_t phys)
+{
+	put_later(mm, phys);
 	mm->pages--;
 }
 
@@ -422,17 +436,32 @@ long mm_munmap(struct mm *mm, uint64_t addr, uint64_t len)
 	return ret;
 }
 
+/* The protection of a's page at phys: a private page that others share
+ * stays read-only, so that a write faults and copies it. */
+static unsigned page_prot(const struct area *a, uint64_t phys)
+{
+	if (!(a->kind & AREA_SHARED) && page_ref_count(phys) > 1)
+		return a->prot & ~UPROT_W;
+	return a->prot;
+}
+
 static void protect_range(struct mm *mm, uint64_t start, uint64_t end, unsigned prot)
 {
 	split_at(mm, start);
 	split_at(mm, end);
 	for (unsigned i = area_index(mm, start); i < mm->count && mm->areas[i].start < end; i++) {
-		if (mm->areas[i].prot & ~prot)
+		const struct area *a = &mm->areas[i];
+
+		if (a->prot & ~prot)
 			mm->stale = true;
 		mm->areas[i].prot = prot;
+		for (uint64_t va = a->start; va < a->end; va += PAGE_SIZE) {
+			uint64_t phys = uspace_lookup(mm->us, va, NULL);
+
+			if (phys)
+				uspace_protect(mm->us, va, page_prot(a, phys));
+		}
 	}
-	for (uint64_t va = start; va < end; va += PAGE_SIZE)
-		uspace_protect(mm->us, va, prot);
 	merge_areas(mm);
 }
 
@@ -639,30 +668,59 @@ static bool allows(unsigned prot, bool write, bool exec)
 	return prot && (!write || (prot & LINUX_PROT_WRITE)) && (!exec || (prot & LINUX_PROT_EXEC));
 }
 
+/* Gives a's page at va, mapped at phys without write access, its area's
+ * protection back: as it is when no one else maps it, else as a private
+ * copy. The page now at va, or 0 when memory ran out. */
+static uint64_t unshare(struct mm *mm, const struct area *a, uint64_t va, uint64_t phys)
+{
+	uint64_t copy;
+
+	if ((a->kind & AREA_SHARED) || page_ref_count(phys) == 1) {
+		uspace_protect(mm->us, va, a->prot);
+		return phys;
+	}
+	copy = page_alloc(1);
+	if (!copy)
+		return 0;
+	memcpy(phys_to_virt(copy), phys_to_virt(phys), PAGE_SIZE);
+	if (uspace_map(mm->us, va, copy, a->prot)) {
+		page_free(copy, 1);
+		return 0;
+	}
+	/* Other CPUs may still read the old page until the flush. */
+	put_later(mm, phys);
+	mm->cow_copies++;
+	return copy;
+}
+
+/* The page at va, inside an area, allocated or unshared as a write to it
+ * needs: only a writable translation guarantees this mm owns it alone. */
+static uint64_t page_to_write(struct mm *mm, const struct area *a, uint64_t va)
+{
+	unsigned prot;
+	uint64_t phys = uspace_lookup(mm->us, va, &prot);
+
+	if (!phys)
+		return add_page(mm, va, a->prot, NULL, 0);
+	return prot & UPROT_W ? phys : unshare(mm, a, va, phys);
+}
+
 bool mm_fault(struct mm *mm, uint64_t addr, bool write, bool exec)
 {
 	uint64_t va = page_down(addr);
 	const struct area *a;
-	unsigned prot;
 	bool ok;
 
 	lock(mm);
 	a = find_area(mm, va);
 	ok = a && allows(a->prot, write, exec);
-	/* Another thread may have faulted the page in first. */
-	if (ok && !uspace_lookup(mm->us, va, &prot))
+	/* Another thread may have resolved the fault first. */
+	if (ok && write)
+		ok = page_to_write(mm, a, va) != 0;
+	else if (ok && !uspace_lookup(mm->us, va, NULL))
 		ok = add_page(mm, va, a->prot, NULL, 0) != 0;
 	unlock(mm);
 	return ok;
-}
-
-/* The page at va, inside an area, allocated if it was not yet. */
-static uint64_t page_at(struct mm *mm, uint64_t va)
-{
-	unsigned prot;
-	uint64_t phys = uspace_lookup(mm->us, va, &prot);
-
-	return phys ? phys : add_page(mm, va, find_area(mm, va)->prot, NULL, 0);
 }
 
 int mm_write(struct mm *mm, uint64_t addr, const void *src, size_t n)
@@ -677,7 +735,8 @@ int mm_write(struct mm *mm, uint64_t addr, const void *src, size_t n)
 		ret = -EFAULT;
 	while (!ret && n) {
 		uint64_t skip = addr - page_down(addr), chunk = MIN(PAGE_SIZE - skip, n);
-		uint64_t phys = page_at(mm, page_down(addr));
+		uint64_t va = page_down(addr);
+		uint64_t phys = page_to_write(mm, find_area(mm, va), va);
 
 		if (phys)
 			memcpy((uint8_t *)phys_to_virt(phys) + skip, from, chunk);
@@ -702,7 +761,86 @@ struct mm *mm_create(void)
 		kfree(mm);
 		return NULL;
 	}
+	mm->refs = 1;
 	return mm;
+}
+
+void mm_get(struct mm *mm)
+{
+	__atomic_add_fetch(&mm->refs, 1, __ATOMIC_RELAXED);
+}
+
+void mm_put(struct mm *mm)
+{
+	if (!__atomic_sub_fetch(&mm->refs, 1, __ATOMIC_ACQ_REL))
+		mm_destroy(mm);
+}
+
+/* Maps the page of parent's area a at va into child as well: a private
+ * page loses write access in both until a write copies it; a shared
+ * area's page stays writable, and one not touched yet is made now, so
+ * that both reach the same memory. */
+static int share_page(struct mm *parent, struct mm *child, const struct area *a, uint64_t va)
+{
+	unsigned prot = a->prot;	/* a page made here has its area's */
+	uint64_t phys = uspace_lookup(parent->us, va, &prot);
+
+	if (!phys && (a->kind & AREA_SHARED))
+		phys = add_page(parent, va, a->prot, NULL, 0);
+	if (!phys)
+		return a->kind & AREA_SHARED ? -ENOMEM : 0;
+	if (!(a->kind & AREA_SHARED) && (prot & UPROT_W)) {
+		prot &= ~UPROT_W;
+		uspace_protect(parent->us, va, prot);
+		parent->stale = true;
+	}
+	if (page_ref_get(phys))
+		return -ENOMEM;
+	if (uspace_map(child->us, va, phys, prot)) {
+		page_ref_put(phys);	/* the parent's reference remains */
+		return -ENOMEM;
+	}
+	child->pages++;
+	return 0;
+}
+
+/* Gives child parent's areas and their pages. */
+static int copy_areas(struct mm *parent, struct mm *child)
+{
+	if (reserve(child, parent->count))
+		return -ENOMEM;
+	if (parent->count)
+		memcpy(child->areas, parent->areas, parent->count * sizeof(*child->areas));
+	child->count = parent->count;
+	child->brk_start = parent->brk_start;
+	child->brk = parent->brk;
+	for (unsigned i = 0; i < parent->count; i++) {
+		const struct area *a = &parent->areas[i];
+
+		for (uint64_t va = a->start; va < a->end; va += PAGE_SIZE)
+			if (share_page(parent, child, a, va))
+				return -ENOMEM;
+	}
+	return 0;
+}
+
+struct mm *mm_fork(struct mm *parent)
+{
+	struct mm *child = mm_create();
+	int err;
+
+	if (!child)
+		return NULL;
+	lock(parent);
+	err = copy_areas(parent, child);
+	/* unlock flushes: the parent's other threads must stop writing to
+	 * the pages the child now shares before the child runs. */
+	unlock(parent);
+	if (err) {
+		mm_destroy(child);
+		return NULL;
+	}
+	return child;
 }
 
 void mm_destroy(struct mm *mm)
@@ -720,8 +858,13 @@ struct uspace *mm_uspace(struct mm *mm)
 	return mm->us;
 }
 
-/* Without the lock: a snapshot for statistics. */
+/* Without the lock: snapshots for statistics. */
 uint64_t mm_pages(const struct mm *mm)
 {
 	return mm->pages;
+}
+
+uint64_t mm_cow_copies(const struct mm *mm)
+{
+	return mm->cow_copies;
 }

@@ -48,7 +48,8 @@ struct uspace;
 
 /* NULL when out of memory. */
 struct mm *mm_create(void);
-/* Unmaps everything, frees the pages and the page tables. */
+/* Unmaps everything, drops its references to the pages (freeing those no
+ * other mm maps) and frees the page tables. */
 void mm_destroy(struct mm *mm);
 /* References: mm_create's caller holds one; vfork children share their
  * parent's mm. mm_put of the last one destroys it (no CPU may still be
@@ -57,7 +58,9 @@ void mm_get(struct mm *mm);
 void mm_put(struct mm *mm);
 /* fork: a copy of mm sharing every page copy-on-write (private pages
  * become read-only in both until the first write copies them; shared
- * anonymous areas stay shared). NULL when out of memory. */
+ * anonymous areas stay shared, their untouched pages allocated now so
+ * that both reach the same memory). mm's TLBs are flushed before it
+ * returns. NULL when out of memory. */
 struct mm *mm_fork(struct mm *mm);
 struct uspace *mm_uspace(struct mm *mm);
 

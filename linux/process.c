@@ -1,12 +1,13 @@
 /*
- * Processes and tasks: starting the program the command line names
- * (loading its ELF image into a new address space), its threads (clone),
- * their ends (exit, exit_group), and the hooks the arch code calls on
- * faults and on every return to user mode.
+ * Processes and tasks: the process table (a tree rooted at process 1:
+ * orphans are adopted by it), starting the program the command line
+ * names, a new image for a process (execve's second half), the ends of
+ * tasks and processes (exit, exit_group, fatal signals), zombies until
+ * their parent waits, and the hooks the arch code calls on faults and on
+ * every return to user mode. Lock order: the table's mutex before any
+ * process's lock.
  */
 #include <flint/cmdline.h>
-#include <flint/elf.h>
-#include <flint/entropy.h>
 #include <flint/heap.h>
 #include <flint/linux.h>
 #include <flint/param.h>
@@ -22,23 +23,22 @@
 #define DEFAULT_UMASK 022
 #define ENV_MAX 64			/* env.NAME=value options kept */
 #define ENV_BUF_SIZE 4096
-/* The first stack's strings, pointers and auxv: the command line and the
- * env options are 4 KiB each at most (CMDLINE_BUF_SIZE, ENV_BUF_SIZE). */
-#define STACK_BUF_SIZE (16 * 1024)
-/* Linux's ELF_ET_DYN_BASE for x86-64 (2/3 of TASK_SIZE, page-aligned)
- * and up to 2^28 bytes of randomisation above it, in pages. */
-#define PIE_BASE 0x555555554000ull
-#define PIE_RANDOM_PAGES (1u << 16)
-#define ELF_MAGIC "\177ELF"
-#define ELF_MAGIC_LEN 4
 
 /* The shell's conventions for a program that could not start. */
 #define STATUS_NOT_FOUND 127
 #define STATUS_CANNOT_EXEC 126
 #define STATUS_SIGNAL_BASE 128
-
-/* CPUID leaf 1 EDX: what AT_HWCAP carries on x86-64. */
-#define CPUID_LEAF_FEATURES 1
+#define SIGCHLD 17
+#define SIG_IGN 1
+#define INIT_PID 1
+/* The wait status (Linux's, as WIFEXITED and friends decode it): the
+ * exit code in bits 15:8, or the killing signal in bits 6:0; and the
+ * si_code values of SIGCHLD (uapi/asm-generic/siginfo.h). */
+#define WAIT_CODE_SHIFT 8
+#define WAIT_SIGNAL_MASK 0x7f
+#define CLD_EXITED 1
+#define CLD_KILLED 2
+#define EXEC_KILL_POLL_US 100		/* execve waits for the other tasks to end */
 
 static const char *init_path = DEFAULT_INIT;
 static bool init_given;
@@ -46,7 +46,55 @@ static const char *env[ENV_MAX + 1];
 static unsigned nenv;
 static char env_buf[ENV_BUF_SIZE];
 static size_t env_used;
-static int next_tid = 2;		/* tid 1 is the first process */
+static int next_tid = 2;		/* pids and tids, one space; 1 is init's */
+static struct mutex table_mutex;
+static struct process *init_process;	/* the root of the tree */
+
+void process_table_lock(void)
+{
+	mutex_lock(&table_mutex);
+}
+
+void process_table_unlock(void)
+{
+	mutex_unlock(&table_mutex);
+}
+
+static struct process *find_in(struct process *p, int pid)
+{
+	for (; p; p = p->sibling) {
+		struct process *q = p->pid == pid ? p : find_in(p->children, pid);
+
+		if (q)
+			return q;
+	}
+	return NULL;
+}
+
+struct process *process_find(int pid)
+{
+	return find_in(init_process, pid);
+}
+
+static void walk(struct process *p, void (*fn)(struct process *p, void *arg), void *arg)
+{
+	for (; p; p = p->sibling) {
+		walk(p->children, fn, arg);
+		fn(p, arg);
+	}
+}
+
+void process_foreach(void (*fn)(struct process *p, void *arg), void *arg)
+{
+	process_table_lock();
+	walk(init_process, fn, arg);
+	process_table_unlock();
+}
+
+int process_new_pid(void)
+{
+	return __atomic_fetch_add(&next_tid, 1, __ATOMIC_RELAXED);
+}
 
 static int init_param(const char *value)
 {
@@ -101,7 +149,7 @@ struct task *task_new(struct process *p, struct thread *t)
 	k->proc = p;
 	k->thread = t;
 	mutex_lock(&p->lock);
-	k->tid = p->nthreads ? __atomic_fetch_add(&next_tid, 1, __ATOMIC_RELAXED) : p->pid;
+	k->tid = p->nthreads ? process_new_pid() : p->pid;
 	k->next = p->tasks;
 	p->tasks = k;
 	p->nthreads++;
@@ -121,7 +169,7 @@ struct task *task_find(struct process *p, int tid)
 }
 
 /* Takes k out of its process: true when it was the last task. */
-static bool task_remove(struct task *k)
+bool task_remove(struct task *k)
 {
 	struct process *p = k->proc;
 	bool last;
@@ -142,12 +190,14 @@ struct task_start {
 	struct task *task;
 	struct trap_frame regs;
 	uint64_t fs_base;
+	uint64_t set_child_tid;		/* CLONE_CHILD_SETTID, in the new address space */
 };
 
 static void task_start(void *arg)
 {
 	struct task_start s = *(struct task_start *)arg;
 	struct thread *self = thread_current();
+	uint32_t tid = (uint32_t)s.task->tid;
 
 	kfree(arg);
 	s.task->thread = self;
@@ -155,17 +205,22 @@ static void task_start(void *arg)
 	thread_detach(self);
 	uspace_set_thread(self, mm_uspace(s.task->proc->mm));
 	uspace_set_fs(s.fs_base);
+	if (s.set_child_tid)
+		copy_to_user((void *)s.set_child_tid, &tid, sizeof(tid));
+	uspace_return(&s.regs);		/* signals sent before it ran */
 	uspace_resume(&s.regs);
 }
 
-static int task_spawn(struct task *k, const struct trap_frame *regs, uint64_t fs_base)
+int task_spawn(struct task *k, const struct trap_frame *regs, uint64_t fs_base,
+	       uint64_t set_child_tid)
 {
 	struct task_start *s = kmalloc(sizeof(*s));
 	struct thread *t;
 
 	if (!s)
 		return -ENOMEM;
-	*s = (struct task_start){ .task = k, .regs = *regs, .fs_base = fs_base };
+	*s = (struct task_start){ .task = k, .regs = *regs, .fs_base = fs_base,
+				  .set_child_tid = set_child_tid };
 	t = thread_create(task_start, s, THREAD_ANY_CPU);
 	if (!t) {
 		kfree(s);
@@ -174,145 +229,267 @@ static int task_spawn(struct task *k, const struct trap_frame *regs, uint64_t fs
 	return 0;
 }
 
+/* Marks p as ending with status (its exit code, or 128 + a signal) and
+ * wait status; the first caller decides. Its other tasks end at their
+ * next return to user mode, or now if they sleep interruptibly. */
+static void begin_exit(struct process *p, int status, int wait_status)
+{
+	if (__atomic_exchange_n(&p->exiting, true, __ATOMIC_ACQ_REL))
+		return;
+	p->exit_status = status;
+	p->wait_status = wait_status;
+	mutex_lock(&p->lock);
+	for (struct task *k = p->tasks; k; k = k->next)
+		if (k != task_current() && k->thread)
+			sched_interrupt(k->thread);
+	mutex_unlock(&p->lock);
+}
+
+static void free_process(struct process *p)
+{
+	kfree(p->cmdline);
+	kfree(p);
+}
+
+static unsigned count_live(struct process *p)
+{
+	unsigned n = 0;
+
+	for (; p; p = p->sibling)
+		n += (p->state == PROCESS_LIVE) + count_live(p->children);
+	return n;
+}
+
+/* Hands p's children to process 1 (which reaps the zombies among them). */
+static void orphan_children(struct process *p)
+{
+	struct process *c = p->children, *next;
+
+	for (; c; c = next) {
+		next = c->sibling;
+		c->parent = init_process;
+		c->sibling = init_process->children;
+		init_process->children = c;
+	}
+	p->children = NULL;
+}
+
+/* The last task is gone: everything but the entry in the table goes, and
+ * the parent hears of it. Runs on the last task's kernel thread. */
+static void process_finish(struct process *p, int status)
+{
+	struct thread *self = thread_current();
+
+	if (!__atomic_load_n(&p->exiting, __ATOMIC_ACQUIRE)) {
+		p->exit_status = status;
+		p->wait_status = (status & 0xff) << WAIT_CODE_SHIFT;
+	}
+	uspace_set_thread(self, NULL);
+	fdtable_release(&p->fds);
+	vfs_node_release(p->cwd);
+	mm_put(p->mm);
+	p->mm = NULL;
+	if (p->vfork_done)
+		sem_post(p->vfork_done);
+	p->vfork_done = NULL;
+	process_table_lock();
+	if (p == init_process) {
+		unsigned left = count_live(p->children);
+
+		if (left)
+			printk("flint: %u process%s still running at the end: stopped\n", left,
+			       left == 1 ? "" : "es");
+		process_table_unlock();
+		sem_post(&p->ended);	/* linux_run powers off */
+		return;
+	}
+	orphan_children(p);
+	p->state = PROCESS_ZOMBIE;
+	if (p->exit_signal) {
+		unsigned long flags = spin_lock_irqsave(&p->parent->sig_lock);
+		bool killed = p->wait_status & WAIT_SIGNAL_MASK;
+
+		p->parent->chld_pid = p->pid;
+		p->parent->chld_code = killed ? CLD_KILLED : CLD_EXITED;
+		p->parent->chld_status = killed ? p->wait_status & WAIT_SIGNAL_MASK :
+						  p->wait_status >> WAIT_CODE_SHIFT;
+		spin_unlock_irqrestore(&p->parent->sig_lock, flags);
+		signal_send_process(p->parent, p->exit_signal);
+	}
+	process_table_unlock();
+	vfs_poll_notify();		/* wait4 sleeps on the poll generation */
+}
+
 void process_exit(struct process *p, int status)
 {
-	if (!__atomic_exchange_n(&p->exiting, true, __ATOMIC_ACQ_REL)) {
-		p->exit_status = status;
-		sem_post(&p->ended);
-	}
-	thread_detach(thread_current());
-	thread_exit();
+	begin_exit(p, status, (status & 0xff) << WAIT_CODE_SHIFT);
+	task_exit(status);
+}
+
+void process_kill(struct process *p, int sig)
+{
+	begin_exit(p, STATUS_SIGNAL_BASE + sig, sig);
+	task_exit(STATUS_SIGNAL_BASE + sig);
 }
 
 void task_exit(int status)
 {
 	struct task *k = task_current();
+	struct process *p = k->proc;
 	uint32_t zero = 0;
 
 	if (k->clear_child_tid &&
 	    copy_to_user((void *)k->clear_child_tid, &zero, sizeof(zero)) == 0)
 		futex_wake_addr(k->clear_child_tid, 1);
-	if (task_remove(k))
-		process_exit(k->proc, status);
 	thread_current()->task = NULL;
+	if (task_remove(k))
+		process_finish(p, status);
 	kfree(k);
 	thread_detach(thread_current());
 	thread_exit();
 }
 
-/*
- * Loading a program
- */
-static int exec_error(const char *path, const char *what, int err)
+/* execve's point of no return: p's image becomes mm (exe its path). The
+ * other tasks end, descriptors marked close-on-exec close, caught signals
+ * go back to their defaults, and a vfork parent goes on. */
+void process_replace_image(struct process *p, struct mm *mm, const char *exe)
 {
-	printk("flint: %s: %s\n", path, what);
-	return err;
-}
+	struct task *self = task_current();
+	struct thread *t = thread_current();
+	struct mm *old = p->mm;
+	unsigned long flags;
 
-static uint64_t pie_base(void)
-{
-	uint16_t r = 0;
-
-	entropy_random(&r, sizeof(r));
-	return PIE_BASE + (uint64_t)(r % PIE_RANDOM_PAGES) * PAGE_SIZE;
-}
-
-static int map_segments(struct mm *mm, const struct elf_image *img, const uint8_t *file)
-{
-	for (unsigned i = 0; i < img->nsegments; i++) {
-		const struct elf_segment *s = &img->segments[i];
-		/* The file bytes from the segment's first page, as mmap of the
-		 * file would place them. */
-		uint64_t lead = s->vaddr - s->map_start;
-		long r = mm_mmap(mm, s->map_start, s->map_end - s->map_start, (int)s->prot,
-				 LINUX_MAP_PRIVATE | LINUX_MAP_ANONYMOUS | LINUX_MAP_FIXED, NULL, 0, 0);
-
-		if (r < 0)
-			return (int)r;
-		if (s->file_offset < lead)
-			lead = s->file_offset;
-		r = mm_write(mm, s->vaddr - lead, file + s->file_offset - lead, s->file_size + lead);
-		if (r < 0)
-			return (int)r;
+	mutex_lock(&p->lock);
+	for (struct task *k = p->tasks; k; k = k->next)
+		if (k != self) {
+			k->killed = true;
+			if (k->thread)
+				sched_interrupt(k->thread);
+		}
+	mutex_unlock(&p->lock);
+	while (__atomic_load_n(&p->nthreads, __ATOMIC_ACQUIRE) > 1)
+		sleep_us(EXEC_KILL_POLL_US);
+	p->mm = mm;
+	uspace_set_thread(t, mm_uspace(mm));
+	mm_put(old);
+	uspace_set_fs(0);
+	uspace_set_gs(0);
+	arch_fpu_init(t->fpu);
+	arch_fpu_restore(t->fpu);
+	self->clear_child_tid = 0;
+	self->robust_list = 0;
+	fdtable_close_on_exec(&p->fds);
+	flags = spin_lock_irqsave(&p->sig_lock);
+	for (unsigned i = 0; i < LINUX_NSIG; i++)
+		if (p->sigactions[i].handler != SIG_IGN)
+			p->sigactions[i] = (struct linux_sigaction){ 0 };
+	self->altstack_sp = self->altstack_size = 0;
+	self->altstack_flags = 0;
+	spin_unlock_irqrestore(&p->sig_lock, flags);
+	mutex_lock(&p->lock);
+	memcpy(p->exe, exe, sizeof(p->exe));
+	mutex_unlock(&p->lock);
+	proc_set_exe(p->pid, exe);
+	if (p->vfork_done) {
+		sem_post(p->vfork_done);
+		p->vfork_done = NULL;
 	}
-	return 0;
+	p->start_ns = clock_ns();
 }
 
-static int build_stack(struct process *p, const struct elf_image *img, const char *path,
-		       const char *const *argv, const char *const *envp, uint64_t *sp)
+/* A new process as fork makes it (share_mm: vfork's, on the parent's
+ * address space): a copy of parent's descriptors, cwd, umask, signal
+ * actions, group and session, entered in the table as its child. */
+struct process *process_fork(struct process *parent, bool share_mm, int exit_signal)
 {
-	struct elf_stack_args a = {
-		.size = STACK_BUF_SIZE,
-		.user_top = USER_TOP,
-		.argv = argv,
-		.envp = envp,
-		.execfn = path,
-		.platform = "x86_64",
-		.hwcap = cpuid(CPUID_LEAF_FEATURES, 0).edx,
-		.page_size = PAGE_SIZE,
-		.clock_ticks = 100,
-	};
-	long r;
+	struct process *p = kzalloc(sizeof(*p));
+	unsigned long flags;
 
-	a.stack = kmalloc(STACK_BUF_SIZE);
-	if (!a.stack)
-		return -ENOMEM;
-	entropy_random(a.random, sizeof(a.random));
-	r = mm_mmap(p->mm, USER_TOP - MM_STACK_SIZE, MM_STACK_SIZE,
-		    LINUX_PROT_READ | LINUX_PROT_WRITE | (img->exec_stack ? LINUX_PROT_EXEC : 0),
-		    LINUX_MAP_PRIVATE | LINUX_MAP_ANONYMOUS | LINUX_MAP_FIXED, NULL, 0, 0);
-	if (r >= 0)
-		r = elf_build_stack(&a, img, sp);
-	if (r >= 0)
-		r = mm_write(p->mm, *sp, (char *)a.stack + STACK_BUF_SIZE - (USER_TOP - *sp),
-			     USER_TOP - *sp);
-	kfree(a.stack);
-	return (int)r;
-}
-
-int exec_load(struct process *p, const char *path, const char *const *argv,
-	      const char *const *envp, struct trap_frame *regs)
-{
-	struct elf_image img;
-	struct elf_error err;
-	struct file *f;
-	struct vnode *n;
-	uint64_t sp;
-	int r;
-
-	r = vfs_open_file(p->cwd, path, VFS_O_RDONLY, 0, &f);
-	if (r < 0)
-		return exec_error(path, r == -ENOENT ? "no such file" : "cannot open it", r);
-	n = f->node;
-	if (!n || (n->mode & VFS_S_IFMT) != VFS_S_IFREG) {
-		r = exec_error(path, "not a regular file", -EACCES);
-	} else if (!(n->mode & 0111)) {
-		r = exec_error(path, "not executable (no x permission)", -EACCES);
-	} else if (n->size < ELF_MAGIC_LEN || memcmp(n->data, ELF_MAGIC, ELF_MAGIC_LEN)) {
-		r = exec_error(path, n->size >= 2 && n->data[0] == '#' && n->data[1] == '!' ?
-			       "a #! script: scripts need the processes work (not an ELF executable)" :
-			       "not an ELF executable (exec format error)", -ENOEXEC);
-	} else if (elf_parse(n->data, n->size, pie_base(), &img, &err) < 0) {
-		printk("flint: %s: %s (program header %d, value %#llx)\n", path, err.msg,
-		       err.phdr_index, (unsigned long long)err.value);
-		r = -ENOEXEC;
+	if (!p)
+		return NULL;
+	if (share_mm) {
+		mm_get(parent->mm);
+		p->mm = parent->mm;
 	} else {
-		r = map_segments(p->mm, &img, n->data);
-		if (r == 0)
-			r = build_stack(p, &img, path, argv, envp, &sp);
-		if (r < 0)
-			exec_error(path, "cannot load it (out of memory or arguments too big)", r);
+		p->mm = mm_fork(parent->mm);
 	}
-	if (r == 0) {
-		mm_set_brk(p->mm, img.highest);
-		memset(regs, 0, sizeof(*regs));
-		regs->rip = img.entry;
-		regs->rsp = sp;
-		if (vfs_path_of(n, p->exe, sizeof(p->exe)) < 0)
-			p->exe[0] = '\0';
+	if (!p->mm) {
+		kfree(p);
+		return NULL;
 	}
-	file_put(f);
-	return r;
+	p->pid = process_new_pid();
+	p->exit_signal = exit_signal;
+	p->start_ns = clock_ns();
+	fdtable_init(&p->fds);
+	fdtable_copy(&p->fds, &parent->fds);
+	sem_init(&p->ended, 0);
+	mutex_lock(&parent->lock);
+	p->cwd = parent->cwd;
+	vfs_node_hold(p->cwd);
+	p->umask = parent->umask;
+	memcpy(p->exe, parent->exe, sizeof(p->exe));
+	if (parent->cmdline_len && (p->cmdline = kmalloc(parent->cmdline_len))) {
+		memcpy(p->cmdline, parent->cmdline, parent->cmdline_len);
+		p->cmdline_len = parent->cmdline_len;
+	}
+	mutex_unlock(&parent->lock);
+	flags = spin_lock_irqsave(&parent->sig_lock);
+	memcpy(p->sigactions, parent->sigactions, sizeof(p->sigactions));
+	spin_unlock_irqrestore(&parent->sig_lock, flags);
+	process_table_lock();
+	p->parent = parent;
+	p->pgid = parent->pgid;
+	p->sid = parent->sid;
+	p->sibling = parent->children;
+	parent->children = p;
+	process_table_unlock();
+	return p;
+}
+
+/* A child that could not start: out of the table again, nothing kept. */
+void process_unfork(struct process *p)
+{
+	process_table_lock();
+	for (struct process **pp = &p->parent->children; *pp; pp = &(*pp)->sibling)
+		if (*pp == p) {
+			*pp = p->sibling;
+			break;
+		}
+	process_table_unlock();
+	fdtable_release(&p->fds);
+	vfs_node_release(p->cwd);
+	mm_put(p->mm);
+	free_process(p);
+}
+
+/* wait4 and waitid: the first child of parent that pid selects (wait4's
+ * convention: > 0 that one, -1 any, 0 the caller's group, < -1 that
+ * group) and whether any matched. Table locked. */
+struct process *process_zombie_child(struct process *parent, int pid, bool *any)
+{
+	*any = false;
+	for (struct process *c = parent->children; c; c = c->sibling) {
+		bool match = pid > 0 ? c->pid == pid : pid == -1 ? true :
+			     pid == 0 ? c->pgid == parent->pgid : c->pgid == -pid;
+
+		if (!match)
+			continue;
+		*any = true;
+		if (c->state == PROCESS_ZOMBIE)
+			return c;
+	}
+	return NULL;
+}
+
+/* Takes a zombie out of the table and frees it. Table locked. */
+void process_reap(struct process *c)
+{
+	for (struct process **pp = &c->parent->children; *pp; pp = &(*pp)->sibling)
+		if (*pp == c) {
+			*pp = c->sibling;
+			break;
+		}
+	free_process(c);
 }
 
 /*
@@ -329,7 +506,8 @@ static struct process *process_new(void)
 		kfree(p);
 		return NULL;
 	}
-	p->pid = 1;
+	p->pid = INIT_PID;
+	p->pgid = p->sid = INIT_PID;
 	p->umask = DEFAULT_UMASK;
 	p->cwd = vfs_root();
 	vfs_node_hold(p->cwd);
@@ -405,14 +583,17 @@ int linux_run(const struct cmdline *c)
 		printk("flint: cannot start %s: out of memory or no console\n", argv[0]);
 		return STATUS_CANNOT_EXEC;
 	}
-	r = exec_load(p, argv[0], argv, env, &regs);
+	r = exec_load(p->mm, p->cwd, argv[0], argv, env, &regs, p->exe, true);
 	if (r < 0)
 		return r == -ENOENT ? STATUS_NOT_FOUND : STATUS_CANNOT_EXEC;
-	proc_set_exe(p->exe);
-	if (signal_console_attach(p) < 0)
+	init_process = p;
+	process_set_cmdline(p, argv);
+	proc_provider_init();
+	proc_process_added(p->pid, p->exe);
+	if (signal_console_attach() < 0)
 		printk("flint: ^C will not reach %s: out of memory\n", argv[0]);
 	k = task_new(p, NULL);
-	if (!k || task_spawn(k, &regs, 0) < 0) {
+	if (!k || task_spawn(k, &regs, 0, 0) < 0) {
 		printk("flint: cannot start %s: out of memory\n", argv[0]);
 		return STATUS_CANNOT_EXEC;
 	}
@@ -500,7 +681,7 @@ void uspace_return(struct trap_frame *regs)
 
 	if (!k)
 		return;
-	if (__atomic_load_n(&k->proc->exiting, __ATOMIC_ACQUIRE))
+	if (k->killed || __atomic_load_n(&k->proc->exiting, __ATOMIC_ACQUIRE))
 		task_exit(k->proc->exit_status);
 	signal_deliver(regs);
 }
@@ -508,110 +689,6 @@ void uspace_return(struct trap_frame *regs)
 /*
  * Syscalls
  */
-/* Linux's clone flags (uapi/linux/sched.h). */
-#define CLONE_VM 0x00000100
-#define CLONE_FS 0x00000200
-#define CLONE_FILES 0x00000400
-#define CLONE_SIGHAND 0x00000800
-#define CLONE_VFORK 0x00004000
-#define CLONE_THREAD 0x00010000
-#define CLONE_SYSVSEM 0x00040000
-#define CLONE_SETTLS 0x00080000
-#define CLONE_PARENT_SETTID 0x00100000
-#define CLONE_CHILD_CLEARTID 0x00200000
-#define CLONE_DETACHED 0x00400000
-#define CLONE_CHILD_SETTID 0x01000000
-#define CLONE_THREAD_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD)
-#define CLONE_KNOWN (CLONE_THREAD_FLAGS | CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | \
-		     CLONE_CHILD_CLEARTID | CLONE_DETACHED | CLONE_CHILD_SETTID)
-#define CSIGNAL 0xff			/* the exit signal in clone's flags */
-
-struct clone_request {
-	uint64_t flags, stack, parent_tid, child_tid, tls;
-};
-
-static long do_clone(const struct clone_request *c)
-{
-	struct task *self = task_current(), *k;
-	struct trap_frame regs = *self->regs;
-	uint32_t tid;
-	int r;
-
-	if ((c->flags & CLONE_THREAD_FLAGS) != CLONE_THREAD_FLAGS)
-		return -ENOSYS;	/* new processes (fork, vfork) come with the processes work */
-	if (c->flags & ~(uint64_t)(CLONE_KNOWN | CSIGNAL))
-		return -EINVAL;
-	if ((c->flags & CLONE_SETTLS) && c->tls >= USER_TOP)
-		return -EPERM;
-	k = task_new(self->proc, NULL);
-	if (!k)
-		return -ENOMEM;
-	tid = (uint32_t)k->tid;
-	if (c->flags & CLONE_CHILD_CLEARTID)
-		k->clear_child_tid = c->child_tid;
-	k->sig_blocked = self->sig_blocked;
-	if (((c->flags & CLONE_PARENT_SETTID) &&
-	     copy_to_user((void *)c->parent_tid, &tid, sizeof(tid))) ||
-	    ((c->flags & CLONE_CHILD_SETTID) &&
-	     copy_to_user((void *)c->child_tid, &tid, sizeof(tid)))) {
-		task_remove(k);
-		kfree(k);
-		return -EFAULT;
-	}
-	regs.rax = 0;
-	if (c->stack)
-		regs.rsp = c->stack;
-	r = task_spawn(k, &regs, c->flags & CLONE_SETTLS ? c->tls : thread_current()->fs_base);
-	if (r < 0) {
-		task_remove(k);
-		kfree(k);
-		return r;
-	}
-	return (long)tid;
-}
-
-static long sys_clone(const uint64_t a[6])
-{
-	/* x86-64 order: flags, stack, parent_tid, child_tid, tls. */
-	struct clone_request c = { a[0], a[1], a[2], a[3], a[4] };
-
-	return do_clone(&c);
-}
-SYSCALL(56, "clone", "xppppx", sys_clone);
-
-/* struct clone_args (uapi/linux/sched.h), the fields clone3 may use. */
-struct clone_args {
-	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
-	uint64_t set_tid, set_tid_size, cgroup;
-};
-#define CLONE_ARGS_SIZE_VER0 64
-
-static long sys_clone3(const uint64_t a[6])
-{
-	struct clone_args args = { 0 };
-	struct clone_request c;
-
-	if (a[1] < CLONE_ARGS_SIZE_VER0 || a[1] > sizeof(args))
-		return -EINVAL;
-	if (copy_from_user(&args, (const void *)a[0], a[1]))
-		return -EFAULT;
-	/* pidfd is read only with CLONE_PIDFD (glibc fills it in anyway),
-	 * which is not supported: the flag check refuses it. */
-	if (args.set_tid || args.set_tid_size || args.cgroup)
-		return -EINVAL;
-	c = (struct clone_request){ args.flags | (args.exit_signal & CSIGNAL),
-				    args.stack ? args.stack + args.stack_size : 0,
-				    args.parent_tid, args.child_tid, args.tls };
-	return do_clone(&c);
-}
-SYSCALL(435, "clone3", "pu", sys_clone3);
-
-/* New processes, and waiting for them, come with the processes work. */
-SYSCALL(57, "fork", ":d", syscall_enosys);
-SYSCALL(58, "vfork", ":d", syscall_enosys);
-SYSCALL(59, "execve", "spp", syscall_enosys);
-SYSCALL(61, "wait4", "dppp", syscall_enosys);
-
 static long sys_exit(const uint64_t a[6])
 {
 	task_exit((int)(a[0] & 0xff));

@@ -22,6 +22,7 @@
 #define LINUX_SIGKILL 9
 #define LINUX_SIGSEGV 11
 #define LINUX_SIGSTOP 19
+#define LINUX_SIGCHLD 17
 #define LINUX_SIGRTMIN 32
 
 #define UNBLOCKABLE (SIGBIT(LINUX_SIGKILL) | SIGBIT(LINUX_SIGSTOP))
@@ -250,7 +251,7 @@ static void report_stop(int sig)
 __noreturn static void die(struct process *p, int sig, const char *why)
 {
 	printk_line("flint: %s killed by signal %d (%s)%s", p->exe, sig, sig_name(sig), why);
-	process_exit(p, 128 + sig);
+	process_kill(p, sig);
 }
 
 int signal_send_task(struct task *t, int sig)
@@ -265,8 +266,8 @@ int signal_send_task(struct task *t, int sig)
 	if (!sig_dropped(p, sig, t->sig_blocked, &stop)) {
 		t->sig_pending |= SIGBIT(sig);
 		/* Under the lock, so signal_deliver cannot clear it unseen. */
-		if (!(t->sig_blocked & SIGBIT(sig)))
-			sched_interrupt(t->thread);
+		if (!(t->sig_blocked & SIGBIT(sig)) && t->thread)
+			sched_interrupt(t->thread);	/* else it looks before it first runs */
 	}
 	spin_unlock_irqrestore(&p->sig_lock, flags);
 	if (stop)
@@ -304,7 +305,7 @@ int signal_send_process(struct process *p, int sig)
 	t = process_target(p, sig);
 	if (!t || !sig_dropped(p, sig, t->sig_blocked, &stop)) {
 		p->sig_pending |= SIGBIT(sig);
-		if (t)
+		if (t && t->thread)
 			sched_interrupt(t->thread);
 	}
 	spin_unlock_irqrestore(&p->sig_lock, flags);
@@ -355,6 +356,11 @@ static struct sig_info sent_info(const struct process *p, struct sig_taken s)
 	info.signo = s.sig;
 	info.code = s.code;
 	info.u.kill.pid = p->pid;
+	if (s.sig == LINUX_SIGCHLD && p->chld_pid) {
+		info.code = p->chld_code;
+		info.u.kill.pid = p->chld_pid;
+		memcpy(info.rest, &p->chld_status, sizeof(p->chld_status));	/* si_status */
+	}
 	return info;
 }
 
@@ -640,9 +646,48 @@ void signal_deliver(struct trap_frame *regs)
 }
 
 /*
+ * Signals to processes other than the caller's.
+ */
+/* Sends sig (0: none, only counted) to one process; a zombie counts but
+ * takes nothing. Table locked, so that p stays. */
+static void kill_one(struct process *p, int sig)
+{
+	if (sig && p->state == PROCESS_LIVE)
+		signal_send_process(p, sig);
+}
+
+/* Who a kill of many processes reaches: group pgid, or (pgid 0) every
+ * process but init and the caller. */
+struct kill_many {
+	int sig, pgid;
+	const struct process *self;
+	unsigned reached;
+};
+
+static void kill_member(struct process *p, void *arg)
+{
+	struct kill_many *k = arg;
+	bool member = k->pgid ? p->pgid == k->pgid : p->pid != 1 && p != k->self;
+
+	if (member) {
+		kill_one(p, k->sig);
+		k->reached++;
+	}
+}
+
+static long kill_many(int pgid, int sig)
+{
+	struct kill_many k = { sig, pgid, process_current(), 0 };
+
+	process_foreach(kill_member, &k);
+	return k.reached ? 0 : -ESRCH;
+}
+
+/*
  * Console signals. The tty reports ^C, ^\ and ^Z in interrupt context,
  * where p->lock cannot be taken: the hook records them and a kernel
- * thread sends them, as process signals, to the program attached.
+ * thread sends them, as process signals, to every live process of the
+ * terminal's foreground group (tty_foreground_pgrp).
  */
 static uint64_t console_sigs;		/* atomic: typed, not sent yet */
 static struct semaphore console_typed;
@@ -655,31 +700,34 @@ static void console_signal(int sig)
 	sem_post(&console_typed);
 }
 
-/* Sends what was typed since the last call, lowest signal first. */
-static void console_send(struct process *p)
+/* Sends what was typed since the last call, lowest signal first; nobody
+ * takes them when the group is empty. */
+static void console_send(void)
 {
 	uint64_t sigs = __atomic_exchange_n(&console_sigs, 0, __ATOMIC_ACQUIRE);
+	int pgid = tty_foreground_pgrp();
 
 	while (sigs) {
-		signal_send_process(p, __builtin_ctzll(sigs) + 1);
+		kill_many(pgid, __builtin_ctzll(sigs) + 1);
 		sigs &= sigs - 1;
 	}
 }
 
 static void console_relay(void *arg)
 {
+	(void)arg;
 	for (;;) {
 		sem_wait(&console_typed);
-		console_send(arg);
+		console_send();
 	}
 }
 
-int signal_console_attach(struct process *p)
+int signal_console_attach(void)
 {
 	struct thread *relay;
 
 	sem_init(&console_typed, 0);
-	relay = thread_create(console_relay, p, THREAD_ANY_CPU);
+	relay = thread_create(console_relay, NULL, THREAD_ANY_CPU);
 	if (!relay)
 		return -ENOMEM;
 	/* It never ends: the VM does, with the program. */
@@ -704,7 +752,7 @@ void signal_fault(struct trap_frame *regs, int sig, int code, uint64_t addr)
 		printk_line("flint: %s killed by signal %d (%s) at rip %#llx, address %#llx",
 			    p->exe, sig, sig_name(sig), (unsigned long long)regs->rip,
 			    (unsigned long long)addr);
-		process_exit(p, 128 + sig);
+		process_kill(p, sig);
 	}
 	if (e.act.flags & LINUX_SA_RESETHAND)
 		p->sigactions[sig - 1].handler = LINUX_SIG_DFL;
@@ -843,18 +891,45 @@ static long sys_sigaltstack(const uint64_t a[6])
 }
 SYSCALL(131, "sigaltstack", "pp", sys_sigaltstack);
 
-/* Only this process can be named. kill(-1) signals every process but
- * the caller, which here is none. */
+/* pid > 0: that process; 0: the caller's group; -1: every process but
+ * init and the caller; < -1: group -pid. Everyone is root, so every
+ * process may be signalled. */
+/* Under the lock: a parent's setpgid may be moving the caller. */
+static int own_pgid(void)
+{
+	int pgid;
+
+	process_table_lock();
+	pgid = process_current()->pgid;
+	process_table_unlock();
+	return pgid;
+}
+
 static long sys_kill(const uint64_t a[6])
 {
-	struct process *p = process_current();
-	int pid = (int)a[0], sig = (int)a[1];
+	int pid = (int)a[0], sig = (int)a[1], pgid = -pid;
+	struct process *p;
+	long r = 0;
 
 	if (sig < 0 || sig > LINUX_NSIG)
 		return -EINVAL;
-	if (pid != p->pid && pid != 0 && pid != -p->pid)
+	/* Its group would be -pid, which overflows: Linux refuses it too. */
+	if (pid == INT32_MIN)
 		return -ESRCH;
-	return sig ? signal_send_process(p, sig) : 0;
+	if (pid == -1)
+		return kill_many(0, sig);
+	if (pid == 0)
+		pgid = own_pgid();
+	if (pid <= 0)
+		return kill_many(pgid, sig);
+	process_table_lock();
+	p = process_find(pid);
+	if (p)
+		kill_one(p, sig);
+	else
+		r = -ESRCH;
+	process_table_unlock();
+	return r;
 }
 SYSCALL(62, "kill", "dd", sys_kill);
 

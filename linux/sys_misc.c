@@ -3,10 +3,11 @@
  * priorities, memory locking, and the calls registered only to say
  * -ENOSYS without the dispatcher's "unknown syscall" line.
  *
- * The program runs as root (uid and gid 0, every capability) and cannot
- * become anyone else. Its process is pid, process group and session at
- * once, with no parent (getppid 0), like the first process of a Linux
- * machine after its setsid.
+ * Programs run as root (uid and gid 0, every capability) and cannot
+ * become anyone else. Process groups and sessions follow Linux's rules,
+ * over the tree fields of struct process (under the process-table lock);
+ * the first process leads group and session 1 and has no parent
+ * (getppid 0).
  *
  * Syscall numbers: arch/x86/entry/syscalls/syscall_64.tbl.
  */
@@ -29,8 +30,21 @@ static long sys_gettid(const uint64_t a[6])
 }
 SYSCALL(186, "gettid", "", sys_gettid);
 
-/* The first process has no parent; everyone is root. */
-SYSCALL(110, "getppid", "", syscall_zero);
+static long sys_getppid(const uint64_t a[6])
+{
+	struct process *parent;
+	long r;
+
+	(void)a;
+	process_table_lock();
+	parent = process_current()->parent;
+	r = parent ? parent->pid : 0;
+	process_table_unlock();
+	return r;
+}
+SYSCALL(110, "getppid", "", sys_getppid);
+
+/* Everyone is root. */
 SYSCALL(102, "getuid", "", syscall_zero);
 SYSCALL(107, "geteuid", "", syscall_zero);
 SYSCALL(104, "getgid", "", syscall_zero);
@@ -130,48 +144,126 @@ static long sys_setgroups(const uint64_t a[6])
 }
 SYSCALL(116, "setgroups", "dp", sys_setgroups);
 
-/* A pid argument of getpgid, getsid and setpgid: 0 or one of this
- * process's ids (a tid names its process, as in Linux). */
-static bool own_pid(int pid)
+/* The process a pid argument of getpgid, getsid and setpgid names: 0
+ * and the caller's tids (as in Linux) name the caller. */
+static int named_pid(int pid)
 {
-	struct process *p = process_current();
+	struct process *self = process_current();
 
-	return pid == 0 || pid == p->pid || (pid > 0 && task_find(p, pid));
+	return pid == 0 || (pid > 0 && task_find(self, pid)) ? self->pid : pid;
+}
+
+static long pgid_or_sid(int pid, bool session)
+{
+	struct process *p;
+	long r;
+
+	process_table_lock();
+	p = process_find(named_pid(pid));
+	r = !p ? -ESRCH : session ? p->sid : p->pgid;
+	process_table_unlock();
+	return r;
 }
 
 static long sys_getpgrp(const uint64_t a[6])
 {
 	(void)a;
-	return process_current()->pid;
+	return pgid_or_sid(0, false);
 }
 SYSCALL(111, "getpgrp", "", sys_getpgrp);
 
 static long sys_getpgid(const uint64_t a[6])
 {
-	return own_pid((int)a[0]) ? process_current()->pid : -ESRCH;
+	return pgid_or_sid((int)a[0], false);
 }
 SYSCALL(121, "getpgid", "d", sys_getpgid);
 
 static long sys_getsid(const uint64_t a[6])
 {
-	return own_pid((int)a[0]) ? process_current()->pid : -ESRCH;
+	return pgid_or_sid((int)a[0], true);
 }
 SYSCALL(124, "getsid", "d", sys_getsid);
 
-/* A session leader cannot change its process group, nor start a session
- * while it leads a group: -EPERM, as Linux says. */
+/* Whether a process is in group pgid (and session sid, unless it is 0). */
+struct group_query {
+	int pgid, sid;
+	bool found;
+};
+
+static void match_group(struct process *p, void *arg)
+{
+	struct group_query *q = arg;
+
+	if (p->pgid == q->pgid && (!q->sid || p->sid == q->sid))
+		q->found = true;
+}
+
+static bool group_exists(int pgid, int sid)
+{
+	struct group_query q = { pgid, sid, false };
+
+	process_foreach(match_group, &q);
+	return q.found;
+}
+
+/* Table locked: whether self may move pid to another group, in Linux's
+ * order: itself or its child (-ESRCH), in its session and not a session
+ * leader (-EPERM). *out: the process. */
+static long setpgid_target(struct process *self, int pid, struct process **out)
+{
+	struct process *p = process_find(pid);
+
+	if (!p || (p != self && p->parent != self))
+		return -ESRCH;
+	if (p->sid == p->pid || p->sid != self->sid)
+		return -EPERM;
+	*out = p;
+	return 0;
+}
+
+/* The group joined must exist in the caller's session, unless it is the
+ * process's own. That is checked between two looks at the process (a
+ * walk cannot run with the table locked): a group that empties meanwhile
+ * is joined all the same, which only Linux's atomicity would refuse. */
 static long sys_setpgid(const uint64_t a[6])
 {
-	if ((int)a[1] < 0)
+	struct process *self = process_current(), *p;
+	int pid = named_pid((int)a[0]), pgid = (int)a[1];
+	long r;
+
+	if (pgid < 0)
 		return -EINVAL;
-	return own_pid((int)a[0]) ? -EPERM : -ESRCH;
+	if (pgid == 0)
+		pgid = pid;
+	process_table_lock();
+	r = setpgid_target(self, pid, &p);
+	process_table_unlock();
+	if (r < 0)
+		return r;
+	if (pgid != pid && !group_exists(pgid, self->sid))
+		return -EPERM;
+	process_table_lock();
+	r = setpgid_target(self, pid, &p);
+	if (r == 0)
+		p->pgid = pgid;
+	process_table_unlock();
+	return r;
 }
 SYSCALL(109, "setpgid", "dd", sys_setpgid);
 
+/* A group leader, or any process whose pid some group has, cannot start
+ * a session (-EPERM). */
 static long sys_setsid(const uint64_t a[6])
 {
+	struct process *self = process_current();
+
 	(void)a;
-	return -EPERM;
+	if (group_exists(self->pid, 0))
+		return -EPERM;
+	process_table_lock();
+	self->sid = self->pgid = self->pid;
+	process_table_unlock();
+	return self->pid;
 }
 SYSCALL(112, "setsid", "", sys_setsid);
 

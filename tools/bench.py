@@ -9,8 +9,11 @@ last, block throughput on each virtio-blk transport, Flint's bench.blk beside
 the Linux baseline guest (tools/linux-baseline.sh); and the Linux-program
 figures: time from the kernel's first instruction to a static program's
 main, the cost of a null syscall, the smallest memory a static hello runs
-in on microvm, and the stripped kernel's size. `tools/bench.py block` and
-`tools/bench.py linux` run only their section."""
+in on microvm, and the stripped kernel's size; and the process figures:
+fork + exit + wait and vfork + execve + exit + wait of a small static
+program, on Flint and in the Linux baseline guest. `tools/bench.py block`,
+`tools/bench.py linux` and `tools/bench.py processes` run only their
+section."""
 import os
 import re
 import statistics
@@ -55,6 +58,15 @@ HELLO = os.path.join(qemu.ROOT, "build", "apps", "hello.musl")
 HELLO_LINE = "hello from musl"
 MIN_MEM_START_KIB = 4096
 MIN_MEM_STEP_KIB = 128
+
+# The process section: tools/bench/forkbench.c, static with musl, prints
+# the median microseconds of fork + _exit + waitpid and of vfork + execve
+# (of itself, told to exit at once) + waitpid, or the step that failed.
+FORKBENCH_SRC = os.path.join(qemu.ROOT, "tools", "bench", "forkbench.c")
+FORK_US = re.compile(r"^bench: (fork|spawn)_us (\d+)$")
+FORK_FAILED = re.compile(r"^bench: failed .*$")
+PROC_MEM = "256M"
+PROC_TIMEOUT = 120
 
 # The disk image with the bootchart on, so the loader's stages show.
 BENCH_IMAGE = os.path.join(qemu.ROOT, "build", "bench.img")
@@ -207,7 +219,56 @@ def linux_bench():
     print("  stripped kernel: %d KiB" % (os.path.getsize(stripped) // 1024))
 
 
+def process_run(argv):
+    """{"fork": us, "spawn": us} from one boot (what it printed), or the
+    reason there is none."""
+    r = qemu.run(argv, timeout=PROC_TIMEOUT)
+    found = {}
+    for line in r.lines():
+        m = FORK_US.match(line)
+        if m:
+            found[m.group(1)] = int(m.group(2))
+        elif FORK_FAILED.match(line):
+            return line
+    if len(found) != 2:
+        return "no figures (%s); the output ends with %r" % (
+            "timed out" if r.timed_out else "status %s" % r.status, r.output[-300:])
+    return found
+
+
+def process_bench():
+    os.makedirs(BENCH_DIR, exist_ok=True)
+    forkbench = os.path.join(BENCH_DIR, "forkbench")
+    subprocess.run(["musl-gcc", "-static", "-O2", "-o", forkbench, FORKBENCH_SRC], check=True)
+    initrd = initrd_of(forkbench, "forkbench")
+    print("\nprocesses (q35, TCG, %s; static musl; median of 200 rounds, us): fork = fork + "
+          "_exit + waitpid, spawn = vfork + execve of a %d KiB static program + exit + "
+          "waitpid" % (PROC_MEM, os.path.getsize(forkbench) // 1024))
+    flint = process_run(qemu.command(mem=PROC_MEM, initrd=initrd, append="-- /init"))
+    p = subprocess.run([os.path.join(qemu.ROOT, "tools", "linux-baseline.sh")],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    baseline = p.stdout.split() if p.returncode == 0 else None
+    if baseline:
+        linux = process_run(qemu.command(mem=PROC_MEM, kernel=baseline[0], initrd=baseline[1],
+                                         append=LINUX_APPEND + " bench=processes"))
+    else:
+        linux = "Linux baseline unavailable: %s" % (p.stdout.strip().splitlines() or
+                                                    ["no output"])[-1]
+    for who, result in (("Flint", flint), ("Linux", linux)):
+        if isinstance(result, str):
+            print("  %s: cannot run: %s" % (who, result))
+    flint = flint if isinstance(flint, dict) else {}
+    linux = linux if isinstance(linux, dict) else {}
+    print("  %-8s %10s %10s %12s" % ("", "Flint us", "Linux us", "Flint/Linux"))
+    for what in ("fork", "spawn"):
+        print("  %-8s %10s %10s %12s" % (what, flint.get(what, "-"), linux.get(what, "-"),
+                                         ratio(flint.get(what), linux.get(what))))
+
+
 def main():
+    if sys.argv[1:] == ["processes"]:
+        process_bench()
+        return
     if sys.argv[1:] == ["block"]:
         block_bench()
         return
@@ -251,6 +312,7 @@ def main():
         print("  %-30s %6d us" % (machine, guest))
     linux_bench()
     block_bench()
+    process_bench()
 
 
 if __name__ == "__main__":

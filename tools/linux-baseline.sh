@@ -4,14 +4,18 @@
 # modules, reads all of /dev/vda with dd (1 MiB, O_DIRECT), does the random
 # 4 KiB reads of tools/bench/randread.c, prints
 #   linux-bench: seq <MiB/s> MiB/s rand4k <IOPS> IOPS
-# and powers off. Packages are fetched with apt-get download and unpacked
-# with dpkg-deb -x under build/linux/: nothing is installed. A second run
+# and powers off. With bench=processes on the kernel command line it runs
+# tools/bench/forkbench.c instead (the process section), which prints
+# "bench: fork_us N" and "bench: spawn_us N", and powers off. Packages are
+# fetched with apt-get download and unpacked with dpkg-deb -x under
+# build/linux/: nothing is installed. A second run
 # reuses what is there. Prints the kernel and initramfs paths on success.
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=$ROOT/build/linux
 RANDREAD_SRC=$ROOT/tools/bench/randread.c
+FORKBENCH_SRC=$ROOT/tools/bench/forkbench.c
 RAND_READS=2000
 MODULES="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_mmio virtio_blk"
 
@@ -19,7 +23,7 @@ mkdir -p "$OUT/debs"
 INITRAMFS=$OUT/initramfs.cpio.gz
 VMLINUZ=$OUT/vmlinuz
 if [ -f "$INITRAMFS" ] && [ -f "$VMLINUZ" ] && [ "$INITRAMFS" -nt "$0" ] &&
-   [ "$INITRAMFS" -nt "$RANDREAD_SRC" ]; then
+   [ "$INITRAMFS" -nt "$RANDREAD_SRC" ] && [ "$INITRAMFS" -nt "$FORKBENCH_SRC" ]; then
 	echo "$VMLINUZ $INITRAMFS"
 	exit 0
 fi
@@ -66,12 +70,17 @@ for m in $MODULES; do
 	esac
 done
 gcc -static -O2 -o "$R/bin/randread" "$RANDREAD_SRC"
+# musl, as on Flint: the spawned program's size and start-up are the same.
+musl-gcc -static -O2 -o "$R/bin/forkbench" "$FORKBENCH_SRC"
 
 cat > "$R/init" <<INIT
 #!/bin/sh
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
+case " \$(cat /proc/cmdline) " in
+*" bench=processes "*) /bin/forkbench; poweroff -f ;;
+esac
 for m in $MODULES; do insmod /lib/modules/\$m.ko; done
 i=0
 while [ ! -b /dev/vda ] && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i + 1)); done

@@ -15,6 +15,7 @@
 #define VFS_NAME_MAX 255	/* bytes in one path component */
 #define VFS_SYMLINK_MAX 40	/* links followed in one lookup (ELOOP) */
 #define VFS_PATH_MAX 4096	/* a symlink target's bytes */
+#define VFS_DYNLINK_MAX 32	/* a dynamic symlink's target bytes (/proc/self) */
 #define FDTABLE_MAX 256		/* descriptors in one table (RLIMIT_NOFILE) */
 
 /* File types and permission bits, with Linux's values. */
@@ -115,8 +116,12 @@ struct vnode {
 	unsigned char *data;		/* regular file, symlink: cap bytes */
 	size_t cap;
 	const struct file_ops *dev;	/* VFS_S_IFCHR, VFS_S_IFBLK */
-	/* A generated file (/proc): its content, made at each open. */
-	size_t (*gen)(char *buf, size_t size);
+	/* A generated file (/proc): its content, made at each open from
+	 * gen_arg (what vfs_mkgen was given). */
+	size_t (*gen)(long arg, char *buf, size_t size);
+	long gen_arg;
+	/* A dynamic symlink (/proc/self): its target, made at each lookup. */
+	size_t (*link)(char *buf, size_t size);
 	struct vnode *parent;		/* NULL once unlinked; root: itself */
 	struct vnode *children, *next;	/* directory entries, sorted */
 	unsigned opens;			/* open file descriptions */
@@ -177,11 +182,17 @@ int vfs_mkdev(struct vnode *cwd, const char *path, uint32_t perm,
 /* The same for a block device node (a disk: ops with pread). */
 int vfs_mkblkdev(struct vnode *cwd, const char *path, uint32_t perm,
 		 const struct file_ops *dev);
-/* A read-only file whose content gen makes at each open: gen writes at
- * most size bytes and returns the full length (called again with a
- * bigger buffer when that is more). */
+/* A read-only file whose content gen makes at each open, outside the VFS
+ * lock: gen(arg, ...) writes at most size bytes and returns the full
+ * length (called again with a bigger buffer when that is more). */
 int vfs_mkgen(struct vnode *cwd, const char *path, uint32_t perm,
-	      size_t (*gen)(char *buf, size_t size));
+	      size_t (*gen)(long arg, char *buf, size_t size), long arg);
+/* A symlink whose target depends on who looks (/proc/self): link writes
+ * at most size bytes of it for the calling thread and returns its full
+ * length, at most VFS_DYNLINK_MAX (0: no target, -ENOENT). It runs under
+ * the VFS lock, so it takes no lock that is held around VFS calls. */
+int vfs_symlink_dynamic(struct vnode *cwd, const char *path,
+			size_t (*link)(char *buf, size_t size));
 /* Creates (O_EXCL) a regular file holding n bytes of data. */
 int vfs_create_file(struct vnode *cwd, const char *path, uint32_t perm,
 		    const void *data, size_t n);
@@ -203,6 +214,9 @@ void vfs_walk(struct vnode *dir, void (*fn)(const char *path, const struct vnode
 void fdtable_init(struct fdtable *t);
 /* Closes every descriptor. */
 void fdtable_release(struct fdtable *t);
+/* fork: dst (initialised, empty) gets every descriptor of src, sharing
+ * the open file descriptions (and so their offsets), as POSIX says. */
+void fdtable_copy(struct fdtable *dst, struct fdtable *src);
 /* Closes the descriptors marked close-on-exec. */
 void fdtable_close_on_exec(struct fdtable *t);
 /* Enters f (the caller's reference passes to the table) at the lowest
@@ -277,11 +291,55 @@ void tty_init(void);
 /* With ISIG, VINTR, VQUIT and VSUSP call fn with Linux's SIGINT, SIGQUIT
  * or SIGTSTP, in interrupt context (NULL: none is sent). */
 void tty_set_signal_hook(void (*fn)(int sig));
+/* The terminal's foreground process group: what TIOCSPGRP set (any
+ * positive number: groups are not checked), 1 until then. The console's
+ * signals are for it. */
+int tty_foreground_pgrp(void);
 
-/* fs/procfs.c: /proc with cpuinfo, meminfo and self/exe. */
+/*
+ * fs/procfs.c: /proc with cpuinfo, meminfo, a directory per process and
+ * self, a dynamic symlink to the caller's. What a process directory shows
+ * comes from the process layer through a provider.
+ */
+#define PROC_COMM_MAX 16	/* Name: bytes, NUL included (TASK_COMM_LEN) */
+
+/* A process as /proc/<pid>/status shows it. */
+struct proc_status {
+	char name[PROC_COMM_MAX];
+	char state;			/* 'R' running, 'Z' zombie */
+	int pid, ppid;			/* ppid 0: none */
+	uint32_t umask;
+	unsigned threads;
+	bool has_mm;			/* zombies have no memory lines */
+	uint64_t rss_pages;
+};
+
+struct proc_provider {
+	/* The calling thread's pid; 0 in a kernel thread. No locks taken:
+	 * it runs under the VFS lock. */
+	int (*self)(void);
+	/* argv, NUL-separated: writes at most size bytes and returns the
+	 * full length (0: no such process, or a zombie). */
+	size_t (*cmdline)(int pid, char *buf, size_t size);
+	/* 0, or -ESRCH when pid is gone. */
+	int (*status)(int pid, struct proc_status *st);
+};
+
 int proc_populate(void);
-/* /proc/self/exe's target: the running program's path. */
-int proc_set_exe(const char *path);
+/* Registered once, before any process exists. */
+void proc_set_provider(const struct proc_provider *p);
+/* Hooks for the process layer, which calls them without the VFS lock
+ * (they take it) and not in interrupt context:
+ * proc_process_added: a new pid (fork, and the first process) gets
+ * /proc/<pid>/ with cmdline, status, and exe -> exe (none while exe is
+ * ""). 0, -EEXIST, or -ENOMEM (then nothing is left behind).
+ * proc_set_exe: /proc/<pid>/exe -> path, at each successful exec.
+ * proc_process_removed: /proc/<pid>/ goes, when the process is reaped
+ * (a zombie keeps it, as in Linux). Open files of it live on, reading
+ * what they read at open. */
+int proc_process_added(int pid, const char *exe);
+int proc_set_exe(int pid, const char *path);
+void proc_process_removed(int pid);
 
 /* fs/ramfs.c: the nodes under the VFS. */
 struct vnode *ramfs_new(uint32_t mode);		/* NULL when out of memory */

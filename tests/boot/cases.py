@@ -1005,7 +1005,7 @@ FS_LISTING = ["fs: /bin/ 0755", "fs: /bin/ash 0777 -> sh", "fs: /bin/sh 0755 123
               "fs: /dev/tty 0666 chr", "fs: /dev/urandom 0666 chr", "fs: /dev/zero 0666 chr",
               "fs: /empty 0444 0", "fs: /etc/ 0700", "fs: /etc/motd 0600 6",
               "fs: /proc/ 0555", "fs: /proc/cpuinfo 0444 0", "fs: /proc/meminfo 0444 0",
-              "fs: /proc/self/ 0555"]
+              "fs: /proc/self 0777 -> (the caller's)"]
 
 
 @case("fs-initrd")
@@ -1040,3 +1040,4 @@ def _():
 
 
 import linux_cases  # noqa: E402,F401  (registers the Linux-program cases)
+import process_cases  # noqa: E402,F401  (registers the process cases)

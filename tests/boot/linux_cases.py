@@ -429,7 +429,6 @@ BAD_PROGRAMS = {
     "dynamic": (host_true, 0o755, "dynamically linked programs are not supported yet "
                                   "(PT_INTERP)"),
     "not-executable": (lambda d: d, 0o644, "not executable"),
-    "script": (lambda d: b"#!/bin/sh\necho a script\n", 0o755, "a #! script"),
 }
 
 
@@ -447,6 +446,39 @@ def bad_program_case(name, make, mode, words):
         return boot_failing(name, initrd, "-- /bin/bad",
                             ["^flint: /bin/bad: " + re.escape(words)],
                             status=STATUS_CANNOT_EXEC, about="/bin/bad")
+
+
+# A #! script runs through its interpreter (busybox sh here); one whose
+# interpreter is missing fails as the interpreter would: 127 and a line
+# naming it.
+@linux_case("linux-script")
+def _():
+    os.makedirs(IMAGES, exist_ok=True)
+    script = os.path.join(IMAGES, "script.sh")
+    with open(script, "w") as f:
+        f.write("#!/bin/sh\necho a script with $# arguments: $1\n")
+    os.chmod(script, 0o755)
+    initrd = pack("linux-script", app("hello", "musl"), script + ":/bin/script",
+                  options=["--busybox", "/bin"])
+    r = boot("linux-script", qemu.command(append="-- /bin/script one", initrd=initrd),
+             timeout=TIMEOUT)
+    problems = check_boot(r, ENTRY)
+    if not fatal(problems) and "a script with 1 arguments: one" not in program_lines(r):
+        problems.append("no line from the script%s" % tail(r))
+    return problems
+
+
+@linux_case("linux-script-no-interpreter")
+def _():
+    os.makedirs(IMAGES, exist_ok=True)
+    script = os.path.join(IMAGES, "script-no-interpreter.sh")
+    with open(script, "w") as f:
+        f.write("#!/bin/nosuchshell\necho never\n")
+    os.chmod(script, 0o755)
+    initrd = pack("linux-script-no-interpreter", app("hello", "musl"),
+                  script + ":/bin/script")
+    return boot_failing("linux-script-no-interpreter", initrd, "-- /bin/script",
+                        ["^flint: /bin/nosuchshell: no such file"], status=STATUS_NOT_FOUND)
 
 
 @linux_case("linux-not-elf")

@@ -10,6 +10,7 @@
 #include <flint/heap.h>
 #include <flint/memory.h>
 #include <flint/page_alloc.h>
+#include <flint/page_ref.h>
 #include <flint/uspace.h>
 
 #include "../../linux/mm.h"
@@ -26,6 +27,7 @@
 extern unsigned fake_flushes;
 extern unsigned fake_uspaces;
 extern long fake_map_budget;
+bool fake_stale(const struct uspace *us);
 
 static _Alignas(PAGE_SIZE) unsigned char ram[RAM_PAGES * PAGE_SIZE];
 
@@ -782,6 +784,482 @@ TEST(destroy_gives_every_page_back)
 	exercise();
 	CHECK_EQ(page_free_count(), free_before);
 	CHECK_EQ(fake_uspaces, 0);
+}
+
+/*
+ * fork: copy-on-write
+ */
+#define SHARED_ANON (LINUX_MAP_SHARED | LINUX_MAP_ANONYMOUS)
+
+static uint64_t phys_of(struct mm *mm, uint64_t va)
+{
+	return uspace_lookup(mm_uspace(mm), va, NULL);
+}
+
+static bool writable(struct mm *mm, uint64_t va)
+{
+	bool allowed;
+
+	return mapped(mm, va, WRITE, &allowed) && allowed;
+}
+
+/* A fork that must succeed, with the parent's TLBs flushed on return. */
+static struct mm *fork_ok(struct mm *parent)
+{
+	struct mm *child = mm_fork(parent);
+
+	CHECK(child);
+	CHECKF(!fake_stale(mm_uspace(parent)), "the parent was not flushed after fork");
+	return child;
+}
+
+/* A parent with n tagged pages at A, and its fork. */
+static struct mm *fork_tagged(struct mm *parent, unsigned n, unsigned char tag)
+{
+	map_fixed(parent, A, n, RW);
+	tag_pages(parent, A, n, tag);
+	return fork_ok(parent);
+}
+
+TEST(fork_shares_pages_until_written)
+{
+	struct mm *parent = setup(), *child;
+	uint64_t free_before, free_forked;
+
+	map_fixed(parent, A, 8, RW);
+	tag_pages(parent, A, 8, 10);
+	free_before = page_free_count();
+	child = fork_ok(parent);
+	free_forked = page_free_count();
+	/* Only the heap (areas, reference counts) may take a page or two. */
+	CHECKF(free_before - free_forked <= 2, "fork took %" PRIu64 " pages",
+	       free_before - free_forked);
+	CHECK_EQ(mm_pages(child), 8);
+	CHECK_EQ(mm_pages(parent), 8);
+	for (unsigned i = 0; i < 8; i++) {
+		CHECK_EQ(phys_of(child, A + i * PG), phys_of(parent, A + i * PG));
+		CHECK(!writable(parent, A + i * PG) && !writable(child, A + i * PG));
+		CHECK_EQ(page_ref_count(phys_of(parent, A + i * PG)), 2);
+	}
+	check_tags(parent, A, 8, 10);
+	check_tags(child, A, 8, 10);
+	CHECK_EQ(page_free_count(), free_forked);
+	CHECK_EQ(mm_cow_copies(parent) + mm_cow_copies(child), 0);
+	mm_destroy(child);
+	mm_destroy(parent);
+}
+
+TEST(write_in_child_copies)
+{
+	struct mm *parent = setup(), *child = fork_tagged(parent, 4, 20);
+	uint64_t free_forked = page_free_count(), old = phys_of(parent, A);
+
+	CHECK(poke(child, A + 5, 99));
+	CHECK_EQ(mm_cow_copies(child), 1);
+	CHECK_EQ(mm_cow_copies(parent), 0);
+	CHECK_EQ(page_free_count(), free_forked - 1);
+	CHECK(phys_of(child, A) != old && phys_of(parent, A) == old);
+	CHECK(!fake_stale(mm_uspace(child)));
+	CHECK_EQ(peek(child, A + 5), 99);
+	CHECK_EQ(peek(parent, A + 5), 0);
+	check_tags(parent, A, 4, 20);
+	check_tags(child, A, 4, 20);
+	CHECK_EQ(mm_pages(child), 4);
+	/* The parent is the page's only owner now: its write copies nothing. */
+	CHECK_EQ(page_ref_count(old), 1);
+	CHECK(poke(parent, A + 5, 7));
+	CHECK_EQ(mm_cow_copies(parent), 0);
+	CHECK_EQ(phys_of(parent, A), old);
+	CHECK_EQ(page_free_count(), free_forked - 1);
+	CHECK_EQ(peek(child, A + 5), 99);
+	mm_destroy(child);
+	mm_destroy(parent);
+}
+
+TEST(write_in_parent_copies)
+{
+	struct mm *parent = setup(), *child = fork_tagged(parent, 4, 30);
+	uint64_t free_forked = page_free_count();
+
+	CHECK(poke(parent, A + 2 * PG + 1, 0x55));
+	CHECK_EQ(mm_cow_copies(parent), 1);
+	CHECK_EQ(mm_cow_copies(child), 0);
+	CHECK_EQ(page_free_count(), free_forked - 1);
+	CHECK_EQ(peek(parent, A + 2 * PG + 1), 0x55);
+	CHECK_EQ(peek(child, A + 2 * PG + 1), 0);
+	check_tags(child, A, 4, 30);
+	check_tags(parent, A, 4, 30);
+	mm_destroy(parent);
+	check_tags(child, A, 4, 30);
+	mm_destroy(child);
+}
+
+TEST(sole_owner_after_unmap_writes_without_copying)
+{
+	struct mm *parent = setup(), *child = fork_tagged(parent, 6, 40);
+	uint64_t free_forked = page_free_count();
+
+	CHECK_EQ(mm_munmap(child, A, 6 * PG), 0);
+	CHECK_EQ(mm_pages(child), 0);
+	/* The pages are the parent's alone again, not freed. */
+	CHECK_EQ(page_free_count(), free_forked);
+	tag_pages(parent, A, 6, 50);
+	CHECK_EQ(mm_cow_copies(parent), 0);
+	CHECK_EQ(page_free_count(), free_forked);
+	check_tags(parent, A, 6, 50);
+	mm_destroy(child);
+	mm_destroy(parent);
+}
+
+TEST(kernel_writes_copy_too)
+{
+	struct mm *parent = setup(), *child = fork_tagged(parent, 2, 60);
+
+	/* copy_to_user faults for write as user mode does; mm_write (the
+	 * loader's) unshares as well. */
+	CHECK(mm_fault(child, A + PG, true, false));
+	CHECK(writable(child, A + PG));
+	CHECK_EQ(mm_write(child, A + 3, "xyz", 3), 0);
+	CHECK_EQ(mm_cow_copies(child), 2);
+	CHECK_EQ(peek(child, A + 3), 'x');
+	CHECK_EQ(peek(parent, A + 3), 0);
+	check_tags(parent, A, 2, 60);
+	check_tags(child, A, 2, 60);
+	mm_destroy(child);
+	mm_destroy(parent);
+}
+
+TEST(fork_of_a_fork_has_three_sharers)
+{
+	struct mm *parent = setup(), *child = fork_tagged(parent, 3, 70), *grandchild;
+	uint64_t page = phys_of(parent, A);
+
+	grandchild = fork_ok(child);
+	CHECK_EQ(page_ref_count(page), 3);
+	CHECK_EQ(phys_of(grandchild, A), page);
+	CHECK(poke(grandchild, A + 1, 1));
+	CHECK_EQ(page_ref_count(page), 2);
+	CHECK(poke(child, A + 1, 2));
+	CHECK_EQ(page_ref_count(page), 1);
+	CHECK(poke(parent, A + 1, 3));
+	CHECK_EQ(mm_cow_copies(grandchild), 1);
+	CHECK_EQ(mm_cow_copies(child), 1);
+	CHECK_EQ(mm_cow_copies(parent), 0);
+	CHECK_EQ(phys_of(parent, A), page);
+	CHECK_EQ(peek(grandchild, A + 1), 1);
+	CHECK_EQ(peek(child, A + 1), 2);
+	CHECK_EQ(peek(parent, A + 1), 3);
+	check_tags(grandchild, A, 3, 70);
+	check_tags(child, A, 3, 70);
+	check_tags(parent, A, 3, 70);
+	mm_destroy(child);
+	check_tags(grandchild, A, 3, 70);
+	check_tags(parent, A, 3, 70);
+	mm_destroy(parent);
+	mm_destroy(grandchild);
+}
+
+/* Parents and children writing, unmapping and dying in turn. */
+static void fork_life(void)
+{
+	struct mm *parent = mm_create(), *child, *grandchild;
+
+	CHECK(parent);
+	mm_set_brk(parent, 0x601000);
+	CHECK_EQ(mm_brk(parent, 0x601000 + 4 * PG), 0x601000 + 4 * PG);
+	tag_pages(parent, 0x601000, 4, 1);
+	map_fixed(parent, A, 16, RW);
+	tag_pages(parent, A, 16, 2);
+	CHECK(mm_mmap(parent, A + 32 * PG, 4 * PG, RW, SHARED_ANON | LINUX_MAP_FIXED, NULL, 0,
+		      0) > 0);
+	child = fork_ok(parent);
+	tag_pages(child, A, 5, 3);
+	tag_pages(parent, A + 3 * PG, 5, 4);
+	CHECK_EQ(mm_munmap(parent, A + 10 * PG, 2 * PG), 0);
+	grandchild = fork_ok(child);
+	CHECK_EQ(mm_madvise(child, A + 12 * PG, 2 * PG, LINUX_MADV_DONTNEED), 0);
+	tag_pages(grandchild, A + 8 * PG, 8, 5);
+	mm_put(parent);
+	CHECK_EQ(mm_brk(child, 0x601000), 0x601000);
+	mm_put(child);
+	check_tags(grandchild, A + 8 * PG, 8, 5);
+	mm_put(grandchild);
+}
+
+TEST(fork_leaks_nothing)
+{
+	uint64_t free_before;
+
+	setup_ram(RAM_PAGES);
+	fork_life();		/* the heap keeps pages for its size classes */
+	free_before = page_free_count();
+	fork_life();
+	CHECK_EQ(page_free_count(), free_before);
+	CHECK_EQ(fake_uspaces, 0);
+}
+
+TEST(shared_anonymous_memory_stays_shared)
+{
+	struct mm *parent = setup(), *child;
+	long a = mm_mmap(parent, 0, 3 * PG, RW, SHARED_ANON, NULL, 0, 0);
+	uint64_t va;
+
+	CHECK(a > 0);
+	va = (uint64_t)a;
+	CHECK(poke(parent, va, 1));
+	child = fork_ok(parent);
+	/* Pages untouched at fork are shared too. */
+	for (unsigned i = 0; i < 3; i++) {
+		CHECK_EQ(phys_of(child, va + i * PG), phys_of(parent, va + i * PG));
+		CHECK(writable(child, va + i * PG) && writable(parent, va + i * PG));
+	}
+	CHECK(poke(child, va, 2));
+	CHECK_EQ(peek(parent, va), 2);
+	CHECK(poke(parent, va + 2 * PG + 9, 3));
+	CHECK_EQ(peek(child, va + 2 * PG + 9), 3);
+	CHECK_EQ(mm_cow_copies(parent) + mm_cow_copies(child), 0);
+	/* Its pages survive the parent. */
+	mm_destroy(parent);
+	CHECK_EQ(peek(child, va + 2 * PG + 9), 3);
+	mm_destroy(child);
+}
+
+TEST(file_copies_and_prot_none_fork)
+{
+	static const unsigned char file[PAGE_SIZE + 100] = { 7, 8, 9 };
+	struct mm *parent = setup(), *child;
+	uint64_t text, hidden = A;
+	long t = mm_mmap(parent, 0, 2 * PG, LINUX_PROT_READ | LINUX_PROT_EXEC, LINUX_MAP_PRIVATE,
+			 file, sizeof(file), 0);
+
+	CHECK(t > 0);
+	text = (uint64_t)t;
+	map_fixed(parent, hidden, 2, RW);
+	tag_pages(parent, hidden, 2, 80);
+	CHECK_EQ(mm_mprotect(parent, hidden, 2 * PG, 0), 0);
+	child = fork_ok(parent);
+	CHECK_EQ(phys_of(child, text), phys_of(parent, text));
+	CHECK_EQ(peek(child, text + 2), 9);
+	CHECK(exec_ok(child, text + PG));
+	CHECK_EQ(peek(child, hidden), SIGSEGV_);
+	CHECK_EQ(peek(parent, hidden), SIGSEGV_);
+	CHECK(present(child, hidden));
+	/* A read-only area is written by the kernel alone: that copies. */
+	CHECK_EQ(mm_write(child, text + 2, "z", 1), 0);
+	CHECK_EQ(peek(child, text + 2), 'z');
+	CHECK_EQ(peek(parent, text + 2), 9);
+	CHECK(!poke(child, text, 1));
+	/* Made writable, a shared page stays copy-on-write. */
+	CHECK_EQ(mm_mprotect(child, hidden, 2 * PG, RW), 0);
+	CHECK(!writable(child, hidden));
+	check_tags(child, hidden, 2, 80);
+	CHECK(poke(child, hidden, 0));
+	CHECK_EQ(mm_mprotect(parent, hidden, 2 * PG, RW), 0);
+	check_tags(parent, hidden, 2, 80);
+	/* The first page is the parent's alone now. */
+	CHECK(writable(parent, hidden));
+	CHECK_EQ(mm_cow_copies(child), 2);
+	mm_destroy(parent);
+	mm_destroy(child);
+}
+
+TEST(brk_after_fork)
+{
+	struct mm *parent = setup(), *child;
+	const uint64_t start = 0x601000;
+
+	mm_set_brk(parent, start);
+	CHECK_EQ(mm_brk(parent, start + 3 * PG), start + 3 * PG);
+	tag_pages(parent, start, 3, 90);
+	child = fork_ok(parent);
+	CHECK_EQ(mm_brk(child, 0), start + 3 * PG);
+	check_tags(child, start, 3, 90);
+	CHECK_EQ(mm_brk(child, start), start);
+	CHECK_EQ(peek(child, start), SIGSEGV_);
+	check_tags(parent, start, 3, 90);
+	CHECK_EQ(mm_brk(child, start + 2 * PG), start + 2 * PG);
+	check_zero_page(child, start + PG);
+	tag_pages(parent, start, 3, 91);
+	CHECK_EQ(mm_cow_copies(parent), 0);
+	CHECK_EQ(mm_brk(parent, start + 5 * PG), start + 5 * PG);
+	CHECK_EQ(mm_brk(child, 0), start + 2 * PG);
+	mm_destroy(child);
+	mm_destroy(parent);
+}
+
+TEST(mremap_after_fork)
+{
+	struct mm *parent = setup(), *child = fork_tagged(parent, 4, 100);
+	uint64_t free_forked = page_free_count(), page = phys_of(parent, A + PG);
+	const uint64_t to = A + 64 * PG;
+
+	CHECK_EQ(mm_mremap(child, A, 4 * PG, 6 * PG, LINUX_MREMAP_MAYMOVE | LINUX_MREMAP_FIXED,
+			   to), (long)to);
+	CHECK_EQ(phys_of(child, to + PG), page);
+	CHECK_EQ(page_ref_count(page), 2);
+	check_tags(child, to, 4, 100);
+	CHECK_EQ(mm_cow_copies(child), 0);
+	CHECK(poke(child, to + PG, 1));
+	CHECK_EQ(mm_cow_copies(child), 1);
+	check_tags(parent, A, 4, 100);
+	/* Shrinking drops the tail's references only. */
+	CHECK_EQ(mm_mremap(child, to, 6 * PG, 2 * PG, 0, 0), (long)to);
+	CHECK_EQ(page_ref_count(phys_of(parent, A + 3 * PG)), 1);
+	CHECK_EQ(page_free_count(), free_forked - 1);
+	check_tags(parent, A, 4, 100);
+	mm_destroy(child);
+	mm_destroy(parent);
+}
+
+TEST(unmapping_in_the_child_keeps_the_parents_pages)
+{
+	struct mm *parent = setup(), *child = fork_tagged(parent, 6, 110);
+	uint64_t free_forked = page_free_count();
+
+	CHECK_EQ(mm_madvise(child, A, 2 * PG, LINUX_MADV_DONTNEED), 0);
+	check_zero_page(child, A);
+	map_fixed(child, A + 2 * PG, 2, RW);
+	check_zero_page(child, A + 2 * PG);
+	CHECK_EQ(mm_munmap(child, A + 4 * PG, PG), 0);
+	check_tags(parent, A, 6, 110);
+	/* Only the two zero pages touched in the child are new. */
+	CHECK_EQ(page_free_count(), free_forked - 2);
+	mm_destroy(parent);
+	CHECK_EQ(peek(child, A + 5 * PG), 115);
+	mm_destroy(child);
+}
+
+TEST(references_to_an_mm)
+{
+	uint64_t free_before;
+	struct mm *mm;
+
+	setup_ram(RAM_PAGES);
+	exercise();
+	free_before = page_free_count();
+	mm = mm_create();
+	CHECK(mm);
+	map_fixed(mm, A, 3, RW);
+	tag_pages(mm, A, 3, 1);
+	mm_get(mm);
+	mm_get(mm);
+	mm_put(mm);
+	mm_put(mm);
+	CHECK_EQ(fake_uspaces, 1);
+	check_tags(mm, A, 3, 1);
+	mm_put(mm);
+	CHECK_EQ(fake_uspaces, 0);
+	CHECK_EQ(page_free_count(), free_before);
+}
+
+TEST(fork_out_of_page_tables_leaks_nothing)
+{
+	struct mm *parent = setup(), *child = NULL;
+	uint64_t free_before;
+	long budget;
+
+	map_fixed(parent, A, 20, RW);
+	tag_pages(parent, A, 20, 120);
+	CHECK(mm_mmap(parent, A + 40 * PG, 2 * PG, RW, SHARED_ANON | LINUX_MAP_FIXED, NULL, 0,
+		      0) > 0);
+	CHECK(poke(parent, A + 40 * PG, 1));
+	CHECK(poke(parent, A + 41 * PG, 2));
+	/* Once so that the heap has its pages, then failing at each map. */
+	mm_destroy(fork_ok(parent));
+	free_before = page_free_count();
+	for (budget = 0; !child; budget++) {
+		fake_map_budget = budget;
+		child = mm_fork(parent);
+		fake_map_budget = -1;
+		if (child)
+			break;
+		CHECK_EQ(page_free_count(), free_before);
+		CHECK_EQ(fake_uspaces, 1);
+		CHECK_EQ(mm_pages(parent), 22);
+		CHECK(!fake_stale(mm_uspace(parent)));
+		for (unsigned i = 0; i < 20; i++)
+			CHECK_EQ(page_ref_count(phys_of(parent, A + i * PG)), 1);
+	}
+	CHECK_EQ(budget, 22);
+	tag_pages(parent, A, 20, 121);
+	CHECK_EQ(mm_cow_copies(parent), 20);
+	check_tags(child, A, 20, 120);
+	mm_destroy(child);
+	mm_destroy(parent);
+}
+
+TEST(fork_out_of_memory_leaks_nothing)
+{
+	struct mm *parent, *child;
+	uint64_t free_before;
+	long a;
+
+	setup_ram(64);
+	parent = mm_create();
+	CHECK(parent);
+	map_fixed(parent, A, 4, RW);
+	tag_pages(parent, A, 4, 130);
+	mm_destroy(fork_ok(parent));	/* the heap takes its pages */
+	a = mm_mmap(parent, 0, 100 * PG, RW, SHARED_ANON, NULL, 0, 0);
+	CHECK(a > 0);
+	/* Untouched shared memory gets its pages at fork: too many. */
+	free_before = page_free_count();
+	CHECK(!mm_fork(parent));
+	CHECK_EQ(fake_uspaces, 1);
+	check_tags(parent, A, 4, 130);
+	CHECK_EQ(mm_munmap(parent, (uint64_t)a, 100 * PG), 0);
+	CHECK_EQ(page_free_count(), free_before);
+	CHECK_EQ(mm_pages(parent), 4);
+	child = fork_ok(parent);
+	check_tags(child, A, 4, 130);
+	/* No page left to copy into: the write faults. */
+	while (page_alloc(1))
+		;
+	CHECK(!mm_fault(child, A, true, false));
+	CHECK(!poke(parent, A, 1));
+	mm_destroy(child);
+	CHECK(poke(parent, A, 1));
+	mm_destroy(parent);
+}
+
+/* The table against a plain array, through growth, removal and
+ * shrinking. */
+TEST(page_ref_counts_many_pages)
+{
+	enum { N = 3000 };
+	static unsigned want[N];
+	uint64_t x = 1;
+
+	setup_ram(RAM_PAGES);
+	for (unsigned i = 0; i < N; i++)
+		want[i] = 1;
+	for (unsigned step = 0; step < 40 * N; step++) {
+		unsigned i;
+
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		i = (unsigned)(x >> 33) % N;
+		/* Mostly raising in the first half of the run, mostly dropping
+		 * in the second. */
+		if (((x >> 20) % 4 != 0) == (step < 20 * N)) {
+			CHECK_EQ(page_ref_get((i + 1) * PG), 0);
+			want[i]++;
+		} else if (want[i] > 1) {
+			CHECK(!page_ref_put((i + 1) * PG));
+			want[i]--;
+		}
+		if (step % 997 == 0)
+			for (unsigned j = 0; j < N; j++)
+				CHECK_EQ(page_ref_count((j + 1) * PG), want[j]);
+	}
+	for (unsigned i = 0; i < N; i++) {
+		while (want[i] > 1) {
+			CHECK(!page_ref_put((i + 1) * PG));
+			want[i]--;
+		}
+		CHECK(page_ref_put((i + 1) * PG));
+	}
+	for (unsigned j = 0; j < N; j++)
+		CHECK_EQ(page_ref_count((j + 1) * PG), 1);
 }
 
 int main(void)

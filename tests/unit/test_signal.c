@@ -1,10 +1,13 @@
 /*
  * linux/signal.c on the host: a fake process with two tasks, "user
  * memory" that is a host buffer (copies outside it fault), and stubs for
- * the scheduler, the FPU and process_exit (which jumps back to the test).
+ * the scheduler, the FPU and process_exit/process_kill (which jump back to
+ * the test).
  * Frames are read back through the host's own ucontext_t and siginfo_t,
  * so the layouts are checked against glibc's view of the kernel ABI.
- * The file is included whole: its syscalls are static, reached by the
+ * A fake process table holds it and, for kill and the process-group
+ * calls of linux/sys_misc.c, a small tree of others.
+ * The files are included whole: their syscalls are static, reached by the
  * kernel only through the .syscalls table.
  */
 #define _GNU_SOURCE
@@ -14,6 +17,7 @@
 #include <ucontext.h>
 
 #include "../../linux/signal.c"
+#include "../../linux/sys_misc.c"
 
 #define HANDLER 0x401000ull
 #define RESTORER 0x402000ull
@@ -153,9 +157,14 @@ void process_exit(struct process *p, int status)
 	longjmp(exit_jmp, 1);
 }
 
+/* A death by a signal: its status as the VM would see it. */
+void process_kill(struct process *p, int sig)
+{
+	process_exit(p, 128 + sig);
+}
+
 /* The console relay's thread, its semaphore and the tty hook. */
 static void (*relay_fn)(void *arg);
-static void *relay_arg;
 static bool relay_detached, relay_fails;
 static unsigned sem_posts;
 static void (*tty_hook)(int sig);
@@ -165,8 +174,8 @@ struct thread *thread_create(void (*fn)(void *arg), void *arg, int cpu)
 	CHECK_EQ(cpu, THREAD_ANY_CPU);
 	if (relay_fails)
 		return NULL;
+	CHECK(!arg);
 	relay_fn = fn;
-	relay_arg = arg;
 	return &thread2;
 }
 
@@ -199,6 +208,60 @@ void tty_set_signal_hook(void (*fn)(int sig))
 	tty_hook = fn;
 }
 
+static int foreground = 42;
+
+int tty_foreground_pgrp(void)
+{
+	return foreground;
+}
+
+long syscall_zero(const uint64_t a[6])
+{
+	(void)a;
+	return 0;
+}
+
+long syscall_enosys(const uint64_t a[6])
+{
+	(void)a;
+	return -ENOSYS;
+}
+
+/* The process table: proc alone unless a test adds others. */
+#define TABLE_MAX 8
+static struct process *table[TABLE_MAX];
+static unsigned table_len;
+static bool table_locked;
+
+void process_table_lock(void)
+{
+	CHECK(!table_locked);
+	table_locked = true;
+}
+
+void process_table_unlock(void)
+{
+	CHECK(table_locked);
+	table_locked = false;
+}
+
+struct process *process_find(int pid)
+{
+	CHECK(table_locked);
+	for (unsigned i = 0; i < table_len; i++)
+		if (table[i]->pid == pid)
+			return table[i];
+	return NULL;
+}
+
+void process_foreach(void (*fn)(struct process *p, void *arg), void *arg)
+{
+	process_table_lock();
+	for (unsigned i = 0; i < table_len; i++)
+		fn(table[i], arg);
+	process_table_unlock();
+}
+
 /* Runs expr, which must end the process: its status (-1: it did not). */
 #define EXIT_STATUS(expr)						\
 	({								\
@@ -211,7 +274,9 @@ void tty_set_signal_hook(void (*fn)(int sig))
 static void setup(void)
 {
 	strcpy(proc.exe, "/bin/test");
-	proc.pid = 42;
+	proc.pid = proc.pgid = proc.sid = 42;
+	table[0] = &proc;
+	table_len = 1;
 	proc.tasks = &task;
 	task = (struct task){ .thread = &thread1, .proc = &proc, .tid = 42, .next = &task2,
 			      .regs = &regs };
@@ -682,11 +747,11 @@ TEST(console_signals_go_to_the_process)
 	setup();
 	relay_fails = true;
 	tty_hook = NULL;
-	CHECK_EQ(signal_console_attach(&proc), -ENOMEM);
+	CHECK_EQ(signal_console_attach(), -ENOMEM);
 	CHECK(!tty_hook);
 	relay_fails = false;
-	CHECK_EQ(signal_console_attach(&proc), 0);
-	CHECK(relay_detached && relay_arg == &proc && tty_hook);
+	CHECK_EQ(signal_console_attach(), 0);
+	CHECK(relay_detached && relay_fn && tty_hook);
 	task.sig_blocked = SIGBIT(2) | SIGBIT(3);
 	task2.sig_blocked = SIGBIT(3);
 	interrupted = NULL;
@@ -697,18 +762,195 @@ TEST(console_signals_go_to_the_process)
 	/* Typed, not sent: only the relay takes the locks. */
 	CHECK_EQ(proc.sig_pending, 0u);
 	CHECK(!interrupted);
-	console_send(&proc);
+	console_send();
 	CHECK_EQ(proc.sig_pending, SIGBIT(2) | SIGBIT(3));
 	CHECK(interrupted == &thread2);
 	/* Sent once: the next round has nothing. */
 	proc.sig_pending = 0;
-	console_send(&proc);
+	console_send();
 	CHECK_EQ(proc.sig_pending, 0u);
 	task.sig_blocked = 0;
 	tty_hook(2);
-	console_send(&proc);
+	console_send();
 	CHECK_EQ(EXIT_STATUS(signal_deliver(&regs)), 130);
 	CHECK(strstr(last_line, "killed by signal 2 (SIGINT)"));
+}
+
+/* The tree: init (1) leads session 1; proc (42) leads group 42 in it,
+ * with children 50 (in group 42), 51 (a zombie in group 42) and 70
+ * (leading its own session); 60 leads session 60 under init. */
+static struct process init, child, zombie, leader, other;
+static struct task child_task;
+static struct thread child_thread;
+
+static void set_process(struct process *p, int pid, struct process *parent, int pgid,
+			int sid)
+{
+	*p = (struct process){ .pid = pid, .parent = parent, .pgid = pgid, .sid = sid };
+	strcpy(p->exe, "/bin/other");
+	table[table_len++] = p;
+}
+
+static void tree_setup(void)
+{
+	setup();
+	proc.sid = 1;
+	proc.parent = &init;
+	set_process(&init, 1, NULL, 1, 1);
+	set_process(&child, 50, &proc, 42, 1);
+	set_process(&zombie, 51, &proc, 42, 1);
+	zombie.state = PROCESS_ZOMBIE;
+	set_process(&leader, 70, &proc, 70, 70);
+	set_process(&other, 60, &init, 60, 60);
+	child_task = (struct task){ .thread = &child_thread, .proc = &child, .tid = 50 };
+	child.tasks = &child_task;
+}
+
+static uint64_t pending_mask(void)
+{
+	return (proc.sig_pending ? 1u : 0) | (init.sig_pending ? 2u : 0) |
+	       (child.sig_pending ? 4u : 0) | (zombie.sig_pending ? 8u : 0) |
+	       (leader.sig_pending ? 16u : 0) | (other.sig_pending ? 32u : 0);
+}
+
+static void clear_pending(void)
+{
+	proc.sig_pending = init.sig_pending = child.sig_pending = 0;
+	leader.sig_pending = other.sig_pending = 0;
+}
+
+TEST(kill_reaches_processes_and_groups)
+{
+	tree_setup();
+	CHECK_EQ(call(sys_kill, 50, 10, 0, 0), 0);
+	CHECK_EQ(child.sig_pending, SIGBIT(10));
+	CHECK(interrupted == &child_thread);
+	/* A zombie can be signalled: nothing happens. */
+	CHECK_EQ(call(sys_kill, 51, 10, 0, 0), 0);
+	CHECK_EQ(call(sys_kill, 99, 10, 0, 0), -ESRCH);
+	CHECK_EQ(call(sys_kill, 60, 0, 0, 0), 0);
+	CHECK_EQ(pending_mask(), 4u);
+	clear_pending();
+	/* 0: the caller's group; -pgid: that group. */
+	CHECK_EQ(call(sys_kill, 0, 12, 0, 0), 0);
+	CHECK_EQ(pending_mask(), 1u | 4u);
+	clear_pending();
+	CHECK_EQ(call(sys_kill, (uint64_t)-60, 15, 0, 0), 0);
+	CHECK_EQ(pending_mask(), 32u);
+	clear_pending();
+	CHECK_EQ(call(sys_kill, (uint64_t)-77, 15, 0, 0), -ESRCH);
+	CHECK_EQ(call(sys_kill, (uint64_t)-70, 0, 0, 0), 0);
+	CHECK_EQ(call(sys_kill, (uint64_t)INT32_MIN, 15, 0, 0), -ESRCH);
+	CHECK_EQ(pending_mask(), 0u);
+	/* -1: everyone but init and the caller. */
+	CHECK_EQ(call(sys_kill, (uint64_t)-1, 1, 0, 0), 0);
+	CHECK_EQ(pending_mask(), 4u | 16u | 32u);
+	CHECK(!table_locked);
+}
+
+TEST(sigkill_ignores_masks_and_actions)
+{
+	tree_setup();
+	child_task.sig_blocked = ~UNBLOCKABLE;
+	for (int sig = 1; sig <= LINUX_NSIG; sig++)
+		child.sigactions[sig - 1].handler = LINUX_SIG_IGN;
+	CHECK_EQ(call(sys_kill, 50, 15, 0, 0), 0);
+	CHECK(!interrupted);
+	CHECK_EQ(call(sys_kill, 50, 9, 0, 0), 0);
+	CHECK_EQ(child.sig_pending, SIGBIT(15) | SIGBIT(9));
+	CHECK(interrupted == &child_thread);
+	CHECK_EQ(deliverable(&child_task), SIGBIT(9));
+}
+
+TEST(console_signals_go_to_the_foreground_group)
+{
+	tree_setup();
+	CHECK_EQ(signal_console_attach(), 0);
+	foreground = 60;
+	tty_hook(2);
+	console_send();
+	CHECK_EQ(pending_mask(), 32u);
+	clear_pending();
+	foreground = 42;
+	tty_hook(3);
+	console_send();
+	CHECK_EQ(pending_mask(), 1u | 4u);
+	CHECK_EQ(child.sig_pending, SIGBIT(3));
+	clear_pending();
+	/* An empty group takes nothing, and the signal is not kept. */
+	foreground = 77;
+	tty_hook(2);
+	console_send();
+	foreground = 42;
+	console_send();
+	CHECK_EQ(pending_mask(), 0u);
+}
+
+TEST(process_group_ids)
+{
+	tree_setup();
+	CHECK_EQ(call(sys_getpgrp, 0, 0, 0, 0), 42);
+	CHECK_EQ(call(sys_getpgid, 0, 0, 0, 0), 42);
+	CHECK_EQ(call(sys_getpgid, 43, 0, 0, 0), 42);	/* a tid names its process */
+	CHECK_EQ(call(sys_getpgid, 60, 0, 0, 0), 60);
+	CHECK_EQ(call(sys_getpgid, 99, 0, 0, 0), -ESRCH);
+	CHECK_EQ(call(sys_getpgid, (uint64_t)-5, 0, 0, 0), -ESRCH);
+	CHECK_EQ(call(sys_getsid, 0, 0, 0, 0), 1);
+	CHECK_EQ(call(sys_getsid, 70, 0, 0, 0), 70);
+	CHECK_EQ(call(sys_getsid, 51, 0, 0, 0), 1);
+	CHECK_EQ(call(sys_getppid, 0, 0, 0, 0), 1);
+	task.proc = &init;
+	CHECK_EQ(call(sys_getppid, 0, 0, 0, 0), 0);
+	CHECK(!table_locked);
+}
+
+TEST(setpgid_follows_linux_rules)
+{
+	tree_setup();
+	/* A child gets its own group, then goes back. */
+	CHECK_EQ(call(sys_setpgid, 50, 0, 0, 0), 0);
+	CHECK_EQ(child.pgid, 50);
+	CHECK_EQ(call(sys_setpgid, 50, 42, 0, 0), 0);
+	CHECK_EQ(child.pgid, 42);
+	CHECK_EQ(call(sys_setpgid, 0, (uint64_t)-1, 0, 0), -EINVAL);
+	/* Neither the caller nor its child. */
+	CHECK_EQ(call(sys_setpgid, 60, 60, 0, 0), -ESRCH);
+	CHECK_EQ(call(sys_setpgid, 1, 1, 0, 0), -ESRCH);
+	CHECK_EQ(call(sys_setpgid, 99, 0, 0, 0), -ESRCH);
+	/* A group of another session, or none. */
+	CHECK_EQ(call(sys_setpgid, 50, 60, 0, 0), -EPERM);
+	CHECK_EQ(call(sys_setpgid, 50, 77, 0, 0), -EPERM);
+	/* A child leading its own session cannot move. */
+	CHECK_EQ(call(sys_setpgid, 70, 70, 0, 0), -EPERM);
+	CHECK_EQ(child.pgid, 42);
+	/* The caller (by pid, 0 or a tid) moves itself into group 1... */
+	CHECK_EQ(call(sys_setpgid, 43, 1, 0, 0), 0);
+	CHECK_EQ(proc.pgid, 1);
+	/* ...and back into the group its child keeps alive. */
+	CHECK_EQ(call(sys_setpgid, 0, 42, 0, 0), 0);
+	CHECK_EQ(proc.pgid, 42);
+	/* A session leader cannot. */
+	task.proc = &init;
+	CHECK_EQ(call(sys_setpgid, 0, 42, 0, 0), -EPERM);
+	CHECK(!table_locked);
+}
+
+TEST(setsid_makes_a_session)
+{
+	tree_setup();
+	/* The caller leads group 42. */
+	CHECK_EQ(call(sys_setsid, 0, 0, 0, 0), -EPERM);
+	CHECK_EQ(proc.sid, 1);
+	task.proc = &child;
+	CHECK_EQ(call(sys_setsid, 0, 0, 0, 0), 50);
+	CHECK_EQ(child.sid, 50);
+	CHECK_EQ(child.pgid, 50);
+	CHECK_EQ(call(sys_getsid, 0, 0, 0, 0), 50);
+	CHECK_EQ(call(sys_setsid, 0, 0, 0, 0), -EPERM);
+	/* In another session now: its parent cannot move it. */
+	task.proc = &proc;
+	CHECK_EQ(call(sys_setpgid, 50, 42, 0, 0), -EPERM);
+	CHECK(!table_locked);
 }
 
 TEST(pause_returns_eintr)

@@ -512,10 +512,11 @@ TEST(dev_nodes_read_write)
 static unsigned gen_calls;
 
 /* 5000 bytes, more than a first buffer, ending in the call's number. */
-static size_t gen_big(char *buf, size_t size)
+static size_t gen_big(long arg, char *buf, size_t size)
 {
 	char text[5001];
 
+	CHECK_EQ(arg, 77);
 	gen_calls++;
 	memset(text, 'x', 4999);
 	text[4999] = (char)('0' + gen_calls % 10);
@@ -534,7 +535,7 @@ TEST(generated_files)
 	char buf[6000];
 
 	setup();
-	CHECK_EQ(vfs_mkgen(NULL, "/gen", 0444, gen_big), 0);
+	CHECK_EQ(vfs_mkgen(NULL, "/gen", 0444, gen_big, 77), 0);
 	CHECK_EQ(vfs_stat(NULL, "/gen", true, &st), 0);
 	CHECK_EQ(st.mode, (uint32_t)(VFS_S_IFREG | 0444));
 	CHECK_EQ(st.size, 0u);
@@ -778,6 +779,13 @@ TEST(tty_raw_mode_and_ioctls)
 	pgrp = 0;
 	CHECK_EQ(vfs_file_ioctl(f, VFS_TIOCGPGRP, &pgrp), 0);
 	CHECK_EQ(pgrp, 7);
+	CHECK_EQ(tty_foreground_pgrp(), 7);
+	/* Linux's answers for a negative group and for group 0 (no pid 0). */
+	pgrp = -3;
+	CHECK_EQ(vfs_file_ioctl(f, VFS_TIOCSPGRP, &pgrp), -EINVAL);
+	pgrp = 0;
+	CHECK_EQ(vfs_file_ioctl(f, VFS_TIOCSPGRP, &pgrp), -ESRCH);
+	CHECK_EQ(tty_foreground_pgrp(), 7);
 	CHECK_EQ(vfs_file_ioctl(f, 0x5401ff, &pgrp), -ENOTTY);
 
 	/* Output: ONLCR, then OPOST off. */
@@ -898,7 +906,7 @@ static void read_all(const char *path, char *buf, size_t size)
 
 TEST(proc_files)
 {
-	char buf[2048], target[64];
+	char buf[2048];
 	unsigned total, free_kb, avail_kb;
 	struct vfs_stat st;
 
@@ -922,12 +930,113 @@ TEST(proc_files)
 	CHECK(strstr(buf, "\nSwapTotal:             0 kB\nSwapFree:              0 kB\n"));
 	CHECK_EQ(vfs_stat(NULL, "/proc/cpuinfo", true, &st), 0);
 	CHECK_EQ(st.size, 0u);
-	CHECK_EQ(vfs_readlink(NULL, "/proc/self/exe", target, sizeof(target)), -ENOENT);
-	CHECK_EQ(proc_set_exe("/bin/sh"), 0);
-	CHECK_EQ(proc_set_exe("/bin/busybox"), 0);
+	CHECK_EQ(proc_populate(), -EEXIST);
+}
+
+/* A fake process layer: pid 1 (sh, with a child) and pid 12 (a zombie
+ * once zombie is set); the caller is self_pid. */
+static int self_pid;
+static bool zombie;
+
+static int fake_self(void)
+{
+	return self_pid;
+}
+
+static size_t fake_cmdline(int pid, char *buf, size_t size)
+{
+	static const char argv[] = "sh\0-c\0echo hi";
+
+	if (pid != 1)
+		return 0;
+	memcpy(buf, argv, size < sizeof(argv) ? size : sizeof(argv));
+	return sizeof(argv);
+}
+
+static int fake_status(int pid, struct proc_status *st)
+{
+	if (pid != 1 && pid != 12)
+		return -ESRCH;
+	*st = (struct proc_status){ .name = "sh", .state = 'R', .pid = pid, .ppid = 0,
+				    .umask = 022, .threads = 2, .has_mm = true,
+				    .rss_pages = 300 };
+	if (pid == 12 && zombie)
+		*st = (struct proc_status){ .name = "busybox", .state = 'Z', .pid = 12,
+					    .ppid = 1 };
+	return 0;
+}
+
+static const struct proc_provider fake_provider = {
+	.self = fake_self,
+	.cmdline = fake_cmdline,
+	.status = fake_status,
+};
+
+TEST(proc_processes)
+{
+	char buf[512], target[64];
+	struct vfs_stat st;
+	struct file *f;
+
+	setup();
+	CHECK_EQ(proc_populate(), 0);
+	/* Before the process layer registers, /proc/self leads nowhere. */
+	CHECK_EQ(vfs_readlink(NULL, "/proc/self", target, sizeof(target)), -ENOENT);
+	proc_set_provider(&fake_provider);
+	self_pid = 1;
+	CHECK_EQ(proc_process_added(1, ""), 0);
+	CHECK_EQ(proc_process_added(1, "/bin/sh"), -EEXIST);
+	CHECK_EQ(vfs_readlink(NULL, "/proc/1/exe", target, sizeof(target)), -ENOENT);
+	CHECK_EQ(proc_set_exe(1, "/bin/sh"), 0);
+	CHECK_EQ(proc_set_exe(1, "/bin/busybox"), 0);
+	CHECK_EQ(proc_process_added(12, "/bin/busybox"), 0);
+
+	/* self is a symlink whose target is the caller's pid. */
+	CHECK_EQ(vfs_stat(NULL, "/proc/self", false, &st), 0);
+	CHECK_EQ(st.mode & VFS_S_IFMT, (uint32_t)VFS_S_IFLNK);
+	CHECK_EQ(vfs_readlink(NULL, "/proc/self", target, sizeof(target)), 1);
+	CHECK(!memcmp(target, "1", 1));
 	CHECK_EQ(vfs_readlink(NULL, "/proc/self/exe", target, sizeof(target)), 12);
 	CHECK(!memcmp(target, "/bin/busybox", 12));
-	CHECK_EQ(proc_populate(), -EEXIST);
+	lookup_is("/proc/self/", true, "/proc/1");
+	self_pid = 12;
+	CHECK_EQ(vfs_readlink(NULL, "/proc/self", target, sizeof(target)), 2);
+	CHECK(!memcmp(target, "12", 2));
+	CHECK_EQ(vfs_readlink(NULL, "/proc/self", target, 1), 1);
+	lookup_is("/proc/self/status", true, "/proc/12/status");
+	CHECK_EQ(vfs_readlink(NULL, "/proc/self/exe", target, sizeof(target)), 12);
+	/* A kernel thread has no self. */
+	self_pid = 0;
+	CHECK_EQ(vfs_readlink(NULL, "/proc/self", target, sizeof(target)), -ENOENT);
+	CHECK_EQ(vfs_stat(NULL, "/proc/self/status", true, &st), -ENOENT);
+	self_pid = 1;
+
+	read_all("/proc/1/status", buf, sizeof(buf));
+	CHECK_STR(buf, "Name:\tsh\nUmask:\t0022\nState:\tR (running)\nTgid:\t1\nPid:\t1\n"
+		  "PPid:\t0\nTracerPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n"
+		  "VmRSS:\t    1200 kB\nThreads:\t2\n");
+	CHECK_EQ(vfs_open_file(NULL, "/proc/self/cmdline", VFS_O_RDONLY, 0, &f), 0);
+	CHECK_EQ(vfs_file_read(f, buf, sizeof(buf)), 14);
+	CHECK(!memcmp(buf, "sh\0-c\0echo hi", 14));
+	file_put(f);
+	zombie = true;
+	read_all("/proc/12/status", buf, sizeof(buf));
+	CHECK(strstr(buf, "Name:\tbusybox\nUmask:\t0000\nState:\tZ (zombie)\n"));
+	CHECK(strstr(buf, "PPid:\t1\n"));
+	CHECK(!strstr(buf, "VmRSS"));
+	CHECK_EQ(vfs_open_file(NULL, "/proc/12/cmdline", VFS_O_RDONLY, 0, &f), 0);
+	CHECK_EQ(vfs_file_read(f, buf, sizeof(buf)), 0);
+	file_put(f);
+
+	/* Reaped: the directory goes; an open file keeps what it read. */
+	CHECK_EQ(vfs_open_file(NULL, "/proc/12/status", VFS_O_RDONLY, 0, &f), 0);
+	proc_process_removed(12);
+	CHECK_EQ(vfs_stat(NULL, "/proc/12", true, &st), -ENOENT);
+	CHECK_EQ(vfs_file_read(f, buf, 5), 5);
+	CHECK(!memcmp(buf, "Name:", 5));
+	file_put(f);
+	CHECK_EQ(vfs_stat(NULL, "/proc/1/status", true, &st), 0);
+	proc_set_provider(NULL);
 }
 
 int main(void)

@@ -54,7 +54,7 @@ UNIT_SRCS_vfs := fs/vfs.c fs/ramfs.c fs/dev.c fs/pipe.c fs/tty.c fs/procfs.c lib
 	kernel/heap.c kernel/page_alloc.c kernel/memmap.c lib/sort.c $(UNIT_DIR)/arch_stub.c
 # test_mm runs linux/mm.c on the heap over fake RAM, with page tables and
 # the mutex from $(UNIT_DIR)/uspace_fake.c.
-UNIT_SRCS_mm := linux/mm.c $(UNIT_DIR)/uspace_fake.c kernel/heap.c kernel/page_alloc.c \
+UNIT_SRCS_mm := linux/mm.c kernel/page_ref.c $(UNIT_DIR)/uspace_fake.c kernel/heap.c kernel/page_alloc.c \
 	kernel/memmap.c lib/sort.c $(UNIT_DIR)/arch_stub.c
 # test_time includes linux/sys_time.c and linux/sys_info.c whole and runs
 # their handlers against stand-ins for the clock, scheduler and user copies.

@@ -5,7 +5,9 @@
  * contract and aborts on a breach (the harness reports the case):
  * unaligned or out-of-range addresses, bad prot bits, a mutex taken twice,
  * pages still mapped at uspace_destroy, and a page mapped again before the
- * flush that follows its unmapping (it was freed too early).
+ * flush that follows its unmapping (it was freed too early). It also
+ * tells the tests whether an address space has translations removed or
+ * reduced since its last flush (fake_stale).
  */
 #include <flint/errno.h>
 #include <flint/memory.h>
@@ -26,6 +28,7 @@ struct uspace {
 	size_t n, cap;
 	uint64_t *unflushed;	/* unmapped since the last flush */
 	size_t nunflushed, capunflushed;
+	bool reduced;		/* a translation replaced or lost rights since */
 };
 
 /* For the tests: uspace_flush calls, address spaces alive, and how many
@@ -125,6 +128,8 @@ int uspace_map(struct uspace *us, uint64_t va, uint64_t phys, unsigned prot)
 	if (fake_map_budget > 0)
 		fake_map_budget--;
 	e = find(us, va);
+	if (e && (e->phys != phys || e->prot & ~prot))
+		us->reduced = true;
 	if (!e) {
 		us->pte = grow(us->pte, &us->cap, us->n, sizeof(*us->pte));
 		i = slot(us, va);
@@ -166,6 +171,8 @@ uint64_t uspace_protect(struct uspace *us, uint64_t va, unsigned prot)
 	e = find(us, va);
 	if (!e)
 		return 0;
+	if (e->prot & ~prot)
+		us->reduced = true;
 	e->prot = prot;
 	return e->phys;
 }
@@ -186,7 +193,14 @@ uint64_t uspace_lookup(struct uspace *us, uint64_t va, unsigned *prot)
 void uspace_flush(struct uspace *us)
 {
 	us->nunflushed = 0;
+	us->reduced = false;
 	fake_flushes++;
+}
+
+/* Whether a CPU could still hold a translation us no longer allows. */
+bool fake_stale(const struct uspace *us)
+{
+	return us->nunflushed || us->reduced;
 }
 
 /* One thread: a mutex can only be taken when free. */

@@ -18,9 +18,15 @@
 #define CR4_PGE		0x80
 #define CR4_OSFXSR	0x200
 #define CR4_OSXMMEXCPT	0x400
+#define CR4_PCIDE	0x20000
 #define CR4_OSXSAVE	0x40000
 #define CR4_SMEP	0x100000
 #define CR4_SMAP	0x200000
+
+/* SDM vol. 3A §4.10.1 and §4.10.4.1: with CR4.PCIDE, CR3 bits 11:0 are the
+ * PCID, and bit 63 set in a MOV to CR3 keeps that PCID's TLB entries. */
+#define CR3_PCID_MASK	0xfff
+#define CR3_NOFLUSH	0x8000000000000000
 
 /* SDM vol. 3A §2.2.1 "Extended Feature Enable Register". */
 #define MSR_EFER	0xc0000080

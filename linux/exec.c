@@ -1,0 +1,389 @@
+/*
+ * Loading programs: an ELF executable (static or static-PIE) into a fresh
+ * address space with its first stack, a #! script through its
+ * interpreter, and execve, which swaps the calling process's image for
+ * the new one once nothing can fail any more.
+ */
+#include <flint/elf.h>
+#include <flint/entropy.h>
+#include <flint/heap.h>
+#include <flint/printk.h>
+#include <flint/string.h>
+#include <arch/cpu.h>
+#include <arch/x86.h>
+#include "linux.h"
+#include "mm.h"
+
+/* Linux's ELF_ET_DYN_BASE for x86-64 (2/3 of TASK_SIZE, page-aligned)
+ * and up to 2^28 bytes of randomisation above it, in pages. */
+#define PIE_BASE 0x555555554000ull
+#define PIE_RANDOM_PAGES (1u << 16)
+#define ELF_MAGIC "\177ELF"
+#define ELF_MAGIC_LEN 4
+#define CPUID_LEAF_FEATURES 1		/* EDX: what AT_HWCAP carries on x86-64 */
+#define CLOCK_TICKS 100			/* AT_CLKTCK: USER_HZ */
+/* Room on the first stack beyond the strings: the pointer arrays, the
+ * auxv, AT_RANDOM, the platform string and alignment. */
+#define STACK_OVERHEAD 1024
+/* Linux's limits (include/uapi/linux/binfmts.h): one string at most 32
+ * pages, and #! lines read from the first 256 bytes; the total is bounded
+ * by a quarter of the 8 MiB stack, as Linux's RLIMIT_STACK / 4. */
+#define MAX_ARG_STRLEN (32 * 4096)
+#define MAX_ARG_TOTAL (2u << 20)
+#define MAX_ARG_COUNT 0x7fffffff
+#define BINPRM_BUF_SIZE 256
+#define SCRIPT_DEPTH 4			/* interpreters of interpreters */
+/* A program starts with interrupts on (IF) and bit 1, which always reads
+ * 1 (SDM vol. 1 §3.4.3). */
+#define RFLAGS_START 0x202
+
+static int exec_error(bool report, const char *path, const char *what, int err)
+{
+	if (report)
+		printk("flint: %s: %s\n", path, what);
+	return err;
+}
+
+static uint64_t pie_base(void)
+{
+	uint16_t r = 0;
+
+	entropy_random(&r, sizeof(r));
+	return PIE_BASE + (uint64_t)(r % PIE_RANDOM_PAGES) * PAGE_SIZE;
+}
+
+static int map_segments(struct mm *mm, const struct elf_image *img, const uint8_t *file)
+{
+	for (unsigned i = 0; i < img->nsegments; i++) {
+		const struct elf_segment *s = &img->segments[i];
+		/* The file bytes from the segment's first page, as mmap of the
+		 * file would place them. */
+		uint64_t lead = s->vaddr - s->map_start;
+		long r = mm_mmap(mm, s->map_start, s->map_end - s->map_start, (int)s->prot,
+				 LINUX_MAP_PRIVATE | LINUX_MAP_ANONYMOUS | LINUX_MAP_FIXED, NULL, 0, 0);
+
+		if (r < 0)
+			return (int)r;
+		if (s->file_offset < lead)
+			lead = s->file_offset;
+		r = mm_write(mm, s->vaddr - lead, file + s->file_offset - lead, s->file_size + lead);
+		if (r < 0)
+			return (int)r;
+	}
+	return 0;
+}
+
+static size_t strings_size(const char *const *v)
+{
+	size_t n = 0;
+
+	for (; *v; v++)
+		n += strlen(*v) + 1 + sizeof(uint64_t);
+	return n;
+}
+
+static int build_stack(struct mm *mm, const struct elf_image *img, const char *path,
+		       const char *const *argv, const char *const *envp, uint64_t *sp)
+{
+	size_t size = ALIGN_UP(strings_size(argv) + strings_size(envp) + 2 * strlen(path) +
+			       STACK_OVERHEAD, 16);
+	struct elf_stack_args a = {
+		.size = size,
+		.user_top = USER_TOP,
+		.argv = argv,
+		.envp = envp,
+		.execfn = path,
+		.platform = "x86_64",
+		.hwcap = cpuid(CPUID_LEAF_FEATURES, 0).edx,
+		.page_size = PAGE_SIZE,
+		.clock_ticks = CLOCK_TICKS,
+	};
+	long r;
+
+	if (size > MM_STACK_SIZE / 4)
+		return -E2BIG;
+	a.stack = kmalloc(size);
+	if (!a.stack)
+		return -ENOMEM;
+	entropy_random(a.random, sizeof(a.random));
+	r = mm_mmap(mm, USER_TOP - MM_STACK_SIZE, MM_STACK_SIZE,
+		    LINUX_PROT_READ | LINUX_PROT_WRITE | (img->exec_stack ? LINUX_PROT_EXEC : 0),
+		    LINUX_MAP_PRIVATE | LINUX_MAP_ANONYMOUS | LINUX_MAP_FIXED, NULL, 0, 0);
+	if (r >= 0)
+		r = elf_build_stack(&a, img, sp);
+	if (r >= 0)
+		r = mm_write(mm, *sp, (char *)a.stack + size - (USER_TOP - *sp), USER_TOP - *sp);
+	kfree(a.stack);
+	return (int)r;
+}
+
+static int load_elf(struct mm *mm, const struct vnode *n, const char *path,
+		    const char *const *argv, const char *const *envp, struct trap_frame *regs,
+		    bool report)
+{
+	struct elf_image img;
+	struct elf_error err;
+	uint64_t sp;
+	int r;
+
+	if (elf_parse(n->data, n->size, pie_base(), &img, &err) < 0) {
+		if (report)
+			printk("flint: %s: %s (program header %d, value %#llx)\n", path, err.msg,
+			       err.phdr_index, (unsigned long long)err.value);
+		return -ENOEXEC;
+	}
+	r = map_segments(mm, &img, n->data);
+	if (r == 0)
+		r = build_stack(mm, &img, path, argv, envp, &sp);
+	if (r < 0)
+		return exec_error(report, path, r == -E2BIG ? "arguments too big" :
+				  "cannot load it (out of memory)", r);
+	mm_set_brk(mm, img.highest);
+	memset(regs, 0, sizeof(*regs));
+	regs->rip = img.entry;
+	regs->rsp = sp;
+	regs->cs = USER_CS;
+	regs->ss = USER_DS;
+	regs->rflags = RFLAGS_START;
+	return 0;
+}
+
+static int load(struct mm *mm, struct vnode *cwd, const char *path, const char *const *argv,
+		const char *const *envp, struct trap_frame *regs, char *exe, bool report,
+		unsigned depth);
+
+/* "#!interpreter [one argument]": the interpreter runs with the script's
+ * path in place of argv[0] (Linux's binfmt_script). */
+static int load_script(struct mm *mm, struct vnode *cwd, const struct vnode *n, const char *path,
+		       const char *const *argv, const char *const *envp,
+		       struct trap_frame *regs, char *exe, bool report, unsigned depth)
+{
+	char line[BINPRM_BUF_SIZE];
+	size_t len = n->size < sizeof(line) - 1 ? n->size : sizeof(line) - 1, argc = 0;
+	char *interp, *arg = NULL, *end;
+	const char **nargv;
+	int r;
+
+	memcpy(line, n->data + 2, len - 2);
+	line[len - 2] = '\0';
+	end = strchr(line, '\n');
+	if (!end)
+		return exec_error(report, path, "#! line too long", -ENOEXEC);
+	*end = '\0';
+	for (interp = line; *interp == ' ' || *interp == '\t'; interp++)
+		;
+	for (end = interp; *end && *end != ' ' && *end != '\t'; end++)
+		;
+	if (*end) {
+		*end++ = '\0';
+		while (*end == ' ' || *end == '\t')
+			end++;
+		if (*end)
+			arg = end;
+	}
+	if (!*interp)
+		return exec_error(report, path, "#! without an interpreter", -ENOEXEC);
+	while (argv[argc])
+		argc++;
+	nargv = kmalloc((argc + 3) * sizeof(*nargv));
+	if (!nargv)
+		return -ENOMEM;
+	argc = 0;
+	nargv[argc++] = interp;
+	if (arg)
+		nargv[argc++] = arg;
+	nargv[argc++] = path;
+	for (size_t i = 1; argv[0] && argv[i]; i++)
+		nargv[argc++] = argv[i];
+	nargv[argc] = NULL;
+	r = load(mm, cwd, interp, nargv, envp, regs, exe, report, depth + 1);
+	kfree(nargv);
+	return r;
+}
+
+static int load(struct mm *mm, struct vnode *cwd, const char *path, const char *const *argv,
+		const char *const *envp, struct trap_frame *regs, char *exe, bool report,
+		unsigned depth)
+{
+	struct file *f;
+	struct vnode *n;
+	int r;
+
+	if (depth > SCRIPT_DEPTH)
+		return exec_error(report, path, "too many #! interpreters", -ELOOP);
+	r = vfs_open_file(cwd, path, VFS_O_RDONLY, 0, &f);
+	if (r < 0)
+		return exec_error(report, path, r == -ENOENT ? "no such file" : "cannot open it", r);
+	n = f->node;
+	if (!n || (n->mode & VFS_S_IFMT) != VFS_S_IFREG)
+		r = exec_error(report, path, "not a regular file", -EACCES);
+	else if (!(n->mode & 0111))
+		r = exec_error(report, path, "not executable (no x permission)", -EACCES);
+	else if (n->size >= 2 && n->data[0] == '#' && n->data[1] == '!')
+		r = load_script(mm, cwd, n, path, argv, envp, regs, exe, report, depth);
+	else if (n->size < ELF_MAGIC_LEN || memcmp(n->data, ELF_MAGIC, ELF_MAGIC_LEN))
+		r = exec_error(report, path, "not an ELF executable (exec format error)", -ENOEXEC);
+	else if ((r = load_elf(mm, n, path, argv, envp, regs, report)) == 0 &&
+		 vfs_path_of(n, exe, LINUX_EXE_MAX) < 0)
+		exe[0] = '\0';
+	file_put(f);
+	return r;
+}
+
+int exec_load(struct mm *mm, struct vnode *cwd, const char *path, const char *const *argv,
+	      const char *const *envp, struct trap_frame *regs, char *exe, bool report)
+{
+	return load(mm, cwd, path, argv, envp, regs, exe, report, 0);
+}
+
+/* argv or envp from user memory: the strings packed in one growing buffer,
+ * then pointers into it. */
+struct strvec {
+	char *buf;
+	size_t len, cap;
+	size_t *offs;
+	unsigned n, offs_cap;
+	const char **v;
+};
+
+static int strvec_add(struct strvec *s, uint64_t ustr)
+{
+	for (;;) {
+		size_t room = s->cap - s->len;
+		long n = room ? strncpy_from_user(s->buf + s->len, (const char *)ustr,
+						  room < MAX_ARG_STRLEN ? room : MAX_ARG_STRLEN) :
+				-ENAMETOOLONG;
+
+		if (n >= 0) {
+			if (s->n == s->offs_cap) {
+				size_t *o = kmalloc(2 * (s->offs_cap + 8) * sizeof(*o));
+
+				if (!o)
+					return -ENOMEM;
+				if (s->n)
+					memcpy(o, s->offs, s->n * sizeof(*o));
+				kfree(s->offs);
+				s->offs = o;
+				s->offs_cap = 2 * (s->offs_cap + 8);
+			}
+			s->offs[s->n++] = s->len;
+			s->len += (size_t)n + 1;
+			return 0;
+		}
+		if (n != -ENAMETOOLONG)
+			return (int)n;
+		if (room >= MAX_ARG_STRLEN || s->cap >= MAX_ARG_TOTAL)
+			return -E2BIG;
+		{
+			size_t cap = s->cap ? 2 * s->cap : PAGE_SIZE;
+			char *b = kmalloc(cap);
+
+			if (!b)
+				return -ENOMEM;
+			if (s->len)
+				memcpy(b, s->buf, s->len);
+			kfree(s->buf);
+			s->buf = b;
+			s->cap = cap;
+		}
+	}
+}
+
+static void strvec_free(struct strvec *s)
+{
+	kfree(s->buf);
+	kfree(s->offs);
+	kfree(s->v);
+}
+
+/* Reads the NULL-terminated array of string pointers at uvec (NULL: an
+ * empty one, as Linux allows). */
+static int strvec_copy(struct strvec *s, uint64_t uvec)
+{
+	memset(s, 0, sizeof(*s));
+	for (uint64_t i = 0; uvec; i++) {
+		uint64_t p;
+		int r;
+
+		if (copy_from_user(&p, (const void *)(uvec + i * sizeof(p)), sizeof(p)))
+			return -EFAULT;
+		if (!p)
+			break;
+		if (i >= MAX_ARG_COUNT)
+			return -E2BIG;
+		r = strvec_add(s, p);
+		if (r < 0)
+			return r;
+	}
+	s->v = kmalloc((s->n + 1) * sizeof(*s->v));
+	if (!s->v)
+		return -ENOMEM;
+	for (unsigned i = 0; i < s->n; i++)
+		s->v[i] = s->buf + s->offs[i];
+	s->v[s->n] = NULL;
+	return 0;
+}
+
+void process_set_cmdline(struct process *p, const char *const *argv)
+{
+	size_t len = 0;
+	char *c;
+
+	for (const char *const *a = argv; *a && len < LINUX_CMDLINE_MAX; a++)
+		len += strlen(*a) + 1;
+	if (len > LINUX_CMDLINE_MAX)
+		len = LINUX_CMDLINE_MAX;
+	c = len ? kmalloc(len) : NULL;
+	if (c) {
+		size_t at = 0;
+
+		for (const char *const *a = argv; *a && at < len; a++) {
+			size_t n = strlen(*a) + 1;
+
+			memcpy(c + at, *a, n < len - at ? n : len - at);
+			at += n;
+		}
+	}
+	mutex_lock(&p->lock);
+	kfree(p->cmdline);
+	p->cmdline = c;
+	p->cmdline_len = c ? len : 0;
+	mutex_unlock(&p->lock);
+}
+
+static long sys_execve(const uint64_t a[6])
+{
+	struct process *p = process_current();
+	struct strvec argv, envp;
+	struct trap_frame regs;
+	char *path = kmalloc(VFS_PATH_MAX), *exe = kmalloc(LINUX_EXE_MAX);
+	struct mm *mm = NULL;
+	long r;
+
+	memset(&argv, 0, sizeof(argv));
+	memset(&envp, 0, sizeof(envp));
+	r = path && exe ? user_path(path, a[0]) : -ENOMEM;
+	if (r >= 0)
+		r = strvec_copy(&argv, a[1]);
+	if (r >= 0)
+		r = strvec_copy(&envp, a[2]);
+	if (r >= 0 && argv.len + envp.len > MAX_ARG_TOTAL)
+		r = -E2BIG;
+	if (r >= 0)
+		r = (mm = mm_create()) ? 0 : -ENOMEM;
+	if (r >= 0)
+		r = exec_load(mm, p->cwd, path, argv.v, envp.v, &regs, exe, false);
+	if (r >= 0) {
+		process_replace_image(p, mm, exe);
+		process_set_cmdline(p, argv.v);
+		*task_current()->regs = regs;
+	} else if (mm) {
+		mm_put(mm);
+	}
+	strvec_free(&argv);
+	strvec_free(&envp);
+	kfree(path);
+	kfree(exe);
+	return r;
+}
+SYSCALL(59, "execve", "spp", sys_execve);

@@ -1,0 +1,85 @@
+/* The process layer's side of /proc (fs/procfs.c): what /proc/self and
+ * /proc/<pid>/ show, read from the process table. Lock order: the table,
+ * then the process's lock. */
+#include "linux.h"
+#include "mm.h"
+#include <flint/string.h>
+
+static int self_pid(void)
+{
+	struct process *p = process_current();
+
+	return p ? p->pid : 0;
+}
+
+static size_t cmdline(int pid, char *buf, size_t size)
+{
+	struct process *p;
+	size_t len = 0;
+
+	process_table_lock();
+	p = process_find(pid);
+	if (p && p->state == PROCESS_LIVE) {
+		mutex_lock(&p->lock);
+		if (p->cmdline) {
+			len = p->cmdline_len;
+			memcpy(buf, p->cmdline, len < size ? len : size);
+		}
+		mutex_unlock(&p->lock);
+	}
+	process_table_unlock();
+	return len;
+}
+
+/* Linux's comm: the program's file name, cut to what fits. */
+static void comm(char name[PROC_COMM_MAX], const char *exe)
+{
+	const char *base = exe;
+	size_t len;
+
+	for (const char *c = exe; *c; c++)
+		if (*c == '/')
+			base = c + 1;
+	len = strlen(base);
+	if (len > PROC_COMM_MAX - 1)
+		len = PROC_COMM_MAX - 1;
+	memcpy(name, base, len);
+	name[len] = '\0';
+}
+
+/* The memory is read under p->lock, which exit and exec hold to change
+ * p->mm. */
+static int status(int pid, struct proc_status *st)
+{
+	struct process *p;
+
+	process_table_lock();
+	p = process_find(pid);
+	if (!p) {
+		process_table_unlock();
+		return -ESRCH;
+	}
+	st->state = p->state == PROCESS_ZOMBIE ? 'Z' : 'R';
+	st->pid = p->pid;
+	st->ppid = p->parent ? p->parent->pid : 0;
+	mutex_lock(&p->lock);
+	comm(st->name, p->exe);
+	st->umask = p->umask;
+	st->threads = p->nthreads;
+	st->has_mm = p->state == PROCESS_LIVE && p->mm;
+	st->rss_pages = st->has_mm ? mm_pages(p->mm) : 0;
+	mutex_unlock(&p->lock);
+	process_table_unlock();
+	return 0;
+}
+
+static const struct proc_provider provider = {
+	.self = self_pid,
+	.cmdline = cmdline,
+	.status = status,
+};
+
+void proc_provider_init(void)
+{
+	proc_set_provider(&provider);
+}
