@@ -59,6 +59,7 @@ struct process {
 	/* The last child's end, for SIGCHLD's siginfo: pid, si_code
 	 * (CLD_EXITED or CLD_KILLED) and si_status. Under sig_lock. */
 	int chld_pid, chld_code, chld_status;
+	uint64_t cow_copies;		/* pages copied on write, over all its images */
 	uint64_t start_ns;		/* clock_ns() at exec */
 	bool exiting;			/* exit_group ran or a fatal signal came */
 	int exit_status;		/* exit code, or 128 + signal: the VM's status for pid 1 */

@@ -46,6 +46,8 @@ static const char *env[ENV_MAX + 1];
 static unsigned nenv;
 static char env_buf[ENV_BUF_SIZE];
 static size_t env_used;
+static bool show;			/* proc.show: a line per process end */
+KERNEL_FLAG("proc.show", show);
 static int next_tid = 2;		/* pids and tids, one space; 1 is init's */
 static struct mutex table_mutex;
 static struct process *init_process;	/* the root of the tree */
@@ -287,8 +289,14 @@ static void process_finish(struct process *p, int status)
 	uspace_set_thread(self, NULL);
 	fdtable_release(&p->fds);
 	vfs_node_release(p->cwd);
+	p->cow_copies += mm_cow_copies(p->mm);
+	if (show)
+		printk("proc: %d (%s) ended with wait status %#x: %llu pages copied on write\n",
+		       p->pid, p->exe, p->wait_status, (unsigned long long)p->cow_copies);
+	mutex_lock(&p->lock);
 	mm_put(p->mm);
 	p->mm = NULL;
+	mutex_unlock(&p->lock);
 	if (p->vfork_done)
 		sem_post(p->vfork_done);
 	p->vfork_done = NULL;
@@ -369,8 +377,11 @@ void process_replace_image(struct process *p, struct mm *mm, const char *exe)
 	mutex_unlock(&p->lock);
 	while (__atomic_load_n(&p->nthreads, __ATOMIC_ACQUIRE) > 1)
 		sleep_us(EXEC_KILL_POLL_US);
+	mutex_lock(&p->lock);
 	p->mm = mm;
+	mutex_unlock(&p->lock);
 	uspace_set_thread(t, mm_uspace(mm));
+	p->cow_copies += mm_cow_copies(old);
 	mm_put(old);
 	uspace_set_fs(0);
 	uspace_set_gs(0);
