@@ -142,7 +142,8 @@ unsigned arch_smp_start(const struct platform *p)
 
 	memcpy(phys_to_virt(TRAMPOLINE_PHYS), trampoline_start,
 	       (size_t)(trampoline_end - trampoline_start));
-	*TRAMPOLINE_FIELD(tr_cr3) = (uint32_t)read_cr3();
+	/* The kernel's own root: with PCIDs, CR3's low bits would name one. */
+	*TRAMPOLINE_FIELD(tr_cr3) = (uint32_t)paging_kernel_root();
 	*TRAMPOLINE_FIELD(tr_efer) = (uint32_t)(rdmsr(MSR_EFER) & ~(uint64_t)EFER_LMA);
 	for (unsigned slot = 1; slot <= n; slot++) {
 		slot_cpu[slot] = new_cpu(slot);
