@@ -143,7 +143,8 @@ static void release_page(struct mm *mm, uint64_t phys)
 /* Unmaps the pages of [start, end); they are freed after the flush. */
 static void drop_pages(struct mm *mm, uint64_t start, uint64_t end)
 {
-	for (uint64_t va = start; va < end; va += PAGE_SIZE) {
+	for (uint64_t va = start; (va = uspace_next_mapped(mm->us, va, end)) < end;
+	     va += PAGE_SIZE) {
 		uint64_t phys = uspace_unmap(mm->us, va);
 
 		if (phys)
@@ -455,7 +456,8 @@ static void protect_range(struct mm *mm, uint64_t start, uint64_t end, unsigned 
 		if (a->prot & ~prot)
 			mm->stale = true;
 		mm->areas[i].prot = prot;
-		for (uint64_t va = a->start; va < a->end; va += PAGE_SIZE) {
+		for (uint64_t va = a->start; (va = uspace_next_mapped(mm->us, va, a->end)) < a->end;
+		     va += PAGE_SIZE) {
 			uint64_t phys = uspace_lookup(mm->us, va, NULL);
 
 			if (phys)
@@ -817,9 +819,16 @@ static int copy_areas(struct mm *parent, struct mm *child)
 	for (unsigned i = 0; i < parent->count; i++) {
 		const struct area *a = &parent->areas[i];
 
-		for (uint64_t va = a->start; va < a->end; va += PAGE_SIZE)
+		/* A shared area's untouched pages are made now, so that both
+		 * reach the same ones: every page; a private one's are only
+		 * those mapped. */
+		for (uint64_t va = a->start; va < a->end; va += PAGE_SIZE) {
+			if (!(a->kind & AREA_SHARED) &&
+			    (va = uspace_next_mapped(parent->us, va, a->end)) == a->end)
+				break;
 			if (share_page(parent, child, a, va))
 				return -ENOMEM;
+		}
 	}
 	return 0;
 }

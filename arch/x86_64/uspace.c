@@ -440,6 +440,34 @@ uint64_t uspace_lookup(struct uspace *us, uint64_t va, unsigned *prot)
 	return *pte & PTE_ADDR;
 }
 
+uint64_t uspace_next_mapped(struct uspace *us, uint64_t va, uint64_t end)
+{
+	while (va < end) {
+		uint64_t *table = us->pml4;
+		int l = LEVELS;
+
+		for (; l > 1; l--) {
+			uint64_t e = table[(va >> (PAGE_SHIFT + 9 * (l - 1))) & (ENTRIES - 1)];
+
+			if (!(e & PTE_P))
+				break;
+			table = table_of(e);
+		}
+		if (l == 1) {
+			for (unsigned i = (va >> PAGE_SHIFT) & (ENTRIES - 1); i < ENTRIES && va < end;
+			     i++, va += PAGE_SIZE)
+				if (table[i] & PTE_MAPPED)
+					return va;
+		} else {
+			/* No table under this entry: skip all it would map. */
+			uint64_t span = 1ull << (PAGE_SHIFT + 9 * (l - 1));
+
+			va = (va & ~(span - 1)) + span;
+		}
+	}
+	return end;
+}
+
 void uspace_flush(struct uspace *us)
 {
 	unsigned self = arch_cpu_index();

@@ -41,6 +41,9 @@ uint64_t uspace_unmap(struct uspace *us, uint64_t va);
 uint64_t uspace_protect(struct uspace *us, uint64_t va, unsigned prot);
 /* The physical page at va and its prot, or 0 when none is mapped. */
 uint64_t uspace_lookup(struct uspace *us, uint64_t va, unsigned *prot);
+/* The first page in [va, end) that uspace_lookup would find, or end:
+ * whole missing tables are skipped, so sparse areas cost little. */
+uint64_t uspace_next_mapped(struct uspace *us, uint64_t va, uint64_t end);
 /* After unmapping or reducing protection: every CPU where us is active
  * drops its stale translations (an IPI each; returns when all have). */
 void uspace_flush(struct uspace *us);

@@ -190,6 +190,13 @@ uint64_t uspace_lookup(struct uspace *us, uint64_t va, unsigned *prot)
 	return e->phys;
 }
 
+uint64_t uspace_next_mapped(struct uspace *us, uint64_t va, uint64_t end)
+{
+	size_t i = slot(us, va);
+
+	return i < us->n && us->pte[i].va < end ? us->pte[i].va : end;
+}
+
 void uspace_flush(struct uspace *us)
 {
 	us->nunflushed = 0;
