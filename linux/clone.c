@@ -61,18 +61,16 @@ static uint64_t child_fs(const struct clone_request *c)
 	return c->flags & CLONE_SETTLS ? c->tls : thread_current()->fs_base;
 }
 
-static long clone_thread(const struct clone_request *c)
+/* Sets the new task k up as c asks and starts it: 0, or an error with k
+ * taken out and freed again. */
+static int start_task(const struct clone_request *c, struct task *k)
 {
-	struct task *self = task_current(), *k;
 	struct trap_frame regs;
 	int r;
 
-	k = task_new(self->proc, NULL);
-	if (!k)
-		return -ENOMEM;
 	if (c->flags & CLONE_CHILD_CLEARTID)
 		k->clear_child_tid = c->child_tid;
-	k->sig_blocked = self->sig_blocked;
+	k->sig_blocked = task_current()->sig_blocked;
 	r = set_parent_tid(c, k->tid);
 	child_regs(c, &regs);
 	if (r == 0)
@@ -81,22 +79,32 @@ static long clone_thread(const struct clone_request *c)
 	if (r < 0) {
 		task_remove(k);
 		kfree(k);
-		return r;
 	}
-	return k->tid;
+	return r;
+}
+
+static long clone_thread(const struct clone_request *c)
+{
+	struct task *k = task_new(task_current()->proc, NULL);
+	int tid, r;
+
+	if (!k)
+		return -ENOMEM;
+	tid = k->tid;		/* k may be gone once it runs */
+	r = start_task(c, k);
+	return r < 0 ? r : tid;
 }
 
 static long clone_process(const struct clone_request *c)
 {
-	struct task *self = task_current(), *k;
 	struct semaphore vfork_done;
-	struct trap_frame regs;
 	struct process *p;
+	struct task *k;
 	int r, pid;
 
 	if (c->flags & (CLONE_SHARED_TABLES | CLONE_PARENT))
 		return -EINVAL;
-	p = process_fork(self->proc, c->flags & CLONE_VM, (int)(c->flags & CSIGNAL));
+	p = process_fork(task_current()->proc, c->flags & CLONE_VM, (int)(c->flags & CSIGNAL));
 	if (!p)
 		return -ENOMEM;
 	pid = p->pid;
@@ -105,21 +113,12 @@ static long clone_process(const struct clone_request *c)
 		process_unfork(p);
 		return -ENOMEM;
 	}
-	if (c->flags & CLONE_CHILD_CLEARTID)
-		k->clear_child_tid = c->child_tid;
-	k->sig_blocked = self->sig_blocked;
-	r = set_parent_tid(c, pid);
 	if (c->flags & CLONE_VFORK) {
 		sem_init(&vfork_done, 0);
 		p->vfork_done = &vfork_done;
 	}
-	child_regs(c, &regs);
-	if (r == 0)
-		r = task_spawn(k, &regs, child_fs(c),
-			       c->flags & CLONE_CHILD_SETTID ? c->child_tid : 0);
+	r = start_task(c, k);
 	if (r < 0) {
-		task_remove(k);
-		kfree(k);
 		process_unfork(p);
 		return r;
 	}

@@ -202,7 +202,7 @@ def linux_bench():
     subprocess.run(["musl-gcc", "-static", "-O2", "-o", nullsys, NULLSYS_SRC], check=True)
     initrd = initrd_of(nullsys, "nullsys")
     print("\nLinux programs (static musl; main = CLOCK_MONOTONIC at main, from the kernel's "
-          "first instruction; null syscall = getppid, best of 5 x 20000):")
+          "first instruction; null syscall = getpid, best of 5 x 20000):")
     print("  %-30s %12s %16s" % ("configuration", "main us", "null syscall ns"))
     for name, machine, extra in (("q35", "q35", []), ("microvm acpi=off", "microvm-noacpi", []),
                                  ("q35 -icount", "q35", ICOUNT),

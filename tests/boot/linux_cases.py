@@ -655,16 +655,19 @@ def run_interactive(name, argv, text, timeout, ready=cases.BOOT_LINE):
     return r
 
 
+def shell_session(name, initrd, text, status, want):
+    """busybox sh on the console, fed text: its status and a line want."""
+    r = run_interactive(name, qemu.command(append="-- /bin/sh", initrd=initrd), text, TIMEOUT)
+    problems = check_boot(r, ENTRY, status=status)
+    if not fatal(problems) and want not in [l.strip() for l in program_lines(r)]:
+        problems.append("no line %r from the shell%s" % (want, tail(r)))
+    return problems
+
+
 @linux_case("linux-busybox-sh-interactive")
 def _():
     name = "linux-busybox-sh-interactive"
-    initrd = busybox_initrd(name)
-    r = run_interactive(name, qemu.command(append="-- /bin/sh", initrd=initrd),
-                        b"echo hi\nexit 5\n", TIMEOUT)
-    problems = check_boot(r, ENTRY, status=5)
-    if not fatal(problems) and "hi" not in [l.strip() for l in program_lines(r)]:
-        problems.append("no line 'hi' from the shell" + tail(r))
-    return problems
+    return shell_session(name, busybox_initrd(name), b"echo hi\nexit 5\n", 5, "hi")
 
 
 def register_bad_programs():

@@ -17,7 +17,7 @@ import shutil
 from cases import boot, check_boot, qemu
 from linux_cases import (ENTRY, IMAGES, LIBCS, app, check_checks, cmdline_words,
                          fatal, has_block, host_busybox, host_ok_lines, linux_case, pack,
-                         program_lines, run_interactive, tail, unpacked)
+                         program_lines, shell_session, tail, unpacked)
 
 TIMEOUT = 30
 # fork.c's checks that only process 1 makes (a host run prints "skip").
@@ -142,13 +142,8 @@ def shell_case(name, argv, sort_lines=False):
 @linux_case("process-busybox-sh-interactive")
 def _():
     name = "process-busybox-sh-interactive"
-    initrd = busybox_process_initrd(name)
-    r = run_interactive(name, qemu.command(append="-- /bin/sh", initrd=initrd),
-                        b"seq 1 5 | wc -l\nexit 3\n", TIMEOUT)
-    problems = check_boot(r, ENTRY, status=3)
-    if not fatal(problems) and "5" not in [l.strip() for l in program_lines(r)]:
-        problems.append("no line '5' from the pipeline" + tail(r))
-    return problems
+    return shell_session(name, busybox_process_initrd(name), b"seq 1 5 | wc -l\nexit 3\n", 3,
+                         "5")
 
 
 def register():

@@ -1,7 +1,7 @@
 /*
  * Guest side of the Linux-ABI benchmark (tools/bench.py): the time of
  * main since the kernel's first instruction (CLOCK_MONOTONIC counts from
- * there on Flint), then the cost of a null syscall (getppid), the best
+ * there on Flint), then the cost of a null syscall (getpid), the best
  * of several rounds.
  */
 #define _GNU_SOURCE
@@ -29,7 +29,7 @@ int main(void)
 		long long t0 = now_ns();
 
 		for (int i = 0; i < CALLS; i++)
-			syscall(SYS_getppid);
+			syscall(SYS_getpid);
 		long long per_call = (now_ns() - t0) / CALLS;
 		if (best < 0 || per_call < best)
 			best = per_call;
