@@ -81,6 +81,7 @@ struct task {
 	int tid;
 	struct task *next;		/* proc->tasks, under proc->lock */
 	struct trap_frame *regs;	/* user registers of the current syscall */
+	long restart_nr;		/* its number if SA_RESTART may restart it, else -1 */
 	uint64_t clear_child_tid;	/* CLONE_CHILD_CLEARTID/set_tid_address */
 	uint64_t robust_list, robust_len;
 	bool killed;			/* execve in another thread: end at once */

@@ -31,7 +31,9 @@
  * arch/x86/include/uapi/asm/signal.h for SA_RESTORER). */
 #define LINUX_SIG_DFL 0
 #define LINUX_SIG_IGN 1
+#define LINUX_SA_RESTART 0x10000000ull
 #define LINUX_SA_RESTORER 0x04000000ull
+#define SYSCALL_INSN_LEN 2		/* 0f 05: where a restart goes back to */
 #define LINUX_SA_ONSTACK 0x08000000ull
 #define LINUX_SA_NODEFER 0x40000000ull
 #define LINUX_SA_RESETHAND 0x80000000ull
@@ -587,6 +589,21 @@ static void handler_enter(struct task *t, struct trap_frame *regs, const struct 
  * is cleared under the lock, so a signal sent since is not missed.
  * restore_mask, when not NULL, is the mask the handler's frame restores
  * (rt_sigsuspend's caller's). */
+/* A syscall that a signal interrupted (it returned -EINTR) and that may
+ * restart goes back to its syscall instruction with its number, when no
+ * handler runs or the handler has SA_RESTART. */
+static void restart_syscall(struct task *t, struct trap_frame *regs, bool handler,
+			    uint64_t flags)
+{
+	if (regs->vector != SYSCALL_MARK || (int64_t)regs->rax != -EINTR || t->restart_nr < 0)
+		return;
+	if (handler && !(flags & LINUX_SA_RESTART))
+		return;
+	regs->rax = (uint64_t)t->restart_nr;
+	regs->rip -= SYSCALL_INSN_LEN;
+	t->restart_nr = -1;
+}
+
 static enum deliver_result deliver_next(struct task *t, struct trap_frame *regs,
 					const uint64_t *restore_mask)
 {
@@ -601,6 +618,7 @@ static enum deliver_result deliver_next(struct task *t, struct trap_frame *regs,
 	if (!s.sig) {
 		sched_clear_interrupt();
 		spin_unlock_irqrestore(&p->sig_lock, flags);
+		restart_syscall(t, regs, false, 0);
 		return DELIVER_NONE;
 	}
 	e.sig = s.sig;
@@ -623,6 +641,7 @@ static enum deliver_result deliver_next(struct task *t, struct trap_frame *regs,
 	case ACT_HANDLER:
 		break;
 	}
+	restart_syscall(t, regs, true, e.act.flags);
 	e.info = sent_info(p, s);
 	handler_enter(t, regs, &e);
 	return DELIVER_HANDLER;

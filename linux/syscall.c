@@ -20,6 +20,15 @@ extern const struct syscall_desc __syscalls_start[], __syscalls_end[];
 extern const char *const linux_syscall_names[];
 extern const unsigned linux_syscall_names_count;
 
+/* The calls a signal handler with SA_RESTART (or a signal without a
+ * handler) restarts when they were interrupted, as Linux does with
+ * -ERESTARTSYS: the blocking transfers, opens, waits and futex waits
+ * (x86-64 numbers). poll, select, epoll, nanosleep and sigsuspend are
+ * never restarted, as in Linux. */
+static const unsigned restartable[] = {
+	0, 1, 2, 16, 17, 18, 19, 20, 40, 61, 72, 73, 202, 247, 257, 295, 296,
+};
+
 static const struct syscall_desc *table[SYSCALL_TABLE_SIZE];
 static bool reported[SYSCALL_TABLE_SIZE];
 static bool reported_beyond;		/* numbers past the table: named once, together */
@@ -127,6 +136,10 @@ void uspace_syscall(struct trap_frame *regs)
 	long r;
 
 	t->regs = regs;
+	t->restart_nr = -1;
+	for (size_t i = 0; i < sizeof(restartable) / sizeof(restartable[0]); i++)
+		if (restartable[i] == nr)
+			t->restart_nr = (long)nr;
 	if (!d) {
 		bool *seen = nr < SYSCALL_TABLE_SIZE ? &reported[nr] : &reported_beyond;
 
