@@ -158,6 +158,23 @@ static size_t gen_status(long pid, char *buf, size_t size)
 	return o.len;
 }
 
+/* Linux's one-line form (proc(5), /proc/pid/stat), which ps reads: the
+ * fields Flint knows, 0 for the rest (times, faults, addresses). */
+static size_t gen_stat(long pid, char *buf, size_t size)
+{
+	const struct proc_provider *p = get_provider();
+	struct gen_out o = { buf, size, 0 };
+	struct proc_status st;
+
+	if (!p || p->status((int)pid, &st) < 0)
+		return 0;
+	gen_printf(&o, "%d (%s) %c %d %d %d 0 -1 0 0 0 0 0 0 0 0 0 20 0 %u 0 %llu 0 %llu",
+		   st.pid, st.name, st.state, st.ppid, st.pgid, st.sid, st.threads,
+		   (unsigned long long)st.start_ticks, (unsigned long long)st.rss_pages);
+	gen_printf(&o, " 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n");
+	return o.len;
+}
+
 /* "/proc/<pid>" followed by "/" and name when name is not NULL. */
 static void pid_path(char *buf, int pid, const char *name)
 {
@@ -197,6 +214,10 @@ int proc_process_added(int pid, const char *exe)
 		pid_path(path, pid, "status");
 		r = vfs_mkgen(NULL, path, PROC_FILE_PERM, gen_status, pid);
 	}
+	if (r == 0) {
+		pid_path(path, pid, "stat");
+		r = vfs_mkgen(NULL, path, PROC_FILE_PERM, gen_stat, pid);
+	}
 	if (r == 0 && exe[0])
 		r = proc_set_exe(pid, exe);
 	if (r < 0)
@@ -218,7 +239,7 @@ int proc_set_exe(int pid, const char *exe)
 
 void proc_process_removed(int pid)
 {
-	static const char *const files[] = { "exe", "cmdline", "status" };
+	static const char *const files[] = { "exe", "cmdline", "status", "stat" };
 	char path[PROC_PID_PATH_MAX];
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {

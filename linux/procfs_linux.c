@@ -4,6 +4,9 @@
 #include "linux.h"
 #include "mm.h"
 #include <flint/string.h>
+#include <flint/timer.h>
+
+#define NS_PER_TICK 10000000ull		/* USER_HZ: 100 ticks a second */
 
 static int self_pid(void)
 {
@@ -62,6 +65,9 @@ static int status(int pid, struct proc_status *st)
 	st->state = p->state == PROCESS_ZOMBIE ? 'Z' : 'R';
 	st->pid = p->pid;
 	st->ppid = p->parent ? p->parent->pid : 0;
+	st->pgid = p->pgid;
+	st->sid = p->sid;
+	st->start_ticks = (p->start_ns - clock_boot_ns()) / NS_PER_TICK;
 	mutex_lock(&p->lock);
 	comm(st->name, p->exe);
 	st->umask = p->umask;

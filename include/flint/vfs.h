@@ -308,6 +308,8 @@ struct proc_status {
 	char name[PROC_COMM_MAX];
 	char state;			/* 'R' running, 'Z' zombie */
 	int pid, ppid;			/* ppid 0: none */
+	int pgid, sid;
+	uint64_t start_ticks;		/* since boot, in USER_HZ (100 Hz) ticks */
 	uint32_t umask;
 	unsigned threads;
 	bool has_mm;			/* zombies have no memory lines */

@@ -12,6 +12,7 @@ shell cases compare busybox sh in the guest with the host's busybox
 running the same script or command.
 """
 import os
+import re
 import shutil
 
 from cases import boot, check_boot, qemu
@@ -144,6 +145,26 @@ def _():
     name = "process-busybox-sh-interactive"
     return shell_session(name, busybox_process_initrd(name), b"seq 1 5 | wc -l\nexit 3\n", 3,
                          "5")
+
+
+@linux_case("process-busybox-ps")
+def _():
+    # busybox ps reads /proc/<pid>/stat and cmdline: the shell, a
+    # background sleep and ps itself, each with its pid and command line.
+    name = "process-busybox-ps"
+    initrd = busybox_process_initrd(name)
+    r = boot(name, qemu.command(append='-- /bin/sh -c "/bin/sleep 1 & /bin/ps; wait"',
+                                initrd=initrd), timeout=TIMEOUT)
+    problems = check_boot(r, ENTRY)
+    if fatal(problems):
+        return problems
+    rows = [l.split(None, 2) for l in program_lines(r) if re.match(r"^\s*\d+ ", l)]
+    commands = {int(row[0]): row[2] for row in rows if len(row) == 3}
+    for pid, want in ((1, "/bin/sh -c"), (2, "/bin/sleep 1"), (3, "/bin/ps")):
+        if want not in commands.get(pid, ""):
+            problems.append("ps shows %r for pid %d, expected %r in it%s" %
+                            (commands.get(pid), pid, want, tail(r)))
+    return problems
 
 
 def register():
