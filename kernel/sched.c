@@ -241,6 +241,7 @@ void thread_exit(void)
 	q = this_rq();
 	spin_lock(&q->lock);
 	q->current->state = THREAD_EXITED;
+	thread_ending(q->current);
 	q->dead = q->current;
 	schedule(q);
 	panic("sched: an exited thread ran again");

@@ -20,6 +20,9 @@
 
 static spinlock_t free_lock;
 static struct thread *free_threads;
+/* Detached threads that have ended but are still on their stacks: they
+ * join the free list in a moment. */
+static unsigned detached_ending;
 static unsigned next_slot = FIRST_SLOT;
 
 static struct thread *new_thread(bool stack)
@@ -56,6 +59,12 @@ struct thread *thread_alloc(void (*entry)(void))
 	struct thread *t = NULL;
 	unsigned long flags;
 
+	/* A thread about to be recycled is waited for rather than a new
+	 * stack made: the pool then stays as big as the most threads alive
+	 * at once, and memory returns to what it was when they are gone. */
+	while (entry && !__atomic_load_n(&free_threads, __ATOMIC_ACQUIRE) &&
+	       __atomic_load_n(&detached_ending, __ATOMIC_ACQUIRE))
+		thread_yield();
 	if (entry) {
 		flags = spin_lock_irqsave(&free_lock);
 		t = free_threads;
@@ -71,6 +80,7 @@ struct thread *thread_alloc(void (*entry)(void))
 	sem_init(&t->exited, 0);
 	t->next = NULL;
 	t->detached = false;
+	t->ending = false;
 	t->uspace = NULL;
 	t->fs_base = t->gs_base = 0;
 	t->task = NULL;
@@ -131,10 +141,23 @@ void thread_detach(struct thread *t)
 	t->detached = true;
 }
 
+void thread_ending(struct thread *t)
+{
+	if (t->detached && !t->ending) {
+		t->ending = true;
+		__atomic_add_fetch(&detached_ending, 1, __ATOMIC_RELEASE);
+	}
+}
+
 void thread_reap(struct thread *t)
 {
-	if (t->detached)
+	if (t->detached) {
+		bool counted = t->ending;
+
 		recycle(t);
-	else
+		if (counted)
+			__atomic_sub_fetch(&detached_ending, 1, __ATOMIC_RELEASE);
+	} else {
 		sem_post(&t->exited);
+	}
 }

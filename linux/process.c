@@ -346,6 +346,11 @@ void task_exit(int status)
 	struct process *p = k->proc;
 	uint32_t zero = 0;
 
+	/* Before anyone can see the process end: a fork that follows waits
+	 * for this thread instead of making another. */
+	thread_detach(thread_current());
+	thread_ending(thread_current());
+
 	if (k->clear_child_tid &&
 	    copy_to_user((void *)k->clear_child_tid, &zero, sizeof(zero)) == 0)
 		futex_wake_addr(k->clear_child_tid, 1);
@@ -353,7 +358,6 @@ void task_exit(int status)
 	if (task_remove(k))
 		process_finish(p, status);
 	kfree(k);
-	thread_detach(thread_current());
 	thread_exit();
 }
 

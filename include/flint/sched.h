@@ -22,6 +22,7 @@ struct thread {
 	void *arg;
 	struct semaphore exited;	/* posted once it is off its stack */
 	bool detached;			/* reclaimed at exit, not joined */
+	bool ending;			/* detached and on its way out (thread_ending) */
 	/* User mode (<flint/uspace.h>): loaded by the scheduler on a switch. */
 	struct uspace *uspace;		/* NULL: a kernel thread */
 	uint64_t fs_base, gs_base;
@@ -73,8 +74,11 @@ void sched_ipi(void);
  * stack, set to start entry. */
 void sched_switch_done(void);
 struct thread *thread_alloc(void (*entry)(void));
-/* An exited thread is off its stack: its joiner may go on, or, detached,
- * it is reclaimed. */
+/* t (detached) is ending: it may still run a while on its stack, and
+ * new threads wait for it rather than grow the pool (thread_exit says so
+ * at the latest; a caller may say it earlier). Then it is off its stack:
+ * its joiner may go on, or, detached, it is reclaimed. */
+void thread_ending(struct thread *t);
 void thread_reap(struct thread *t);
 
 #endif
