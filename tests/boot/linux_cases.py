@@ -562,15 +562,21 @@ def host_busybox(argv, root):
     return p.returncode, p.stdout.replace(root + "/", "/").splitlines()
 
 
+def host_expected(initrd, argv):
+    """What the host's busybox says for argv over initrd's files: its
+    status and output lines."""
+    root = unpacked(initrd)
+    try:
+        return host_busybox(argv, root)
+    finally:
+        shutil.rmtree(root)
+
+
 def busybox_case(name, argv):
     @linux_case(name)
     def _():
         initrd = busybox_initrd(name)
-        root = unpacked(initrd)
-        try:
-            status, want = host_busybox(argv, root)
-        finally:
-            shutil.rmtree(root)
+        status, want = host_expected(initrd, argv)
         r = boot(name, qemu.command(append="-- " + cmdline_words(argv), initrd=initrd),
                  timeout=TIMEOUT)
         problems = check_boot(r, ENTRY, status=status)
@@ -862,11 +868,7 @@ def fcshim_busybox_case(path):
     @linux_case(name)
     def _():
         initrd = busybox_initrd(name)
-        root = unpacked(initrd)
-        try:
-            status, want = host_busybox(argv, root)
-        finally:
-            shutil.rmtree(root)
+        status, want = host_expected(initrd, argv)
         r, problems = fcshim_boot(name, path, initrd, "-- " + cmdline_words(argv),
                                   status=status)
         if not fatal(problems) and not has_block(program_lines(r), want):

@@ -13,12 +13,11 @@ running the same script or command.
 """
 import os
 import re
-import shutil
 
 from cases import boot, check_boot, qemu
-from linux_cases import (ENTRY, IMAGES, LIBCS, app, check_checks, cmdline_words,
-                         fatal, has_block, host_busybox, host_ok_lines, linux_case, pack,
-                         program_lines, shell_session, tail, unpacked)
+from linux_cases import (ENTRY, IMAGES, LIBCS, app, check_checks, cmdline_words, fatal,
+                         has_block, host_expected, host_ok_lines, linux_case, pack,
+                         program_lines, shell_session, tail)
 
 TIMEOUT = 30
 # fork.c's checks that only process 1 makes (a host run prints "skip").
@@ -119,11 +118,7 @@ def shell_case(name, argv, sort_lines=False):
     @linux_case(name)
     def _():
         initrd = busybox_process_initrd(name)
-        root = unpacked(initrd)
-        try:
-            status, want = host_busybox(argv, root)
-        finally:
-            shutil.rmtree(root)
+        status, want = host_expected(initrd, argv)
         r = boot(name, qemu.command(append="-- " + cmdline_words(argv), initrd=initrd),
                  timeout=TIMEOUT)
         problems = check_boot(r, ENTRY, status=status)
