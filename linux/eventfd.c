@@ -42,23 +42,27 @@ static bool eventfd_add(uint64_t *count, uint64_t v)
 	return true;
 }
 
-static long eventfd_read(struct file *f, void *buf, size_t n)
+/* A read (takes the count into *v) or a write (adds *v), waiting while
+ * it cannot be done unless the file is non-blocking. */
+static long transfer(struct file *f, bool write, uint64_t *v)
 {
 	struct eventfd *e = f->priv;
 
-	if (n < sizeof(uint64_t))
-		return -EINVAL;
 	for (;;) {
 		uint64_t gen = vfs_poll_generation();
 		unsigned long flags = spin_lock_irqsave(&e->lock);
-		uint64_t v = eventfd_take(&e->count, e->semaphore);
+		bool done;
 		int r;
 
+		if (write)
+			done = eventfd_add(&e->count, *v);
+		else
+			done = (*v = eventfd_take(&e->count, e->semaphore)) != 0;
 		spin_unlock_irqrestore(&e->lock, flags);
-		if (v) {
-			memcpy(buf, &v, sizeof(v));
-			vfs_poll_notify();
-			return sizeof(v);
+		if (done) {
+			if (!write || *v)
+				vfs_poll_notify();
+			return sizeof(*v);
 		}
 		if (f->flags & VFS_O_NONBLOCK)
 			return -EAGAIN;
@@ -68,9 +72,21 @@ static long eventfd_read(struct file *f, void *buf, size_t n)
 	}
 }
 
+static long eventfd_read(struct file *f, void *buf, size_t n)
+{
+	uint64_t v;
+	long r;
+
+	if (n < sizeof(v))
+		return -EINVAL;
+	r = transfer(f, false, &v);
+	if (r > 0)
+		memcpy(buf, &v, sizeof(v));
+	return r;
+}
+
 static long eventfd_write(struct file *f, const void *buf, size_t n)
 {
-	struct eventfd *e = f->priv;
 	uint64_t v;
 
 	if (n < sizeof(v))
@@ -78,24 +94,7 @@ static long eventfd_write(struct file *f, const void *buf, size_t n)
 	memcpy(&v, buf, sizeof(v));
 	if (v == UINT64_MAX)
 		return -EINVAL;
-	for (;;) {
-		uint64_t gen = vfs_poll_generation();
-		unsigned long flags = spin_lock_irqsave(&e->lock);
-		bool added = eventfd_add(&e->count, v);
-		int r;
-
-		spin_unlock_irqrestore(&e->lock, flags);
-		if (added) {
-			if (v)
-				vfs_poll_notify();
-			return sizeof(v);
-		}
-		if (f->flags & VFS_O_NONBLOCK)
-			return -EAGAIN;
-		r = vfs_poll_wait(gen, 0);
-		if (r < 0)
-			return r;
-	}
+	return transfer(f, true, &v);
 }
 
 /* Readable with a count; writable while a write of 1 would not wait. */

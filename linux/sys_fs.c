@@ -367,23 +367,26 @@ static long sys_write(const uint64_t a[6])
 }
 SYSCALL(1, "write", "fpu", sys_write);
 
-static long sys_pread64(const uint64_t a[6])
+/* pread64 and pwrite64: one buffer at an offset, which must not be
+ * negative. */
+static long positioned_rw(const uint64_t a[6], bool write)
 {
 	struct linux_iovec v = { a[1], a[2] };
 
 	if ((int64_t)a[3] < 0)
 		return -EINVAL;
-	return fd_rw(a[0], &v, 1, (int64_t)a[3], false);
+	return fd_rw(a[0], &v, 1, (int64_t)a[3], write);
+}
+
+static long sys_pread64(const uint64_t a[6])
+{
+	return positioned_rw(a, false);
 }
 SYSCALL(17, "pread64", "fpud", sys_pread64);
 
 static long sys_pwrite64(const uint64_t a[6])
 {
-	struct linux_iovec v = { a[1], a[2] };
-
-	if ((int64_t)a[3] < 0)
-		return -EINVAL;
-	return fd_rw(a[0], &v, 1, (int64_t)a[3], true);
+	return positioned_rw(a, true);
 }
 SYSCALL(18, "pwrite64", "fpud", sys_pwrite64);
 

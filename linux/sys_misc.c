@@ -80,29 +80,21 @@ static long set_ids(const uint64_t a[6], unsigned n)
 	return 0;
 }
 
-static long sys_setreuid(const uint64_t a[6])
+/* Real and effective ids (setreuid, setregid). */
+static long sys_set_two_ids(const uint64_t a[6])
 {
 	return set_ids(a, 2);
 }
-SYSCALL(113, "setreuid", "dd", sys_setreuid);
+SYSCALL(113, "setreuid", "dd", sys_set_two_ids);
+SYSCALL(114, "setregid", "dd", sys_set_two_ids);
 
-static long sys_setregid(const uint64_t a[6])
-{
-	return set_ids(a, 2);
-}
-SYSCALL(114, "setregid", "dd", sys_setregid);
-
-static long sys_setresuid(const uint64_t a[6])
+/* Real, effective and saved ids (setresuid, setresgid). */
+static long sys_set_three_ids(const uint64_t a[6])
 {
 	return set_ids(a, 3);
 }
-SYSCALL(117, "setresuid", "ddd", sys_setresuid);
-
-static long sys_setresgid(const uint64_t a[6])
-{
-	return set_ids(a, 3);
-}
-SYSCALL(119, "setresgid", "ddd", sys_setresgid);
+SYSCALL(117, "setresuid", "ddd", sys_set_three_ids);
+SYSCALL(119, "setresgid", "ddd", sys_set_three_ids);
 
 /* getresuid and getresgid: real, effective and saved ids, all 0. */
 static long get_ids(const uint64_t a[6])
