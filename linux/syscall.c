@@ -25,11 +25,12 @@ extern const unsigned linux_syscall_names_count;
  * -ERESTARTSYS: the blocking transfers, opens, waits and futex waits
  * (x86-64 numbers). poll, select, epoll, nanosleep and sigsuspend are
  * never restarted, as in Linux. */
-static const unsigned restartable[] = {
+static const unsigned restartable_calls[] = {
 	0, 1, 2, 16, 17, 18, 19, 20, 40, 61, 72, 73, 202, 247, 257, 295, 296,
 };
 
 static const struct syscall_desc *table[SYSCALL_TABLE_SIZE];
+static bool restartable[SYSCALL_TABLE_SIZE];	/* restartable_calls, by number */
 static bool reported[SYSCALL_TABLE_SIZE];
 static bool reported_beyond;		/* numbers past the table: named once, together */
 static bool strace;
@@ -42,6 +43,8 @@ void syscall_init(void)
 			panic("syscall: %s: number %u taken or out of range", d->name, d->nr);
 		table[d->nr] = d;
 	}
+	for (size_t i = 0; i < sizeof(restartable_calls) / sizeof(restartable_calls[0]); i++)
+		restartable[restartable_calls[i]] = true;
 }
 
 static const char *syscall_name(uint64_t nr)
@@ -136,10 +139,7 @@ void uspace_syscall(struct trap_frame *regs)
 	long r;
 
 	t->regs = regs;
-	t->restart_nr = -1;
-	for (size_t i = 0; i < sizeof(restartable) / sizeof(restartable[0]); i++)
-		if (restartable[i] == nr)
-			t->restart_nr = (long)nr;
+	t->restart_nr = d && restartable[nr] ? (long)nr : -1;
 	if (!d) {
 		bool *seen = nr < SYSCALL_TABLE_SIZE ? &reported[nr] : &reported_beyond;
 
