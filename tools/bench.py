@@ -162,6 +162,14 @@ def block_bench():
             flint[1] or "-", lx[1] or "-", ratio(flint[1], lx[1])))
 
 
+def static_program(src, name):
+    """build/bench/<name>, src built with musl-gcc -static: its path."""
+    os.makedirs(BENCH_DIR, exist_ok=True)
+    path = os.path.join(BENCH_DIR, name)
+    subprocess.run(["musl-gcc", "-static", "-O2", "-o", path, src], check=True)
+    return path
+
+
 def initrd_of(program, name):
     path = os.path.join(BENCH_DIR, name + ".cpio")
     subprocess.run([os.path.join(qemu.ROOT, "tools", "flint-initrd"), "-o", path, program],
@@ -197,10 +205,7 @@ def smallest_memory(initrd):
 
 
 def linux_bench():
-    os.makedirs(BENCH_DIR, exist_ok=True)
-    nullsys = os.path.join(BENCH_DIR, "nullsys")
-    subprocess.run(["musl-gcc", "-static", "-O2", "-o", nullsys, NULLSYS_SRC], check=True)
-    initrd = initrd_of(nullsys, "nullsys")
+    initrd = initrd_of(static_program(NULLSYS_SRC, "nullsys"), "nullsys")
     print("\nLinux programs (static musl; main = CLOCK_MONOTONIC at main, from the kernel's "
           "first instruction; null syscall = getpid, best of 5 x 20000):")
     print("  %-30s %12s %16s" % ("configuration", "main us", "null syscall ns"))
@@ -237,9 +242,7 @@ def process_run(argv):
 
 
 def process_bench():
-    os.makedirs(BENCH_DIR, exist_ok=True)
-    forkbench = os.path.join(BENCH_DIR, "forkbench")
-    subprocess.run(["musl-gcc", "-static", "-O2", "-o", forkbench, FORKBENCH_SRC], check=True)
+    forkbench = static_program(FORKBENCH_SRC, "forkbench")
     initrd = initrd_of(forkbench, "forkbench")
     print("\nprocesses (q35, TCG, %s; static musl; median of 200 rounds, us): fork = fork + "
           "_exit + waitpid, spawn = vfork + execve of a %d KiB static program + exit + "

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "reap.h"
 
 #define PIPE_BYTES (1 << 20)
 #define BIG_BYTES (16 << 20)
@@ -60,18 +61,6 @@ static pid_t start_child(int (*fn)(void *), void *arg)
 	if (pid == 0)
 		_exit(fn(arg));
 	return pid;
-}
-
-/* waitpid for pid: its status, or -1 (errno kept) if waitpid failed. */
-static int reap(pid_t pid)
-{
-	int status;
-	pid_t got;
-
-	do
-		got = waitpid(pid, &status, 0);
-	while (got < 0 && errno == EINTR);
-	return got == pid ? status : -1;
 }
 
 static int exit_with(void *arg)

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "reap.h"
 
 #define EXIT_STATUS 3
 #define SCRIPT_STATUS 4
@@ -32,17 +33,6 @@
 
 extern char **environ;
 static const char *spawnee;
-
-static int reap(pid_t pid)
-{
-	int status;
-	pid_t got;
-
-	do
-		got = waitpid(pid, &status, 0);
-	while (got < 0 && errno == EINTR);
-	return got == pid ? status : -1;
-}
 
 static int exited(int st, int code)
 {

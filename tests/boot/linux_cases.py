@@ -448,16 +448,22 @@ def bad_program_case(name, make, mode, words):
                             status=STATUS_CANNOT_EXEC, about="/bin/bad")
 
 
+def executable_text(name, text):
+    """build/images/<name>: text in a file with mode 0755."""
+    os.makedirs(IMAGES, exist_ok=True)
+    path = os.path.join(IMAGES, name)
+    with open(path, "w") as f:
+        f.write(text)
+    os.chmod(path, 0o755)
+    return path
+
+
 # A #! script runs through its interpreter (busybox sh here); one whose
 # interpreter is missing fails as the interpreter would: 127 and a line
 # naming it.
 @linux_case("linux-script")
 def _():
-    os.makedirs(IMAGES, exist_ok=True)
-    script = os.path.join(IMAGES, "script.sh")
-    with open(script, "w") as f:
-        f.write("#!/bin/sh\necho a script with $# arguments: $1\n")
-    os.chmod(script, 0o755)
+    script = executable_text("script.sh", "#!/bin/sh\necho a script with $# arguments: $1\n")
     initrd = pack("linux-script", app("hello", "musl"), script + ":/bin/script",
                   options=["--busybox", "/bin"])
     r = boot("linux-script", qemu.command(append="-- /bin/script one", initrd=initrd),
@@ -470,11 +476,7 @@ def _():
 
 @linux_case("linux-script-no-interpreter")
 def _():
-    os.makedirs(IMAGES, exist_ok=True)
-    script = os.path.join(IMAGES, "script-no-interpreter.sh")
-    with open(script, "w") as f:
-        f.write("#!/bin/nosuchshell\necho never\n")
-    os.chmod(script, 0o755)
+    script = executable_text("script-no-interpreter.sh", "#!/bin/nosuchshell\necho never\n")
     initrd = pack("linux-script-no-interpreter", app("hello", "musl"),
                   script + ":/bin/script")
     return boot_failing("linux-script-no-interpreter", initrd, "-- /bin/script",
@@ -483,11 +485,7 @@ def _():
 
 @linux_case("linux-not-elf")
 def _():
-    os.makedirs(IMAGES, exist_ok=True)
-    script = os.path.join(IMAGES, "not-elf.txt")
-    with open(script, "w") as f:
-        f.write("echo this is text, not a program\n")
-    os.chmod(script, 0o755)
+    script = executable_text("not-elf.txt", "echo this is text, not a program\n")
     initrd = pack("linux-not-elf", app("hello", "musl"), script + ":/bin/script")
     return boot_failing("linux-not-elf", initrd, "-- /bin/script",
                         [r"not an ELF", r"exec format"])

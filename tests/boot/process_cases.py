@@ -11,12 +11,11 @@ host run skips: their ok lines are required on top of the host's. The
 shell cases compare busybox sh in the guest with the host's busybox
 running the same script or command.
 """
-import os
 import re
 
 from cases import boot, check_boot, qemu
-from linux_cases import (ENTRY, IMAGES, LIBCS, app, check_checks, cmdline_words, fatal,
-                         has_block, host_expected, host_ok_lines, linux_case, pack,
+from linux_cases import (ENTRY, LIBCS, app, check_checks, cmdline_words, executable_text,
+                         fatal, has_block, host_expected, host_ok_lines, linux_case, pack,
                          program_lines, shell_session, tail)
 
 TIMEOUT = 30
@@ -103,11 +102,7 @@ SH_COMMANDS = {
 
 def busybox_process_initrd(name):
     """hello as /init, busybox in /bin, SCRIPT as /script.sh."""
-    os.makedirs(IMAGES, exist_ok=True)
-    script = os.path.join(IMAGES, name + ".sh")
-    with open(script, "w") as f:
-        f.write(SCRIPT)
-    os.chmod(script, 0o755)
+    script = executable_text(name + ".sh", SCRIPT)
     return pack(name, app("hello", "musl"), script + ":/script.sh",
                 options=["--busybox", "/bin"])
 
