@@ -11,6 +11,7 @@
 #include <flint/firmware.h>
 #include <flint/init.h>
 #include <flint/linux.h>
+#include <flint/net.h>
 #include <flint/page_alloc.h>
 #include <flint/param.h>
 #include <flint/pci.h>
@@ -57,12 +58,15 @@ void start_kernel(struct bootinfo *bi)
 	bootchart_stage("sched");
 	virtio_rng_init();
 	virtio_blk_init();
+	virtio_net_init();
 	virtio_mmio_probe(&kernel_cmdline);
 	virtio_mmio_probe_platform(&platform);
 	virtio_pci_probe();
 	bootchart_stage("virtio");
 	fs_init(bi);
 	bootchart_stage("fs");
+	net_init();
+	bootchart_stage("net");
 	thread_selftest();
 	virtio_selftest();
 	virtio_blk_selftest();

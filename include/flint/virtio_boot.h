@@ -8,6 +8,7 @@ struct cmdline;
 /* Each driver registers itself with the virtio core. */
 void virtio_rng_init(void);
 void virtio_blk_init(void);
+void virtio_net_init(void);
 
 /* Transports: MMIO devices from virtio_mmio.device= tokens; PCI devices
  * from the PCI registry (nothing when pci=off). */

@@ -16,7 +16,7 @@ CONTRACT = os.path.join(ROOT, "tests", "boot", "fcshim_contract.py")
 BOOT_LINE = re.compile(r"^Flint booted in (\d+) us \(entry=(\w+), cpus=(\d+), mem=(\d+) MiB\)$")
 STAGE_LINE = re.compile(r"^bootchart: (\S+) (\d+)$")
 STAGES = ["entry", "clock", "console", "cpu", "cmdline", "memory", "platform", "irq", "pci",
-          "smp", "sched", "virtio", "fs"]
+          "smp", "sched", "virtio", "fs", "net"]
 PANIC_STATUS = 127
 # A program that does not exist: the shell's "command not found" status
 # (the same number as a panic's; the console tells them apart).

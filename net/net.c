@@ -1,0 +1,6 @@
+/* The network stack's start: being written. */
+#include <flint/net.h>
+
+void net_init(void)
+{
+}
