@@ -3,8 +3,13 @@
  * while, asks QEMU's user network (10.0.2.0/24, the guest at 10.0.2.15,
  * the gateway at 10.0.2.2) for the gateway's MAC with a burst of ARP
  * requests, then pings the gateway with frames of the full 1500-byte MTU,
- * which the gateway echoes. One `net-test:` line per device; the VM
- * exits with status 1 if a check fails. Nothing leaves QEMU.
+ * which the gateway echoes. One `net-test:` line per step and device; the
+ * VM exits with status 1 if a check fails. Nothing leaves QEMU.
+ *
+ * With test.net.udp (a test's tap device, where a UDP echo server
+ * listens at 10.0.2.2:7) MTU-sized UDP datagrams go there too, with the
+ * checksum left to the device where it offers that, and the echoes'
+ * checksums are completed (partial) or checked as the device marks them.
  */
 #include <flint/compiler.h>
 #include <flint/format.h>
@@ -42,18 +47,28 @@
 #define ICMP_HLEN 8
 #define TEST_ICMP_ID 0x464c		/* "FL" */
 #define TEST_IP_MTU 1500
+#define IP_PROTO_UDP 17
+#define UDP_HLEN 8
+#define UDP_ECHO_PORT 7			/* RFC 862 */
+#define TEST_UDP_PORT 7777		/* the guest's */
+#define TEST_UDPS 4
+#define UDP_CSUM_OFFSET 6		/* the checksum within the UDP header */
 
 static const uint8_t guest_ip[4] = { 10, 0, 2, 15 };
 static const uint8_t gateway_ip[4] = { 10, 0, 2, 2 };
 static const uint8_t broadcast[NETDEV_ETH_ALEN] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 
-static bool test_net;
+static bool test_net, test_net_udp;
 KERNEL_FLAG("test.net", test_net);
+KERNEL_FLAG("test.net.udp", test_net_udp);
 
 struct net_test {
 	unsigned arp_replies;		/* written by the receive thread */
 	unsigned echo_replies;
 	unsigned bad_echoes;
+	unsigned udp_replies;
+	unsigned bad_udp;
+	unsigned udp_csum[NETDEV_CSUM_PARTIAL + 1];	/* replies by checksum state */
 	uint8_t gateway_mac[NETDEV_ETH_ALEN];
 };
 
@@ -68,18 +83,27 @@ static unsigned get16(const uint8_t *p)
 	return (unsigned)p[0] << 8 | p[1];
 }
 
-/* RFC 1071: the one's complement of the one's complement sum. */
-static unsigned inet_checksum(const uint8_t *p, size_t len)
+/* RFC 1071: the one's complement sum, folded to 16 bits. */
+static unsigned inet_sum(const uint8_t *p, size_t len, uint32_t sum)
 {
-	uint32_t sum = 0;
-
 	for (size_t i = 0; i + 1 < len; i += 2)
 		sum += get16(p + i);
 	if (len & 1)
 		sum += (uint32_t)p[len - 1] << 8;
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
-	return ~sum & 0xffff;
+	return sum;
+}
+
+static unsigned inet_checksum(const uint8_t *p, size_t len)
+{
+	return ~inet_sum(p, len, 0) & 0xffff;
+}
+
+/* RFC 768: the pseudo-header's sum (addresses, protocol, UDP length). */
+static unsigned udp_pseudo_sum(const uint8_t *ip, unsigned udp_len)
+{
+	return inet_sum(ip + 12, 8, IP_PROTO_UDP + udp_len);
 }
 
 static uint8_t payload_byte(unsigned seq, size_t i)
@@ -128,6 +152,36 @@ static void check_echo(struct net_test *t, const uint8_t *f, size_t len)
 	__atomic_fetch_add(&t->echo_replies, 1, __ATOMIC_RELEASE);
 }
 
+/* A UDP echo from the gateway: a partial checksum is completed as the
+ * device would have, then every checksum must hold. */
+static void check_udp(struct net_test *t, const struct netdev_rx *rx, uint8_t *f, size_t len)
+{
+	const uint8_t *ip = f + NETDEV_ETH_HLEN;
+	uint8_t *udp = f + NETDEV_ETH_HLEN + IP_HLEN;
+	size_t head = NETDEV_ETH_HLEN + IP_HLEN + UDP_HLEN;
+	unsigned udp_len = (unsigned)(len - NETDEV_ETH_HLEN - IP_HLEN);
+
+	if (len < head || get16(udp) != UDP_ECHO_PORT || get16(udp + 2) != TEST_UDP_PORT)
+		return;
+	if (rx->csum == NETDEV_CSUM_PARTIAL) {
+		unsigned at = rx->csum_start + rx->csum_offset;
+
+		put16(f + at, ~inet_sum(f + rx->csum_start, len - rx->csum_start, 0) & 0xffff);
+	}
+	for (size_t i = head; i < len; i++)
+		if (f[i] != payload_byte(0, i)) {
+			__atomic_fetch_add(&t->bad_udp, 1, __ATOMIC_RELEASE);
+			return;
+		}
+	if (len != NETDEV_ETH_HLEN + TEST_IP_MTU || get16(udp + 4) != udp_len ||
+	    inet_sum(udp, udp_len, udp_pseudo_sum(ip, udp_len)) != 0xffff) {
+		__atomic_fetch_add(&t->bad_udp, 1, __ATOMIC_RELEASE);
+		return;
+	}
+	t->udp_csum[rx->csum]++;
+	__atomic_fetch_add(&t->udp_replies, 1, __ATOMIC_RELEASE);
+}
+
 /* On the receive thread: the frame gathered from its segments. */
 static void test_receiver(struct netdev *dev, const struct netdev_rx *rx, void *arg)
 {
@@ -145,6 +199,9 @@ static void test_receiver(struct netdev *dev, const struct netdev_rx *rx, void *
 		return;
 	if (get16(frame + 2 * NETDEV_ETH_ALEN) == ETHERTYPE_ARP)
 		check_arp(arg, frame, len);
+	else if (get16(frame + 2 * NETDEV_ETH_ALEN) == ETHERTYPE_IPV4 &&
+		 len > NETDEV_ETH_HLEN + IP_HLEN && frame[NETDEV_ETH_HLEN + 9] == IP_PROTO_UDP)
+		check_udp(arg, rx, frame, len);
 	else if (get16(frame + 2 * NETDEV_ETH_ALEN) == ETHERTYPE_IPV4)
 		check_echo(arg, frame, len);
 }
@@ -174,31 +231,70 @@ static int send_arp(struct netdev *dev)
 	return send_frame(dev, f, sizeof(f));
 }
 
+/* The Ethernet and IPv4 headers of an MTU-sized packet to the gateway. */
+static void ipv4(struct netdev *dev, uint8_t *f, const uint8_t *gateway_mac, unsigned proto,
+		 unsigned id)
+{
+	uint8_t *ip = f + NETDEV_ETH_HLEN;
+
+	memset(f, 0, NETDEV_ETH_HLEN + IP_HLEN);
+	ethernet(f, gateway_mac, dev->mac, ETHERTYPE_IPV4);
+	ip[0] = IP_VERSION_IHL;
+	put16(ip + 2, TEST_IP_MTU);
+	put16(ip + 4, id);
+	ip[8] = IP_TTL;
+	ip[9] = (uint8_t)proto;
+	memcpy(ip + 12, guest_ip, 4);
+	memcpy(ip + 16, gateway_ip, 4);
+	put16(ip + 10, inet_checksum(ip, IP_HLEN));
+}
+
 /* An echo request filling the MTU, in two segments (headers, payload). */
 static int send_echo(struct netdev *dev, const uint8_t *gateway_mac, unsigned seq)
 {
 	static uint8_t f[NETDEV_ETH_HLEN + TEST_IP_MTU];
-	uint8_t *ip = f + NETDEV_ETH_HLEN, *icmp = ip + IP_HLEN;
+	uint8_t *icmp = f + NETDEV_ETH_HLEN + IP_HLEN;
 	size_t head = NETDEV_ETH_HLEN + IP_HLEN + ICMP_HLEN;
 	struct netdev_seg segs[2] = { { f, head }, { f + head, sizeof(f) - head } };
 	struct netdev_tx tx = { .segs = segs, .nsegs = 2, .len = sizeof(f) };
 
-	memset(f, 0, head);
-	ethernet(f, gateway_mac, dev->mac, ETHERTYPE_IPV4);
-	ip[0] = IP_VERSION_IHL;
-	put16(ip + 2, TEST_IP_MTU);
-	put16(ip + 4, seq);
-	ip[8] = IP_TTL;
-	ip[9] = IP_PROTO_ICMP;
-	memcpy(ip + 12, guest_ip, 4);
-	memcpy(ip + 16, gateway_ip, 4);
-	put16(ip + 10, inet_checksum(ip, IP_HLEN));
+	ipv4(dev, f, gateway_mac, IP_PROTO_ICMP, seq);
+	memset(icmp, 0, ICMP_HLEN);
 	icmp[0] = ICMP_ECHO_REQUEST;
 	put16(icmp + 4, TEST_ICMP_ID);
 	put16(icmp + 6, seq);
 	for (size_t i = head; i < sizeof(f); i++)
 		f[i] = payload_byte(seq, i);
 	put16(icmp + 2, inet_checksum(icmp, sizeof(f) - NETDEV_ETH_HLEN - IP_HLEN));
+	return netdev_transmit(dev, &tx);
+}
+
+/* A UDP datagram filling the MTU; the device sums it where it can (the
+ * checksum field then holds the pseudo-header's sum, RFC 768). */
+static int send_udp(struct netdev *dev, const uint8_t *gateway_mac, unsigned id)
+{
+	static uint8_t f[NETDEV_ETH_HLEN + TEST_IP_MTU];
+	uint8_t *ip = f + NETDEV_ETH_HLEN, *udp = ip + IP_HLEN;
+	size_t head = NETDEV_ETH_HLEN + IP_HLEN + UDP_HLEN;
+	unsigned udp_len = TEST_IP_MTU - IP_HLEN;
+	struct netdev_seg seg = { f, sizeof(f) };
+	struct netdev_tx tx = { .segs = &seg, .nsegs = 1, .len = sizeof(f) };
+
+	ipv4(dev, f, gateway_mac, IP_PROTO_UDP, id);
+	put16(udp, TEST_UDP_PORT);
+	put16(udp + 2, UDP_ECHO_PORT);
+	put16(udp + 4, udp_len);
+	put16(udp + 6, 0);
+	for (size_t i = head; i < sizeof(f); i++)
+		f[i] = payload_byte(0, i);
+	if (dev->features & NETDEV_F_TX_CSUM) {
+		put16(udp + 6, udp_pseudo_sum(ip, udp_len));
+		tx.csum_partial = true;
+		tx.csum_start = NETDEV_ETH_HLEN + IP_HLEN;
+		tx.csum_offset = UDP_CSUM_OFFSET;
+	} else {
+		put16(udp + 6, ~inet_sum(udp, udp_len, udp_pseudo_sum(ip, udp_len)) & 0xffff);
+	}
 	return netdev_transmit(dev, &tx);
 }
 
@@ -248,6 +344,26 @@ static const char *test_device(struct netdev *dev, struct net_test *t, char *why
 	}
 	printk_line("net-test: %s %u echo replies of %u bytes", dev->name, TEST_PINGS,
 		    NETDEV_ETH_HLEN + TEST_IP_MTU);
+	if (!test_net_udp)
+		return NULL;
+	for (unsigned i = 0; i < TEST_UDPS; i++) {
+		err = send_udp(dev, t->gateway_mac, TEST_PINGS + i);
+		if (err) {
+			snprintf(why, len, "UDP datagram %u not sent: %d", i, err);
+			return why;
+		}
+	}
+	if (!wait_for(&t->udp_replies, TEST_UDPS) || t->bad_udp) {
+		snprintf(why, len, "%u of %u UDP echoes, %u bad", t->udp_replies, TEST_UDPS,
+			 t->bad_udp);
+		return why;
+	}
+	printk_line("net-test: %s %u udp echoes of %u bytes, checksums sent %s, received "
+		    "none %u valid %u partial %u", dev->name, TEST_UDPS,
+		    NETDEV_ETH_HLEN + TEST_IP_MTU,
+		    dev->features & NETDEV_F_TX_CSUM ? "partial" : "whole",
+		    t->udp_csum[NETDEV_CSUM_NONE], t->udp_csum[NETDEV_CSUM_VALID],
+		    t->udp_csum[NETDEV_CSUM_PARTIAL]);
 	return NULL;
 }
 

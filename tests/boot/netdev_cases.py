@@ -4,8 +4,13 @@ MAC with a burst of ARP requests and pings it with MTU-sized frames; the
 replies never leave QEMU (restrict=on, no forwarding). Over each
 transport, two NICs at once, a MAC QEMU gives, the Firecracker shim, and
 the device's header and checksum variants, whose features the console
-line names."""
+line names. Over a tap device in a network namespace of the test's own
+(root only), where a UDP echo server listens at 10.0.2.2:7, the checksum
+offloads are seen working too (test.net.udp)."""
+import os
 import re
+import shutil
+import subprocess
 
 from cases import MODERN_MMIO, boot, case, check_boot, qemu
 
@@ -22,39 +27,44 @@ def user_net(i):
     return ["-netdev", "user,id=n%d,restrict=on" % i]
 
 
-def net_test_lines(name):
-    return ["net-test: %s arp reply from %s" % (name, GATEWAY_MAC),
-            "net-test: %s 4 echo replies of 1514 bytes" % name]
+def net_test_lines(name, gateway=GATEWAY_MAC, udp=None):
+    return ["net-test: %s arp reply from %s" % (name, gateway),
+            "net-test: %s 4 echo replies of 1514 bytes" % name] + (
+            ["net-test: %s 4 udp echoes of 1514 bytes, checksums %s" % (name, udp)]
+            if udp else [])
+
+
+def check_net(r, want, entry="pvh", gateway=GATEWAY_MAC, udp=None):
+    """want: (transport, location pattern or string, MAC, MTU, features)
+    for eth0, eth1, ... in order; each must pass test.net."""
+    problems = check_boot(r, entry)
+    out = r.lines()
+    found = [m.groups() for m in map(NET_LINE.match, out) if m]
+    tests = [l for l in out if l.startswith("net-test:")]
+    want_tests = []
+    if len(found) != len(want):
+        problems.append("virtio net lines %r, expected %d" % (
+            [l for l in out if l.startswith("virtio")], len(want)))
+    for i, (w, f) in enumerate(zip(want, found)):
+        transport, location, mac, mtu, features = w
+        dev = "eth%d" % i
+        where = location.match(f[1]) if hasattr(location, "match") else location == f[1]
+        if f[0] != transport or not where or f[2] != dev or f[3] != mac or \
+                f[4] != str(mtu) or f[5].strip() != features:
+            problems.append("%s: console line %r, expected %s %s mac=%s mtu=%s %s" % (
+                dev, f, transport, getattr(location, "pattern", location), mac, mtu,
+                features))
+    for i in range(len(want)):
+        want_tests += net_test_lines("eth%d" % i, gateway, udp)
+    if tests != want_tests:
+        problems.append("net-test lines %r, expected %r" % (tests, want_tests))
+    return problems
 
 
 def net_case(name, argv, want, entry="pvh"):
-    """want: (transport, location pattern or string, MAC, MTU, features)
-    for eth0, eth1, ... in order; each must pass test.net."""
     @case(name)
     def _():
-        r = boot(name, argv)
-        problems = check_boot(r, entry)
-        out = r.lines()
-        found = [m.groups() for m in map(NET_LINE.match, out) if m]
-        tests = [l for l in out if l.startswith("net-test:")]
-        want_tests = []
-        if len(found) != len(want):
-            problems.append("virtio net lines %r, expected %d" % (
-                [l for l in out if l.startswith("virtio")], len(want)))
-        for i, (w, f) in enumerate(zip(want, found)):
-            transport, location, mac, mtu, features = w
-            dev = "eth%d" % i
-            where = location.match(f[1]) if hasattr(location, "match") else location == f[1]
-            if f[0] != transport or not where or f[2] != dev or f[3] != mac or \
-                    f[4] != str(mtu) or f[5].strip() != features:
-                problems.append("%s: console line %r, expected %s %s mac=%s mtu=%s %s" % (
-                    dev, f, transport, getattr(location, "pattern", location), mac, mtu,
-                    features))
-        for i in range(len(want)):
-            want_tests += net_test_lines("eth%d" % i)
-        if tests != want_tests:
-            problems.append("net-test lines %r, expected %r" % (tests, want_tests))
-        return problems
+        return check_net(boot(name, argv), want, entry)
 
 
 def q35(device, nics=1):
@@ -128,3 +138,86 @@ def _():
     if "net-test: no network devices" not in r.lines():
         problems.append("no 'net-test: no network devices' line")
     return problems
+
+
+# Over a tap device in a namespace made for the case and always deleted:
+# the namespace's kernel (10.0.2.2 on the tap) answers ARP and ping, and
+# a UDP echo server there answers test.net.udp's datagrams. With a virtio
+# header on QEMU's side the device offers CSUM and GUEST_CSUM: the guest's
+# datagrams go out with partial checksums and the host's come back with
+# partial ones, which the test completes and checks.
+UDP_ECHO_SERVER = """
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("10.0.2.2", 7))
+print("ready", flush=True)
+while True:
+    d, a = s.recvfrom(65536)
+    s.sendto(d, a)
+"""
+
+
+def tap_unavailable():
+    """Why a namespace with a tap cannot be made here, or None."""
+    if os.geteuid() != 0:
+        return "not root"
+    if not os.path.exists("/dev/net/tun"):
+        return "no /dev/net/tun"
+    if not shutil.which("ip"):
+        return "no ip command"
+    return None
+
+
+def in_ns(ns, argv, **kw):
+    return subprocess.run(["ip", "netns", "exec", ns] + argv, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, **kw)
+
+
+def tap_case(name, device, features, udp):
+    @case(name)
+    def _():
+        ns = "flint-%s-%d" % (name, os.getpid())
+        server = None
+        if subprocess.run(["ip", "netns", "add", ns], stderr=subprocess.PIPE).returncode:
+            return ["could not make network namespace " + ns]
+        try:
+            for argv in (["ip", "link", "set", "lo", "up"],
+                         ["ip", "tuntap", "add", "tap0", "mode", "tap"],
+                         ["ip", "addr", "add", "10.0.2.2/24", "dev", "tap0"],
+                         ["ip", "link", "set", "tap0", "up"]):
+                p = in_ns(ns, argv)
+                if p.returncode:
+                    return ["%s: %s" % (" ".join(argv), p.stdout.strip())]
+            gateway = in_ns(ns, ["cat", "/sys/class/net/tap0/address"]).stdout.strip()
+            server = subprocess.Popen(["ip", "netns", "exec", ns, "python3", "-c",
+                                       UDP_ECHO_SERVER], stdout=subprocess.PIPE, text=True)
+            if server.stdout.readline().strip() != "ready":
+                return ["the UDP echo server did not start"]
+            argv = ["ip", "netns", "exec", ns] + qemu.command(
+                machine="q35", append="test.net test.net.udp",
+                extra=["-netdev", "tap,id=n0,ifname=tap0,script=no,downscript=no",
+                       "-device", device + ",netdev=n0"])
+            return check_net(boot(name, argv),
+                             [(device_transport(device), PCI_LOCATION, QEMU_MAC % 6, 1500,
+                               features)], gateway=gateway, udp=udp)
+        finally:
+            if server:
+                server.kill()
+                server.wait()
+            subprocess.run(["ip", "netns", "del", ns])
+
+
+def device_transport(device):
+    return "pci-legacy" if "disable-modern=on" in device else "pci-modern"
+
+
+TAP_UNAVAILABLE = tap_unavailable()
+if TAP_UNAVAILABLE:
+    print("SKIP boot.net-tap-*: " + TAP_UNAVAILABLE)
+else:
+    tap_case("net-tap-csum", "virtio-net-pci", "csum guest-csum mrg-rxbuf event-idx",
+             "sent partial, received none 0 valid 0 partial 4")
+    tap_case("net-tap-csum-off", "virtio-net-pci,csum=off,guest_csum=off",
+             "mrg-rxbuf event-idx", "sent whole, received none 4 valid 0 partial 0")
+    tap_case("net-tap-legacy-header", "virtio-net-pci,disable-modern=on,mrg_rxbuf=off",
+             "csum guest-csum event-idx", "sent partial, received none 0 valid 0 partial 4")
