@@ -3,8 +3,9 @@
  * while, asks QEMU's user network (10.0.2.0/24, the guest at 10.0.2.15,
  * the gateway at 10.0.2.2) for the gateway's MAC with a burst of ARP
  * requests, then pings the gateway with frames of the full 1500-byte MTU,
- * which the gateway echoes. One `net-test:` line per step and device; the
- * VM exits with status 1 if a check fails. Nothing leaves QEMU.
+ * which the gateway echoes. One `net-test:` line per step and device, and
+ * one with its counters; the VM exits with status 1 if a check fails.
+ * Nothing leaves QEMU.
  *
  * With test.net.udp (a test's tap device, where a UDP echo server
  * listens at 10.0.2.2:7) MTU-sized UDP datagrams go there too, with the
@@ -367,6 +368,21 @@ static const char *test_device(struct netdev *dev, struct net_test *t, char *why
 	return NULL;
 }
 
+/* The device's counters: the frames each way against the interrupts
+ * and notifications they cost, and the drops. */
+static void show_stats(const struct netdev *dev)
+{
+	const struct netdev_stats *st = &dev->stats;
+	uint64_t drops = 0;
+
+	for (unsigned i = 0; i < NETDEV_DROP_REASONS; i++)
+		drops += st->drops[i];
+	printk_line("net-test: %s rx %llu tx %llu interrupts %llu notifies %llu drops %llu",
+		    dev->name, (unsigned long long)st->rx_packets,
+		    (unsigned long long)st->tx_packets, (unsigned long long)st->rx_interrupts,
+		    (unsigned long long)st->tx_notifies, (unsigned long long)drops);
+}
+
 void virtio_net_selftest(void)
 {
 	bool ok = true;
@@ -388,6 +404,7 @@ void virtio_net_selftest(void)
 		netdev_set_receiver(dev, test_receiver, &t);
 		failed = test_device(dev, &t, why, sizeof(why));
 		netdev_set_receiver(dev, stack, stack_arg);
+		show_stats(dev);
 		if (failed) {
 			printk_line("net-test: %s failed: %s", dev->name, failed);
 			ok = false;

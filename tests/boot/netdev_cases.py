@@ -21,6 +21,8 @@ NET_LINE = re.compile(r"^virtio: net (\S+) (.+) (eth\d) mac=([0-9a-f:]{17}) mtu=
 PCI_LOCATION = re.compile(r"^pci 00:0[0-9a-f]\.0$")
 MMIO_LOCATION = "mmio 0xfeb00e00 irq 12"
 USER_FEATURES = "mrg-rxbuf event-idx"   # what QEMU offers over user networking
+STATS_LINE = re.compile(r"^net-test: (eth\d) rx (\d+) tx (\d+) interrupts (\d+) notifies (\d+) "
+                        r"drops (\d+)$")
 
 
 def user_net(i):
@@ -40,7 +42,8 @@ def check_net(r, want, entry="pvh", gateway=GATEWAY_MAC, udp=None):
     problems = check_boot(r, entry)
     out = r.lines()
     found = [m.groups() for m in map(NET_LINE.match, out) if m]
-    tests = [l for l in out if l.startswith("net-test:")]
+    tests = [l for l in out if l.startswith("net-test:") and not STATS_LINE.match(l)]
+    stats = [m.groups() for m in map(STATS_LINE.match, out) if m]
     want_tests = []
     if len(found) != len(want):
         problems.append("virtio net lines %r, expected %d" % (
@@ -58,6 +61,18 @@ def check_net(r, want, entry="pvh", gateway=GATEWAY_MAC, udp=None):
         want_tests += net_test_lines("eth%d" % i, gateway, udp)
     if tests != want_tests:
         problems.append("net-test lines %r, expected %r" % (tests, want_tests))
+    # The counters: every frame sent counted, at least the replies
+    # received (a tap's host may send more), nothing dropped. How many
+    # interrupts and notifications the frames cost depends on how busy the
+    # device was (under TCG it is seldom behind the guest): only bounded.
+    sent = 8 + 4 + (4 if udp else 0)
+    if [s[0] for s in stats] != ["eth%d" % i for i in range(len(want))]:
+        problems.append("counter lines for %r" % [s[0] for s in stats])
+    for dev, rx, tx, irqs, notifies, drops in stats:
+        if int(tx) != sent or int(rx) < sent or not 0 < int(irqs) <= int(rx) or \
+                not 0 < int(notifies) <= sent or int(drops):
+            problems.append("%s: rx %s tx %s interrupts %s notifies %s drops %s" % (
+                dev, rx, tx, irqs, notifies, drops))
     return problems
 
 
