@@ -34,6 +34,7 @@ echo "== hosts"; cat /etc/hosts
 echo "== hostname $(hostname) $(cat /etc/hostname)"
 echo "== route"; cat /proc/net/route
 echo "== dev"; cat /proc/net/dev
+echo "== udp"; cat /proc/net/udp
 echo "== end"
 """
 
@@ -62,9 +63,10 @@ def route_line(iface, dst, gw, flags, mask):
             ).ljust(ROUTE_LINE_LEN)
 
 
-def check_show(r, net_line, resolv, routes, hostname="flint"):
+def check_show(r, net_line, resolv, routes, hostname="flint", dhcp=False):
     """net_line: the one net: line expected (None: none); resolv: the
-    nameserver addresses; routes: route_line()s after the header."""
+    nameserver addresses; routes: route_line()s after the header; dhcp:
+    whether DHCP runs."""
     problems = check_boot(r, "pvh")
     if fatal(problems):
         return problems
@@ -91,6 +93,11 @@ def check_show(r, net_line, resolv, routes, hostname="flint"):
         problems.append("/proc/net/dev %r, expected lo and eth0" % s["dev"])
     elif net_line and "(dhcp)" in net_line and not any(int(m.group(3)) > 0 for m in map(DEV_LINE.match, s["dev"][3:]) if m):
         problems.append("eth0 received no packets: %r" % s["dev"])
+    # DHCP's client socket, 0.0.0.0:68, while a lease is kept or sought.
+    dhcp_udp = any(l.split()[1:2] == ["00000000:0044"] for l in s["udp"][1:])
+    if dhcp_udp != dhcp:
+        problems.append("/proc/net/udp %r: DHCP's socket %s" % (
+            s["udp"], "missing" if not dhcp_udp else "unexpected"))
     return problems
 
 
@@ -103,7 +110,7 @@ def show_case(name, append, extra, net_line, resolv, routes, hostname="flint"):
             return [str(e)]
         r = boot(name, qemu.command(machine="q35", append=append + " -- /script.sh",
                                     initrd=initrd, extra=extra), timeout=TIMEOUT)
-        return check_show(r, net_line, resolv, routes, hostname)
+        return check_show(r, net_line, resolv, routes, hostname, dhcp="dhcp" in append)
 
 
 if MUSL_GCC:
@@ -137,6 +144,16 @@ def garbage_case(name, value, why):
         if warn != ["net: ip=%s ignored: %s" % (value[:64], why)]:
             problems.append("warnings %r, expected one for ip=%s (%s)" % (warn, value, why))
         return problems
+
+
+@case("net-ip-dhcp-no-nic")
+def _():
+    r = boot("net-ip-dhcp-no-nic", qemu.command(machine="q35", append="ip=dhcp"))
+    problems = check_boot(r, "pvh")
+    net = [l for l in r.lines() if l.startswith("net: ")]
+    if net != ["net: ip=: no interface to configure"]:
+        problems.append("net lines %r, expected one saying there is no interface" % net)
+    return problems
 
 
 garbage_case("net-ip-garbage", "1.2.3.4.5", "bad client address")
