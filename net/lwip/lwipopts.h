@@ -154,7 +154,6 @@
 #define LWIP_SO_LINGER 1
 #define SO_REUSE 1
 #define SO_REUSE_RXTOALL 1
-#define LWIP_TCP_PCB_NUM_EXT_ARGS 1
 #define LWIP_NETBUF_RECVINFO 0
 #define LWIP_FIONREAD_LINUXMODE 1
 /* Debian's port patch has sockets.c take these from the port: lwIP's own

@@ -12,7 +12,7 @@ import re
 import subprocess
 import threading
 
-from cases import boot, case, check_boot, qemu
+from cases import MODERN_MMIO, boot, case, check_boot, qemu
 from linux_cases import HOST_BUSYBOX, MUSL_GCC, Problem, app, executable_text, fatal, pack, program_lines
 from netdev_cases import TAP_UNAVAILABLE, in_ns
 
@@ -153,6 +153,20 @@ def _():
     net = [l for l in r.lines() if l.startswith("net: ")]
     if net != ["net: ip=: no interface to configure"]:
         problems.append("net lines %r, expected one saying there is no interface" % net)
+    return problems
+
+
+# Firecracker's way: its kernel command line's ip= and a virtio-mmio NIC.
+@case("net-ip-fcshim")
+def _():
+    r = boot("net-ip-fcshim", qemu.fcshim_command(
+        "head", "linux64", "ip=172.16.0.2::172.16.0.1:255.255.255.252::eth0:off",
+        machine="microvm-noacpi", extra=MODERN_MMIO + [
+            "-netdev", "user,id=n0,restrict=on", "-device", "virtio-net-device,netdev=n0"]))
+    problems = check_boot(r, "linux64")
+    net = [l for l in r.lines() if l.startswith("net: ")]
+    if net != ["net: eth0 172.16.0.2/30 gw 172.16.0.1 (static)"]:
+        problems.append("net lines %r, expected eth0's static address" % net)
     return problems
 
 
