@@ -1,0 +1,172 @@
+/*
+ * lwIP interfaces over Flint's network devices. Frames go out as the
+ * pbuf chain's own pieces (the driver copies them); frames come in copied
+ * into one pbuf and are handed to lwIP under the core lock on the device's
+ * receive thread, which avoids a trip through lwIP's thread.
+ *
+ * Checksums: with NETDEV_F_TX_CSUM lwIP leaves TCP's checksum to the
+ * device (we store the pseudo-header's sum, as the device expects); UDP,
+ * which lwIP may fragment, keeps its software checksum. With either
+ * feature lwIP's TCP check is off and we check here: frames the device
+ * calls valid pass, partial ones are completed, the rest are summed. TCP
+ * in IP fragments is then dropped: no TCP sender fragments (the MSS sees
+ * to it) and a fragment cannot be checked alone.
+ */
+#include <flint/errno.h>
+#include <flint/heap.h>
+#include <flint/netdev.h>
+#include <flint/string.h>
+
+#include "lwip/etharp.h"
+#include "lwip/ethip6.h"
+#include "lwip/pbuf.h"
+#include "lwip/tcpip.h"
+#include "netif/ethernet.h"
+#include "csum.h"
+#include "net_priv.h"
+
+struct net_link {
+	struct netif netif;
+	struct netdev *dev;
+	bool tx_offload;		/* the device sums TCP */
+	bool check_tcp;			/* lwIP's TCP check is off: ours */
+};
+
+static struct net_link links[NETDEV_MAX];
+static unsigned nlinks;
+
+static err_t link_output(struct netif *n, struct pbuf *p)
+{
+	struct net_link *l = n->state;
+	struct netdev_seg segs[NETDEV_MAX_SEGS];
+	struct netdev_tx tx = { .segs = segs, .len = p->tot_len };
+	uint8_t *flat = NULL;
+	int r;
+
+	/* lwIP's TCP builds its headers in the first piece. */
+	if (l->tx_offload && csum_tx_tcp(p->payload, p->len, p->tot_len, &tx.csum_start,
+					 &tx.csum_offset))
+		tx.csum_partial = true;
+	for (struct pbuf *q = p; q; q = q->next) {
+		if (!q->len)
+			continue;
+		if (tx.nsegs == NETDEV_MAX_SEGS) {
+			/* Too many pieces: one flat copy instead. */
+			flat = kmalloc(p->tot_len);
+			if (!flat) {
+				LINK_STATS_INC(link.memerr);
+				return ERR_MEM;
+			}
+			pbuf_copy_partial(p, flat, p->tot_len, 0);
+			segs[0] = (struct netdev_seg){ flat, p->tot_len };
+			tx.nsegs = 1;
+			break;
+		}
+		segs[tx.nsegs++] = (struct netdev_seg){ q->payload, q->len };
+	}
+	r = netdev_transmit(l->dev, &tx);
+	kfree(flat);
+	if (r) {
+		LINK_STATS_INC(link.drop);
+		return r == -ENOBUFS ? ERR_MEM : ERR_IF;
+	}
+	LINK_STATS_INC(link.xmit);
+	return ERR_OK;
+}
+
+/* The device's receive thread: one frame into lwIP. */
+static void link_receive(struct netdev *dev, const struct netdev_rx *rx, void *arg)
+{
+	struct net_link *l = arg;
+	struct pbuf *p;
+	uint8_t *f;
+	size_t at = 0;
+
+	if (rx->len < NETDEV_ETH_HLEN || rx->len > 0xffff) {
+		dev->stats.drops[NETDEV_DROP_RX_MALFORMED]++;
+		return;
+	}
+	p = pbuf_alloc(PBUF_RAW, (u16_t)rx->len, PBUF_RAM);
+	if (!p) {
+		dev->stats.drops[NETDEV_DROP_RX_NOMEM]++;
+		return;
+	}
+	f = p->payload;
+	for (unsigned i = 0; i < rx->nsegs && at < rx->len; i++) {
+		size_t n = rx->segs[i].len < rx->len - at ? rx->segs[i].len : rx->len - at;
+
+		memcpy(f + at, rx->segs[i].data, n);
+		at += n;
+	}
+	if (at != rx->len) {
+		pbuf_free(p);
+		dev->stats.drops[NETDEV_DROP_RX_MALFORMED]++;
+		return;
+	}
+	if (!csum_rx(f, rx->len, rx->csum, rx->csum_start, rx->csum_offset, l->check_tcp)) {
+		pbuf_free(p);
+		dev->stats.drops[NETDEV_DROP_RX_CSUM]++;
+		return;
+	}
+	LOCK_TCPIP_CORE();
+	if (l->netif.input(p, &l->netif) != ERR_OK)
+		pbuf_free(p);
+	UNLOCK_TCPIP_CORE();
+}
+
+static err_t link_init(struct netif *n)
+{
+	struct net_link *l = n->state;
+	struct netdev *dev = l->dev;
+
+	n->name[0] = 'e';
+	n->name[1] = 't';
+	n->output = etharp_output;
+	n->output_ip6 = ethip6_output;
+	n->linkoutput = link_output;
+	n->mtu = dev->mtu ? dev->mtu : NETDEV_MTU_DEFAULT;
+	n->mtu6 = n->mtu;
+	n->hwaddr_len = ETH_HWADDR_LEN;
+	memcpy(n->hwaddr, dev->mac, ETH_HWADDR_LEN);
+	n->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET |
+		   NETIF_FLAG_IGMP | NETIF_FLAG_MLD6;
+	l->tx_offload = dev->features & NETDEV_F_TX_CSUM;
+	l->check_tcp = dev->features & (NETDEV_F_TX_CSUM | NETDEV_F_RX_CSUM);
+	if (l->tx_offload)
+		NETIF_SET_CHECKSUM_CTRL(n, NETIF_CHECKSUM_ENABLE_ALL & ~NETIF_CHECKSUM_GEN_TCP);
+	if (l->check_tcp)
+		NETIF_SET_CHECKSUM_CTRL(n, n->chksum_flags & ~NETIF_CHECKSUM_CHECK_TCP);
+	return ERR_OK;
+}
+
+struct netif *net_netif_attach(struct netdev *dev)
+{
+	struct net_link *l;
+
+	if (nlinks == NETDEV_MAX)
+		return NULL;
+	l = &links[nlinks];
+	l->dev = dev;
+	if (!netif_add(&l->netif, NULL, NULL, NULL, l, link_init, ethernet_input))
+		return NULL;
+	nlinks++;
+	netif_create_ip6_linklocal_address(&l->netif, 1);
+	netif_set_ip6_autoconfig_enabled(&l->netif, 1);
+	netif_set_up(&l->netif);
+	if (dev->link_up)
+		netif_set_link_up(&l->netif);
+	netdev_set_receiver(dev, link_receive, l);
+	return &l->netif;
+}
+
+struct netdev *net_netif_dev(const struct netif *n)
+{
+	return n->linkoutput == link_output ? ((struct net_link *)n->state)->dev : NULL;
+}
+
+const char *net_netif_name(const struct netif *n)
+{
+	struct netdev *dev = net_netif_dev(n);
+
+	return dev ? dev->name : "lo";
+}
