@@ -91,6 +91,8 @@ struct file;
 #define SOCK_TCP_KEEPINTVL 5
 #define SOCK_TCP_KEEPCNT 6
 #define SOCK_IPV6_V6ONLY 26
+#define SOCK_IP_TOS 1
+#define SOCK_IP_TTL 2
 
 /* Control messages (SOL_SOCKET level). */
 #define SOCK_SCM_RIGHTS 1
