@@ -203,6 +203,9 @@ struct socket_family {
 
 /* Families register once, at start (before any program runs). */
 void socket_register_family(const struct socket_family *f);
+/* net/inet.c: registers AF_INET and AF_INET6 (net_init calls it once
+ * lwIP runs). */
+void socket_inet_init(void);
 
 /* A new socket file (flags: VFS_O_NONBLOCK): 0, -EAFNOSUPPORT for a
  * family not built, or the family's error. */
