@@ -758,6 +758,10 @@ static int inet_getsockopt(struct socket *s, int level, int name, void *val, uns
 		r = lw_err();
 	mutex_unlock(&p->lock);
 	*len = lwlen;
+	/* lwIP answers a flag with its bit in so_options; Linux with 1. */
+	if (r == 0 && lw_level == SOL_SOCKET && lw_name != SO_LINGER && lwlen == sizeof(int) &&
+	    *(int *)val)
+		*(int *)val = 1;
 	return r;
 }
 
