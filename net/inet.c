@@ -21,6 +21,7 @@
 #include "lwip/sockets.h"
 #include "lwip/tcp.h"
 #include "lwip/tcpip.h"
+#include "net_priv.h"
 #include "sockaddr.h"
 
 _Static_assert(LW_AF_INET == AF_INET && LW_AF_INET6 == AF_INET6, "lwIP families");
@@ -173,6 +174,7 @@ static int inet_create(struct socket *s, int type, int protocol)
 	p = kzalloc(sizeof(*p));
 	if (!p)
 		return -ENOMEM;
+	net_start();
 	fd = lwip_socket(lw_domain, type, protocol);
 	if (fd < 0) {
 		r = lw_err();
