@@ -1,8 +1,9 @@
 /* TCP and UDP over the loopback (127.0.0.1 and ::1): echo between
  * threads and across fork, the addresses, MSG_PEEK, shutdown and end of
  * stream, readiness in poll and epoll, a refused non-blocking connect, an
- * IPv6 listener taking an IPv4 client, timeouts, EADDRINUSE, sendfile to a
- * socket, SIGPIPE, SA_RESTART, and the calls' argument checks. */
+ * IPv6 listener taking an IPv4 client, vectored and batched messages,
+ * 1000 connections at once, timeouts, EADDRINUSE, sendfile to a socket,
+ * SIGPIPE, SA_RESTART, and the calls' argument checks. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +13,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -31,7 +33,8 @@
 #define TIMEO_MS 100
 #define TIMEO_MIN_MS 90
 #define TIMEO_MAX_MS 3000
-#define BAD_PTR ((void *)16)	/* never mapped: below mmap_min_addr */
+#define BAD_PTR ((void *)16)
+#define MANY_CONNS 1000	/* never mapped: below mmap_min_addr */
 
 static long long now_ms(void)
 {
@@ -310,6 +313,59 @@ static void check_udp(void)
 	close(y);
 }
 
+/* sendmsg and recvmsg with vectors and names; sendmmsg and recvmmsg. */
+static void check_msgs(void)
+{
+	struct sockaddr_in a = loop4(0), from;
+	socklen_t len = sizeof(a);
+	int x = socket(AF_INET, SOCK_DGRAM, 0), y = socket(AF_INET, SOCK_DGRAM, 0);
+	char p1[] = "head-", p2[] = "tail", r1[3], r2[16] = { 0 };
+	struct iovec out[2] = { { p1, 5 }, { p2, 4 } }, in[2] = { { r1, 3 }, { r2, 16 } };
+	struct msghdr m = { .msg_name = &a, .msg_namelen = sizeof(a), .msg_iov = out,
+			    .msg_iovlen = 2 };
+	struct mmsghdr mm[3];
+	struct iovec mv[3], rv[3];
+	char mbuf[3][8];
+	ssize_t n;
+
+	bind(x, (struct sockaddr *)&a, sizeof(a));
+	getsockname(x, (struct sockaddr *)&a, &len);
+	check(sendmsg(y, &m, 0) == 9, "sendmsg gathers two buffers", "%s", strerror(errno));
+	wait_fd(x, POLLIN);
+	m = (struct msghdr){ .msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = in,
+			     .msg_iovlen = 2 };
+	n = recvmsg(x, &m, 0);
+	check(n == 9 && !memcmp(r1, "hea", 3) && !memcmp(r2, "d-tail", 6) &&
+	      m.msg_namelen == sizeof(from) && from.sin_family == AF_INET && !m.msg_flags &&
+	      !m.msg_controllen, "recvmsg scatters and names the sender", "n %zd flags %#x", n,
+	      m.msg_flags);
+	for (int i = 0; i < 3; i++) {
+		snprintf(mbuf[i], sizeof(mbuf[i]), "mm%d", i);
+		mv[i] = (struct iovec){ mbuf[i], 4 };
+		mm[i] = (struct mmsghdr){ .msg_hdr = { .msg_name = &a, .msg_namelen = sizeof(a),
+						       .msg_iov = &mv[i], .msg_iovlen = 1 } };
+	}
+	check(sendmmsg(y, mm, 3, 0) == 3 && mm[0].msg_len == 4 && mm[2].msg_len == 4,
+	      "sendmmsg sends three", "%s", strerror(errno));
+	for (int i = 0; i < 3; i++) {
+		memset(mbuf[i], 0, sizeof(mbuf[i]));
+		rv[i] = (struct iovec){ mbuf[i], sizeof(mbuf[i]) };
+		mm[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &rv[i], .msg_iovlen = 1 } };
+	}
+	wait_fd(x, POLLIN);
+	n = 0;
+	for (long long start = now_ms(); n < 3 && now_ms() - start < WAIT_MS;) {
+		int got = recvmmsg(x, mm + n, (unsigned)(3 - n), MSG_WAITFORONE, NULL);
+
+		if (got > 0)
+			n += got;
+	}
+	check(n == 3 && !strcmp(mbuf[0], "mm0") && !strcmp(mbuf[2], "mm2") &&
+	      mm[1].msg_len == 4, "recvmmsg receives them in order", "n %zd", n);
+	close(x);
+	close(y);
+}
+
 static void check_refused(void)
 {
 	struct sockaddr_in a = loop4(0);
@@ -578,6 +634,54 @@ static void check_fork(void)
 	close(l);
 }
 
+/* Many connections held at once: a child opens them all, each sending
+ * its number; the parent accepts them all and reads every number. */
+static void check_many(void)
+{
+	uint16_t port;
+	int l = listener4(&port), status = -1, seen = 0, bad = 0;
+	static int accepted[MANY_CONNS];
+	pid_t pid;
+
+	if (!check(l >= 0 && listen(l, MANY_CONNS) == 0, "listener for many connections", "%s",
+		   strerror(errno)))
+		return;
+	pid = fork();
+	if (pid == 0) {
+		static int conns[MANY_CONNS];
+		char go;
+
+		for (int i = 0; i < MANY_CONNS; i++) {
+			conns[i] = connect4(port);
+			if (conns[i] < 0 || write(conns[i], &i, sizeof(i)) != sizeof(i))
+				_exit(1);
+		}
+		/* Held open until the parent has them all and answers. */
+		_exit(read(conns[0], &go, 1) == 1 ? 0 : 2);
+	}
+	for (int i = 0; i < MANY_CONNS; i++) {
+		int n = -1;
+
+		accepted[i] = accept(l, NULL, NULL);
+		if (accepted[i] < 0)
+			break;
+		if (read_all(accepted[i], (unsigned char *)&n, sizeof(n)) != sizeof(n) ||
+		    n < 0 || n >= MANY_CONNS)
+			bad++;
+		seen++;
+	}
+	/* The child's first connection is told to end. */
+	if (seen && write(accepted[0], "g", 1) != 1)
+		bad++;
+	waitpid(pid, &status, 0);
+	check(seen == MANY_CONNS && !bad && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "1000 connections held at once", "%d accepted, %d bad, child %#x: %s", seen, bad,
+	      status, strerror(errno));
+	for (int i = 0; i < seen; i++)
+		close(accepted[i]);
+	close(l);
+}
+
 static void check_flags(void)
 {
 	int s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), c, a;
@@ -656,6 +760,7 @@ int main(void)
 	check_peek_shutdown();
 	check_epoll();
 	check_udp();
+	check_msgs();
 	check_refused();
 	check_v6();
 	check_timeouts_and_errors();
@@ -663,6 +768,7 @@ int main(void)
 	check_restart();
 	check_sendfile();
 	check_fork();
+	check_many();
 	check_flags();
 	check_arguments();
 	return checks_done();
