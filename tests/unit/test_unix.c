@@ -1,13 +1,12 @@
 /* AF_UNIX (net/unix.c, net/unix_io.c) driven through its socket_ops, over
  * the VFS (socket nodes) and the heap on fake RAM as test_vfs runs them,
- * with tests/unit/socket_fake.c for the generic layer. A wait never
- * blocks: the scheduler's stand-in ends it as a signal would (-EINTR), so
- * "would block" shows as -EINTR and, non-blocking, as -EAGAIN. */
+ * with tests/unit/socket_fake.c for the generic layer and
+ * tests/unit/sched_fake.c for the scheduler. A wait never blocks: it ends
+ * as a signal would end it, so "would block" shows as -EINTR and,
+ * non-blocking, as -EAGAIN. */
 #include <flint/errno.h>
 #include <flint/memory.h>
 #include <flint/page_alloc.h>
-#include <flint/printk.h>
-#include <flint/sched.h>
 #include <flint/socket.h>
 #include <flint/timer.h>
 #include <flint/vfs.h>
@@ -18,47 +17,7 @@
 #define UNIX_ADDR_LEN(path) (2 + sizeof(path))	/* family, path and its NUL */
 
 static _Alignas(PAGE_SIZE) unsigned char ram[RAM_PAGES * PAGE_SIZE];
-static struct thread self;
 static int caller_pid = 42;
-
-void mutex_lock(struct mutex *m)
-{
-	CHECK(!m->owner);
-	m->owner = &self;
-}
-
-void mutex_unlock(struct mutex *m)
-{
-	CHECK(m->owner == &self);
-	m->owner = NULL;
-}
-
-struct thread *thread_current(void)
-{
-	return &self;
-}
-
-int sched_sleep(spinlock_t *release, uint64_t deadline, bool interruptible)
-{
-	CHECK(interruptible);
-	spin_unlock(release);
-	return deadline ? -ETIMEDOUT : -EINTR;
-}
-
-void sched_wake(struct thread *t)
-{
-	(void)t;
-}
-
-uint64_t clock_ns(void)
-{
-	return 1;
-}
-
-void printk_line(const char *fmt, ...)
-{
-	(void)fmt;
-}
 
 static int fake_pid(void)
 {
