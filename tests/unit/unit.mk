@@ -80,6 +80,10 @@ UNIT_SOCKET_SRCS := net/caller.c $(UNIT_DIR)/socket_fake.c $(UNIT_DIR)/sched_fak
 UNIT_TESTS += unix netlink
 UNIT_SRCS_unix := net/unix.c net/unix_io.c $(UNIT_SOCKET_SRCS)
 UNIT_SRCS_netlink := net/netlink.c net/netlink_msg.c $(UNIT_SOCKET_SRCS)
+# test_sockaddr: Linux's socket addresses and option names to lwIP's.
+UNIT_TESTS += sockaddr
+UNIT_SRCS_sockaddr := net/sockaddr.c
+$(UNIT_OBJ)/$(UNIT_DIR)/test_sockaddr.o: UNIT_EXTRA_CFLAGS := -Inet
 UNIT_MPTABLE_DIR := $(UNIT_DIR)/fixtures/mptable
 UNIT_ACPI_DIR := $(UNIT_DIR)/fixtures/acpi
 
