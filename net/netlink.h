@@ -23,6 +23,8 @@ struct nl_sink {
 	uint8_t buf[NL_DGRAM_MAX];
 };
 
+void netlink_init(void);
+
 /* Answers the requests in req (len bytes, a sendmsg's worth) from the
  * socket with port id portid into sink: dumps end with NLMSG_DONE,
  * errors (and acks with NLM_F_ACK) are NLMSG_ERROR. A malformed message

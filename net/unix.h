@@ -94,6 +94,8 @@ long unix_dgram_recv(struct unix_sock *u, struct socket *s, struct sock_msg *m);
 /* Bytes u has sent that wait in its peer's queue (SIOCOUTQ). */
 size_t unix_outq(const struct unix_sock *u);
 
+void unix_init(void);
+
 /* net/unix.c: a datagram's destination by address (lock held); for a
  * datagram socket without a name, when SO_PASSCRED asks, an abstract
  * one. */

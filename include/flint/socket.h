@@ -219,10 +219,10 @@ struct vnode *socket_caller_cwd(void);
 /* Families register once, at start (before any program runs). */
 void socket_register_family(const struct socket_family *f);
 
-/* The local families register themselves: AF_UNIX (net/unix.c) and
- * AF_NETLINK (net/netlink.c), once at start. */
-void unix_init(void);
-void netlink_init(void);
+/* Registers the families that need no network device, AF_UNIX
+ * (net/unix.c) and AF_NETLINK (net/netlink.c): once at start, before any
+ * program runs (net/local.c). */
+void socket_local_init(void);
 
 /* A new socket file (flags: VFS_O_NONBLOCK): 0, -EAFNOSUPPORT for a
  * family not built, or the family's error. */

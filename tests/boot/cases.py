@@ -1041,3 +1041,4 @@ def _():
 
 import linux_cases  # noqa: E402,F401  (registers the Linux-program cases)
 import process_cases  # noqa: E402,F401  (registers the process cases)
+import unix_cases  # noqa: E402,F401  (registers the AF_UNIX and netlink cases)

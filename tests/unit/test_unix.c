@@ -11,6 +11,7 @@
 #include <flint/timer.h>
 #include <flint/vfs.h>
 
+#include "../../net/unix.h"
 #include "check.h"
 
 #define RAM_PAGES 2048
