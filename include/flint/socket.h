@@ -218,6 +218,9 @@ struct vnode *socket_caller_cwd(void);
 
 /* Families register once, at start (before any program runs). */
 void socket_register_family(const struct socket_family *f);
+/* net/inet.c: registers AF_INET and AF_INET6 (net_init calls it once
+ * lwIP runs). */
+void socket_inet_init(void);
 
 /* Registers the families that need no network device, AF_UNIX
  * (net/unix.c) and AF_NETLINK (net/netlink.c): once at start, before any

@@ -1041,4 +1041,6 @@ def _():
 
 import linux_cases  # noqa: E402,F401  (registers the Linux-program cases)
 import process_cases  # noqa: E402,F401  (registers the process cases)
+import netdev_cases  # noqa: E402,F401  (registers the network device cases)
+import socket_cases  # noqa: E402,F401  (registers the socket cases)
 import unix_cases  # noqa: E402,F401  (registers the AF_UNIX and netlink cases)
