@@ -409,9 +409,7 @@ static unsigned nl_poll(struct socket *s)
 static long nl_ioctl(struct socket *s, unsigned long cmd, void *arg)
 {
 	(void)s;
-	(void)cmd;
-	(void)arg;
-	return -ENOTTY;
+	return socket_dev_ioctl(cmd, arg);
 }
 
 static void nl_release(struct socket *s)
