@@ -159,7 +159,7 @@ int unix_autobind(struct unix_sock *u)
 	return -ENOSPC;
 }
 
-int unix_find(const struct sock_addr *a, int type, struct unix_sock **out)
+int unix_find(const struct sock_addr *a, int type, struct vnode *cwd, struct unix_sock **out)
 {
 	char path[UNIX_PATH_MAX + 1];
 	uint32_t len;
@@ -173,7 +173,7 @@ int unix_find(const struct sock_addr *a, int type, struct unix_sock **out)
 		return *out ? 0 : -ECONNREFUSED;
 	}
 	path_of(a, len, path);
-	r = vfs_lookup_sock(socket_caller_cwd(), path, &found);
+	r = vfs_lookup_sock(cwd, path, &found);
 	if (r < 0)
 		return r;
 	*out = found;
@@ -183,6 +183,7 @@ int unix_find(const struct sock_addr *a, int type, struct unix_sock **out)
 static int unix_bind(struct socket *s, const struct sock_addr *a)
 {
 	struct unix_sock *u = usock(s);
+	struct vnode *cwd = socket_caller_cwd();
 	char path[UNIX_PATH_MAX + 1];
 	uint32_t len = 0;
 	int r = 0;
@@ -206,7 +207,7 @@ static int unix_bind(struct socket *s, const struct sock_addr *a)
 		goto out;
 	}
 	path_of(a, len, path);
-	r = vfs_mksock(socket_caller_cwd(), path, UNIX_NODE_PERM, u, &u->node);
+	r = vfs_mksock(cwd, path, UNIX_NODE_PERM, u, &u->node);
 	if (r == 0) {
 		memcpy(u->addr, a->bytes, len - 1);
 		u->addr[len - 1] = '\0';
@@ -245,6 +246,7 @@ static int unix_listen(struct socket *s, int backlog)
 static int stream_connect(struct socket *s, struct unix_sock *u, const struct sock_addr *a)
 {
 	struct unix_sock *e = unix_new(u->type), *l;
+	struct vnode *cwd = socket_caller_cwd();
 	uint64_t deadline = socket_deadline(s->sndtimeo_ns);
 	bool nonblock = socket_nonblocking(s, 0);
 	int r;
@@ -260,7 +262,7 @@ static int stream_connect(struct socket *s, struct unix_sock *u, const struct so
 		else if (u->state == UNIX_LISTENING)
 			r = -EINVAL;
 		else
-			r = unix_find(a, u->type, &l);
+			r = unix_find(a, u->type, cwd, &l);
 		if (r == 0 && (l->dead || l->state != UNIX_LISTENING))
 			r = -ECONNREFUSED;
 		if (r == 0 && l->npending > (unsigned)l->backlog)
@@ -304,6 +306,7 @@ static int stream_connect(struct socket *s, struct unix_sock *u, const struct so
 /* A datagram socket's default destination; AF_UNSPEC forgets it. */
 static int dgram_connect(struct unix_sock *u, const struct sock_addr *a)
 {
+	struct vnode *cwd = socket_caller_cwd();
 	struct unix_sock *to;
 	int r = 0;
 
@@ -313,7 +316,7 @@ static int dgram_connect(struct unix_sock *u, const struct sock_addr *a)
 		u->state = UNIX_UNCONNECTED;
 		goto out;
 	}
-	r = unix_find(a, u->type, &to);
+	r = unix_find(a, u->type, cwd, &to);
 	if (r == 0 && to->dead)
 		r = -ECONNREFUSED;
 	if (r == 0 && to->peer && to->peer != u)
@@ -505,13 +508,22 @@ static unsigned buf_size(int v, unsigned min)
 	return d < min ? min : d;
 }
 
+/* Options every Linux socket keeps that change nothing for AF_UNIX: a get
+ * answers what a set said. */
+static bool flag_opt(int name)
+{
+	return name == SOCK_SO_DEBUG || name == SOCK_SO_REUSEADDR || name == SOCK_SO_DONTROUTE ||
+	       name == SOCK_SO_BROADCAST || name == SOCK_SO_KEEPALIVE ||
+	       name == SOCK_SO_OOBINLINE || name == SOCK_SO_REUSEPORT;
+}
+
 static int unix_setsockopt(struct socket *s, int level, int name, const void *val, unsigned len)
 {
 	struct unix_sock *u = usock(s);
 	int v;
 
 	if (level != SOCK_SOL_SOCKET)
-		return -ENOPROTOOPT;
+		return -EOPNOTSUPP;		/* AF_UNIX has no options of its own */
 	if (len < sizeof(int))
 		return -EINVAL;
 	memcpy(&v, val, sizeof(v));
@@ -527,8 +539,12 @@ static int unix_setsockopt(struct socket *s, int level, int name, const void *va
 		u->passcred = v != 0;
 		break;
 	default:
-		unix_unlock();
-		return -ENOPROTOOPT;
+		if (!flag_opt(name)) {
+			unix_unlock();
+			return -ENOPROTOOPT;
+		}
+		u->flag_opts = v ? u->flag_opts | 1u << name : u->flag_opts & ~(1u << name);
+		break;
 	}
 	unix_unlock();
 	vfs_poll_notify();
@@ -549,7 +565,7 @@ static int unix_getsockopt(struct socket *s, int level, int name, void *val, uns
 	int v, r;
 
 	if (level != SOCK_SOL_SOCKET)
-		return -ENOPROTOOPT;
+		return -EOPNOTSUPP;		/* AF_UNIX has no options of its own */
 	unix_lock();
 	switch (name) {
 	case SOCK_SO_SNDBUF:
@@ -581,8 +597,12 @@ static int unix_getsockopt(struct socket *s, int level, int name, void *val, uns
 		return put_opt(val, len, cred, sizeof(cred));
 	}
 	default:
-		unix_unlock();
-		return -ENOPROTOOPT;
+		if (!flag_opt(name)) {
+			unix_unlock();
+			return -ENOPROTOOPT;
+		}
+		v = (u->flag_opts >> name) & 1;
+		break;
 	}
 	unix_unlock();
 	r = put_opt(val, len, &v, sizeof(v));

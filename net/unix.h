@@ -67,6 +67,7 @@ struct unix_sock {
 	int err;			/* SO_ERROR: ECONNRESET */
 	unsigned sndbuf, rcvbuf;
 	bool passcred;
+	unsigned flag_opts;		/* SO_REUSEADDR ... set, by option number */
 	/* SO_PEERCRED: the peer's pid at connect; the listener's own at
 	 * listen, which its clients get. */
 	bool has_peercred;
@@ -96,10 +97,10 @@ size_t unix_outq(const struct unix_sock *u);
 
 void unix_init(void);
 
-/* net/unix.c: a datagram's destination by address (lock held); for a
- * datagram socket without a name, when SO_PASSCRED asks, an abstract
- * one. */
-int unix_find(const struct sock_addr *a, int type, struct unix_sock **out);
+/* net/unix.c, lock held: the socket bound to an address (a path from
+ * cwd, taken before the lock: socket_caller_cwd takes the process's), and
+ * an abstract name for a socket without one. */
+int unix_find(const struct sock_addr *a, int type, struct vnode *cwd, struct unix_sock **out);
 int unix_autobind(struct unix_sock *u);
 
 #endif

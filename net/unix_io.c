@@ -325,7 +325,8 @@ long unix_stream_recv(struct unix_sock *u, struct socket *s, struct sock_msg *m)
 
 /* A datagram's destination: the address given, or the connected peer. A
  * peer found closed is forgotten (-ECONNREFUSED once, then -ENOTCONN). */
-static int dgram_dest(struct unix_sock *u, const struct sock_msg *m, struct unix_sock **to)
+static int dgram_dest(struct unix_sock *u, const struct sock_msg *m, struct vnode *cwd,
+		      struct unix_sock **to)
 {
 	int r;
 
@@ -342,7 +343,7 @@ static int dgram_dest(struct unix_sock *u, const struct sock_msg *m, struct unix
 		u->state = UNIX_UNCONNECTED;
 		return -ECONNREFUSED;
 	}
-	r = unix_find(m->addr, u->type, to);
+	r = unix_find(m->addr, u->type, cwd, to);
 	if (r < 0)
 		return r;
 	if ((*to)->dead)
@@ -358,6 +359,7 @@ long unix_dgram_send(struct unix_sock *u, struct socket *s, struct sock_msg *m)
 	uint64_t deadline = socket_deadline(s->sndtimeo_ns);
 	bool nonblock = socket_nonblocking(s, m->flags);
 	size_t total = unix_iov_len(m);
+	struct vnode *cwd = m->addr ? socket_caller_cwd() : NULL;
 	struct unix_msg *msg;
 	struct unix_sock *to;
 	long r;
@@ -372,7 +374,7 @@ long unix_dgram_send(struct unix_sock *u, struct socket *s, struct sock_msg *m)
 			r = -EPIPE;
 			break;
 		}
-		r = dgram_dest(u, m, &to);
+		r = dgram_dest(u, m, cwd, &to);
 		if (r == 0 && (to->shutdown & UNIX_SHUT_RCV))
 			r = -EPIPE;
 		if (r == 0 && u->passcred && u->type == SOCK_DGRAM)

@@ -566,6 +566,17 @@ TEST(passcred)
 	CHECK_EQ(sk(f[1])->ops->getsockopt(sk(f[1]), SOCK_SOL_SOCKET, SOCK_SO_PASSCRED, &v,
 					   &len), 0);
 	CHECK_EQ(v, 1);
+	/* Options that change nothing here are kept. */
+	CHECK_EQ(sk(f[1])->ops->setsockopt(sk(f[1]), SOCK_SOL_SOCKET, SOCK_SO_REUSEADDR, &on,
+					   sizeof(on)), 0);
+	CHECK_EQ(sk(f[1])->ops->getsockopt(sk(f[1]), SOCK_SOL_SOCKET, SOCK_SO_REUSEADDR, &v,
+					   &len), 0);
+	CHECK_EQ(v, 1);
+	CHECK_EQ(sk(f[1])->ops->getsockopt(sk(f[1]), SOCK_SOL_SOCKET, SOCK_SO_KEEPALIVE, &v,
+					   &len), 0);
+	CHECK_EQ(v, 0);
+	CHECK_EQ(sk(f[1])->ops->setsockopt(sk(f[1]), SOCK_SOL_TCP, SOCK_TCP_NODELAY, &on,
+					   sizeof(on)), -EOPNOTSUPP);
 	caller_pid = 99;
 	CHECK_EQ(snd(f[0], "c", 1, 0), 1);
 	caller_pid = 42;
