@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -28,6 +29,11 @@
 
 #define SECRET "passed through SCM_RIGHTS\n"
 #define FILL_CHUNK 4096
+#define PAUSE_US 20000
+#define TIMEOUT_MS 50
+/* A timeout may end a little early by clock granularity; not by much. */
+#define TIMEOUT_MIN_MS 45
+#define TIMEOUT_MAX_MS 2000
 
 static char dir[64];
 static volatile sig_atomic_t sigpipes;
@@ -223,6 +229,54 @@ static void check_named_server(void)
 	close(l);
 }
 
+/* A server that waits: accept blocks until a child connects, and
+ * MSG_WAITALL gathers what the child writes in two goes; SO_RCVTIMEO
+ * bounds a read that gets nothing. */
+static void check_blocking(void)
+{
+	struct sockaddr_un a;
+	socklen_t alen = path_addr(&a, "waiting");
+	struct timeval tv = { 0, TIMEOUT_MS * 1000 };
+	struct timespec t0, t1;
+	int l = socket(AF_UNIX, SOCK_STREAM, 0), s, status;
+	long waited;
+	char buf[8];
+	pid_t pid;
+
+	bind(l, (struct sockaddr *)&a, alen);
+	listen(l, 1);
+	pid = fork();
+	if (pid == 0) {
+		int c = socket(AF_UNIX, SOCK_STREAM, 0);
+
+		usleep(PAUSE_US);
+		if (connect(c, (struct sockaddr *)&a, alen) < 0 || write(c, "ab", 2) != 2)
+			_exit(1);
+		usleep(PAUSE_US);
+		if (write(c, "cd", 2) != 2 || read(c, buf, 1) != 0)
+			_exit(2);
+		_exit(0);
+	}
+	s = accept(l, NULL, NULL);
+	check(s >= 0, "blocking accept", "%s", strerror(errno));
+	check(recv(s, buf, 4, MSG_WAITALL) == 4 && !memcmp(buf, "abcd", 4),
+	      "MSG_WAITALL gathers two writes", "%s", strerror(errno));
+	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	check(read(s, buf, 1) < 0 && errno == EAGAIN, "SO_RCVTIMEO: EAGAIN", "%s",
+	      strerror(errno));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	waited = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	check(waited >= TIMEOUT_MIN_MS && waited < TIMEOUT_MAX_MS, "SO_RCVTIMEO waits its time",
+	      "%ld ms", waited);
+	close(s);
+	status = reap(pid);
+	check(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the client saw EOF", "status %#x",
+	      status);
+	close(l);
+	unlink(a.sun_path);
+}
+
 static void check_refused_and_abstract(void)
 {
 	struct sockaddr_un a, got;
@@ -359,6 +413,7 @@ int main(void)
 	check_pairs();
 	check_scm_rights();
 	check_named_server();
+	check_blocking();
 	check_refused_and_abstract();
 	check_named_dgram();
 	check_epipe_nonblock_poll();
