@@ -23,8 +23,8 @@
 #define UNIX_BUF_MAX (2 * 212992)
 #define UNIX_SNDBUF_MIN 4608
 #define UNIX_RCVBUF_MIN 2304
-/* SO_PEERCRED of a socket with no peer: pid 0, the overflow ids. */
-#define UNIX_OVERFLOW_ID 65534
+/* SO_PEERCRED of a socket with no peer: pid 0, ids -1 (as Linux 6.x). */
+#define UNIX_NO_ID (-1)
 #define UNIX_FIONREAD 0x541b		/* SIOCINQ */
 #define UNIX_SIOCOUTQ 0x5411		/* TIOCOUTQ */
 
@@ -233,7 +233,8 @@ static int unix_listen(struct socket *s, int backlog)
 	} else {
 		u->state = UNIX_LISTENING;
 		u->backlog = backlog < 0 ? 0 : backlog;
-		u->listen_pid = socket_caller_pid();
+		u->has_peercred = true;
+		u->peer_pid = socket_caller_pid();
 	}
 	unix_unlock();
 	vfs_poll_notify();
@@ -290,7 +291,7 @@ static int stream_connect(struct socket *s, struct unix_sock *u, const struct so
 	set_peer(e, u);
 	u->state = UNIX_CONNECTED;
 	u->has_peercred = true;
-	u->peer_pid = l->listen_pid;
+	u->peer_pid = l->peer_pid;
 	set_peer(u, e);
 	if (l->pending_tail)
 		l->pending_tail->pending_next = e;
@@ -586,7 +587,7 @@ static int unix_getsockopt(struct socket *s, int level, int name, void *val, uns
 		break;
 	case SOCK_SO_PEERCRED: {
 		/* struct ucred */
-		int cred[3] = { 0, UNIX_OVERFLOW_ID, UNIX_OVERFLOW_ID };
+		int cred[3] = { 0, UNIX_NO_ID, UNIX_NO_ID };
 
 		if (u->has_peercred) {
 			cred[0] = u->peer_pid;

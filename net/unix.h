@@ -68,10 +68,10 @@ struct unix_sock {
 	unsigned sndbuf, rcvbuf;
 	bool passcred;
 	unsigned flag_opts;		/* SO_REUSEADDR ... set, by option number */
-	/* SO_PEERCRED: the peer's pid at connect; the listener's own at
-	 * listen, which its clients get. */
+	/* SO_PEERCRED: the peer's pid at connect; a listener's is its own,
+	 * from listen, which its clients get. */
 	bool has_peercred;
-	int peer_pid, listen_pid;
+	int peer_pid;
 };
 
 void unix_lock(void);

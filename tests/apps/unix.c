@@ -211,6 +211,16 @@ static void check_named_server(void)
 	check(n == 0 && clen == sizeof(cred) && cred.pid == getpid() && cred.uid == getuid() &&
 	      cred.gid == getgid(), "SO_PEERCRED", "%d (%s), len %u, pid %d uid %d gid %d", n,
 	      strerror(errno), clen, (int)cred.pid, (int)cred.uid, (int)cred.gid);
+	x = socket(AF_UNIX, SOCK_STREAM, 0);
+	clen = sizeof(cred);
+	n = getsockopt(x, SOL_SOCKET, SO_PEERCRED, &cred, &clen);
+	check(n == 0 && cred.pid == 0 && cred.uid == (uid_t)-1, "SO_PEERCRED without a peer",
+	      "pid %d uid %d", (int)cred.pid, (int)cred.uid);
+	clen = sizeof(cred);
+	n = getsockopt(l, SOL_SOCKET, SO_PEERCRED, &cred, &clen);
+	check(n == 0 && cred.pid == getpid(), "SO_PEERCRED of a listener is its own", "pid %d",
+	      (int)cred.pid);
+	close(x);
 	/* shutdown: the other side reads what was sent, then EOF. */
 	(void)!write(c, "bye", 3);
 	shutdown(c, SHUT_WR);
