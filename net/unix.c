@@ -180,33 +180,44 @@ int unix_find(const struct sock_addr *a, int type, struct vnode *cwd, struct uni
 	return (*out)->type == type ? 0 : -EPROTOTYPE;
 }
 
+/* The family alone asks for an abstract name (none more once named).
+ * Linux makes a path's node before it looks at the socket: a named
+ * socket's bind to a path that exists answers EADDRINUSE, to another
+ * EINVAL. */
 static int unix_bind(struct socket *s, const struct sock_addr *a)
 {
 	struct unix_sock *u = usock(s);
-	struct vnode *cwd = socket_caller_cwd();
+	struct vnode *cwd = socket_caller_cwd(), *n;
 	char path[UNIX_PATH_MAX + 1];
-	uint32_t len = 0;
-	int r = 0;
+	uint32_t len;
+	int r;
 
 	if (a->len < UNIX_FAMILY_LEN || a->family != SOCK_AF_UNIX)
 		return -EINVAL;
-	unix_lock();
-	if (u->addr_len)
-		r = -EINVAL;
-	else if (a->len == UNIX_FAMILY_LEN)
+	if (a->len == UNIX_FAMILY_LEN) {
+		unix_lock();
 		r = unix_autobind(u);
-	else
-		r = check_addr(a, &len);
-	if (r < 0 || u->addr_len)
-		goto out;
+		unix_unlock();
+		return r;
+	}
+	r = check_addr(a, &len);
+	if (r < 0)
+		return r;
+	unix_lock();
 	if (is_abstract(a->bytes)) {
-		if (find_abstract(a->bytes, len, u->type))
+		if (u->addr_len)
+			r = -EINVAL;
+		else if (find_abstract(a->bytes, len, u->type))
 			r = -EADDRINUSE;
 		else
 			set_abstract(u, a->bytes, len);
 		goto out;
 	}
 	path_of(a, len, path);
+	if (u->addr_len) {
+		r = vfs_lookup(cwd, path, false, &n) == 0 ? -EADDRINUSE : -EINVAL;
+		goto out;
+	}
 	r = vfs_mksock(cwd, path, UNIX_NODE_PERM, u, &u->node);
 	if (r == 0) {
 		memcpy(u->addr, a->bytes, len - 1);

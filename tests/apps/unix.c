@@ -389,6 +389,60 @@ static void check_epipe_nonblock_poll(void)
 	close(sv[0]);
 }
 
+/* What Linux answers for calls out of place. */
+static void check_errors(void)
+{
+	struct sockaddr_un a, got;
+	socklen_t alen = path_addr(&a, "errors"), glen = sizeof(got);
+	int s = socket(AF_UNIX, SOCK_STREAM, 0), q = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+	int d = socket(AF_UNIX, SOCK_DGRAM, 0), n;
+	struct pollfd p = { .fd = s, .events = POLLIN | POLLOUT };
+	char buf[4];
+
+	check(poll(&p, 1, 0) == 1 && p.revents == (POLLOUT | POLLHUP),
+	      "poll of a new stream socket: POLLOUT|POLLHUP", "revents %#x", p.revents);
+	check(shutdown(s, SHUT_RDWR) == 0, "shutdown of an unconnected socket", "%s",
+	      strerror(errno));
+	close(s);
+	s = socket(AF_UNIX, SOCK_STREAM, 0);
+	check(read(s, buf, 1) < 0 && errno == EINVAL, "read of an unconnected stream: EINVAL",
+	      "%s", strerror(errno));
+	check(write(s, "x", 1) < 0 && errno == ENOTCONN, "write of an unconnected stream: ENOTCONN",
+	      "%s", strerror(errno));
+	check(sendto(s, "x", 1, 0, (struct sockaddr *)&a, alen) < 0 && errno == EOPNOTSUPP,
+	      "sendto on a stream: EOPNOTSUPP", "%s", strerror(errno));
+	check(read(q, buf, 1) < 0 && errno == ENOTCONN, "read of an unconnected seqpacket: ENOTCONN",
+	      "%s", strerror(errno));
+	check(getpeername(s, (struct sockaddr *)&got, &glen) < 0 && errno == ENOTCONN,
+	      "getpeername unconnected: ENOTCONN", "%s", strerror(errno));
+	check(listen(s, 1) < 0 && errno == EINVAL, "listen unbound: EINVAL", "%s", strerror(errno));
+	check(accept(s, NULL, NULL) < 0 && errno == EINVAL, "accept not listening: EINVAL", "%s",
+	      strerror(errno));
+	check(listen(d, 1) < 0 && errno == EOPNOTSUPP, "listen on a datagram socket: EOPNOTSUPP",
+	      "%s", strerror(errno));
+	check(bind(s, (struct sockaddr *)&a, alen) == 0 && bind(s, (struct sockaddr *)&a, alen) < 0 &&
+	      errno == EADDRINUSE, "bind twice to a path: EADDRINUSE", "%s", strerror(errno));
+	path_addr(&got, "errors-other");
+	check(bind(s, (struct sockaddr *)&got, alen + 6) < 0 && errno == EINVAL,
+	      "a bound socket's bind elsewhere: EINVAL", "%s", strerror(errno));
+	listen(s, 1);
+	check(connect(s, (struct sockaddr *)&a, alen) < 0 && errno == EINVAL,
+	      "connect of a listener: EINVAL", "%s", strerror(errno));
+	check(ioctl(s, FIONREAD, &n) < 0 && errno == EINVAL, "FIONREAD of a listener: EINVAL", "%s",
+	      strerror(errno));
+	check(write(d, "x", 1) < 0 && errno == ENOTCONN, "unconnected datagram write: ENOTCONN",
+	      "%s", strerror(errno));
+	a.sun_family = AF_INET;
+	check(bind(d, (struct sockaddr *)&a, alen) < 0 && errno == EINVAL,
+	      "bind with another family: EINVAL", "%s", strerror(errno));
+	check(socket(AF_UNIX, SOCK_STREAM, 6) < 0 && errno == EPROTONOSUPPORT,
+	      "a protocol AF_UNIX lacks: EPROTONOSUPPORT", "%s", strerror(errno));
+	close(s);
+	close(q);
+	close(d);
+	unlink(a.sun_path);
+}
+
 static void check_netlink(void)
 {
 	struct ifaddrs *ifa, *i;
@@ -427,6 +481,7 @@ int main(void)
 	check_refused_and_abstract();
 	check_named_dgram();
 	check_epipe_nonblock_poll();
+	check_errors();
 	check_netlink();
 	rmdir(dir);
 	return checks_done();

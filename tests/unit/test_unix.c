@@ -307,6 +307,8 @@ TEST(named_stream_server)
 	CHECK_EQ(sk(l)->ops->listen(sk(l), 5), -EINVAL);	/* not bound */
 	CHECK_EQ(bind_to(l, path_addr("/tmp/srv")), 0);
 	CHECK_EQ(bind_to(l, path_addr("/tmp/other")), -EINVAL);
+	CHECK_EQ(bind_to(l, path_addr("/tmp/srv")), -EADDRINUSE);
+	CHECK_EQ(bind_to(l, (struct sock_addr){ .len = 2, .family = SOCK_AF_UNIX }), 0);
 	CHECK_EQ(vfs_stat(NULL, "/tmp/srv", false, &st), 0);
 	CHECK_EQ(st.mode & VFS_S_IFMT, (uint32_t)VFS_S_IFSOCK);
 	CHECK_EQ(vfs_open_file(NULL, "/tmp/srv", VFS_O_RDONLY, 0, &x), -ENXIO);
