@@ -30,6 +30,8 @@
 #define SECRET "passed through SCM_RIGHTS\n"
 #define FILL_CHUNK 4096
 #define PAUSE_US 20000
+#define BULK_BYTES (1 << 20)
+#define BULK_CHUNK 30000
 #define TIMEOUT_MS 50
 /* A timeout may end a little early by clock granularity; not by much. */
 #define TIMEOUT_MIN_MS 45
@@ -287,6 +289,48 @@ static void check_blocking(void)
 	unlink(a.sun_path);
 }
 
+/* A child sends BULK_BYTES through a stream pair, far more than the
+ * buffers hold, in odd sizes; the parent reads in other sizes and checks
+ * every byte. Both sides block on each other many times. */
+static void check_bulk(void)
+{
+	static unsigned char buf[BULK_CHUNK];
+	int sv[2], status, bad = 0;
+	size_t got = 0;
+	pid_t pid;
+	ssize_t n;
+
+	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+	pid = fork();
+	if (pid == 0) {
+		size_t sent = 0;
+
+		close(sv[0]);
+		while (sent < BULK_BYTES) {
+			size_t len = BULK_BYTES - sent < BULK_CHUNK - 1 ? BULK_BYTES - sent : BULK_CHUNK - 1;
+
+			for (size_t i = 0; i < len; i++)
+				buf[i] = (unsigned char)((sent + i) * 7);
+			n = write(sv[1], buf, len);
+			if (n <= 0)
+				_exit(1);
+			sent += (size_t)n;
+		}
+		_exit(0);
+	}
+	close(sv[1]);
+	while ((n = read(sv[0], buf, BULK_CHUNK / 3)) > 0) {
+		for (ssize_t i = 0; i < n; i++)
+			bad |= buf[i] != (unsigned char)((got + (size_t)i) * 7);
+		got += (size_t)n;
+	}
+	status = reap(pid);
+	check(got == BULK_BYTES && !bad && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "1 MiB between processes, every byte", "%zu bytes, bad %d, status %#x", got, bad,
+	      status);
+	close(sv[0]);
+}
+
 static void check_refused_and_abstract(void)
 {
 	struct sockaddr_un a, got;
@@ -478,6 +522,7 @@ int main(void)
 	check_scm_rights();
 	check_named_server();
 	check_blocking();
+	check_bulk();
 	check_refused_and_abstract();
 	check_named_dgram();
 	check_epipe_nonblock_poll();
