@@ -30,6 +30,7 @@ static struct platform platform;
 void start_kernel(struct bootinfo *bi)
 {
 	unsigned cpus;
+	int status;
 
 	bootchart_begin(bi->tsc_start);
 	for (unsigned i = 0; i < bi->nloader_stages; i++)
@@ -67,6 +68,7 @@ void start_kernel(struct bootinfo *bi)
 	fs_init(bi);
 	bootchart_stage("fs");
 	net_init();
+	socket_inet_init();
 	socket_local_init();
 	bootchart_stage("net");
 	thread_selftest();
@@ -80,5 +82,7 @@ void start_kernel(struct bootinfo *bi)
 	printk("Flint booted in %llu us (entry=%s, cpus=%u, mem=%llu MiB)\n",
 	       (unsigned long long)bootchart_total_us(), boot_entry_name(bi->entry), cpus,
 	       (unsigned long long)(memmap_total(&bi->memmap, MEMMAP_RAM) >> 20));
-	power_off(linux_run(&kernel_cmdline));
+	status = linux_run(&kernel_cmdline);
+	net_show();
+	power_off(status);
 }

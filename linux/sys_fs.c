@@ -702,6 +702,8 @@ static long ioctl_generic(struct file *f, int fd, unsigned cmd, uint64_t uarg)
 		return fdtable_set_cloexec(fds(), fd, true);
 	case LINUX_FIONCLEX:
 		return fdtable_set_cloexec(fds(), fd, false);
+	case SOCK_SIOCGIFCONF:
+		return socket_ifconf(f, uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -7,6 +7,7 @@
  * them, as Linux's sock_intr_errno.
  */
 #include <flint/heap.h>
+#include <flint/net.h>
 #include <flint/socket.h>
 #include <flint/timer.h>
 #include <flint/string.h>
@@ -1056,3 +1057,38 @@ static long sys_recvmmsg(const uint64_t a[6])
 	return done ? (long)done : r;
 }
 SYSCALL(299, "recvmmsg", "fpuxp", sys_recvmmsg);
+
+/* SIOCGIFCONF: the interfaces with an IPv4 address, as struct ifreqs
+ * (name, then a sockaddr_in); with a NULL buffer, the bytes all would
+ * take. */
+long socket_ifconf(struct file *f, uint64_t uarg)
+{
+	struct linux_ifconf c;
+	struct net_ifinfo ifi;
+	unsigned char req[SOCK_IFREQ_SIZE];
+	int32_t used = 0;
+
+	if (!socket_of(f))
+		return -ENOTTY;
+	if (copy_from_user(&c, uptr(uarg), sizeof(c)) < 0)
+		return -EFAULT;
+	for (unsigned pos = 0; pos < net_if_count(); pos++) {
+		uint16_t family = SOCK_AF_INET;
+
+		if (net_if_get(pos, &ifi) < 0 || !ifi.addr4)
+			continue;
+		if (c.buf && used + SOCK_IFREQ_SIZE > c.len)
+			break;
+		if (c.buf) {
+			memset(req, 0, sizeof(req));
+			memcpy(req, ifi.name, NET_IFNAME_MAX);
+			memcpy(req + NET_IFNAME_MAX, &family, sizeof(family));
+			memcpy(req + NET_IFNAME_MAX + IFREQ_SIN_ADDR, &ifi.addr4, sizeof(ifi.addr4));
+			if (copy_to_user(uptr(c.buf + (uint64_t)used), req, sizeof(req)) < 0)
+				return -EFAULT;
+		}
+		used += SOCK_IFREQ_SIZE;
+	}
+	c.len = used;
+	return copy_to_user(uptr(uarg), &c.len, sizeof(c.len)) < 0 ? -EFAULT : 0;
+}

@@ -1,10 +1,12 @@
 /*
  * Sockets' generic layer: the families' registry, the socket file (read
  * and write as one-buffer messages, poll, ioctl, release), the options
- * every family shares. See <flint/socket.h>.
+ * every family shares, and the interface ioctls (SIOCGIF*) answered from
+ * the stack's view of the interfaces. See <flint/socket.h>.
  */
 #include <flint/errno.h>
 #include <flint/heap.h>
+#include <flint/net.h>
 #include <flint/socket.h>
 #include <flint/string.h>
 #include <flint/timer.h>
@@ -63,11 +65,106 @@ static unsigned socket_poll(struct file *f)
 	return s->ops->poll ? s->ops->poll(s) : VFS_POLLIN | VFS_POLLOUT;
 }
 
+/* include/uapi/linux/if_arp.h */
+#define ARPHRD_ETHER 1
+#define ARPHRD_LOOPBACK 772
+#define IF_TXQLEN 1000			/* DEFAULT_TX_QUEUE_LEN, and lo's */
+
+/* struct ifreq (include/uapi/linux/if.h): the name, then a 24-byte union
+ * whose first member is a struct sockaddr. */
+struct if_req {
+	char name[NET_IFNAME_MAX];
+	union {
+		struct {
+			uint16_t family;
+			uint8_t data[14];
+		} addr;
+		int16_t flags;
+		int32_t ivalue;
+		uint8_t pad[24];
+	};
+};
+
+_Static_assert(sizeof(struct if_req) == SOCK_IFREQ_SIZE, "struct ifreq");
+
+static void if_addr4(struct if_req *r, uint32_t addr)
+{
+	memset(&r->addr, 0, sizeof(r->addr));
+	r->addr.family = SOCK_AF_INET;
+	memcpy(r->addr.data + 2, &addr, sizeof(addr));	/* after sin_port */
+}
+
+/* The SIOCGIF* queries: arg is a struct ifreq, named by ifr_name (or, for
+ * SOCK_SIOCGIFNAME, by ifr_ifindex). */
+static long if_ioctl(unsigned long cmd, struct if_req *r)
+{
+	struct net_ifinfo ifi;
+	int e;
+
+	if (cmd == SOCK_SIOCGIFNAME)
+		e = net_if_by_index((unsigned)r->ivalue, &ifi);
+	else {
+		r->name[NET_IFNAME_MAX - 1] = '\0';
+		e = net_if_by_name(r->name, &ifi);
+	}
+	if (e < 0)
+		return -ENODEV;
+	switch (cmd) {
+	case SOCK_SIOCGIFNAME:
+		memcpy(r->name, ifi.name, NET_IFNAME_MAX);
+		return 0;
+	case SOCK_SIOCGIFFLAGS:
+		r->flags = (int16_t)ifi.flags;
+		return 0;
+	case SOCK_SIOCGIFADDR:
+	case SOCK_SIOCGIFDSTADDR:
+	case SOCK_SIOCGIFBRDADDR:
+	case SOCK_SIOCGIFNETMASK:
+		if (!ifi.addr4)
+			return -EADDRNOTAVAIL;
+		if_addr4(r, cmd == SOCK_SIOCGIFNETMASK ? ifi.mask4
+			  : cmd == SOCK_SIOCGIFBRDADDR ? ifi.bcast4 : ifi.addr4);
+		return 0;
+	case SOCK_SIOCGIFMETRIC:
+		r->ivalue = 0;
+		return 0;
+	case SOCK_SIOCGIFMTU:
+		r->ivalue = (int32_t)ifi.mtu;
+		return 0;
+	case SOCK_SIOCGIFHWADDR:
+		memset(&r->addr, 0, sizeof(r->addr));
+		r->addr.family = ifi.flags & NET_IFF_LOOPBACK ? ARPHRD_LOOPBACK : ARPHRD_ETHER;
+		memcpy(r->addr.data, ifi.mac, sizeof(ifi.mac));
+		return 0;
+	case SOCK_SIOCGIFINDEX:
+		r->ivalue = (int32_t)ifi.index;
+		return 0;
+	default:
+		r->ivalue = IF_TXQLEN;	/* SOCK_SIOCGIFTXQLEN */
+		return 0;
+	}
+}
+
 static long socket_ioctl(struct file *f, unsigned long cmd, void *arg)
 {
 	struct socket *s = f->priv;
 
-	return s->ops->ioctl ? s->ops->ioctl(s, cmd, arg) : -ENOTTY;
+	switch (cmd) {
+	case SOCK_SIOCGIFNAME:
+	case SOCK_SIOCGIFFLAGS:
+	case SOCK_SIOCGIFADDR:
+	case SOCK_SIOCGIFDSTADDR:
+	case SOCK_SIOCGIFBRDADDR:
+	case SOCK_SIOCGIFNETMASK:
+	case SOCK_SIOCGIFMETRIC:
+	case SOCK_SIOCGIFMTU:
+	case SOCK_SIOCGIFHWADDR:
+	case SOCK_SIOCGIFINDEX:
+	case SOCK_SIOCGIFTXQLEN:
+		return if_ioctl(cmd, arg);
+	default:
+		return s->ops->ioctl ? s->ops->ioctl(s, cmd, arg) : -ENOTTY;
+	}
 }
 
 static int socket_stat(struct file *f, struct vfs_stat *st)

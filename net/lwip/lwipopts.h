@@ -89,6 +89,7 @@
 #define LWIP_IPV6_MLD 1
 #define LWIP_IPV6_FRAG 1
 #define LWIP_IPV6_REASS 1
+#define IPV6_FRAG_COPYHEADER 1		/* 64-bit pointers do not fit the fragment header */
 #define LWIP_IPV6_NUM_ADDRESSES 3
 #define LWIP_ND6_QUEUEING 1
 #define LWIP_ND6_NUM_NEIGHBORS 32
