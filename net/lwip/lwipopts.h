@@ -145,6 +145,7 @@
 #define LWIP_SOCKET_SELECT 1
 #define LWIP_SOCKET_POLL 1
 #define LWIP_SOCKET_OPEN_COUNT 0
+#define LWIP_SOCKET_MAX_MEMBERSHIPS 64	/* multicast groups joined, all sockets together */
 #define LWIP_SO_SNDTIMEO 1
 #define LWIP_SO_RCVTIMEO 1
 #define LWIP_SO_SNDRCVTIMEO_NONSTANDARD 0
