@@ -172,6 +172,54 @@ static void check_scm_rights(void)
 	unlink(path);
 }
 
+/* Three descriptors with room for two (a CMSG_SPACE of one int holds
+ * two): two arrive, MSG_CTRUNC says the third was dropped. SO_PASSCRED brings the sender's credentials. */
+static void check_ctrunc_and_creds(void)
+{
+	char buf[8], cbuf[CMSG_SPACE(3 * sizeof(int))], small[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { "R", 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	int sv[2], fds[3] = { 0, 1, 2 }, got[2] = { -1, -1 }, on = 1;
+	struct ucred cred = { 0 };
+
+	socketpair(AF_UNIX, SOCK_DGRAM, 0, sv);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(fds));
+	memcpy(CMSG_DATA(c), fds, sizeof(fds));
+	check(sendmsg(sv[0], &mh, 0) == 1, "sendmsg three descriptors", "%s", strerror(errno));
+	iov = (struct iovec){ buf, sizeof(buf) };
+	mh = (struct msghdr){ .msg_iov = &iov, .msg_iovlen = 1, .msg_control = small,
+			      .msg_controllen = sizeof(small) };
+	check(recvmsg(sv[1], &mh, 0) == 1 && (mh.msg_flags & MSG_CTRUNC),
+	      "room for two descriptors of three: MSG_CTRUNC", "flags %#x", mh.msg_flags);
+	c = CMSG_FIRSTHDR(&mh);
+	if (c && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(got)))
+		memcpy(got, CMSG_DATA(c), sizeof(got));
+	check(got[0] > 2 && got[1] > 2 && fcntl(got[0], F_GETFD) >= 0 &&
+	      fcntl(got[1], F_GETFD) >= 0, "the first two descriptors arrive", "fds %d %d",
+	      got[0], got[1]);
+	close(got[0]);
+	close(got[1]);
+
+	setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &on, sizeof(on));
+	(void)!write(sv[0], "C", 1);
+	iov = (struct iovec){ buf, sizeof(buf) };
+	mh = (struct msghdr){ .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			      .msg_controllen = sizeof(cbuf) };
+	check(recvmsg(sv[1], &mh, 0) == 1, "recvmsg with SO_PASSCRED", "%s", strerror(errno));
+	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS)
+			memcpy(&cred, CMSG_DATA(c), sizeof(cred));
+	check(cred.pid == getpid() && cred.uid == getuid() && cred.gid == getgid(),
+	      "SCM_CREDENTIALS of the sender", "pid %d uid %d gid %d, mine %d %d %d", (int)cred.pid,
+	      (int)cred.uid, (int)cred.gid, (int)getpid(), (int)getuid(), (int)getgid());
+	close(sv[0]);
+	close(sv[1]);
+}
+
 static void check_named_server(void)
 {
 	struct sockaddr_un a, got;
@@ -520,6 +568,7 @@ int main(void)
 	}
 	check_pairs();
 	check_scm_rights();
+	check_ctrunc_and_creds();
 	check_named_server();
 	check_blocking();
 	check_bulk();
