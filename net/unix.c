@@ -63,14 +63,19 @@ static struct unix_sock *unix_new(int type)
 		u->refs = 1;
 		u->sndbuf = UNIX_BUF_DEFAULT;
 		u->rcvbuf = UNIX_BUF_DEFAULT;
+		unix_lock();
+		unix_list_add(u);
+		unix_unlock();
 	}
 	return u;
 }
 
 void unix_put(struct unix_sock *u)
 {
-	if (--u->refs == 0)
-		kfree(u);
+	if (--u->refs)
+		return;
+	unix_list_del(u);
+	kfree(u);
 }
 
 static struct unix_sock *usock(struct socket *s)
@@ -287,8 +292,8 @@ static int stream_connect(struct socket *s, struct unix_sock *u, const struct so
 	if (r == 0 && u->passcred)
 		r = unix_autobind(u);
 	if (r < 0) {
+		unix_put(e);
 		unix_unlock();
-		kfree(e);
 		return r;
 	}
 	e->state = UNIX_CONNECTED;
@@ -460,6 +465,7 @@ static void unix_release(struct socket *s)
 	unix_lock();
 	close_locked(u, &garbage);
 	unix_put(u);
+	unix_gc(&garbage);
 	unix_unlock();
 	unix_msgs_free(garbage);
 	vfs_poll_notify();
@@ -691,6 +697,13 @@ static long unix_recvmsg(struct socket *s, struct sock_msg *m)
 	return unix_dgram_recv(u, s, m);
 }
 
+struct unix_sock *unix_of_file(struct file *f)
+{
+	struct socket *s = socket_of(f);
+
+	return s && s->ops == &unix_ops ? s->priv : NULL;
+}
+
 static const struct socket_ops unix_ops = {
 	.bind = unix_bind,
 	.connect = unix_connect,
@@ -738,7 +751,9 @@ static int unix_pair(struct socket *a, struct socket *b, int type, int protocol)
 		return r;
 	r = unix_create(b, type, protocol);
 	if (r < 0) {
-		kfree(a->priv);
+		unix_lock();
+		unix_put(a->priv);
+		unix_unlock();
 		return r;
 	}
 	ua = usock(a);

@@ -68,6 +68,12 @@ struct unix_sock {
 	unsigned sndbuf, rcvbuf;
 	bool passcred;
 	unsigned flag_opts;		/* SO_REUSEADDR ... set, by option number */
+	/* Every AF_UNIX socket is on one list, for the collector of
+	 * sockets in flight (net/unix_gc.c). */
+	struct unix_sock *all_next, **all_prev;
+	unsigned inflight;		/* its file in queued SCM_RIGHTS */
+	unsigned gc_internal;		/* of those, in collectable sockets' queues */
+	bool gc_candidate, gc_alive, gc_scanned;
 	/* SO_PEERCRED: the peer's pid at connect; a listener's is its own,
 	 * from listen, which its clients get. */
 	bool has_peercred;
@@ -81,6 +87,18 @@ void unix_unlock(void);
  * passed) or -EINTR. */
 int unix_wait(bool nonblock, uint64_t gen, uint64_t deadline);
 void unix_put(struct unix_sock *u);
+
+/* The socket f is, when it is an AF_UNIX one. */
+struct unix_sock *unix_of_file(struct file *f);
+
+/* net/unix_gc.c, lock held: the list of sockets; the count of files in
+ * flight (delta for each of n files entering or leaving a queue); and
+ * the collector, which takes the messages of sockets that only messages
+ * of such sockets refer to (a cycle no program can reach) onto *garbage. */
+void unix_list_add(struct unix_sock *u);
+void unix_list_del(struct unix_sock *u);
+void unix_inflight(struct file **files, unsigned n, int delta);
+void unix_gc(struct unix_msg **garbage);
 
 /* net/unix_io.c */
 size_t unix_iov_len(const struct sock_msg *m);

@@ -85,6 +85,7 @@ static struct unix_msg *msg_new(const struct unix_sock *u, const struct sock_msg
 			msg->rights[i] = m->rights[i];
 		}
 		msg->nrights = m->nrights;
+		unix_inflight(msg->rights, msg->nrights, 1);
 	}
 	return msg;
 }
@@ -102,6 +103,7 @@ static void enqueue(struct unix_sock *to, struct unix_msg *msg)
 
 static void dequeue(struct unix_sock *u, struct unix_msg *msg, struct unix_msg **garbage)
 {
+	unix_inflight(msg->rights, msg->nrights, -1);
 	u->head = msg->next;
 	if (!u->head)
 		u->tail = NULL;
@@ -166,6 +168,7 @@ static int take_rights(struct unix_msg *msg, bool peek, struct rights *out)
 	if (!msg->nrights)
 		return 0;
 	if (!peek) {
+		unix_inflight(msg->rights, msg->nrights, -1);
 		out->files = msg->rights;
 		out->n = msg->nrights;
 		msg->rights = NULL;

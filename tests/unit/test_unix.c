@@ -556,6 +556,39 @@ TEST(scm_rights_in_flight)
 	file_put(file);
 }
 
+/* A pair whose ends are both in one end's queue: no program can reach
+ * them once closed. The next release of any AF_UNIX socket collects
+ * them (their abstract name comes free); a socket some program still
+ * holds is never collected. */
+TEST(sockets_in_flight_collected)
+{
+	struct file *f[2], *c, *g[2], *got[2];
+	struct sock_msg m = { .rights = got, .max_rights = 2 };
+	char buf[4];
+
+	setup();
+	pair(SOCK_STREAM, f);
+	CHECK_EQ(bind_to(f[0], abstract_addr("cycle")), 0);
+	CHECK_EQ(send_rights(f[0], "x", 1, 0, f, 2), 1);
+	file_put(f[0]);
+	file_put(f[1]);
+	c = mk(SOCK_STREAM);
+	CHECK_EQ(bind_to(c, abstract_addr("cycle")), -EADDRINUSE);
+	/* Held by a program: in flight but reachable, so kept. */
+	pair(SOCK_DGRAM, g);
+	CHECK_EQ(send_rights(g[0], "y", 1, 0, &g[0], 1), 1);
+	file_put(c);
+	c = mk(SOCK_STREAM);
+	CHECK_EQ(bind_to(c, abstract_addr("cycle")), 0);
+	CHECK_EQ(rcv_msg(g[1], buf, 2, &m), 1);
+	CHECK_EQ(m.nrights, 1u);
+	CHECK(got[0] == g[0]);
+	file_put(got[0]);
+	file_put(g[0]);
+	file_put(g[1]);
+	file_put(c);
+}
+
 TEST(passcred)
 {
 	struct file *f[2];
