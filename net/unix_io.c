@@ -158,7 +158,6 @@ static bool full(const struct unix_sock *u, const struct unix_sock *to, size_t n
 struct rights {
 	struct file **files;
 	unsigned n;
-	bool copy;			/* MSG_PEEK: files holds new references */
 };
 
 /* Takes msg's files for the caller; a peek takes new references. 0 or
@@ -221,7 +220,8 @@ long unix_stream_send(struct unix_sock *u, struct socket *s, struct sock_msg *m)
 	unix_lock();
 	if (m->addr)
 		r = u->state == UNIX_CONNECTED ? -EISCONN : -EOPNOTSUPP;
-	while (r == 0 && sent < total) {
+	/* Checked before each piece, and once for an empty write. */
+	while (r == 0) {
 		uint64_t gen = vfs_poll_generation();
 		struct unix_sock *p = u->peer;
 		struct unix_msg *msg;
@@ -235,6 +235,8 @@ long unix_stream_send(struct unix_sock *u, struct socket *s, struct sock_msg *m)
 			r = -EPIPE;
 			break;
 		}
+		if (sent == total)
+			break;
 		limit = u->sndbuf < p->rcvbuf ? u->sndbuf : p->rcvbuf;
 		n = total - sent;
 		if (n > UNIX_STREAM_CHUNK)

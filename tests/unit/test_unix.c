@@ -218,6 +218,7 @@ TEST(stream_shutdown_eof_epipe)
 	CHECK_EQ(snd(f[0], "last", 4, 0), 4);
 	CHECK_EQ(sk(f[0])->ops->shutdown(sk(f[0]), SOCK_SHUT_WR), 0);
 	CHECK_EQ(snd(f[0], "x", 1, 0), -EPIPE);
+	CHECK_EQ(snd(f[0], "", 0, 0), -EPIPE);
 	CHECK(poll_of(f[1]) & SOCK_POLLRDHUP);
 	CHECK(!(poll_of(f[1]) & VFS_POLLHUP));
 	CHECK_EQ(rcv(f[1], buf, sizeof(buf) - 1, 0), 4);
@@ -674,6 +675,7 @@ TEST(bad_arguments)
 	d = mk(SOCK_DGRAM);
 	CHECK_EQ(rcv(f, buf, sizeof(buf) - 1, 0), -EINVAL);		/* not connected */
 	CHECK_EQ(snd(f, "x", 1, 0), -ENOTCONN);
+	CHECK_EQ(snd(f, "", 0, 0), -ENOTCONN);
 	CHECK_EQ(sk(f)->ops->shutdown(sk(f), 3), -EINVAL);
 	CHECK_EQ(sk(d)->ops->listen(sk(d), 1), -EOPNOTSUPP);
 	CHECK_EQ(bind_to(f, (struct sock_addr){ .len = 1 }), -EINVAL);
