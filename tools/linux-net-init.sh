@@ -57,6 +57,8 @@ EOF
 	ip link set "$dev" up
 	ip addr add "$client/$(prefix "${mask:-255.255.255.0}")" dev "$dev"
 	[ -n "$gw" ] && ip route add default via "$gw" dev "$dev"
+	# Firecracker's metadata address, on-link (as its guests configure it).
+	ip route add 169.254.169.254 dev "$dev"
 	[ -n "$host" ] && hostname "$host"
 	: > /etc/resolv.conf
 	for d in $dns0 $dns1; do echo "nameserver $d" >> /etc/resolv.conf; done

@@ -17,6 +17,7 @@
  *   net_epoll send|recv HOST PORT BYTES   bulk transfer to or from the server
  *   net_epoll rtt HOST PORT ROUNDS        1-byte ping-pong: median round trip
  *   net_epoll quit HOST PORT              ends the server
+ *   net_epoll udp PORT                    a UDP echo server ("quit" ends it)
  * Clients print check lines (check.h) and figures as "net_epoll: ..." lines.
  */
 #include <arpa/inet.h>
@@ -41,6 +42,7 @@
 #define CLIENT_TIMEOUT_S 120
 #define RTT_MAX_ROUNDS 100000
 #define HEADER_MAX 4096
+#define CONNECT_GAP_US 2000		/* between connects: slirp's forward listens with a backlog of 1 */
 #define MEM_REPORT_STEP 250		/* MemFree is printed at each new max of this many */
 
 static const char PAGE[] = "<html><body>flint epoll server</body></html>\n";
@@ -324,6 +326,30 @@ static int serve(int port)
 	return 0;
 }
 
+/* A UDP echo server: every datagram goes back to its sender; one that
+ * says "quit" ends it. */
+static int udp_echo(int port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	char buf[IO_CHUNK];
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		die("udp socket");
+	printf("net_epoll: udp echo on port %d\n", port);
+	for (;;) {
+		struct sockaddr_in from;
+		socklen_t len = sizeof(from);
+		ssize_t n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &len);
+
+		if (n < 0)
+			die("recvfrom");
+		if (n == 4 && !memcmp(buf, "quit", 4))
+			return 0;
+		sendto(fd, buf, n, 0, (struct sockaddr *)&from, len);
+	}
+}
+
 static int connect_to(const char *host, int port, int blocking)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
@@ -362,6 +388,7 @@ static int echo_all(const char *host, int port, int nconn, uint64_t bytes)
 	if (!cl || ep < 0)
 		die("setup");
 	for (int i = 0; i < nconn; i++) {
+		usleep(CONNECT_GAP_US);
 		cl[i].fd = connect_to(host, port, 0);
 		ev = (struct epoll_event){ .events = EPOLLIN | EPOLLOUT, .data.u32 = i };
 		epoll_ctl(ep, EPOLL_CTL_ADD, cl[i].fd, &ev);
@@ -568,6 +595,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (!strcmp(mode, "serve") && argc == 3)
 		return serve(atoi(argv[2]));
+	if (!strcmp(mode, "udp") && argc == 3)
+		return udp_echo(atoi(argv[2]));
 	if (!strcmp(mode, "client") && argc == 6)
 		return client(argv[2], atoi(argv[3]), atoi(argv[4]), strtoull(argv[5], NULL, 10));
 	if (!strcmp(mode, "vanish") && argc == 6)
@@ -579,6 +608,7 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "quit") && argc == 4)
 		return quit(argv[2], atoi(argv[3]));
 	printf("usage: net_epoll serve PORT | client HOST PORT CONNS BYTES | vanish HOST PORT "
-	       "CONNS BYTES | send|recv HOST PORT BYTES | rtt HOST PORT ROUNDS | quit HOST PORT\n");
+	       "CONNS BYTES | send|recv HOST PORT BYTES | rtt HOST PORT ROUNDS | quit HOST PORT | "
+	       "udp PORT\n");
 	return 2;
 }

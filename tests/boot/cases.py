@@ -1041,3 +1041,4 @@ def _():
 
 import linux_cases  # noqa: E402,F401  (registers the Linux-program cases)
 import process_cases  # noqa: E402,F401  (registers the process cases)
+import net_cases  # noqa: E402,F401  (registers the network cases)
