@@ -70,6 +70,7 @@ void start_kernel(struct bootinfo *bi)
 	thread_selftest();
 	virtio_selftest();
 	virtio_blk_selftest();
+	virtio_net_selftest();
 	virtio_blk_bench();
 
 	crashtest_run();

@@ -1,6 +1,390 @@
-/* The virtio network device (Virtio 1.2 §5.1): being written. */
+/*
+ * The virtio network device (Virtio 1.2 §5.1), behind the kernel's
+ * network device interface (include/flint/netdev.h). Queue 0 receives
+ * (net_rx.c), queue 1 transmits; no control queue, no multiqueue, no
+ * segmentation offload. Receiving is polled by the device's receive
+ * thread: the interrupt handler only schedules it, and the ring's
+ * interrupt stays off while it polls. Transmitting copies each frame
+ * into a buffer of its own ring entry (one descriptor: header and
+ * frame), reclaims finished entries on the next transmit, and keeps the
+ * queue's interrupt off except while a transmitter waits for room.
+ * Notifications go through vq_kick, so EVENT_IDX (or the device's
+ * NO_NOTIFY) spares one per frame while the device is busy.
+ *
+ * A broken queue (vring.c reports it) resets the device: it writes no
+ * more memory, nothing is received, transmits fail with -EIO.
+ */
+#include <flint/entropy.h>
+#include <flint/errno.h>
+#include <flint/format.h>
+#include <flint/heap.h>
+#include <flint/netdev.h>
+#include <flint/printk.h>
+#include <flint/sched.h>
+#include <flint/string.h>
+#include <flint/sync.h>
+#include <flint/timer.h>
 #include <flint/virtio_boot.h>
+
+#include "net_rx.h"
+#include "virtio.h"
+#include "vring.h"
+
+/* §5.1.2: the queues without MQ. */
+#define NET_RX_QUEUE 0
+#define NET_TX_QUEUE 1
+#define NET_QUEUE_SIZE 256		/* entries at most, either way */
+
+/* §5.1.3: feature bits. */
+#define VIRTIO_NET_F_CSUM 0
+#define VIRTIO_NET_F_GUEST_CSUM 1
+#define VIRTIO_NET_F_MTU 3
+#define VIRTIO_NET_F_MAC 5
+#define VIRTIO_NET_F_MRG_RXBUF 15
+#define VIRTIO_NET_F_STATUS 16
+/* §6.3 (legacy): the header may share a descriptor with the frame. */
+#define VIRTIO_F_ANY_LAYOUT 27
+
+/* §5.1.4: struct virtio_net_config offsets. */
+#define NET_CFG_MAC 0
+#define NET_CFG_STATUS 6		/* le16, with STATUS */
+#define NET_CFG_MTU 10			/* le16, with MTU */
+#define VIRTIO_NET_S_LINK_UP 1
+
+/* §5.1.4.1: a device's MTU is at least 68 (RFC 791's minimum); larger
+ * than a jumbo frame's are used as NET_MTU_MAX, which buffers are sized
+ * for. */
+#define NET_MTU_MIN 68
+#define NET_MTU_MAX 9000
+
+/* How long a transmitter waits for room in a full ring. */
+#define NET_TX_WAIT_NS 20000000ull
+
+struct net {
+	struct netdev ndev;
+	struct virtio_device *vdev;
+	struct net_rx rx;		/* the receive thread's */
+	struct virtqueue *txq;
+	spinlock_t tx_lock;		/* txq, tx_spare, dead */
+	uint8_t **tx_spare;		/* transmit buffers off the ring */
+	unsigned tx_nspare;
+	unsigned hdr_len;
+	bool dead;			/* reset after a queue broke */
+	struct mutex tx_waiting;	/* one transmitter waits for room at a time */
+	spinlock_t wait_lock;		/* tx_waiter, tx_woken */
+	struct thread *tx_waiter;
+	bool tx_woken;
+};
+
+/* The device stops writing memory; nothing more goes on its rings.
+ * Under tx_lock. */
+static void kill_locked(struct net *n)
+{
+	if (n->dead)
+		return;
+	n->dead = true;
+	n->vdev->ops->reset(n->vdev);
+	printk_line("virtio: net %s: queue broken, device reset", n->ndev.name);
+}
+
+static void net_interrupt(void *arg)
+{
+	struct net *n = arg;
+
+	n->ndev.stats.rx_interrupts++;
+	netdev_rx_schedule(&n->ndev);
+	spin_lock(&n->wait_lock);
+	if (n->tx_waiter) {
+		n->tx_woken = true;
+		sched_wake(n->tx_waiter);
+	}
+	spin_unlock(&n->wait_lock);
+}
+
+static unsigned net_poll(struct netdev *dev, unsigned budget)
+{
+	struct net *n = dev->priv;
+	unsigned done;
+
+	if (__atomic_load_n(&n->dead, __ATOMIC_ACQUIRE))
+		return 0;
+	done = net_rx_poll(&n->rx, budget);
+	if (vq_broken(n->rx.vq)) {
+		unsigned long flags = spin_lock_irqsave(&n->tx_lock);
+
+		kill_locked(n);
+		spin_unlock_irqrestore(&n->tx_lock, flags);
+		return 0;
+	}
+	return done;
+}
+
+/* Finished transmissions back to the spare list; under tx_lock. */
+static void reclaim(struct net *n)
+{
+	uint32_t len;
+	uint8_t *buf;
+
+	while ((buf = vq_get(n->txq, &len)))
+		n->tx_spare[n->tx_nspare++] = buf;
+	if (vq_broken(n->txq))
+		kill_locked(n);
+}
+
+/* The ring is full: waits up to NET_TX_WAIT_NS for the device to use an
+ * entry (its transmit interrupt), with the queue's interrupt on only
+ * meanwhile. */
+static void wait_for_room(struct net *n)
+{
+	uint64_t deadline = clock_ns() + NET_TX_WAIT_NS;
+	unsigned long flags;
+	bool pending;
+
+	mutex_lock(&n->tx_waiting);
+	flags = spin_lock_irqsave(&n->wait_lock);
+	n->tx_waiter = thread_current();
+	n->tx_woken = false;
+	spin_unlock_irqrestore(&n->wait_lock, flags);
+	flags = spin_lock_irqsave(&n->tx_lock);
+	pending = n->dead || vq_interrupts_on(n->txq) || n->tx_nspare;
+	spin_unlock_irqrestore(&n->tx_lock, flags);
+	flags = spin_lock_irqsave(&n->wait_lock);
+	while (!pending && !n->tx_woken) {
+		int r = sched_sleep(&n->wait_lock, deadline, false);
+
+		spin_lock(&n->wait_lock);
+		if (r == -ETIMEDOUT)
+			break;
+	}
+	n->tx_waiter = NULL;
+	spin_unlock_irqrestore(&n->wait_lock, flags);
+	flags = spin_lock_irqsave(&n->tx_lock);
+	vq_interrupts_off(n->txq);
+	spin_unlock_irqrestore(&n->tx_lock, flags);
+	mutex_unlock(&n->tx_waiting);
+}
+
+/* A spare buffer, reclaiming (and waiting once) when there is none;
+ * NULL with the error otherwise. Returns with tx_lock held. */
+static uint8_t *take_buffer(struct net *n, unsigned long *flags, int *err)
+{
+	*flags = spin_lock_irqsave(&n->tx_lock);
+	for (unsigned tries = 0;; tries++) {
+		if (!n->dead)
+			reclaim(n);
+		if (n->dead) {
+			*err = -EIO;
+			return NULL;
+		}
+		if (n->tx_nspare)
+			return n->tx_spare[--n->tx_nspare];
+		if (tries) {
+			*err = -ENOBUFS;
+			return NULL;
+		}
+		spin_unlock_irqrestore(&n->tx_lock, *flags);
+		wait_for_room(n);
+		*flags = spin_lock_irqsave(&n->tx_lock);
+	}
+}
+
+static int net_transmit(struct netdev *dev, const struct netdev_tx *tx)
+{
+	struct net *n = dev->priv;
+	struct virtio_net_hdr h = { 0 };
+	struct vring_buf b;
+	unsigned long flags;
+	uint8_t *buf, *p;
+	int err = 0;
+
+	if (tx->len > n->rx.frame_max)
+		return -EMSGSIZE;
+	if (tx->csum_partial) {
+		if (!(dev->features & NETDEV_F_TX_CSUM) ||
+		    (size_t)tx->csum_start + tx->csum_offset + NET_CSUM_FIELD > tx->len)
+			return -EINVAL;
+		h.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+		h.csum_start = tx->csum_start;
+		h.csum_offset = tx->csum_offset;
+	}
+	buf = take_buffer(n, &flags, &err);
+	if (!buf) {
+		spin_unlock_irqrestore(&n->tx_lock, flags);
+		return err;
+	}
+	memcpy(buf, &h, n->hdr_len);
+	p = buf + n->hdr_len;
+	for (unsigned i = 0; i < tx->nsegs; i++) {
+		memcpy(p, tx->segs[i].data, tx->segs[i].len);
+		p += tx->segs[i].len;
+	}
+	b = (struct vring_buf){ .addr = buf, .len = (uint32_t)(p - buf) };
+	if (vq_add(n->txq, &b, 1, buf) < 0) {
+		/* Not while the queue works: one buffer per entry. */
+		n->tx_spare[n->tx_nspare++] = buf;
+		err = vq_broken(n->txq) ? -EIO : -ENOBUFS;
+	} else if (vq_kick(n->txq)) {
+		__atomic_fetch_add(&dev->stats.tx_notifies, 1, __ATOMIC_RELAXED);
+	}
+	spin_unlock_irqrestore(&n->tx_lock, flags);
+	return err;
+}
+
+static const struct netdev_ops net_ops = {
+	.transmit = net_transmit,
+	.poll = net_poll,
+};
+
+static unsigned device_mtu(struct virtio_device *d)
+{
+	uint16_t mtu;
+
+	if (!virtio_has_feature(d, VIRTIO_NET_F_MTU))
+		return NETDEV_MTU_DEFAULT;
+	virtio_read_config(d, NET_CFG_MTU, &mtu, sizeof(mtu));
+	return MIN(MAX((unsigned)mtu, (unsigned)NET_MTU_MIN), (unsigned)NET_MTU_MAX);
+}
+
+/* The device's MAC, or without MAC (Firecracker without guest_mac) a
+ * random locally administered one. */
+static void device_mac(struct virtio_device *d, uint8_t mac[NETDEV_ETH_ALEN])
+{
+	uint8_t random[NETDEV_ETH_ALEN];
+
+	if (virtio_has_feature(d, VIRTIO_NET_F_MAC)) {
+		for (unsigned i = 0; i < NETDEV_ETH_ALEN; i++)
+			virtio_read_config(d, NET_CFG_MAC + i, &mac[i], 1);
+		return;
+	}
+	entropy_random(random, sizeof(random));
+	net_mac_random(mac, random);
+}
+
+/* Without STATUS the link is up (§5.1.4). */
+static bool device_link_up(struct virtio_device *d)
+{
+	uint16_t status;
+
+	if (!virtio_has_feature(d, VIRTIO_NET_F_STATUS))
+		return true;
+	virtio_read_config(d, NET_CFG_STATUS, &status, sizeof(status));
+	return status & VIRTIO_NET_S_LINK_UP;
+}
+
+static int setup_tx(struct net *n)
+{
+	unsigned count = vq_size(n->txq);
+
+	n->tx_spare = kzalloc(sizeof(*n->tx_spare) * count);
+	if (!n->tx_spare)
+		return -1;
+	for (unsigned i = 0; i < count; i++) {
+		n->tx_spare[i] = kmalloc(n->hdr_len + n->rx.frame_max);
+		if (!n->tx_spare[i])
+			return -1;
+		n->tx_nspare++;
+	}
+	/* Finished transmissions are reclaimed by the next transmit. */
+	vq_interrupts_off(n->txq);
+	return 0;
+}
+
+static void free_net(struct net *n)
+{
+	for (unsigned i = 0; i < n->tx_nspare; i++)
+		kfree(n->tx_spare[i]);
+	kfree(n->tx_spare);
+	net_rx_free(&n->rx);
+	kfree(n);
+}
+
+static int net_probe(struct virtio_device *d)
+{
+	struct net *n;
+
+	/* §5.1.6.6 (legacy): without ANY_LAYOUT the header would need a
+	 * descriptor of its own. */
+	if (d->legacy && !virtio_has_feature(d, VIRTIO_F_ANY_LAYOUT)) {
+		printk_line("virtio: net (%s %s): legacy device without ANY_LAYOUT",
+			    d->ops->name, d->location);
+		return -1;
+	}
+	n = kzalloc(sizeof(*n));
+	if (!n)
+		return -1;
+	n->vdev = d;
+	n->hdr_len = virtio_has_feature(d, VIRTIO_F_VERSION_1) ||
+		     virtio_has_feature(d, VIRTIO_NET_F_MRG_RXBUF) ? NET_HDR_LEN :
+		     NET_HDR_LEN_LEGACY;
+	n->ndev.mtu = device_mtu(d);
+	device_mac(d, n->ndev.mac);
+	n->ndev.link_up = device_link_up(d);
+	n->ndev.features = (virtio_has_feature(d, VIRTIO_NET_F_CSUM) ? NETDEV_F_TX_CSUM : 0) |
+			   (virtio_has_feature(d, VIRTIO_NET_F_GUEST_CSUM) ? NETDEV_F_RX_CSUM : 0);
+	n->ndev.ops = &net_ops;
+	n->ndev.priv = n;
+	n->rx = (struct net_rx){ .dev = &n->ndev, .hdr_len = n->hdr_len,
+				 .mergeable = virtio_has_feature(d, VIRTIO_NET_F_MRG_RXBUF),
+				 .guest_csum = virtio_has_feature(d, VIRTIO_NET_F_GUEST_CSUM) };
+	n->rx.vq = vq_create(d, NET_RX_QUEUE, NET_QUEUE_SIZE, NULL);
+	n->txq = vq_create(d, NET_TX_QUEUE, NET_QUEUE_SIZE, NULL);
+	if (!n->rx.vq || !n->txq || net_rx_init(&n->rx) < 0 || setup_tx(n) < 0 ||
+	    d->ops->request_irq(d, net_interrupt, n) < 0) {
+		free_net(n);
+		return -1;
+	}
+	d->priv = n;
+	return 0;
+}
+
+/* After DRIVER_OK: the receive ring's first notification, and the
+ * device goes to the stack. */
+static void net_start(struct virtio_device *d)
+{
+	struct net *n = d->priv;
+
+	vq_kick(n->rx.vq);
+	netdev_register(&n->ndev);
+}
+
+static void net_describe(struct virtio_device *d, char *buf, size_t len)
+{
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} shown[] = {
+		{ VIRTIO_NET_F_CSUM, "csum" },
+		{ VIRTIO_NET_F_GUEST_CSUM, "guest-csum" },
+		{ VIRTIO_NET_F_MRG_RXBUF, "mrg-rxbuf" },
+		{ VIRTIO_F_RING_EVENT_IDX, "event-idx" },
+	};
+	struct net *n = d->priv;
+	const uint8_t *m = n->ndev.mac;
+	size_t used;
+
+	used = (size_t)snprintf(buf, len, "%s mac=%02x:%02x:%02x:%02x:%02x:%02x mtu=%u",
+				n->ndev.name[0] ? n->ndev.name : "unregistered",
+				m[0], m[1], m[2], m[3], m[4], m[5], n->ndev.mtu);
+	for (unsigned i = 0; i < ARRAY_SIZE(shown) && used < len; i++)
+		if (virtio_has_feature(d, shown[i].bit))
+			used += (size_t)snprintf(buf + used, len - used, " %s", shown[i].name);
+	if (!n->ndev.link_up && used < len)
+		snprintf(buf + used, len - used, " link-down");
+}
+
+static const struct virtio_driver net_driver = {
+	.name = "net",
+	.id = VIRTIO_ID_NET,
+	.features = VIRTIO_FEATURE(VIRTIO_NET_F_CSUM) | VIRTIO_FEATURE(VIRTIO_NET_F_GUEST_CSUM) |
+		    VIRTIO_FEATURE(VIRTIO_NET_F_MTU) | VIRTIO_FEATURE(VIRTIO_NET_F_MAC) |
+		    VIRTIO_FEATURE(VIRTIO_NET_F_MRG_RXBUF) | VIRTIO_FEATURE(VIRTIO_NET_F_STATUS) |
+		    VIRTIO_FEATURE(VIRTIO_F_ANY_LAYOUT),
+	.probe = net_probe,
+	.start = net_start,
+	.describe = net_describe,
+};
 
 void virtio_net_init(void)
 {
+	virtio_register_driver(&net_driver);
 }

@@ -12,7 +12,7 @@
 /* §2.5.1: the generation is re-read around a configuration read; a device
  * that keeps changing it is believed after this many tries. */
 #define CONFIG_GENERATION_TRIES 16
-#define DETAILS_MAX 64
+#define DETAILS_MAX 128
 
 /* Ring features the core takes whenever the device offers them (§6). */
 #define CORE_FEATURES (VIRTIO_FEATURE(VIRTIO_F_RING_INDIRECT_DESC) | \

@@ -10,6 +10,8 @@
  * A queue is not locked here: the driver serialises its calls on a queue
  * (vq_add/vq_kick from threads, vq_poll from the interrupt handler), and
  * done runs inside vq_poll, so it may queue new requests without locking.
+ * A polling driver (net) takes entries itself with vq_get instead, and
+ * turns the queue's interrupt off and on around its polls.
  */
 #include <flint/compiler.h>
 #include <flint/heap.h>
@@ -22,6 +24,7 @@
 #include "vring.h"
 
 /* §2.7.6, §2.7.8: the flags word of each ring. */
+#define VRING_AVAIL_F_NO_INTERRUPT 1
 #define VRING_USED_F_NO_NOTIFY 1
 
 /* The legacy queue address registers take a 32-bit number of 4 KiB
@@ -79,6 +82,7 @@ struct virtqueue {
 	bool indirect;
 	bool event_idx;
 	bool broken;
+	bool interrupts_off;		/* vq_interrupts_off, until vq_interrupts_on */
 };
 
 static size_t avail_bytes(unsigned size)
@@ -241,13 +245,13 @@ int vq_add(struct virtqueue *vq, const struct vring_buf *bufs, unsigned n, void 
 	return 0;
 }
 
-void vq_kick(struct virtqueue *vq)
+bool vq_kick(struct virtqueue *vq)
 {
 	uint16_t old = vq->kicked_idx, new = vq->avail_idx;
 	bool notify;
 
 	if (vq->broken || old == new)
-		return;
+		return false;
 	/* The index store must be visible before the device's suppression
 	 * word is read (a store then a load: a full fence even on x86). */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -262,6 +266,7 @@ void vq_kick(struct virtqueue *vq)
 	}
 	if (notify)
 		vq->dev->ops->notify(vq->dev, vq->index);
+	return notify;
 }
 
 static void free_chain(struct virtqueue *vq, uint16_t head)
@@ -280,37 +285,54 @@ static void free_chain(struct virtqueue *vq, uint16_t head)
 	r->in_flight = false;
 }
 
-/* Completes the used entries up to used_idx; -1 when one is impossible. */
-static int complete(struct virtqueue *vq, uint16_t used_idx)
+/* §2.7.10: the used index at which the device is to interrupt next: the
+ * next entry, or, with interrupts off, one it has already passed (it
+ * interrupts only on crossing used_event). */
+static void set_used_event(struct virtqueue *vq)
 {
-	int count = 0;
+	*vq->used_event = (uint16_t)(vq->last_used - (vq->interrupts_off ? 1 : 0));
+}
 
-	if ((uint16_t)(used_idx - vq->last_used) > vq->in_flight) {
+/* Used entries published and not yet taken; 0, with the queue marked
+ * broken, when the device claims more than are in flight. */
+static unsigned pending(struct virtqueue *vq)
+{
+	uint16_t n;
+
+	if (vq->broken)
+		return 0;
+	n = (uint16_t)(vq->used->idx - vq->last_used);
+	/* §2.7.13: the entries are read only after the index. */
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (n > vq->in_flight) {
 		mark_broken(vq, "used index ahead of the requests in flight");
+		return 0;
+	}
+	return n;
+}
+
+/* Takes the used entry at last_used (pending() said there is one): 0
+ * with its token and length, or -1 when it is impossible. */
+static int take(struct virtqueue *vq, void **token, uint32_t *len)
+{
+	volatile struct vring_used_elem *e = &vq->used->ring[vq->last_used & (vq->size - 1)];
+	uint32_t id = e->id;
+	struct vq_request *r;
+
+	*len = e->len;
+	if (id >= vq->size || !vq->req[id].in_flight) {
+		mark_broken(vq, "used id is not a request in flight");
 		return -1;
 	}
-	while (vq->last_used != used_idx) {
-		volatile struct vring_used_elem *e = &vq->used->ring[vq->last_used & (vq->size - 1)];
-		uint32_t id = e->id, len = e->len;
-		struct vq_request *r;
-		void *token;
-
-		if (id >= vq->size || !vq->req[id].in_flight) {
-			mark_broken(vq, "used id is not a request in flight");
-			return -1;
-		}
-		r = &vq->req[id];
-		if (len > r->writable) {
-			mark_broken(vq, "used length larger than the request's buffers");
-			return -1;
-		}
-		token = r->token;
-		free_chain(vq, (uint16_t)id);
-		vq->last_used++;
-		vq->done(vq, token, len);
-		count++;
+	r = &vq->req[id];
+	if (*len > r->writable) {
+		mark_broken(vq, "used length larger than the request's buffers");
+		return -1;
 	}
-	return count;
+	*token = r->token;
+	free_chain(vq, (uint16_t)id);
+	vq->last_used++;
+	return 0;
 }
 
 int vq_poll(struct virtqueue *vq)
@@ -318,27 +340,67 @@ int vq_poll(struct virtqueue *vq)
 	int total = 0;
 
 	for (;;) {
-		uint16_t used_idx;
-		int n;
+		unsigned n = pending(vq);
 
 		if (vq->broken)
 			return -1;
-		used_idx = vq->used->idx;
-		/* §2.7.13: the entries are read only after the index. */
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		if (used_idx == vq->last_used)
+		if (!n)
 			return total;
-		n = complete(vq, used_idx);
-		if (n < 0)
-			return -1;
-		total += n;
+		for (unsigned i = 0; i < n; i++) {
+			void *token;
+			uint32_t len;
+
+			if (take(vq, &token, &len) < 0)
+				return -1;
+			vq->done(vq, token, len);
+			total++;
+		}
 		if (vq->event_idx) {
-			/* §2.7.10: interrupt us at the next used entry, then look
-			 * again for one that came before the device saw this. */
-			*vq->used_event = vq->last_used;
+			/* Interrupt us at the next used entry, then look again
+			 * for one that came before the device saw this. */
+			set_used_event(vq);
 			__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		}
 	}
+}
+
+void *vq_get(struct virtqueue *vq, uint32_t *len)
+{
+	void *token;
+
+	if (!pending(vq) || take(vq, &token, len) < 0)
+		return NULL;
+	if (vq->event_idx)
+		set_used_event(vq);
+	return token;
+}
+
+unsigned vq_pending(struct virtqueue *vq)
+{
+	return pending(vq);
+}
+
+void vq_interrupts_off(struct virtqueue *vq)
+{
+	vq->interrupts_off = true;
+	if (vq->event_idx)
+		set_used_event(vq);
+	else
+		vq->avail->flags = VRING_AVAIL_F_NO_INTERRUPT;
+}
+
+bool vq_interrupts_on(struct virtqueue *vq)
+{
+	vq->interrupts_off = false;
+	/* §2.7.7.2: with EVENT_IDX the flags stay 0 and used_event rules. */
+	if (vq->event_idx)
+		set_used_event(vq);
+	else
+		vq->avail->flags = 0;
+	/* The store before the used index is read again: an entry the device
+	 * wrote before it saw the store gets no interrupt, so it is reported. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return !vq->broken && vq->used->idx != vq->last_used;
 }
 
 unsigned vq_size(const struct virtqueue *vq)

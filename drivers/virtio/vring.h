@@ -46,8 +46,9 @@ typedef void (*vq_done_fn)(struct virtqueue *vq, void *token, uint32_t len);
 
 /*
  * Allocates and enables queue index of d (size: the transport's maximum,
- * capped at max_size), with d's negotiated ring features. Returns NULL
- * with a console message on failure.
+ * capped at max_size), with d's negotiated ring features. done may be
+ * NULL for a driver that takes used entries with vq_get only. Returns
+ * NULL with a console message on failure.
  */
 struct virtqueue *vq_create(struct virtio_device *d, unsigned index, unsigned max_size,
 			    vq_done_fn done);
@@ -56,14 +57,36 @@ struct virtqueue *vq_create(struct virtio_device *d, unsigned index, unsigned ma
  * and n > 1); returns 0, or -1 when the ring is full. Does not notify. */
 int vq_add(struct virtqueue *vq, const struct vring_buf *bufs, unsigned n, void *token);
 
-/* Notifies the device if it wants to be told (event index or flags). */
-void vq_kick(struct virtqueue *vq);
+/* Notifies the device if it wants to be told (event index or flags);
+ * returns whether it did. */
+bool vq_kick(struct virtqueue *vq);
 
 /* Completes every used buffer (calls done for each); returns how many.
  * A device that writes an impossible used entry is reported, the queue is
  * marked broken and further calls return -1. For the interrupt handler,
  * or for polling. */
 int vq_poll(struct virtqueue *vq);
+
+/* For drivers that take used entries one at a time (done unused): the
+ * next one's token (tokens must not be NULL) and length, checked as
+ * vq_poll checks them; NULL when there is none or the queue is broken. */
+void *vq_get(struct virtqueue *vq, uint32_t *len);
+
+/* Used entries the device has published that are not taken yet (0 when
+ * the queue is broken; a count beyond those in flight breaks it). */
+unsigned vq_pending(struct virtqueue *vq);
+
+/*
+ * Interrupt suppression for polling drivers (§2.7.7, §2.7.10): off sets
+ * VRING_AVAIL_F_NO_INTERRUPT, or with EVENT_IDX keeps used_event behind
+ * what the device has used, so it is not interrupted per entry. On asks
+ * for an interrupt at the next used entry and returns whether entries
+ * are already pending, which the device may have written before it saw
+ * the request: the caller polls again rather than waiting for them.
+ * Serialised with the queue's other calls.
+ */
+void vq_interrupts_off(struct virtqueue *vq);
+bool vq_interrupts_on(struct virtqueue *vq);
 
 unsigned vq_size(const struct virtqueue *vq);
 unsigned vq_free(const struct virtqueue *vq);

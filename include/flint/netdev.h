@@ -40,6 +40,7 @@ enum netdev_drop {
 	NETDEV_DROP_TX_FULL,		/* the transmit ring stayed full */
 	NETDEV_DROP_TX_LONG,		/* larger than the device takes */
 	NETDEV_DROP_TX_BROKEN,		/* the device's queue broke */
+	NETDEV_DROP_TX_MALFORMED,	/* a checksum request outside the frame or unsupported */
 	NETDEV_DROP_REASONS
 };
 
@@ -92,8 +93,9 @@ struct netdev_ops {
 	/* Copies the frame into the device's ring and notifies it (unless
 	 * it asked not to be told). Reclaims finished transmissions first,
 	 * without waiting for an interrupt. 0, or -ENOBUFS (ring full),
-	 * -EMSGSIZE (too long) or -EIO (device broken); the frame is then
-	 * dropped and counted. Thread context; the driver locks itself. */
+	 * -EMSGSIZE (too long), -EINVAL (csum_partial without
+	 * NETDEV_F_TX_CSUM, or outside the frame) or -EIO (device broken);
+	 * the frame is then dropped and counted. Thread context; the driver locks itself. */
 	int (*transmit)(struct netdev *dev, const struct netdev_tx *tx);
 	/* From the receive thread only: hands up to budget received frames
 	 * to netdev_receive, refills the ring, and returns how many. Fewer

@@ -24,6 +24,12 @@ void virtio_selftest(void);
  * one `blk-test:` line each; the VM exits with status 1 if a check fails. */
 void virtio_blk_selftest(void);
 
+/* With the test.net option (drivers/virtio/net_test.c): every network
+ * device asks QEMU's user network gateway (10.0.2.2) for its MAC with
+ * ARP and pings it with MTU-sized frames, `net-test:` lines; the VM
+ * exits with status 1 if a check fails. */
+void virtio_net_selftest(void);
+
 /* With the bench.blk option (drivers/virtio/blk_bench.c): time a whole
  * sequential read and random 4 KiB reads of vda, one `blk-bench:` line. */
 void virtio_blk_bench(void);

@@ -45,6 +45,10 @@ UNIT_SRCS_pci := drivers/pci.c
 # test_vring drives the rings from a simulated device; it stands in for the
 # allocators and printk itself.
 UNIT_SRCS_vring := drivers/virtio/vring.c drivers/virtio/virtio.c
+# test_virtio_net drives the virtio-net receive path over the real rings
+# from a simulated device, standing in for netdev_receive as well.
+UNIT_TESTS += virtio_net
+UNIT_SRCS_virtio_net := drivers/virtio/net_rx.c drivers/virtio/vring.c drivers/virtio/virtio.c
 UNIT_SRCS_elf := linux/elf.c
 UNIT_SRCS_cpio := fs/cpio.c
 # test_vfs runs the VFS, pipes, the console tty and /proc on the heap over

@@ -1,0 +1,205 @@
+/*
+ * The virtio network device's receive ring (Virtio 1.2 §5.1.6.3-4). Every
+ * buffer is allocated once and goes back on the ring as soon as its frame
+ * has been handed up (the receiver copies what it keeps), so receiving
+ * allocates nothing. Without MRG_RXBUF each buffer holds a whole frame
+ * and its header; with it buffers are NET_MRG_BUF_SIZE bytes and a frame
+ * spans the header's num_buffers of them, handed up as segments.
+ *
+ * Nothing the device writes is believed unchecked: vring.c checks ids
+ * and lengths against the buffers, and here each frame's header and
+ * length are checked against the MTU and the entries in the ring; a bad
+ * one is dropped and counted, its buffers reused.
+ */
+#include <flint/compiler.h>
+#include <flint/heap.h>
+#include <flint/string.h>
+
+#include "net_rx.h"
+#include "vring.h"
+
+static void drop(struct net_rx *rx, enum netdev_drop why)
+{
+	rx->dev->stats.drops[why]++;
+}
+
+/* Adds the spare buffers to the ring; returns whether it added any. */
+static bool refill(struct net_rx *rx)
+{
+	bool added = false;
+
+	while (rx->nspare) {
+		uint8_t *buf = rx->spare[rx->nspare - 1];
+		struct vring_buf b = { .addr = buf, .len = rx->buf_size, .device_writes = true };
+
+		if (vq_add(rx->vq, &b, 1, buf) < 0)
+			break;
+		rx->nspare--;
+		added = true;
+	}
+	return added;
+}
+
+void net_rx_free(struct net_rx *rx)
+{
+	for (unsigned i = 0; rx->bufs && i < rx->nbufs; i++)
+		kfree(rx->bufs[i]);
+	kfree(rx->bufs);
+	kfree(rx->spare);
+	rx->bufs = rx->spare = NULL;
+	rx->nbufs = rx->nspare = 0;
+}
+
+int net_rx_init(struct net_rx *rx)
+{
+	rx->frame_max = rx->dev->mtu + NETDEV_ETH_HLEN + NET_VLAN_HLEN;
+	if (rx->mergeable) {
+		rx->buf_size = NET_MRG_BUF_SIZE;
+		rx->max_buffers = (rx->hdr_len + rx->frame_max + NET_MRG_BUF_SIZE - 1) /
+				  NET_MRG_BUF_SIZE;
+	} else {
+		rx->buf_size = rx->hdr_len + rx->frame_max;
+		rx->max_buffers = 1;
+	}
+	rx->nbufs = vq_size(rx->vq);
+	rx->bufs = kzalloc(sizeof(*rx->bufs) * rx->nbufs);
+	rx->spare = kmalloc(sizeof(*rx->spare) * rx->nbufs);
+	if (!rx->bufs || !rx->spare || rx->max_buffers > NETDEV_MAX_SEGS) {
+		net_rx_free(rx);
+		return -1;
+	}
+	for (unsigned i = 0; i < rx->nbufs; i++) {
+		rx->bufs[i] = kmalloc(rx->buf_size);
+		if (!rx->bufs[i]) {
+			net_rx_free(rx);
+			return -1;
+		}
+		rx->spare[rx->nspare++] = rx->bufs[i];
+	}
+	refill(rx);
+	return 0;
+}
+
+/* Reads the header at the start of a frame's first buffer. */
+static struct virtio_net_hdr read_header(const struct net_rx *rx, const uint8_t *buf)
+{
+	struct virtio_net_hdr h = { .num_buffers = 1 };
+
+	memcpy(&h, buf, rx->hdr_len);
+	if (!rx->mergeable)
+		h.num_buffers = 1;	/* only MRG_RXBUF gives it a meaning */
+	return h;
+}
+
+/* The checksum state the header reports, or false when its partial
+ * checksum lies outside the frame. */
+static bool checksum(const struct net_rx *rx, const struct virtio_net_hdr *h, size_t len,
+		     struct netdev_rx *frame)
+{
+	frame->csum = NETDEV_CSUM_NONE;
+	if (!rx->guest_csum)
+		return true;
+	if (h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+		if ((size_t)h->csum_start + h->csum_offset + NET_CSUM_FIELD > len)
+			return false;
+		frame->csum = NETDEV_CSUM_PARTIAL;
+		frame->csum_start = h->csum_start;
+		frame->csum_offset = h->csum_offset;
+	} else if (h->flags & VIRTIO_NET_HDR_F_DATA_VALID) {
+		frame->csum = NETDEV_CSUM_VALID;
+	}
+	return true;
+}
+
+/*
+ * One frame whose first buffer (len bytes used) came off the ring: its
+ * other buffers are taken, the whole is checked and handed up, and all go
+ * back to the spare list. Returns false when the queue broke meanwhile.
+ */
+static bool receive(struct net_rx *rx, uint8_t *head, uint32_t len)
+{
+	uint8_t *taken[NETDEV_MAX_SEGS] = { head };
+	struct netdev_seg segs[NETDEV_MAX_SEGS];
+	struct netdev_rx frame = { .segs = segs };
+	struct virtio_net_hdr h;
+	unsigned n = 1, want;
+	bool ok = true;
+
+	if (len < rx->hdr_len + NETDEV_ETH_HLEN) {
+		/* Too short to hold a count of buffers worth believing. */
+		drop(rx, NETDEV_DROP_RX_SHORT);
+		rx->spare[rx->nspare++] = head;
+		return true;
+	}
+	h = read_header(rx, head);
+	want = h.num_buffers;
+	/* §5.1.6.4.2: a frame's buffers are all used before the index moves. */
+	if (!want || want - 1 > vq_pending(rx->vq)) {
+		drop(rx, NETDEV_DROP_RX_MALFORMED);
+		rx->spare[rx->nspare++] = head;
+		return !vq_broken(rx->vq);
+	}
+	segs[0] = (struct netdev_seg){ head + rx->hdr_len, len - rx->hdr_len };
+	frame.len = segs[0].len;
+	for (; n < want; n++) {
+		uint32_t more;
+		uint8_t *buf = vq_get(rx->vq, &more);
+
+		if (!buf)
+			break;		/* broken: vring.c said why */
+		if (n < NETDEV_MAX_SEGS) {
+			taken[n] = buf;
+			segs[n] = (struct netdev_seg){ buf, more };
+		} else {
+			rx->spare[rx->nspare++] = buf;
+		}
+		frame.len += more;
+	}
+	frame.nsegs = MIN(n, (unsigned)NETDEV_MAX_SEGS);
+	if (n < want)
+		ok = false;
+	else if (want > rx->max_buffers || frame.len > rx->frame_max)
+		drop(rx, NETDEV_DROP_RX_LONG);
+	else if (h.gso_type != VIRTIO_NET_HDR_GSO_NONE || !checksum(rx, &h, frame.len, &frame))
+		drop(rx, NETDEV_DROP_RX_MALFORMED);
+	else
+		netdev_receive(rx->dev, &frame);
+	for (unsigned i = 0; i < frame.nsegs; i++)
+		rx->spare[rx->nspare++] = taken[i];
+	return ok;
+}
+
+unsigned net_rx_poll(struct net_rx *rx, unsigned budget)
+{
+	unsigned done = 0;
+
+	vq_interrupts_off(rx->vq);
+	while (done < budget) {
+		uint32_t len;
+		uint8_t *head = vq_get(rx->vq, &len);
+
+		if (!head) {
+			if (vq_broken(rx->vq))
+				return done;
+			if (refill(rx))
+				vq_kick(rx->vq);
+			if (!vq_interrupts_on(rx->vq))
+				return done;
+			/* Came before the device saw the interrupt wanted. */
+			vq_interrupts_off(rx->vq);
+			continue;
+		}
+		done++;
+		if (!receive(rx, head, len))
+			return done;
+	}
+	if (refill(rx))
+		vq_kick(rx->vq);
+	return done;
+}
+
+void net_mac_random(uint8_t mac[NETDEV_ETH_ALEN], const uint8_t random[NETDEV_ETH_ALEN])
+{
+	memcpy(mac, random, NETDEV_ETH_ALEN);
+	mac[0] = (uint8_t)((mac[0] & ~NET_MAC_MULTICAST) | NET_MAC_LOCAL);
+}
