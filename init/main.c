@@ -29,6 +29,7 @@ static struct platform platform;
 void start_kernel(struct bootinfo *bi)
 {
 	unsigned cpus;
+	int status;
 
 	bootchart_begin(bi->tsc_start);
 	for (unsigned i = 0; i < bi->nloader_stages; i++)
@@ -78,5 +79,7 @@ void start_kernel(struct bootinfo *bi)
 	printk("Flint booted in %llu us (entry=%s, cpus=%u, mem=%llu MiB)\n",
 	       (unsigned long long)bootchart_total_us(), boot_entry_name(bi->entry), cpus,
 	       (unsigned long long)(memmap_total(&bi->memmap, MEMMAP_RAM) >> 20));
-	power_off(linux_run(&kernel_cmdline));
+	status = linux_run(&kernel_cmdline);
+	net_show();
+	power_off(status);
 }

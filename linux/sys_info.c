@@ -1,12 +1,13 @@
 /*
  * Linux calls that describe the machine and the process's limits: uname,
- * sysinfo, getrandom, the resource limits, CPU affinity and the scheduler
+ * sethostname, sysinfo, getrandom, the resource limits, CPU affinity and the scheduler
  * queries, prctl and personality.
  *
  * Syscall numbers: arch/x86/entry/syscalls/syscall_64.tbl.
  */
 #include <flint/entropy.h>
 #include <flint/memory.h>
+#include <flint/net.h>
 #include <flint/page_alloc.h>
 #include <flint/sched.h>
 #include <flint/string.h>
@@ -41,7 +42,7 @@ static long sys_uname(const uint64_t a[6])
 	memset(&u, 0, sizeof(u));
 	/* Programs test for "Linux" to pick their code paths. */
 	uts_set(u.sysname, "Linux");
-	uts_set(u.nodename, "flint");
+	net_hostname(u.nodename, UTS_FIELD);
 	/* Static glibc compares this with the oldest kernel it was built for
 	 * (--enable-kernel; 3.2 on x86-64) and stops with "FATAL: kernel too
 	 * old" below it; musl and others gate features on it. The calls here
@@ -53,6 +54,21 @@ static long sys_uname(const uint64_t a[6])
 	return copy_to_user((void *)a[0], &u, sizeof(u));
 }
 SYSCALL(63, "uname", "p", sys_uname);
+
+/* Every process has every capability here, so only the length (an int,
+ * at most __NEW_UTS_LEN) is checked. */
+static long sys_sethostname(const uint64_t a[6])
+{
+	char name[UTS_FIELD - 1];
+	int len = (int)a[1];
+
+	if (len < 0 || len > UTS_FIELD - 1)
+		return -EINVAL;
+	if (copy_from_user(name, (const void *)a[0], (size_t)len))
+		return -EFAULT;
+	return net_set_hostname(name, (size_t)len);
+}
+SYSCALL(170, "sethostname", "pd", sys_sethostname);
 
 /* struct sysinfo: include/uapi/linux/sysinfo.h (64-bit layout, _f empty). */
 struct linux_sysinfo {

@@ -12,6 +12,7 @@ need cmp diffutils
 need python3 python3
 need lz4 lz4
 need cpio cpio
+need dpkg-source dpkg-dev
 need musl-gcc musl-tools
 need qemu-system-x86_64 qemu-system-x86
 # Flint runs static programs only: Debian's busybox package is dynamic.

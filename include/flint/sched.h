@@ -31,6 +31,7 @@ struct thread {
 	bool interruptible;		/* in an interruptible sleep */
 	bool interrupted;		/* sched_interrupt since the last clear */
 	bool timed_out;			/* the sleep's deadline passed */
+	int net_errno;			/* lwIP's socket layer's errno (net/) */
 };
 
 /* Boot CPU, after SMP: the boot context becomes the thread "main" on CPU

@@ -36,6 +36,23 @@ static struct thread thr = { .cpu = 2 }, other_thr = { .cpu = 0 };
 static struct task task = { .thread = &thr, .proc = &proc, .tid = 1 };
 static struct task other = { .thread = &other_thr, .proc = &proc, .tid = 7 };
 
+/* The network stack's host name. */
+static char test_hostname[NET_HOSTNAME_MAX + 1] = "flint";
+
+void net_hostname(char *buf, size_t size)
+{
+	snprintf(buf, size, "%s", test_hostname);
+}
+
+int net_set_hostname(const char *name, size_t len)
+{
+	if (len > NET_HOSTNAME_MAX)
+		return -EINVAL;
+	memcpy(test_hostname, name, len);
+	test_hostname[len] = 0;
+	return 0;
+}
+
 uint64_t clock_ns(void)
 {
 	return now_ns;
@@ -524,7 +541,29 @@ TEST(uname_says_linux)
 	CHECK_STR(u.machine, "x86_64");
 	CHECK_STR(u.domainname, "(none)");
 	CHECK_EQ(u.nodename[UTS_FIELD - 1], 0);
+	CHECK_STR(u.nodename, "flint");
 	CHECK_EQ(CALL(sys_uname, FAULT_ADDR), -EFAULT);
+}
+
+TEST(sethostname_sets_nodename)
+{
+	static const char name[] = "node-7.example";
+	char longest[UTS_FIELD];
+	struct linux_utsname u;
+
+	CHECK_EQ(CALL(sys_sethostname, U(name), sizeof(name) - 1), 0);
+	CHECK_EQ(CALL(sys_uname, U(&u)), 0);
+	CHECK_STR(u.nodename, name);
+	memset(longest, 'h', sizeof(longest));
+	CHECK_EQ(CALL(sys_sethostname, U(longest), UTS_FIELD), -EINVAL);
+	CHECK_EQ(CALL(sys_sethostname, U(longest), (uint64_t)-1), -EINVAL);
+	CHECK_EQ(CALL(sys_sethostname, FAULT_ADDR, 4), -EFAULT);
+	CHECK_EQ(CALL(sys_uname, U(&u)), 0);
+	CHECK_STR(u.nodename, name);
+	CHECK_EQ(CALL(sys_sethostname, U(longest), UTS_FIELD - 1), 0);
+	CHECK_EQ(CALL(sys_uname, U(&u)), 0);
+	CHECK_EQ(strlen(u.nodename), UTS_FIELD - 1);
+	CHECK_EQ(CALL(sys_sethostname, U("flint"), 5), 0);
 }
 
 TEST(sysinfo_reports_memory_and_uptime)

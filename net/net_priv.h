@@ -1,0 +1,36 @@
+/* Between the network stack's files (net/): what each offers the others.
+ * Only net/ includes lwIP's headers. */
+#ifndef FLINT_NET_PRIV_H
+#define FLINT_NET_PRIV_H
+
+#include <flint/net.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lwip/netif.h"
+
+struct netdev;
+
+/* net.c: lwIP is started at the boot's net stage when there is a device
+ * or an ip= option, else by the first call that needs it. */
+void net_start(void);
+bool net_started(void);
+
+/* netif.c: an lwIP interface over dev, up, with an IPv6 link-local
+ * address; core lock held. NULL when lwIP has no room. */
+struct netif *net_netif_attach(struct netdev *dev);
+/* The device under an interface; NULL for the loopback. */
+struct netdev *net_netif_dev(const struct netif *n);
+/* The Linux name of an interface ("lo", "eth0"). */
+const char *net_netif_name(const struct netif *n);
+
+/* config.c: applies ip= to the attached interfaces (core lock held) and
+ * writes the files programs read in /etc. */
+void net_config_apply(void);
+void net_config_files(void);
+bool net_config_pending(void);
+
+/* procnet.c: /proc/net. */
+void net_proc_init(void);
+
+#endif
