@@ -19,6 +19,7 @@
 #include <flint/printk.h>
 #include <flint/sched.h>
 #include <flint/serial.h>
+#include <flint/socket.h>
 #include <flint/thread.h>
 #include <flint/vfs.h>
 #include <flint/virtio_boot.h>
@@ -67,6 +68,7 @@ void start_kernel(struct bootinfo *bi)
 	fs_init(bi);
 	bootchart_stage("fs");
 	net_init();
+	socket_inet_init();
 	bootchart_stage("net");
 	thread_selftest();
 	virtio_selftest();

@@ -227,6 +227,9 @@ void proc_provider_init(void);
  * clock at boot (linux/sys_misc.c). */
 uint64_t realtime_offset_ns(void);
 
+/* SIOCGIFCONF on a socket (linux/sys_socket.c): -ENOTTY on other files. */
+long socket_ifconf(struct file *f, uint64_t uarg);
+
 /*
  * Helpers for syscall handlers (linux/syscall.c).
  */

@@ -7,6 +7,7 @@
  * syscall_64.tbl.
  */
 #include <flint/heap.h>
+#include <flint/socket.h>
 #include <flint/string.h>
 #include "linux.h"
 
@@ -306,6 +307,16 @@ static bool iov_in_user(const struct linux_iovec *iov, unsigned cnt)
 	return true;
 }
 
+/* A socket with a timeout for the transfer is not restarted after a
+ * signal, as Linux's sock_intr_errno. */
+static void socket_eintr(struct file *f, bool write)
+{
+	struct socket *s = socket_of(f);
+
+	if (s && (write ? s->sndtimeo_ns : s->rcvtimeo_ns))
+		task_current()->restart_nr = -1;
+}
+
 static long fd_rw(uint64_t fd, const struct linux_iovec *iov, unsigned cnt, int64_t pos,
 		  bool write)
 {
@@ -325,6 +336,8 @@ static long fd_rw(uint64_t fd, const struct linux_iovec *iov, unsigned cnt, int6
 	}
 	uio_init(&u, iov, (uint64_t)total);
 	r = write ? xfer_write(f, &u, pos) : xfer_read(f, &u, pos);
+	if (r == -EINTR)
+		socket_eintr(f, write);
 	file_put(f);
 	return r;
 }
@@ -615,6 +628,17 @@ static const struct ioctl_arg ioctl_args[] = {
 	{ VFS_TIOCGPGRP, sizeof(int), false, true },
 	{ VFS_TIOCSPGRP, sizeof(int), true, false },
 	{ VFS_FIONREAD, sizeof(int), false, true },
+	{ SOCK_SIOCGIFNAME, SOCK_IFREQ_SIZE, true, true },
+	{ SOCK_SIOCGIFFLAGS, SOCK_IFREQ_SIZE, true, true },
+	{ SOCK_SIOCGIFADDR, SOCK_IFREQ_SIZE, true, true },
+	{ SOCK_SIOCGIFDSTADDR, SOCK_IFREQ_SIZE, true, true },
+	{ SOCK_SIOCGIFBRDADDR, SOCK_IFREQ_SIZE, true, true },
+	{ SOCK_SIOCGIFNETMASK, SOCK_IFREQ_SIZE, true, true },
+	{ SOCK_SIOCGIFMETRIC, SOCK_IFREQ_SIZE, true, true },
+	{ SOCK_SIOCGIFMTU, SOCK_IFREQ_SIZE, true, true },
+	{ SOCK_SIOCGIFHWADDR, SOCK_IFREQ_SIZE, true, true },
+	{ SOCK_SIOCGIFINDEX, SOCK_IFREQ_SIZE, true, true },
+	{ SOCK_SIOCGIFTXQLEN, SOCK_IFREQ_SIZE, true, true },
 };
 
 static const struct ioctl_arg *ioctl_arg_of(unsigned cmd)
@@ -647,6 +671,7 @@ static long ioctl_file(struct file *f, const struct ioctl_arg *d, uint64_t uarg)
 		struct vfs_termios termios;
 		struct vfs_winsize winsize;
 		int i;
+		unsigned char ifreq[SOCK_IFREQ_SIZE];
 	} arg;
 	void *uptr = (void *)(uintptr_t)uarg;
 	long r;
@@ -677,6 +702,8 @@ static long ioctl_generic(struct file *f, int fd, unsigned cmd, uint64_t uarg)
 		return fdtable_set_cloexec(fds(), fd, true);
 	case LINUX_FIONCLEX:
 		return fdtable_set_cloexec(fds(), fd, false);
+	case SOCK_SIOCGIFCONF:
+		return socket_ifconf(f, uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -22,11 +22,12 @@ extern const unsigned linux_syscall_names_count;
 
 /* The calls a signal handler with SA_RESTART (or a signal without a
  * handler) restarts when they were interrupted, as Linux does with
- * -ERESTARTSYS: the blocking transfers, opens, waits and futex waits
- * (x86-64 numbers). poll, select, epoll, nanosleep and sigsuspend are
+ * -ERESTARTSYS: the blocking transfers, opens, waits, futex waits and
+ * socket calls (x86-64 numbers; a socket call under a timeout opts out). poll, select, epoll, nanosleep and sigsuspend are
  * never restarted, as in Linux. */
 static const unsigned restartable_calls[] = {
-	0, 1, 2, 16, 17, 18, 19, 20, 40, 61, 72, 73, 202, 247, 257, 295, 296,
+	0, 1, 2, 16, 17, 18, 19, 20, 40, 42, 43, 44, 45, 46, 47, 61, 72, 73, 202, 247,
+	257, 288, 295, 296, 299, 307,
 };
 
 static const struct syscall_desc *table[SYSCALL_TABLE_SIZE];

@@ -91,10 +91,29 @@ struct file;
 #define SOCK_TCP_KEEPINTVL 5
 #define SOCK_TCP_KEEPCNT 6
 #define SOCK_IPV6_V6ONLY 26
+#define SOCK_IP_TOS 1
+#define SOCK_IP_TTL 2
 
 /* Control messages (SOL_SOCKET level). */
 #define SOCK_SCM_RIGHTS 1
 #define SOCK_SCM_CREDENTIALS 2
+
+/* The interface ioctls on any socket (include/uapi/linux/sockios.h);
+ * each carries a struct ifreq of SOCK_IFREQ_SIZE bytes, SIOCGIFCONF a
+ * struct ifconf. */
+#define SOCK_SIOCGIFNAME 0x8910
+#define SOCK_SIOCGIFCONF 0x8912
+#define SOCK_SIOCGIFFLAGS 0x8913
+#define SOCK_SIOCGIFADDR 0x8915
+#define SOCK_SIOCGIFDSTADDR 0x8917
+#define SOCK_SIOCGIFBRDADDR 0x8919
+#define SOCK_SIOCGIFNETMASK 0x891b
+#define SOCK_SIOCGIFMETRIC 0x891d
+#define SOCK_SIOCGIFMTU 0x8921
+#define SOCK_SIOCGIFHWADDR 0x8927
+#define SOCK_SIOCGIFINDEX 0x8933
+#define SOCK_SIOCGIFTXQLEN 0x8942
+#define SOCK_IFREQ_SIZE 40
 
 #define SOCK_ADDR_MAX 128		/* sizeof(struct sockaddr_storage) */
 #define SOCK_RIGHTS_MAX 253		/* SCM_MAX_FD: files in one message */
@@ -184,6 +203,9 @@ struct socket_family {
 
 /* Families register once, at start (before any program runs). */
 void socket_register_family(const struct socket_family *f);
+/* net/inet.c: registers AF_INET and AF_INET6 (net_init calls it once
+ * lwIP runs). */
+void socket_inet_init(void);
 
 /* A new socket file (flags: VFS_O_NONBLOCK): 0, -EAFNOSUPPORT for a
  * family not built, or the family's error. */

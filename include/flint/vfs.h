@@ -16,7 +16,7 @@
 #define VFS_SYMLINK_MAX 40	/* links followed in one lookup (ELOOP) */
 #define VFS_PATH_MAX 4096	/* a symlink target's bytes */
 #define VFS_DYNLINK_MAX 32	/* a dynamic symlink's target bytes (/proc/self) */
-#define FDTABLE_MAX 256		/* descriptors in one table (RLIMIT_NOFILE) */
+#define FDTABLE_MAX 1024	/* descriptors in one table (RLIMIT_NOFILE) */
 
 /* File types and permission bits, with Linux's values. */
 #define VFS_S_IFMT 0170000

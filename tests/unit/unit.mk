@@ -76,6 +76,10 @@ $(UNIT_OBJ)/$(UNIT_DIR)/test_poll.o: UNIT_EXTRA_CFLAGS := -Iarch/x86_64/include
 UNIT_TESTS += signal
 UNIT_SRCS_signal := $(UNIT_DIR)/arch_stub.c
 $(UNIT_OBJ)/$(UNIT_DIR)/test_signal.o: UNIT_EXTRA_CFLAGS := -Iarch/x86_64/include
+# test_sockaddr: Linux's socket addresses and option names to lwIP's.
+UNIT_TESTS += sockaddr
+UNIT_SRCS_sockaddr := net/sockaddr.c
+$(UNIT_OBJ)/$(UNIT_DIR)/test_sockaddr.o: UNIT_EXTRA_CFLAGS := -Inet
 UNIT_MPTABLE_DIR := $(UNIT_DIR)/fixtures/mptable
 UNIT_ACPI_DIR := $(UNIT_DIR)/fixtures/acpi
 
