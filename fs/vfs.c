@@ -305,6 +305,47 @@ int vfs_mkblkdev(struct vnode *cwd, const char *path, uint32_t perm,
 	return mknode(cwd, path, VFS_S_IFBLK | (perm & VFS_S_PERM), dev);
 }
 
+int vfs_mksock(struct vnode *cwd, const char *path, uint32_t perm, void *sock,
+	       struct vnode **out)
+{
+	struct vnode *n;
+	int r;
+
+	lock();
+	r = create(cwd, path, VFS_S_IFSOCK | (perm & VFS_S_PERM), &n);
+	if (r == 0) {
+		n->sock = sock;
+		n->opens++;
+		*out = n;
+	}
+	unlock();
+	return r;
+}
+
+int vfs_lookup_sock(struct vnode *cwd, const char *path, void **sock)
+{
+	struct vnode *n;
+	int r;
+
+	lock();
+	r = lookup(cwd, path, true, &n);
+	if (r == 0 && (!is_type(n, VFS_S_IFSOCK) || !n->sock))
+		r = -ECONNREFUSED;
+	if (r == 0)
+		*sock = n->sock;
+	unlock();
+	return r;
+}
+
+void vfs_sock_unbind(struct vnode *n)
+{
+	lock();
+	n->sock = NULL;
+	n->opens--;
+	ramfs_put(n);
+	unlock();
+}
+
 int vfs_mkgen(struct vnode *cwd, const char *path, uint32_t perm,
 	      size_t (*gen)(long arg, char *buf, size_t size), long arg)
 {
@@ -799,6 +840,8 @@ static int open_node(struct vnode *cwd, const char *path, int flags, uint32_t pe
 		return r;
 	if (is_type(n, VFS_S_IFLNK))
 		return -ELOOP;
+	if (is_type(n, VFS_S_IFSOCK))
+		return -ENXIO;
 	if ((flags & VFS_O_DIRECTORY) && !is_type(n, VFS_S_IFDIR))
 		return -ENOTDIR;
 	if (is_type(n, VFS_S_IFDIR) && acc != VFS_O_RDONLY)

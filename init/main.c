@@ -69,6 +69,7 @@ void start_kernel(struct bootinfo *bi)
 	bootchart_stage("fs");
 	net_init();
 	socket_inet_init();
+	socket_local_init();
 	bootchart_stage("net");
 	thread_selftest();
 	virtio_selftest();

@@ -222,6 +222,9 @@ int signal_console_attach(void);
 /* /proc's view of the processes (linux/procfs_linux.c): registered once,
  * before the first process. */
 void proc_provider_init(void);
+/* The socket families' view of the caller (linux/socket_caller.c), the
+ * same. */
+void socket_caller_init(void);
 
 /* CLOCK_REALTIME less CLOCK_MONOTONIC (clock_ns()), in ns: the wall
  * clock at boot (linux/sys_misc.c). */

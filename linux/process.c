@@ -604,6 +604,7 @@ int linux_run(const struct cmdline *c)
 	init_process = p;
 	process_set_cmdline(p, argv);
 	proc_provider_init();
+	socket_caller_init();
 	proc_process_added(p->pid, p->exe);
 	if (signal_console_attach() < 0)
 		printk("flint: ^C will not reach %s: out of memory\n", argv[0]);

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 struct file;
+struct vnode;
 
 /* Address families (include/linux/socket.h). */
 #define SOCK_AF_UNSPEC 0
@@ -201,11 +202,30 @@ struct socket_family {
 	int (*pair)(struct socket *a, struct socket *b, int type, int protocol);
 };
 
+/* What the families ask of the process layer, which registers it once
+ * before any program runs (linux/): the calling thread's pid (SO_PEERCRED,
+ * SCM_CREDENTIALS, netlink's port ids) and working directory (AF_UNIX's
+ * relative paths; NULL: the root). Without one: pid 0 and the root.
+ * Programs run as root, so uid and gid are 0. */
+struct socket_caller {
+	int (*pid)(void);
+	struct vnode *(*cwd)(void);
+};
+
+void socket_set_caller(const struct socket_caller *c);
+int socket_caller_pid(void);
+struct vnode *socket_caller_cwd(void);
+
 /* Families register once, at start (before any program runs). */
 void socket_register_family(const struct socket_family *f);
 /* net/inet.c: registers AF_INET and AF_INET6 (net_init calls it once
  * lwIP runs). */
 void socket_inet_init(void);
+
+/* Registers the families that need no network device, AF_UNIX
+ * (net/unix.c) and AF_NETLINK (net/netlink.c): once at start, before any
+ * program runs (net/local.c). */
+void socket_local_init(void);
 
 /* A new socket file (flags: VFS_O_NONBLOCK): 0, -EAFNOSUPPORT for a
  * family not built, or the family's error. */

@@ -26,6 +26,7 @@
 #define VFS_S_IFCHR 0020000
 #define VFS_S_IFBLK 0060000
 #define VFS_S_IFIFO 0010000
+#define VFS_S_IFSOCK 0140000
 #define VFS_S_PERM 07777
 
 /* Open flags, with Linux's values. */
@@ -122,6 +123,9 @@ struct vnode {
 	long gen_arg;
 	/* A dynamic symlink (/proc/self): its target, made at each lookup. */
 	size_t (*link)(char *buf, size_t size);
+	/* A socket node (VFS_S_IFSOCK): the AF_UNIX socket bound to it, NULL
+	 * once that socket is closed. */
+	void *sock;
 	struct vnode *parent;		/* NULL once unlinked; root: itself */
 	struct vnode *children, *next;	/* directory entries, sorted */
 	unsigned opens;			/* open file descriptions */
@@ -182,6 +186,18 @@ int vfs_mkdev(struct vnode *cwd, const char *path, uint32_t perm,
 /* The same for a block device node (a disk: ops with pread). */
 int vfs_mkblkdev(struct vnode *cwd, const char *path, uint32_t perm,
 		 const struct file_ops *dev);
+/* A socket node at path (AF_UNIX's bind; -EEXIST when path exists) bound
+ * to sock, held (vfs_node_hold) for the socket: *out is it. Opening it
+ * answers -ENXIO, as Linux does. */
+int vfs_mksock(struct vnode *cwd, const char *path, uint32_t perm, void *sock,
+	       struct vnode **out);
+/* The socket bound to path's node (symlinks followed): 0 with *sock,
+ * -ECONNREFUSED for a node that is not a socket or whose socket is
+ * closed, or the lookup's error. The caller keeps sock alive by holding
+ * the lock under which sockets call vfs_sock_unbind. */
+int vfs_lookup_sock(struct vnode *cwd, const char *path, void **sock);
+/* The socket is closed: the node forgets it and the hold goes. */
+void vfs_sock_unbind(struct vnode *n);
 /* A read-only file whose content gen makes at each open, outside the VFS
  * lock: gen(arg, ...) writes at most size bytes and returns the full
  * length (called again with a bigger buffer when that is more). */

@@ -1,0 +1,105 @@
+/*
+ * AF_UNIX sockets, inside net/: the socket state shared by net/unix.c
+ * (names, connections, options, readiness) and net/unix_io.c (the
+ * messages). One mutex, unix_lock, covers every AF_UNIX socket; waits
+ * drop it. Files in flight (SCM_RIGHTS) are never released under it: a
+ * socket's release takes it.
+ */
+#ifndef NET_UNIX_H
+#define NET_UNIX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <flint/socket.h>
+
+#define UNIX_PATH_MAX 108		/* sun_path's bytes (linux/un.h) */
+#define UNIX_FAMILY_LEN 2		/* offsetof(struct sockaddr_un, sun_path) */
+#define UNIX_ADDR_MAX (UNIX_FAMILY_LEN + UNIX_PATH_MAX)
+
+/* sk_shutdown's bits (include/net/sock.h). */
+#define UNIX_SHUT_RCV 1
+#define UNIX_SHUT_SEND 2
+#define UNIX_SHUT_BOTH (UNIX_SHUT_RCV | UNIX_SHUT_SEND)
+
+enum unix_state {
+	UNIX_UNCONNECTED,		/* Linux's TCP_CLOSE */
+	UNIX_LISTENING,
+	UNIX_CONNECTED,			/* stays so after the peer is gone */
+};
+
+/* One message (a write of a stream, or a datagram) in a receive queue. */
+struct unix_msg {
+	struct unix_msg *next;
+	size_t len, off;		/* bytes, and those a stream read took */
+	struct file **rights;		/* SCM_RIGHTS, with references */
+	unsigned nrights;
+	int pid;			/* the sender's, for SCM_CREDENTIALS */
+	uint32_t from_len;		/* the sender's address (0: unnamed) */
+	uint8_t from[UNIX_ADDR_MAX];
+	unsigned char data[];
+};
+
+struct unix_sock {
+	struct socket *sock;		/* NULL while not yet accepted, and once closed */
+	int type;
+	enum unix_state state;
+	unsigned refs;			/* its socket's, peers', the accept queue's */
+	bool dead;			/* closed */
+	/* Connection-oriented: the other end, with a reference. Datagram:
+	 * the connect(2)ed destination. */
+	struct unix_sock *peer;
+	/* Its name: Linux's sockaddr_un bytes (0: unnamed); a path's node,
+	 * or the next in the abstract names' list. */
+	uint32_t addr_len;
+	uint8_t addr[UNIX_ADDR_MAX];
+	struct vnode *node;
+	struct unix_sock *abstract_next;
+	/* What it receives. */
+	struct unix_msg *head, *tail;
+	size_t queued;			/* bytes */
+	unsigned nqueued;		/* messages */
+	/* Listening: connections not yet accepted, through pending_next. */
+	struct unix_sock *pending, *pending_tail, *pending_next;
+	unsigned npending;
+	int backlog;
+	unsigned shutdown;		/* UNIX_SHUT_* */
+	int err;			/* SO_ERROR: ECONNRESET */
+	unsigned sndbuf, rcvbuf;
+	bool passcred;
+	/* SO_PEERCRED: the peer's pid at connect; the listener's own at
+	 * listen, which its clients get. */
+	bool has_peercred;
+	int peer_pid, listen_pid;
+};
+
+void unix_lock(void);
+void unix_unlock(void);
+/* Sleeps until the next readiness change after gen (read under the lock)
+ * with the lock dropped: 0, -EAGAIN (non-blocking, or the deadline
+ * passed) or -EINTR. */
+int unix_wait(bool nonblock, uint64_t gen, uint64_t deadline);
+void unix_put(struct unix_sock *u);
+
+/* net/unix_io.c */
+size_t unix_iov_len(const struct sock_msg *m);
+/* Takes every queued message off u, onto *garbage. */
+void unix_queue_drain(struct unix_sock *u, struct unix_msg **garbage);
+/* Frees messages (releasing their files): without the lock. */
+void unix_msgs_free(struct unix_msg *list);
+long unix_stream_send(struct unix_sock *u, struct socket *s, struct sock_msg *m);
+long unix_stream_recv(struct unix_sock *u, struct socket *s, struct sock_msg *m);
+long unix_dgram_send(struct unix_sock *u, struct socket *s, struct sock_msg *m);
+long unix_dgram_recv(struct unix_sock *u, struct socket *s, struct sock_msg *m);
+/* Bytes u has sent that wait in its peer's queue (SIOCOUTQ). */
+size_t unix_outq(const struct unix_sock *u);
+
+void unix_init(void);
+
+/* net/unix.c: a datagram's destination by address (lock held); for a
+ * datagram socket without a name, when SO_PASSCRED asks, an abstract
+ * one. */
+int unix_find(const struct sock_addr *a, int type, struct unix_sock **out);
+int unix_autobind(struct unix_sock *u);
+
+#endif
