@@ -18,6 +18,9 @@ RANDREAD_SRC=$ROOT/tools/bench/randread.c
 FORKBENCH_SRC=$ROOT/tools/bench/forkbench.c
 RAND_READS=2000
 MODULES="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_mmio virtio_blk"
+# The network section and tests/boot/net_cases.py load these after MODULES
+# (their /init comes from tests/boot/linux-net-init.sh, packed over this one).
+NET_MODULES="failover net_failover virtio_net"
 
 mkdir -p "$OUT/debs"
 INITRAMFS=$OUT/initramfs.cpio.gz
@@ -60,7 +63,7 @@ cp "$OUT/busybox/bin/busybox" "$R/bin/busybox"
 for applet in $("$R/bin/busybox" --list); do
 	[ -e "$R/bin/$applet" ] || ln -s busybox "$R/bin/$applet"
 done
-for m in $MODULES; do
+for m in $MODULES $NET_MODULES; do
 	ko=$(find "$OUT/kernel/lib/modules/$KVER/kernel" -name "$m.ko*" | head -n 1)
 	[ -n "$ko" ] || { echo "linux-baseline: no module $m in $IMAGE_PKG" >&2; exit 1; }
 	case $ko in

@@ -96,6 +96,131 @@ def fcshim_command(version="head", entry=None, append="", machine="q35", pci=Fal
                    **kw)
 
 
+# Network devices: -device for each virtio transport by the name tools use.
+# mmio-v2 is virtio-net-device with every MMIO device made modern (QEMU's
+# force-legacy is global: one MMIO version per machine).
+NIC_MODELS = {
+    "pci": "virtio-net-pci",                            # transitional
+    "pci-modern": "virtio-net-pci,disable-legacy=on",
+    "pci-legacy": "virtio-net-pci,disable-modern=on",
+    "mmio": "virtio-net-device",                        # virtio-mmio v1 (legacy)
+    "mmio-v2": "virtio-net-device",
+}
+MODERN_MMIO = ["-global", "virtio-mmio.force-legacy=false"]
+# Forwards listen here only: test and user traffic never leaves the machine.
+LOCALHOST = "127.0.0.1"
+LOCAL_NAMES = ("", LOCALHOST, "localhost")
+
+
+class NetError(ValueError):
+    """A --net or --nic-model argument that cannot be used as given."""
+
+
+def default_nic_model(machine):
+    """microvm has no PCI: its NICs are virtio-mmio devices."""
+    return "mmio" if machine.startswith("microvm") else "pci"
+
+
+def port(text, what):
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise NetError("%s %r is not a port number (1-65535)" % (what, text))
+    return int(text)
+
+
+def hostfwd(value):
+    """QEMU's hostfwd=[tcp|udp]:[hostaddr]:hostport-[guestaddr]:guestport,
+    also written PORT-:GUESTPORT or tcp:PORT-:GUESTPORT, with the host
+    address made 127.0.0.1: any other host address is refused."""
+    host, sep, guest = value.partition("-")
+    if not sep:
+        raise NetError("hostfwd=%s: expected HOSTPORT-:GUESTPORT" % value)
+    parts = host.split(":")
+    proto = parts.pop(0) if parts[0] in ("tcp", "udp") else "tcp"
+    if len(parts) == 1:
+        addr, hport = "", parts[0]
+    elif len(parts) == 2:
+        addr, hport = parts
+    else:
+        raise NetError("hostfwd=%s: expected [tcp|udp:][ADDR:]PORT before '-'" % value)
+    if addr not in LOCAL_NAMES:
+        raise NetError("hostfwd=%s: forwards listen on %s only, not %s" % (value, LOCALHOST,
+                                                                          addr))
+    gaddr, _, gport = guest.rpartition(":")
+    return "hostfwd=%s:%s:%d-%s:%d" % (proto, LOCALHOST, port(hport, "host port"), gaddr,
+                                       port(gport, "guest port"))
+
+
+def guestfwd(value):
+    """guestfwd=[tcp:]GUESTADDR:GUESTPORT-tcp:127.0.0.1:PORT: the guest's
+    connections to GUESTADDR:GUESTPORT reach a server on this machine's
+    127.0.0.1:PORT (QEMU connects to it once, when it starts)."""
+    guest, sep, target = value.partition("-")
+    m = target.split(":")
+    if not sep or len(m) != 3 or m[0] != "tcp" or m[1] not in LOCAL_NAMES[1:]:
+        raise NetError("guestfwd=%s: the target must be tcp:%s:PORT" % (value, LOCALHOST))
+    if guest.startswith("tcp:"):
+        guest = guest[len("tcp:"):]
+    gaddr, _, gport = guest.rpartition(":")
+    return "guestfwd=tcp:%s:%d-tcp:%s:%d" % (gaddr, port(gport, "guest port"), LOCALHOST,
+                                             port(m[2], "host port"))
+
+
+def netdev(spec, ident):
+    """The -netdev value for --net SPEC: user[:hostfwd=...,guestfwd=...]
+    (QEMU's user networking with restrict=on: the guest reaches only
+    what is forwarded to it) or tap:NAME (an existing tap, no scripts)."""
+    kind, _, rest = spec.partition(":")
+    if kind == "user":
+        opts = ["user", "id=" + ident, "restrict=on"]
+        for item in filter(None, rest.split(",")):
+            key, _, value = item.partition("=")
+            if key == "hostfwd":
+                opts.append(hostfwd(value))
+            elif key == "guestfwd":
+                opts.append(guestfwd(value))
+            else:
+                raise NetError("--net user: %r is not hostfwd=... or guestfwd=..." % item)
+        return ",".join(opts)
+    if kind == "tap":
+        if not rest or not all(c.isalnum() or c in "-_." for c in rest) or len(rest) > 15:
+            raise NetError("--net tap:NAME needs the name of an existing tap device")
+        return "tap,id=%s,ifname=%s,script=no,downscript=no" % (ident, rest)
+    raise NetError("--net %s: expected user[:hostfwd=...] or tap:NAME" % spec)
+
+
+def mac(text):
+    """A MAC address as aa:bb:cc:dd:ee:ff (lower case), or NetError."""
+    parts = text.split(":")
+    if len(parts) != 6 or not all(len(b) == 2 and all(c in "0123456789abcdefABCDEF"
+                                                      for c in b) for b in parts):
+        raise NetError("%r is not a MAC address (six hex bytes joined by ':')" % text)
+    return text.lower()
+
+
+def nic_args(nets, models, machine, macs=()):
+    """-netdev/-device arguments for each --net (models[i] or the machine's
+    default; macs[i] when given): NICs n0, n1, ... in order."""
+    argv, modern_mmio, legacy_mmio = [], False, False
+    for i, spec in enumerate(nets):
+        model = models[i] if i < len(models) else default_nic_model(machine)
+        if model not in NIC_MODELS:
+            raise NetError("--nic-model %s: expected one of %s" % (model,
+                                                                   ", ".join(NIC_MODELS)))
+        mmio = model.startswith("mmio")
+        if mmio != machine.startswith("microvm"):
+            raise NetError("--nic-model %s does not fit --machine %s (%s)" % (
+                model, machine, "microvm has no PCI" if not mmio else "no virtio-mmio here"))
+        modern_mmio |= model == "mmio-v2"
+        legacy_mmio |= model == "mmio"
+        device = "%s,netdev=n%d" % (NIC_MODELS[model], i)
+        if i < len(macs) and macs[i]:
+            device += ",mac=" + mac(macs[i])
+        argv += ["-netdev", netdev(spec, "n%d" % i), "-device", device]
+    if modern_mmio and legacy_mmio:
+        raise NetError("mmio and mmio-v2 NICs cannot share a machine (one MMIO version each)")
+    return argv + (MODERN_MMIO if modern_mmio else [])
+
+
 def exit_status(rc):
     """The kernel's status from QEMU's rc, or None if QEMU did not exit
     through isa-debug-exit (an odd rc)."""
