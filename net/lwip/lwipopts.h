@@ -90,8 +90,6 @@
 #define LWIP_IPV6_FRAG 1
 #define LWIP_IPV6_REASS 1
 #define IPV6_FRAG_COPYHEADER 1		/* 64-bit pointers do not fit the fragment header */
-/* 64-bit pointers do not fit in the fragment header lwIP reuses: copy it. */
-#define IPV6_FRAG_COPYHEADER 1
 #define LWIP_IPV6_NUM_ADDRESSES 3
 #define LWIP_ND6_QUEUEING 1
 #define LWIP_ND6_NUM_NEIGHBORS 32
