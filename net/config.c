@@ -25,7 +25,7 @@
 #include "net_priv.h"
 
 #define DHCP_OPTION_HOST_NAME 12	/* RFC 2132 §3.14 */
-#define CONFIG_WAIT_NS 5000000000ull	/* net_wait_configured's own bound */
+#define CONFIG_WAIT_NS 5000000000ull	/* after DHCP starts, sockets wait no longer */
 #define CONFIG_POLL_NS 10000000ull	/* how often a waiter looks again */
 #define ETC_DIR_PERM 0755
 #define ETC_FILE_PERM 0644
@@ -35,6 +35,7 @@ static struct ipconfig cfg;
 static bool cfg_given;
 static struct netif *cfg_netif;		/* the interface ip= configures */
 static bool pending;			/* DHCP without a lease yet */
+static uint64_t wait_until;		/* net_wait_configured's own bound */
 
 static spinlock_t host_lock;
 static char hostname[NET_HOSTNAME_MAX + 1] = "flint";
@@ -75,7 +76,7 @@ int net_wait_configured(uint64_t deadline)
 {
 	net_start();
 	if (!deadline)
-		deadline = clock_ns() + CONFIG_WAIT_NS;
+		deadline = wait_until;
 	while (net_configuring()) {
 		uint64_t now = clock_ns(), until = now + CONFIG_POLL_NS;
 		unsigned long flags;
@@ -325,6 +326,7 @@ void net_config_apply(void)
 	}
 	netif_set_default(cfg_netif);
 	netif_add_ext_callback(&callback, address_changed);
+	wait_until = clock_ns() + CONFIG_WAIT_NS;
 	__atomic_store_n(&pending, true, __ATOMIC_RELEASE);
 	if (dhcp_start(cfg_netif) != ERR_OK) {
 		__atomic_store_n(&pending, false, __ATOMIC_RELEASE);

@@ -105,20 +105,21 @@ static size_t gen_route(long arg, char *buf, size_t size)
 }
 
 /* An address as Linux prints it: the 32-bit words of the network-order
- * address, each read as a host integer. */
+ * address, each read as a host integer; NULL or an any-family address
+ * are zeros. */
 static void put_addr(struct out *o, const ip_addr_t *a, bool v6)
 {
 	if (!v6) {
-		put(o, "%08X", IP_IS_V4(a) ? ip4_addr_get_u32(ip_2_ip4(a)) : 0);
-		return;
-	}
-	if (IP_IS_V6(a)) {
+		put(o, "%08X", a && IP_IS_V4(a) ? ip4_addr_get_u32(ip_2_ip4(a)) : 0);
+	} else if (a && IP_IS_V6(a)) {
 		const u32_t *w = ip_2_ip6(a)->addr;
 
 		put(o, "%08X%08X%08X%08X", w[0], w[1], w[2], w[3]);
-	} else {
+	} else if (a && IP_IS_V4(a) && !ip4_addr_isany(ip_2_ip4(a))) {
 		/* A v4 address on a v6 socket is v4-mapped (RFC 4291 §2.5.5.2). */
 		put(o, "0000000000000000FFFF0000%08X", ip4_addr_get_u32(ip_2_ip4(a)));
+	} else {
+		put(o, "%032X", 0);
 	}
 }
 
@@ -135,14 +136,15 @@ static void put_tcp(struct out *o, unsigned *sl, const struct tcp_pcb *p, bool v
 
 	if (pcb_is_v6(&p->local_ip) != v6)
 		return;
-	if (!listen) {
+	/* What is unacknowledged and unread, while there can be any. */
+	if (p->state >= SYN_SENT && p->state < TIME_WAIT) {
 		txq = p->snd_lbb - p->lastack;
 		rxq = TCP_WND_MAX(p) - p->rcv_wnd;
 	}
 	put(o, "%4u: ", (*sl)++);
 	put_addr(o, &p->local_ip, v6);
 	put(o, ":%04X ", p->local_port);
-	put_addr(o, listen ? IP_ADDR_ANY : &p->remote_ip, v6);
+	put_addr(o, listen ? NULL : &p->remote_ip, v6);
 	put(o, ":%04X %02X %08X:%08X 00:00000000 00000000 %5u %8u 0 1 0000000000000000",
 	    listen ? 0 : p->remote_port, linux_tcp_state[p->state], txq, rxq, 0, 0);
 	if (v6)

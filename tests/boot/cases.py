@@ -1042,4 +1042,5 @@ def _():
 import linux_cases  # noqa: E402,F401  (registers the Linux-program cases)
 import process_cases  # noqa: E402,F401  (registers the process cases)
 import netdev_cases  # noqa: E402,F401  (registers the network device cases)
+import stack_cases  # noqa: E402,F401  (registers the network stack cases)
 import socket_cases  # noqa: E402,F401  (registers the socket cases)
