@@ -47,6 +47,7 @@ _Static_assert(SOCK_SHUT_RD == SHUT_RD && SOCK_SHUT_WR == SHUT_WR &&
 #define LINUX_IPPROTO_TCP 6
 #define LINUX_IPPROTO_UDP 17
 #define LINUX_IPPROTO_ICMPV6 58
+#define LINUX_IPPROTO_MAX 256
 /* Linux's defaults (net.ipv4.tcp_rmem/wmem, net.core.rmem/wmem_default) and
  * floors (SOCK_MIN_RCVBUF, SOCK_MIN_SNDBUF): SO_RCVBUF and SO_SNDBUF are
  * answered as Linux would (twice what was set), lwIP's own buffers being
@@ -152,6 +153,8 @@ static int inet_create(struct socket *s, int type, int protocol)
 	struct inet_sock *p;
 	int fd, r;
 
+	if (protocol < 0 || protocol >= LINUX_IPPROTO_MAX)
+		return -EINVAL;
 	switch (type) {
 	case SOCK_STREAM:
 		if (protocol && protocol != LINUX_IPPROTO_TCP)
@@ -165,7 +168,7 @@ static int inet_create(struct socket *s, int type, int protocol)
 			return -EPROTONOSUPPORT;
 		break;
 	case SOCK_RAW:
-		if (protocol <= 0 || protocol > LW_BACKLOG_MAX)
+		if (!protocol)
 			return -EPROTONOSUPPORT;
 		break;
 	default:
