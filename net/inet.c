@@ -352,6 +352,21 @@ static int inet_connect(struct socket *s, const struct sock_addr *a)
 	return w == -EAGAIN ? -EINPROGRESS : (int)w;
 }
 
+/* Linux's autobind: listen on an unbound socket takes an ephemeral port
+ * on the any address (lwIP would listen on port 0). Lock held. */
+static int bind_any(const struct socket *s, struct inet_sock *p)
+{
+	struct lw_addr la = { .len = s->family == SOCK_AF_INET6 ? LW_SOCKADDR_IN6_LEN
+							      : LW_SOCKADDR_IN_LEN };
+
+	la.bytes[0] = (uint8_t)la.len;
+	la.bytes[1] = s->family == SOCK_AF_INET6 ? LW_AF_INET6 : LW_AF_INET;
+	if (lwip_bind(p->fd, (struct sockaddr *)la.bytes, la.len) < 0)
+		return lw_err();
+	p->bound = true;
+	return 0;
+}
+
 static int inet_listen(struct socket *s, int backlog)
 {
 	struct inet_sock *p = s->priv;
@@ -366,10 +381,12 @@ static int inet_listen(struct socket *s, int backlog)
 	mutex_lock(&p->lock);
 	if (p->connected || p->connecting)
 		r = -EINVAL;
-	else if (lwip_listen(p->fd, backlog) < 0)
+	else if (!p->bound)
+		r = bind_any(s, p);
+	if (r == 0 && lwip_listen(p->fd, backlog) < 0)
 		r = lw_err();
-	else
-		p->listening = p->bound = true;
+	if (r == 0)
+		p->listening = true;
 	mutex_unlock(&p->lock);
 	return r;
 }
@@ -397,8 +414,6 @@ static long try_accept(struct socket *s, void *arg)
 		r = 0;
 	mutex_unlock(&p->lock);
 	q->peer.len = len;
-	if (r == -EAGAIN)
-		r = -EAGAIN;
 	return r;
 }
 

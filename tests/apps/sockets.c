@@ -450,6 +450,24 @@ static void check_options(void)
 	close(six);
 }
 
+/* listen on an unbound socket takes a port of its own. */
+static void check_autobind(void)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+	int l = socket(AF_INET, SOCK_STREAM, 0), c, s;
+
+	check(listen(l, 4) == 0 && getsockname(l, (struct sockaddr *)&a, &len) == 0 &&
+	      a.sin_port != 0 && a.sin_addr.s_addr == 0, "listen without bind takes a port",
+	      "port %d: %s", ntohs(a.sin_port), strerror(errno));
+	c = connect4(ntohs(a.sin_port));
+	s = accept(l, NULL, NULL);
+	check(c >= 0 && s >= 0, "and accepts on it", "%s", strerror(errno));
+	close(c);
+	close(s);
+	close(l);
+}
+
 /* A non-blocking connect that succeeds: writable, SO_ERROR 0, a peer. */
 static void check_nonblocking_connect(void)
 {
@@ -838,6 +856,7 @@ int main(void)
 	check_refused();
 	check_options();
 	check_nonblocking_connect();
+	check_autobind();
 	check_v6();
 	check_timeouts_and_errors();
 	check_sigpipe();
