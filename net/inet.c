@@ -240,6 +240,12 @@ static int inet_bind(struct socket *s, const struct sock_addr *a)
 	return r;
 }
 
+/* No route is lwIP's ERR_RTE (EHOSTUNREACH); Linux says ENETUNREACH. */
+static int route_err(int e)
+{
+	return e == -EHOSTUNREACH ? -ENETUNREACH : e;
+}
+
 /* A connect's outcome as Linux names it: a reset while connecting is a
  * refusal, an abort (the SYN's retries ran out) a timeout. */
 static int connect_err(int e)
@@ -248,7 +254,7 @@ static int connect_err(int e)
 		return -ECONNREFUSED;
 	if (e == -ECONNABORTED)
 		return -ETIMEDOUT;
-	return e;
+	return route_err(e);
 }
 
 /* lwIP's SO_ERROR (read and cleared), negated. */
@@ -339,8 +345,8 @@ static int inet_connect(struct socket *s, const struct sock_addr *a)
 		if (r == -EINPROGRESS) {
 			p->connecting = true;
 			p->bound = true;
-		} else if (s->type == SOCK_STREAM) {
-			r = connect_err(r);
+		} else {
+			r = s->type == SOCK_STREAM ? connect_err(r) : route_err(r);
 		}
 	}
 	mutex_unlock(&p->lock);
@@ -483,7 +489,7 @@ static long try_send(struct socket *s, void *arg)
 			: lwip_sendto(p->fd, x->buf, x->len, x->lw_flags,
 				      x->has_addr ? (struct sockaddr *)x->addr.bytes : NULL,
 				      x->has_addr ? x->addr.len : 0);
-		r = n < 0 ? lw_err() : (long)n;
+		r = n < 0 ? route_err(lw_err()) : (long)n;
 	}
 	mutex_unlock(&p->lock);
 	if (r == -EAGAIN || r == -ENOMEM || r == -ENOBUFS)
