@@ -266,8 +266,6 @@ static void check_epoll(void)
 	check(n == 1 && out[0].data.u32 == 7 && (out[0].events & EPOLLIN) &&
 	      !(out[0].events & EPOLLRDHUP), "epoll: EPOLLIN on data", "n %d events %#x", n,
 	      n > 0 ? out[0].events : 0);
-	n = epoll_wait(ep, out, 4, 0);
-	check(n == 0, "epoll: EPOLLET reports it once", "n %d", n);
 	close(c);
 	/* The peer's FIN may come a moment after its close returns. */
 	start = now_ms();
