@@ -647,9 +647,8 @@ static unsigned unix_poll(struct socket *s)
 	if (connection_oriented(u) && u->state == UNIX_UNCONNECTED)
 		bits |= VFS_POLLHUP;
 	/* Writable while at most a quarter of the send buffer is in use. */
-	writable = u->state != UNIX_LISTENING && unix_outq(u) * 4 <= u->sndbuf;
-	if (!connection_oriented(u) && p && !p->dead && p->peer != u && p->queued &&
-	    p->queued >= p->rcvbuf)
+	writable = u->state != UNIX_LISTENING && unix_outmem(u) * 4 <= u->sndbuf;
+	if (!connection_oriented(u) && p && !p->dead && p->peer != u && p->mem >= p->rcvbuf)
 		writable = false;
 	if (writable)
 		bits |= VFS_POLLOUT;

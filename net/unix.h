@@ -57,7 +57,8 @@ struct unix_sock {
 	struct unix_sock *abstract_next;
 	/* What it receives. */
 	struct unix_msg *head, *tail;
-	size_t queued;			/* bytes */
+	size_t queued;			/* bytes unread */
+	size_t mem;			/* what the messages take, their headers too */
 	unsigned nqueued;		/* messages */
 	/* Listening: connections not yet accepted, through pending_next. */
 	struct unix_sock *pending, *pending_tail, *pending_next;
@@ -110,8 +111,10 @@ long unix_stream_send(struct unix_sock *u, struct socket *s, struct sock_msg *m)
 long unix_stream_recv(struct unix_sock *u, struct socket *s, struct sock_msg *m);
 long unix_dgram_send(struct unix_sock *u, struct socket *s, struct sock_msg *m);
 long unix_dgram_recv(struct unix_sock *u, struct socket *s, struct sock_msg *m);
-/* Bytes u has sent that wait in its peer's queue (SIOCOUTQ). */
+/* Bytes u has sent that wait in its peer's queue (SIOCOUTQ), and the
+ * memory they take, which the send buffer bounds. */
 size_t unix_outq(const struct unix_sock *u);
+size_t unix_outmem(const struct unix_sock *u);
 
 void unix_init(void);
 
