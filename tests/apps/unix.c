@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -433,8 +434,9 @@ static void check_named_dgram(void)
 
 static void check_epipe_nonblock_poll(void)
 {
-	int sv[2], fill = 0, n;
+	int sv[2], fill = 0, n, ep;
 	char chunk[FILL_CHUNK] = { 0 }, buf[8];
+	struct epoll_event ev;
 	struct pollfd p;
 	struct sockaddr_un got;
 	socklen_t glen = sizeof(got);
@@ -460,7 +462,17 @@ static void check_epipe_nonblock_poll(void)
 	p = (struct pollfd){ .fd = sv[0], .events = POLLOUT };
 	check(poll(&p, 1, 0) == 0, "poll: a full socket is not writable", "revents %#x",
 	      p.revents);
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	ev = (struct epoll_event){ .events = EPOLLIN | EPOLLRDHUP, .data.u32 = 7 };
+	epoll_ctl(ep, EPOLL_CTL_ADD, sv[1], &ev);
+	n = epoll_wait(ep, &ev, 1, 0);
+	check(n == 1 && ev.events == EPOLLIN, "epoll: readable, no RDHUP yet", "%d, events %#x", n,
+	      ev.events);
 	shutdown(sv[0], SHUT_WR);
+	n = epoll_wait(ep, &ev, 1, 0);
+	check(n == 1 && ev.events == (EPOLLIN | EPOLLRDHUP) && ev.data.u32 == 7,
+	      "epoll: EPOLLRDHUP after shutdown", "%d, events %#x", n, ev.events);
+	close(ep);
 	p = (struct pollfd){ .fd = sv[1], .events = POLLIN | POLLRDHUP };
 	check(poll(&p, 1, 0) == 1 && (p.revents & POLLRDHUP) && (p.revents & POLLIN) &&
 	      !(p.revents & POLLHUP), "poll: POLLRDHUP after shutdown", "revents %#x", p.revents);
