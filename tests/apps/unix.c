@@ -380,6 +380,31 @@ static void check_bulk(void)
 	close(sv[0]);
 }
 
+/* A backlog of 0 holds one connection: the next non-blocking connect is
+ * EAGAIN until the first is accepted. */
+static void check_backlog(void)
+{
+	struct sockaddr_un a;
+	socklen_t alen = path_addr(&a, "backlog");
+	int l = socket(AF_UNIX, SOCK_STREAM, 0), c1 = socket(AF_UNIX, SOCK_STREAM, 0);
+	int c2 = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0), s;
+
+	bind(l, (struct sockaddr *)&a, alen);
+	listen(l, 0);
+	check(connect(c1, (struct sockaddr *)&a, alen) == 0, "connect within the backlog", "%s",
+	      strerror(errno));
+	check(connect(c2, (struct sockaddr *)&a, alen) < 0 && errno == EAGAIN,
+	      "non-blocking connect past the backlog: EAGAIN", "%s", strerror(errno));
+	s = accept(l, NULL, NULL);
+	check(s >= 0 && connect(c2, (struct sockaddr *)&a, alen) == 0,
+	      "connect once the backlog has room", "%s", strerror(errno));
+	close(s);
+	close(c1);
+	close(c2);
+	close(l);
+	unlink(a.sun_path);
+}
+
 static void check_refused_and_abstract(void)
 {
 	struct sockaddr_un a, got;
@@ -584,6 +609,7 @@ int main(void)
 	check_named_server();
 	check_blocking();
 	check_bulk();
+	check_backlog();
 	check_refused_and_abstract();
 	check_named_dgram();
 	check_epipe_nonblock_poll();
