@@ -15,7 +15,10 @@
 
 #define UNIX_PATH_MAX 108		/* sun_path's bytes (linux/un.h) */
 #define UNIX_FAMILY_LEN 2		/* offsetof(struct sockaddr_un, sun_path) */
-#define UNIX_ADDR_MAX (UNIX_FAMILY_LEN + UNIX_PATH_MAX)
+#define UNIX_ADDR_MAX (UNIX_FAMILY_LEN + UNIX_PATH_MAX)	/* sizeof(struct sockaddr_un) */
+/* A name as kept: a path that fills sun_path gets its NUL past the end,
+ * and Linux's getsockname then says 111 bytes. */
+#define UNIX_NAME_MAX (UNIX_ADDR_MAX + 1)
 
 /* sk_shutdown's bits (include/net/sock.h). */
 #define UNIX_SHUT_RCV 1
@@ -36,7 +39,7 @@ struct unix_msg {
 	unsigned nrights;
 	int pid;			/* the sender's, for SCM_CREDENTIALS */
 	uint32_t from_len;		/* the sender's address (0: unnamed) */
-	uint8_t from[UNIX_ADDR_MAX];
+	uint8_t from[UNIX_NAME_MAX];
 	unsigned char data[];
 };
 
@@ -52,7 +55,7 @@ struct unix_sock {
 	/* Its name: Linux's sockaddr_un bytes (0: unnamed); a path's node,
 	 * or the next in the abstract names' list. */
 	uint32_t addr_len;
-	uint8_t addr[UNIX_ADDR_MAX];
+	uint8_t addr[UNIX_NAME_MAX];
 	struct vnode *node;
 	struct unix_sock *abstract_next;
 	/* What it receives. */

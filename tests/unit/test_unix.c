@@ -684,6 +684,17 @@ TEST(bad_arguments)
 	}
 	CHECK(poll_of(f) & VFS_POLLHUP);	/* unconnected stream */
 	{
+		/* A path filling sun_path: its NUL past the end, 111 bytes. */
+		struct sock_addr a = { .len = 110 };
+
+		a.family = SOCK_AF_UNIX;
+		memset(a.bytes + 2, 'x', 108);
+		memcpy(a.bytes + 2, "/tmp/", 5);
+		CHECK_EQ(bind_to(f, a), 0);
+		CHECK_EQ(name_of(f, false, 0).len, 111u);
+		CHECK_EQ(name_of(f, false, 0).bytes[110], 0);
+	}
+	{
 		int v;
 
 		CHECK_EQ(sk(f)->ops->ioctl(sk(f), 0x1234, &v), -ENOTTY);
