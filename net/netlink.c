@@ -409,7 +409,9 @@ static unsigned nl_poll(struct socket *s)
 static long nl_ioctl(struct socket *s, unsigned long cmd, void *arg)
 {
 	(void)s;
-	return socket_dev_ioctl(cmd, arg);
+	(void)cmd;
+	(void)arg;
+	return -ENOTTY;
 }
 
 static void nl_release(struct socket *s)

@@ -647,9 +647,8 @@ static unsigned unix_poll(struct socket *s)
 	if (connection_oriented(u) && u->state == UNIX_UNCONNECTED)
 		bits |= VFS_POLLHUP;
 	/* Writable while at most a quarter of the send buffer is in use. */
-	writable = u->state != UNIX_LISTENING && unix_outq(u) * 4 <= u->sndbuf;
-	if (!connection_oriented(u) && p && !p->dead && p->peer != u && p->queued &&
-	    p->queued >= p->rcvbuf)
+	writable = u->state != UNIX_LISTENING && unix_outmem(u) * 4 <= u->sndbuf;
+	if (!connection_oriented(u) && p && !p->dead && p->peer != u && p->mem >= p->rcvbuf)
 		writable = false;
 	if (writable)
 		bits |= VFS_POLLOUT;
@@ -657,15 +656,15 @@ static unsigned unix_poll(struct socket *s)
 	return bits;
 }
 
-/* FIONREAD, SIOCOUTQ, and the interface queries (if_nametoindex uses an
- * AF_UNIX socket). */
+/* FIONREAD and SIOCOUTQ (the generic layer answers the interface
+ * queries). */
 static long unix_ioctl(struct socket *s, unsigned long cmd, void *arg)
 {
 	struct unix_sock *u = usock(s);
 	long r = 0;
 
 	if (cmd != UNIX_FIONREAD && cmd != UNIX_SIOCOUTQ)
-		return socket_dev_ioctl(cmd, arg);
+		return -ENOTTY;
 	unix_lock();
 	if (u->state == UNIX_LISTENING)
 		r = -EINVAL;

@@ -15,7 +15,10 @@
 
 #define UNIX_PATH_MAX 108		/* sun_path's bytes (linux/un.h) */
 #define UNIX_FAMILY_LEN 2		/* offsetof(struct sockaddr_un, sun_path) */
-#define UNIX_ADDR_MAX (UNIX_FAMILY_LEN + UNIX_PATH_MAX)
+#define UNIX_ADDR_MAX (UNIX_FAMILY_LEN + UNIX_PATH_MAX)	/* sizeof(struct sockaddr_un) */
+/* A name as kept: a path that fills sun_path gets its NUL past the end,
+ * and Linux's getsockname then says 111 bytes. */
+#define UNIX_NAME_MAX (UNIX_ADDR_MAX + 1)
 
 /* sk_shutdown's bits (include/net/sock.h). */
 #define UNIX_SHUT_RCV 1
@@ -36,7 +39,7 @@ struct unix_msg {
 	unsigned nrights;
 	int pid;			/* the sender's, for SCM_CREDENTIALS */
 	uint32_t from_len;		/* the sender's address (0: unnamed) */
-	uint8_t from[UNIX_ADDR_MAX];
+	uint8_t from[UNIX_NAME_MAX];
 	unsigned char data[];
 };
 
@@ -52,12 +55,13 @@ struct unix_sock {
 	/* Its name: Linux's sockaddr_un bytes (0: unnamed); a path's node,
 	 * or the next in the abstract names' list. */
 	uint32_t addr_len;
-	uint8_t addr[UNIX_ADDR_MAX];
+	uint8_t addr[UNIX_NAME_MAX];
 	struct vnode *node;
 	struct unix_sock *abstract_next;
 	/* What it receives. */
 	struct unix_msg *head, *tail;
-	size_t queued;			/* bytes */
+	size_t queued;			/* bytes unread */
+	size_t mem;			/* what the messages take, their headers too */
 	unsigned nqueued;		/* messages */
 	/* Listening: connections not yet accepted, through pending_next. */
 	struct unix_sock *pending, *pending_tail, *pending_next;
@@ -110,8 +114,10 @@ long unix_stream_send(struct unix_sock *u, struct socket *s, struct sock_msg *m)
 long unix_stream_recv(struct unix_sock *u, struct socket *s, struct sock_msg *m);
 long unix_dgram_send(struct unix_sock *u, struct socket *s, struct sock_msg *m);
 long unix_dgram_recv(struct unix_sock *u, struct socket *s, struct sock_msg *m);
-/* Bytes u has sent that wait in its peer's queue (SIOCOUTQ). */
+/* Bytes u has sent that wait in its peer's queue (SIOCOUTQ), and the
+ * memory they take, which the send buffer bounds. */
 size_t unix_outq(const struct unix_sock *u);
+size_t unix_outmem(const struct unix_sock *u);
 
 void unix_init(void);
 

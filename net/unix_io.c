@@ -14,6 +14,10 @@
 #include "unix.h"
 
 #define UNIX_STREAM_CHUNK 65536		/* the most one stream message holds */
+/* What a message costs beyond its data, charged to the buffers so that
+ * small writes cannot pile up headers without bound (Linux charges each
+ * packet's truesize). */
+#define UNIX_MSG_COST sizeof(struct unix_msg)
 /* A datagram socket's queue holds at most this many more messages from
  * senders it is not connected to (sysctl net.unix.max_dgram_qlen). */
 #define UNIX_MAX_DGRAM_QLEN 10
@@ -98,6 +102,7 @@ static void enqueue(struct unix_sock *to, struct unix_msg *msg)
 		to->head = msg;
 	to->tail = msg;
 	to->queued += msg->len;
+	to->mem += UNIX_MSG_COST + msg->len;
 	to->nqueued++;
 }
 
@@ -108,6 +113,7 @@ static void dequeue(struct unix_sock *u, struct unix_msg *msg, struct unix_msg *
 	if (!u->head)
 		u->tail = NULL;
 	u->queued -= msg->len - msg->off;
+	u->mem -= UNIX_MSG_COST + msg->len;
 	u->nqueued--;
 	msg->next = *garbage;
 	*garbage = msg;
@@ -117,7 +123,6 @@ void unix_queue_drain(struct unix_sock *u, struct unix_msg **garbage)
 {
 	while (u->head)
 		dequeue(u, u->head, garbage);
-	u->queued = 0;
 }
 
 void unix_msgs_free(struct unix_msg *list)
@@ -140,6 +145,13 @@ size_t unix_outq(const struct unix_sock *u)
 	return u->type != SOCK_DGRAM && p && !p->dead ? p->queued : 0;
 }
 
+size_t unix_outmem(const struct unix_sock *u)
+{
+	const struct unix_sock *p = u->peer;
+
+	return u->type != SOCK_DGRAM && p && !p->dead ? p->mem : 0;
+}
+
 /* Whether a message of n bytes from u must wait for room at to. */
 static bool full(const struct unix_sock *u, const struct unix_sock *to, size_t n)
 {
@@ -149,7 +161,7 @@ static bool full(const struct unix_sock *u, const struct unix_sock *to, size_t n
 		return false;
 	if (u->type == SOCK_DGRAM && to->peer != u && to->nqueued > UNIX_MAX_DGRAM_QLEN)
 		return true;
-	return to->queued + n > limit;
+	return to->mem + UNIX_MSG_COST + n > limit;
 }
 
 /* Files that a receive hands over, taken from the queue under the lock
@@ -241,7 +253,7 @@ long unix_stream_send(struct unix_sock *u, struct socket *s, struct sock_msg *m)
 		n = total - sent;
 		if (n > UNIX_STREAM_CHUNK)
 			n = UNIX_STREAM_CHUNK;
-		room = p->queued < limit ? limit - p->queued : 0;
+		room = p->mem + UNIX_MSG_COST < limit ? limit - p->mem - UNIX_MSG_COST : 0;
 		if (n > room)
 			n = room;
 		if (!n) {

@@ -116,13 +116,6 @@ struct vnode;
 #define SOCK_SIOCGIFTXQLEN 0x8942
 #define SOCK_IFREQ_SIZE 40
 
-/* The interface queries any socket answers whatever its family, as
- * Linux's dev_ioctl (net/ifreq.c): SIOCGIFNAME, SIOCGIFFLAGS,
- * SIOCGIFMETRIC, SIOCGIFMTU, SIOCGIFHWADDR, SIOCGIFINDEX, SIOCGIFTXQLEN on
- * the struct ifreq at arg; -ENODEV for an unknown interface, -ENOTTY for
- * the other commands. */
-long socket_dev_ioctl(unsigned long cmd, void *arg);
-
 #define SOCK_ADDR_MAX 128		/* sizeof(struct sockaddr_storage) */
 #define SOCK_RIGHTS_MAX 253		/* SCM_MAX_FD: files in one message */
 

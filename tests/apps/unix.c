@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -379,6 +380,31 @@ static void check_bulk(void)
 	close(sv[0]);
 }
 
+/* A backlog of 0 holds one connection: the next non-blocking connect is
+ * EAGAIN until the first is accepted. */
+static void check_backlog(void)
+{
+	struct sockaddr_un a;
+	socklen_t alen = path_addr(&a, "backlog");
+	int l = socket(AF_UNIX, SOCK_STREAM, 0), c1 = socket(AF_UNIX, SOCK_STREAM, 0);
+	int c2 = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0), s;
+
+	bind(l, (struct sockaddr *)&a, alen);
+	listen(l, 0);
+	check(connect(c1, (struct sockaddr *)&a, alen) == 0, "connect within the backlog", "%s",
+	      strerror(errno));
+	check(connect(c2, (struct sockaddr *)&a, alen) < 0 && errno == EAGAIN,
+	      "non-blocking connect past the backlog: EAGAIN", "%s", strerror(errno));
+	s = accept(l, NULL, NULL);
+	check(s >= 0 && connect(c2, (struct sockaddr *)&a, alen) == 0,
+	      "connect once the backlog has room", "%s", strerror(errno));
+	close(s);
+	close(c1);
+	close(c2);
+	close(l);
+	unlink(a.sun_path);
+}
+
 static void check_refused_and_abstract(void)
 {
 	struct sockaddr_un a, got;
@@ -433,8 +459,9 @@ static void check_named_dgram(void)
 
 static void check_epipe_nonblock_poll(void)
 {
-	int sv[2], fill = 0, n;
+	int sv[2], fill = 0, n, ep;
 	char chunk[FILL_CHUNK] = { 0 }, buf[8];
+	struct epoll_event ev;
 	struct pollfd p;
 	struct sockaddr_un got;
 	socklen_t glen = sizeof(got);
@@ -460,7 +487,17 @@ static void check_epipe_nonblock_poll(void)
 	p = (struct pollfd){ .fd = sv[0], .events = POLLOUT };
 	check(poll(&p, 1, 0) == 0, "poll: a full socket is not writable", "revents %#x",
 	      p.revents);
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	ev = (struct epoll_event){ .events = EPOLLIN | EPOLLRDHUP, .data.u32 = 7 };
+	epoll_ctl(ep, EPOLL_CTL_ADD, sv[1], &ev);
+	n = epoll_wait(ep, &ev, 1, 0);
+	check(n == 1 && ev.events == EPOLLIN, "epoll: readable, no RDHUP yet", "%d, events %#x", n,
+	      ev.events);
 	shutdown(sv[0], SHUT_WR);
+	n = epoll_wait(ep, &ev, 1, 0);
+	check(n == 1 && ev.events == (EPOLLIN | EPOLLRDHUP) && ev.data.u32 == 7,
+	      "epoll: EPOLLRDHUP after shutdown", "%d, events %#x", n, ev.events);
+	close(ep);
 	p = (struct pollfd){ .fd = sv[1], .events = POLLIN | POLLRDHUP };
 	check(poll(&p, 1, 0) == 1 && (p.revents & POLLRDHUP) && (p.revents & POLLIN) &&
 	      !(p.revents & POLLHUP), "poll: POLLRDHUP after shutdown", "revents %#x", p.revents);
@@ -572,6 +609,7 @@ int main(void)
 	check_named_server();
 	check_blocking();
 	check_bulk();
+	check_backlog();
 	check_refused_and_abstract();
 	check_named_dgram();
 	check_epipe_nonblock_poll();

@@ -608,41 +608,6 @@ TEST(socket_bind_send_recv)
 	file_put(f1);
 }
 
-TEST(interface_ioctls)
-{
-	uint8_t ifr[SOCK_IFREQ_SIZE] = "eth0";
-	int v;
-	int16_t flags;
-	uint16_t type;
-
-	extra_ifs = 0;
-	CHECK_EQ(socket_dev_ioctl(SOCK_SIOCGIFINDEX, ifr), 0);
-	memcpy(&v, ifr + 16, 4);
-	CHECK_EQ(v, 2);
-	CHECK_EQ(socket_dev_ioctl(SOCK_SIOCGIFMTU, ifr), 0);
-	memcpy(&v, ifr + 16, 4);
-	CHECK_EQ(v, 1500);
-	CHECK_EQ(socket_dev_ioctl(SOCK_SIOCGIFFLAGS, ifr), 0);
-	memcpy(&flags, ifr + 16, 2);
-	CHECK_EQ(flags, (int16_t)(NET_IFF_UP | NET_IFF_BROADCAST | NET_IFF_RUNNING |
-				  NET_IFF_MULTICAST));
-	CHECK_EQ(socket_dev_ioctl(SOCK_SIOCGIFHWADDR, ifr), 0);
-	memcpy(&type, ifr + 16, 2);
-	CHECK_EQ(type, 1);
-	CHECK(!memcmp(ifr + 18, "\x52\x54\x00\x12\x34\x01", 6));
-	memset(ifr, 0, sizeof(ifr));
-	v = 1;
-	memcpy(ifr + 16, &v, 4);
-	CHECK_EQ(socket_dev_ioctl(SOCK_SIOCGIFNAME, ifr), 0);
-	CHECK_STR((char *)ifr, "lo");
-	v = 7;
-	memcpy(ifr + 16, &v, 4);
-	CHECK_EQ(socket_dev_ioctl(SOCK_SIOCGIFNAME, ifr), -ENODEV);
-	memcpy(ifr, "eth9\0", 5);
-	CHECK_EQ(socket_dev_ioctl(SOCK_SIOCGIFINDEX, ifr), -ENODEV);
-	CHECK_EQ(socket_dev_ioctl(SOCK_SIOCGIFADDR, ifr), -ENOTTY);
-}
-
 int main(void)
 {
 	return check_run();

@@ -85,9 +85,8 @@ $(UNIT_OBJ)/$(UNIT_DIR)/test_signal.o: UNIT_EXTRA_CFLAGS := -Iarch/x86_64/includ
 # test_unix and test_netlink drive the families' socket_ops over the VFS
 # on the heap, as test_vfs; $(UNIT_DIR)/socket_fake.c stands in for
 # net/socket.c and $(UNIT_DIR)/sched_fake.c for the scheduler.
-# test_netlink has its own net_if_* provider; test_unix one without
-# interfaces.
-UNIT_SOCKET_SRCS := net/caller.c net/ifreq.c $(UNIT_DIR)/socket_fake.c $(UNIT_DIR)/sched_fake.c fs/vfs.c \
+# test_netlink has its own net_if_* provider.
+UNIT_SOCKET_SRCS := net/caller.c $(UNIT_DIR)/socket_fake.c $(UNIT_DIR)/sched_fake.c fs/vfs.c \
 	fs/ramfs.c kernel/heap.c kernel/page_alloc.c kernel/memmap.c lib/sort.c $(UNIT_DIR)/arch_stub.c
 UNIT_TESTS += unix netlink
 UNIT_SRCS_unix := net/unix.c net/unix_io.c net/unix_gc.c $(UNIT_SOCKET_SRCS)
