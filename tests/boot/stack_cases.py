@@ -120,6 +120,15 @@ if MUSL_GCC:
               "net: eth0 10.0.2.15/24 gw 10.0.2.2 dns 10.0.2.3 (dhcp)", ["10.0.2.3"],
               [route_line("eth0", "00000000", "0202000A", 3, "00000000"),
                route_line("eth0", "0002000A", "00000000", 1, "00FFFFFF")])
+    # QEMU's DHCP server names the host (option 12) when told to; ip='s
+    # host name wins.
+    named_net = ["-netdev", "user,id=n0,restrict=on,hostname=dhcphost",
+                 "-device", "virtio-net-pci,netdev=n0"]
+    show_case("net-ip-dhcp-hostname", "ip=dhcp", named_net, "net: eth0 10.0.2.15/24 (dhcp)", [],
+              [route_line("eth0", "0002000A", "00000000", 1, "00FFFFFF")], hostname="dhcphost")
+    show_case("net-ip-dhcp-own-hostname", "ip=::::mine::dhcp", named_net,
+              "net: eth0 10.0.2.15/24 (dhcp)", [],
+              [route_line("eth0", "0002000A", "00000000", 1, "00FFFFFF")], hostname="mine")
     # Firecracker's form with a host name and two DNS servers.
     show_case("net-ip-static", "ip=172.16.0.2::172.16.0.1:255.255.255.252:vm7:eth0:off:"
               "10.1.1.1:10.1.1.2", USER_NET,
