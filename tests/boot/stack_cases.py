@@ -24,6 +24,7 @@ ROUTE_HEADER = "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t
 ROUTE_LINE_LEN = 127        # Linux pads /proc/net/route's lines to 127
 DEV_LINE = re.compile(r"^ *(\w+):\s*(\d+)\s+(\d+)(\s+\d+){14}$")
 CMDLINE_WARNING = re.compile(r"^cmdline: ")
+SHOW_LINE = re.compile(r"^net: (\w+) rx (\d+) packets (\d+) bytes, tx (\d+) packets (\d+) bytes(, .*)?$")
 
 # Waits (at most 10 s) for eth0's route, then shows what programs read.
 SHOW_SCRIPT = """#!/bin/sh
@@ -63,14 +64,26 @@ def route_line(iface, dst, gw, flags, mask):
             ).ljust(ROUTE_LINE_LEN)
 
 
-def check_show(r, net_line, resolv, routes, hostname="flint", dhcp=False):
+def check_net_show(r, shown):
+    """net.show's lines at the end (shown) or none: lo's and eth0's, eth0
+    having received and sent something."""
+    lines = [m.groups() for m in map(SHOW_LINE.match, r.lines()) if m]
+    if not shown:
+        return ["net.show lines without the option: %r" % lines] if lines else []
+    if [l[0] for l in lines] != ["lo", "eth0"] or int(lines[1][1]) < 1 or int(lines[1][3]) < 1:
+        return ["net.show lines %r, expected lo and eth0 with traffic" % lines]
+    return []
+
+
+def check_show(r, net_line, resolv, routes, hostname="flint", dhcp=False, shown=False):
     """net_line: the one net: line expected (None: none); resolv: the
     nameserver addresses; routes: route_line()s after the header; dhcp:
-    whether DHCP runs."""
+    whether DHCP runs; shown: whether net.show is on."""
     problems = check_boot(r, "pvh")
     if fatal(problems):
         return problems
-    net = [l for l in r.lines() if l.startswith("net: eth")]
+    problems += check_net_show(r, shown)
+    net = [l for l in r.lines() if l.startswith("net: eth") and not SHOW_LINE.match(l)]
     if net != ([net_line] if net_line else []):
         problems.append("net lines %r, expected %r" % (net, net_line))
     s = sections(r)
@@ -110,13 +123,14 @@ def show_case(name, append, extra, net_line, resolv, routes, hostname="flint"):
             return [str(e)]
         r = boot(name, qemu.command(machine="q35", append=append + " -- /script.sh",
                                     initrd=initrd, extra=extra), timeout=TIMEOUT)
-        return check_show(r, net_line, resolv, routes, hostname, dhcp="dhcp" in append)
+        return check_show(r, net_line, resolv, routes, hostname, dhcp="dhcp" in append,
+                          shown="net.show" in append)
 
 
 if MUSL_GCC:
     show_case("net-ip-dhcp", "ip=dhcp", USER_NET, "net: eth0 10.0.2.15/24 (dhcp)", [],
               [route_line("eth0", "0002000A", "00000000", 1, "00FFFFFF")])
-    show_case("net-ip-dhcp-gw-dns", "ip=::10.0.2.2:::eth0:dhcp:10.0.2.3", USER_NET,
+    show_case("net-ip-dhcp-gw-dns", "ip=::10.0.2.2:::eth0:dhcp:10.0.2.3 net.show", USER_NET,
               "net: eth0 10.0.2.15/24 gw 10.0.2.2 dns 10.0.2.3 (dhcp)", ["10.0.2.3"],
               [route_line("eth0", "00000000", "0202000A", 3, "00000000"),
                route_line("eth0", "0002000A", "00000000", 1, "00FFFFFF")])
