@@ -36,6 +36,9 @@ echo "== hostname $(hostname) $(cat /etc/hostname)"
 echo "== route"; cat /proc/net/route
 echo "== dev"; cat /proc/net/dev
 echo "== udp"; cat /proc/net/udp
+i=0
+while ! grep -q '^fe80.* eth0$' /proc/net/if_inet6 && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+echo "== inet6"; cat /proc/net/if_inet6
 echo "== end"
 """
 
@@ -106,6 +109,12 @@ def check_show(r, net_line, resolv, routes, hostname="flint", dhcp=False, shown=
         problems.append("/proc/net/dev %r, expected lo and eth0" % s["dev"])
     elif net_line and "(dhcp)" in net_line and not any(int(m.group(3)) > 0 for m in map(DEV_LINE.match, s["dev"][3:]) if m):
         problems.append("eth0 received no packets: %r" % s["dev"])
+    # lo's ::1 and eth0's link-local address from its MAC (EUI-64, RFC 4291
+    # appendix A), once duplicate address detection is done.
+    inet6 = ["00000000000000000000000000000001 01 80 10 80       lo",
+             "fe80000000000000505400fffe123456 02 40 20 80     eth0"]
+    if s["inet6"] != inet6:
+        problems.append("/proc/net/if_inet6 %r, expected %r" % (s["inet6"], inet6))
     # DHCP's client socket, 0.0.0.0:68, while a lease is kept or sought.
     dhcp_udp = any(l.split()[1:2] == ["00000000:0044"] for l in s["udp"][1:])
     if dhcp_udp != dhcp:
