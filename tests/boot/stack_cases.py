@@ -110,10 +110,12 @@ def check_show(r, net_line, resolv, routes, hostname="flint", dhcp=False, shown=
     elif net_line and "(dhcp)" in net_line and not any(int(m.group(3)) > 0 for m in map(DEV_LINE.match, s["dev"][3:]) if m):
         problems.append("eth0 received no packets: %r" % s["dev"])
     # lo's ::1 and eth0's link-local address from its MAC (EUI-64, RFC 4291
-    # appendix A), once duplicate address detection is done.
+    # appendix A), once duplicate address detection is done; and the one
+    # from the prefix QEMU's router advertises (SLAAC) if it came by then.
     inet6 = ["00000000000000000000000000000001 01 80 10 80       lo",
              "fe80000000000000505400fffe123456 02 40 20 80     eth0"]
-    if s["inet6"] != inet6:
+    slaac = "fec0000000000000505400fffe123456 02 40 00 80     eth0"
+    if s["inet6"] not in (inet6, inet6 + [slaac]):
         problems.append("/proc/net/if_inet6 %r, expected %r" % (s["inet6"], inet6))
     # DHCP's client socket, 0.0.0.0:68, while a lease is kept or sought.
     dhcp_udp = any(l.split()[1:2] == ["00000000:0044"] for l in s["udp"][1:])
