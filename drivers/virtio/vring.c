@@ -10,6 +10,8 @@
  * A queue is not locked here: the driver serialises its calls on a queue
  * (vq_add/vq_kick from threads, vq_poll from the interrupt handler), and
  * done runs inside vq_poll, so it may queue new requests without locking.
+ * A polling driver (net) takes entries itself with vq_get instead, and
+ * turns the queue's interrupt off and on around its polls.
  */
 #include <flint/compiler.h>
 #include <flint/heap.h>

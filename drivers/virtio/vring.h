@@ -46,8 +46,9 @@ typedef void (*vq_done_fn)(struct virtqueue *vq, void *token, uint32_t len);
 
 /*
  * Allocates and enables queue index of d (size: the transport's maximum,
- * capped at max_size), with d's negotiated ring features. Returns NULL
- * with a console message on failure.
+ * capped at max_size), with d's negotiated ring features. done may be
+ * NULL for a driver that takes used entries with vq_get only. Returns
+ * NULL with a console message on failure.
  */
 struct virtqueue *vq_create(struct virtio_device *d, unsigned index, unsigned max_size,
 			    vq_done_fn done);

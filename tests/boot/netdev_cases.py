@@ -36,10 +36,10 @@ def net_test_lines(name, gateway=GATEWAY_MAC, udp=None):
             if udp else [])
 
 
-def check_net(r, want, entry="pvh", gateway=GATEWAY_MAC, udp=None):
+def check_net(r, want, entry="pvh", gateway=GATEWAY_MAC, udp=None, cpus=1):
     """want: (transport, location pattern or string, MAC, MTU, features)
     for eth0, eth1, ... in order; each must pass test.net."""
-    problems = check_boot(r, entry)
+    problems = check_boot(r, entry, cpus=cpus)
     out = r.lines()
     found = [m.groups() for m in map(NET_LINE.match, out) if m]
     tests = [l for l in out if l.startswith("net-test:") and not STATS_LINE.match(l)]
@@ -76,17 +76,17 @@ def check_net(r, want, entry="pvh", gateway=GATEWAY_MAC, udp=None):
     return problems
 
 
-def net_case(name, argv, want, entry="pvh"):
+def net_case(name, argv, want, entry="pvh", cpus=1):
     @case(name)
     def _():
-        return check_net(boot(name, argv), want, entry)
+        return check_net(boot(name, argv), want, entry, cpus=cpus)
 
 
-def q35(device, nics=1):
+def q35(device, nics=1, smp=1):
     extra = []
     for i in range(nics):
         extra += user_net(i) + ["-device", "%s,netdev=n%d" % (device, i)]
-    return qemu.command(machine="q35", append="test.net", extra=extra)
+    return qemu.command(machine="q35", smp=smp, append="test.net", extra=extra)
 
 
 def microvm(device, modern):
@@ -110,6 +110,18 @@ net_case("net-mmio-v2", microvm("virtio-net-device", True),
 net_case("net-two-nics", q35("virtio-net-pci", nics=2),
          [("pci-modern", PCI_LOCATION, QEMU_MAC % 6, 1500, USER_FEATURES),
           ("pci-modern", PCI_LOCATION, QEMU_MAC % 7, 1500, USER_FEATURES)])
+
+# Four CPUs: the receive threads run on other CPUs than the interrupts
+# (MSI-X on the boot CPU), woken by IPI.
+net_case("net-two-nics-smp4", q35("virtio-net-pci", nics=2, smp=4),
+         [("pci-modern", PCI_LOCATION, QEMU_MAC % 6, 1500, USER_FEATURES),
+          ("pci-modern", PCI_LOCATION, QEMU_MAC % 7, 1500, USER_FEATURES)], cpus=4)
+# INTx instead of MSI-X (vectors=0): the line SeaBIOS assigned, the ISR
+# status read on each interrupt.
+net_case("net-q35-intx", q35("virtio-net-pci,vectors=0"),
+         [("pci-modern", PCI_LOCATION, QEMU_MAC % 6, 1500, USER_FEATURES)])
+net_case("net-q35-intx-legacy", q35("virtio-net-pci,disable-modern=on,vectors=0"),
+         [("pci-legacy", PCI_LOCATION, QEMU_MAC % 6, 1500, USER_FEATURES)])
 
 # The MAC (Firecracker's guest_mac form) and an MTU the device gives.
 net_case("net-mac-given", q35("virtio-net-pci,mac=06:00:ac:10:00:02"),
