@@ -1,7 +1,8 @@
 /*
- * /proc/net: dev, route, tcp, tcp6, udp and udp6 in Linux's formats
- * (net/core/net-procfs.c, net/ipv4/fib_trie.c, net/ipv4/tcp_ipv4.c,
- * net/ipv6/tcp_ipv6.c, net/ipv4/udp.c, net/ipv6/datagram.c), made from
+ * /proc/net: dev, route, if_inet6, tcp, tcp6, udp and udp6 in Linux's
+ * formats (net/core/net-procfs.c, net/ipv4/fib_trie.c,
+ * net/ipv6/addrconf.c, net/ipv4/tcp_ipv4.c, net/ipv6/tcp_ipv6.c,
+ * net/ipv4/udp.c, net/ipv6/datagram.c), made from
  * lwIP's interfaces and protocol control blocks at each open.
  */
 #include <flint/format.h>
@@ -20,6 +21,11 @@
 #define RTF_UP 0x1			/* include/uapi/linux/route.h */
 #define RTF_GATEWAY 0x2
 #define ROUTES_MAX 32
+/* IPv6 address scopes and flags as if_inet6 shows them (include/net/ipv6.h,
+ * include/uapi/linux/if_addr.h). */
+#define IPV6_ADDR_LOOPBACK 0x10
+#define IPV6_ADDR_LINKLOCAL 0x20
+#define IFA_F_PERMANENT 0x80
 
 /* Linux's TCP states (include/net/tcp_states.h) by lwIP's enum tcp_state. */
 static const unsigned linux_tcp_state[] = {
@@ -101,6 +107,26 @@ static size_t gen_route(long arg, char *buf, size_t size)
 		    r->mask, 0, 0u, 0u);
 		end_line(&o, ROUTE_LINE);
 	}
+	return o.len;
+}
+
+static size_t gen_if_inet6(long arg, char *buf, size_t size)
+{
+	struct out o = { buf, size, 0, 0 };
+	struct net_ifinfo info;
+
+	(void)arg;
+	for (unsigned pos = 0; net_if_get(pos, &info) == 0; pos++)
+		for (unsigned i = 0; i < info.naddr6; i++) {
+			const struct net_addr6 *a = &info.addr6[i];
+
+			for (unsigned b = 0; b < sizeof(a->addr); b++)
+				put(&o, "%02x", a->addr[b]);
+			put(&o, " %02x %02x %02x %02x %8s\n", info.index, a->prefix_len,
+			    a->scope == NET_SCOPE_LINK ? IPV6_ADDR_LINKLOCAL :
+			    a->scope == NET_SCOPE_HOST ? IPV6_ADDR_LOOPBACK : 0,
+			    IFA_F_PERMANENT, info.name);
+		}
 	return o.len;
 }
 
@@ -227,6 +253,7 @@ void net_proc_init(void)
 	} files[] = {
 		{ "/proc/net/dev", gen_dev, 0 },
 		{ "/proc/net/route", gen_route, 0 },
+		{ "/proc/net/if_inet6", gen_if_inet6, 0 },
 		{ "/proc/net/tcp", gen_tcp, 0 },
 		{ "/proc/net/tcp6", gen_tcp, 1 },
 		{ "/proc/net/udp", gen_udp, 0 },

@@ -24,6 +24,7 @@ ROUTE_HEADER = "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t
 ROUTE_LINE_LEN = 127        # Linux pads /proc/net/route's lines to 127
 DEV_LINE = re.compile(r"^ *(\w+):\s*(\d+)\s+(\d+)(\s+\d+){14}$")
 CMDLINE_WARNING = re.compile(r"^cmdline: ")
+SHOW_LINE = re.compile(r"^net: (\w+) rx (\d+) packets (\d+) bytes, tx (\d+) packets (\d+) bytes(, .*)?$")
 
 # Waits (at most 10 s) for eth0's route, then shows what programs read.
 SHOW_SCRIPT = """#!/bin/sh
@@ -35,6 +36,9 @@ echo "== hostname $(hostname) $(cat /etc/hostname)"
 echo "== route"; cat /proc/net/route
 echo "== dev"; cat /proc/net/dev
 echo "== udp"; cat /proc/net/udp
+i=0
+while ! grep -q '^fe80.* eth0$' /proc/net/if_inet6 && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+echo "== inet6"; cat /proc/net/if_inet6
 echo "== end"
 """
 
@@ -63,14 +67,26 @@ def route_line(iface, dst, gw, flags, mask):
             ).ljust(ROUTE_LINE_LEN)
 
 
-def check_show(r, net_line, resolv, routes, hostname="flint", dhcp=False):
+def check_net_show(r, shown):
+    """net.show's lines at the end (shown) or none: lo's and eth0's, eth0
+    having received and sent something."""
+    lines = [m.groups() for m in map(SHOW_LINE.match, r.lines()) if m]
+    if not shown:
+        return ["net.show lines without the option: %r" % lines] if lines else []
+    if [l[0] for l in lines] != ["lo", "eth0"] or int(lines[1][1]) < 1 or int(lines[1][3]) < 1:
+        return ["net.show lines %r, expected lo and eth0 with traffic" % lines]
+    return []
+
+
+def check_show(r, net_line, resolv, routes, hostname="flint", dhcp=False, shown=False):
     """net_line: the one net: line expected (None: none); resolv: the
     nameserver addresses; routes: route_line()s after the header; dhcp:
-    whether DHCP runs."""
+    whether DHCP runs; shown: whether net.show is on."""
     problems = check_boot(r, "pvh")
     if fatal(problems):
         return problems
-    net = [l for l in r.lines() if l.startswith("net: eth")]
+    problems += check_net_show(r, shown)
+    net = [l for l in r.lines() if l.startswith("net: eth") and not SHOW_LINE.match(l)]
     if net != ([net_line] if net_line else []):
         problems.append("net lines %r, expected %r" % (net, net_line))
     s = sections(r)
@@ -93,6 +109,14 @@ def check_show(r, net_line, resolv, routes, hostname="flint", dhcp=False):
         problems.append("/proc/net/dev %r, expected lo and eth0" % s["dev"])
     elif net_line and "(dhcp)" in net_line and not any(int(m.group(3)) > 0 for m in map(DEV_LINE.match, s["dev"][3:]) if m):
         problems.append("eth0 received no packets: %r" % s["dev"])
+    # lo's ::1 and eth0's link-local address from its MAC (EUI-64, RFC 4291
+    # appendix A), once duplicate address detection is done; and the one
+    # from the prefix QEMU's router advertises (SLAAC) if it came by then.
+    inet6 = ["00000000000000000000000000000001 01 80 10 80       lo",
+             "fe80000000000000505400fffe123456 02 40 20 80     eth0"]
+    slaac = "fec0000000000000505400fffe123456 02 40 00 80     eth0"
+    if s["inet6"] not in (inet6, inet6 + [slaac]):
+        problems.append("/proc/net/if_inet6 %r, expected %r" % (s["inet6"], inet6))
     # DHCP's client socket, 0.0.0.0:68, while a lease is kept or sought.
     dhcp_udp = any(l.split()[1:2] == ["00000000:0044"] for l in s["udp"][1:])
     if dhcp_udp != dhcp:
@@ -110,16 +134,26 @@ def show_case(name, append, extra, net_line, resolv, routes, hostname="flint"):
             return [str(e)]
         r = boot(name, qemu.command(machine="q35", append=append + " -- /script.sh",
                                     initrd=initrd, extra=extra), timeout=TIMEOUT)
-        return check_show(r, net_line, resolv, routes, hostname, dhcp="dhcp" in append)
+        return check_show(r, net_line, resolv, routes, hostname, dhcp="dhcp" in append,
+                          shown="net.show" in append)
 
 
 if MUSL_GCC:
     show_case("net-ip-dhcp", "ip=dhcp", USER_NET, "net: eth0 10.0.2.15/24 (dhcp)", [],
               [route_line("eth0", "0002000A", "00000000", 1, "00FFFFFF")])
-    show_case("net-ip-dhcp-gw-dns", "ip=::10.0.2.2:::eth0:dhcp:10.0.2.3", USER_NET,
+    show_case("net-ip-dhcp-gw-dns", "ip=::10.0.2.2:::eth0:dhcp:10.0.2.3 net.show", USER_NET,
               "net: eth0 10.0.2.15/24 gw 10.0.2.2 dns 10.0.2.3 (dhcp)", ["10.0.2.3"],
               [route_line("eth0", "00000000", "0202000A", 3, "00000000"),
                route_line("eth0", "0002000A", "00000000", 1, "00FFFFFF")])
+    # QEMU's DHCP server names the host (option 12) when told to; ip='s
+    # host name wins.
+    named_net = ["-netdev", "user,id=n0,restrict=on,hostname=dhcphost",
+                 "-device", "virtio-net-pci,netdev=n0"]
+    show_case("net-ip-dhcp-hostname", "ip=dhcp", named_net, "net: eth0 10.0.2.15/24 (dhcp)", [],
+              [route_line("eth0", "0002000A", "00000000", 1, "00FFFFFF")], hostname="dhcphost")
+    show_case("net-ip-dhcp-own-hostname", "ip=::::mine::dhcp", named_net,
+              "net: eth0 10.0.2.15/24 (dhcp)", [],
+              [route_line("eth0", "0002000A", "00000000", 1, "00FFFFFF")], hostname="mine")
     # Firecracker's form with a host name and two DNS servers.
     show_case("net-ip-static", "ip=172.16.0.2::172.16.0.1:255.255.255.252:vm7:eth0:off:"
               "10.1.1.1:10.1.1.2", USER_NET,
