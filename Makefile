@@ -66,6 +66,7 @@ test: deps all unit-tests $(APPS_ALL)
 	@$(PYTHON) tests/run.py
 
 bench: deps all apps
+	@tools/install-deps.sh bench
 	@$(PYTHON) tools/bench.py
 
 clean:

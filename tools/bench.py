@@ -11,8 +11,11 @@ figures: time from the kernel's first instruction to a static program's
 main, the cost of a null syscall, the smallest memory a static hello runs
 in on microvm, and the stripped kernel's size; and the process figures:
 fork + exit + wait and vfork + execve + exit + wait of a small static
-program, on Flint and in the Linux baseline guest. `tools/bench.py block`,
-`tools/bench.py linux` and `tools/bench.py processes` run only their
+program, on Flint and in the Linux baseline guest; and the network table
+(requests/s, MB/s, round trips, memory per connection, the smallest -m for
+busybox httpd), Flint beside the Linux baseline guest on the same
+virtio-net device. `tools/bench.py block`, `tools/bench.py linux`,
+`tools/bench.py processes` and `tools/bench.py network` run only their
 section."""
 import os
 import re
@@ -268,7 +271,194 @@ def process_bench():
                                          ratio(flint.get(what), linux.get(what))))
 
 
+# The network section: each guest (q35, virtio-net-pci modern) runs busybox
+# httpd on port 80 and tests/apps/net_epoll.c's server on 8000; the host
+# drives them with ab (apache2-utils) and net_epoll's clients, over a tap in
+# a namespace the bench makes (when root with /dev/net/tun), else over user
+# networking (slirp, forwards on 127.0.0.1).
+NET_MEM = "256M"
+NET_BYTES = 64 << 20
+NET_REQUESTS = {1: 300, 50: 2000}
+NET_RTT_ROUNDS = 2000
+NET_IDLE_CONNS = 1000
+NET_SCRIPT = "httpd -f -p 80 -h /www &\n/bin/net_epoll serve 8000\n"
+NET_MIN_MEM_SCRIPT = "httpd -f -p 80 -h /www &\nnc -l -p 99 > /dev/null\n"
+NET_MIN_MEM_START_MIB = 256
+AB_RPS = re.compile(r"^Requests per second:\s+([\d.]+)")
+AB_FAILED = re.compile(r"^(?:Failed requests|Non-2xx responses):\s+(\d+)")
+EPOLL_FIGURE = {"send": re.compile(r"^net_epoll: sent \d+ bytes in [\d.]+ s: ([\d.]+) MB/s"),
+                "recv": re.compile(r"^net_epoll: received \d+ bytes in [\d.]+ s: ([\d.]+) MB/s"),
+                "rtt": re.compile(r"^net_epoll: rtt median ([\d.]+) us")}
+OPEN_MEM = re.compile(r"^net_epoll: (?:listening on port \d+|(\d+) open), MemFree (\d+) kB$")
+
+
+def net_cases():
+    sys.path.insert(0, os.path.join(qemu.ROOT, "tests", "boot"))
+    import net_cases  # noqa: E402  (the tests' guest and namespace helpers)
+    return net_cases
+
+
+class NetPath:
+    """How the host reaches the guest: (host, port) for a guest port, and a
+    command prefix for host programs."""
+
+    def __init__(self, nc, ns):
+        self.nc, self.ns = nc, ns
+        self.ports = {} if ns else {80: nc.free_port(), 8000: nc.free_port(),
+                                     99: nc.free_port()}
+
+    def nets(self):
+        if self.ns:
+            return ["tap:tap0"]
+        return ["user:" + ",".join("hostfwd=tcp:%d-:%d" % (h, g) for g, h in self.ports.items())]
+
+    def addr(self, port):
+        if self.ns:
+            return self.nc.TAP_GUEST, port
+        return "127.0.0.1", self.ports[port]
+
+    def run(self, argv, timeout=300):
+        argv = (["ip", "netns", "exec", self.ns.name] if self.ns else []) + argv
+        try:
+            return subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                  text=True, timeout=timeout).stdout
+        except subprocess.TimeoutExpired as e:
+            return (e.stdout or b"").decode() if isinstance(e.stdout, bytes) else (e.stdout or "")
+
+
+def net_figures(nc, path, guest):
+    """{figure: value} for one guest, or a string saying why there are none."""
+    files, _ = nc.httpd_files()
+    files.append((os.path.join(qemu.ROOT, "build", "apps", "net_epoll.musl"), "/bin/net_epoll"))
+    ip = nc.TAP_IP if path.ns else "ip=dhcp"
+    g = nc.Guest("bench-net-" + guest, NET_SCRIPT, files, transport="pci-modern",
+                 nets=path.nets(), ip=ip, mem=NET_MEM, guest=guest,
+                 netns=path.ns.name if path.ns else None)
+    out = {}
+    try:
+        web, epoll = path.addr(80), path.addr(8000)
+        url = "http://%s:%d" % web
+        if path.ns:
+            nc.wait_http(g, url + "/index.html", nc.SMALL_PAGE, netns=path.ns.name)
+        else:
+            nc.wait_http(g, url + "/index.html", nc.SMALL_PAGE)
+        g.wait_line(r"^net_epoll: listening on port 8000")
+        for server, (host, port) in (("httpd", web), ("epoll", epoll)):
+            for conc, n in NET_REQUESTS.items():
+                text = path.run(["ab", "-q", "-n", str(n), "-c", str(conc),
+                                 "http://%s:%d/index.html" % (host, port)])
+                rps = [float(m.group(1)) for m in map(AB_RPS.match, text.splitlines()) if m]
+                bad = sum(int(m.group(1)) for m in map(AB_FAILED.match, text.splitlines()) if m)
+                out["%s c%d" % (server, conc)] = rps[0] if rps and not bad else None
+        epoll_bin = os.path.join(qemu.ROOT, "build", "apps", "net_epoll.glibc")
+        for what, args in (("send", ["send", NET_BYTES]), ("recv", ["recv", NET_BYTES]),
+                           ("rtt", ["rtt", NET_RTT_ROUNDS])):
+            text = path.run([epoll_bin, args[0], epoll[0], str(epoll[1]), str(args[1])])
+            found = [float(m.group(1)) for m in map(EPOLL_FIGURE[what].match,
+                                                    text.splitlines()) if m]
+            out[what] = found[0] if found else None
+        path.run([epoll_bin, "client", epoll[0], str(epoll[1]), str(NET_IDLE_CONNS), "1"])
+        mem = {}
+        for m in map(OPEN_MEM.match, g.output()):
+            if m:
+                mem[int(m.group(1) or 0)] = int(m.group(2))
+        if 0 in mem and NET_IDLE_CONNS in mem:
+            out["conn kB"] = (mem[0] - mem[NET_IDLE_CONNS]) / NET_IDLE_CONNS
+        path.run([epoll_bin, "quit", epoll[0], str(epoll[1])])
+    except nc.Problem as e:
+        return str(e)
+    finally:
+        g.finish(10)
+        g.kill()
+    return out
+
+
+def net_min_mem(nc, path, guest):
+    """The least -m (MiB) at which busybox httpd still serves the small page
+    (a bisection between 1 MiB and NET_MIN_MEM_START_MIB)."""
+    files, _ = nc.httpd_files()
+    files = files[:1]
+    ip = nc.TAP_IP if path.ns else "ip=dhcp"
+
+    def serves(mib):
+        g = nc.Guest("bench-net-mem-%s-%d" % (guest, mib), NET_MIN_MEM_SCRIPT, files,
+                     transport="pci-modern", nets=path.nets(), ip=ip, mem="%dM" % mib,
+                     guest=guest, netns=path.ns.name if path.ns else None)
+        try:
+            host, port = path.addr(80)
+            nc.wait_http(g, "http://%s:%d/index.html" % (host, port), nc.SMALL_PAGE, 30,
+                         netns=path.ns.name if path.ns else None)
+            return True
+        except nc.Problem:
+            return False
+        finally:
+            g.kill()
+            g.finish(5)
+
+    low, high = 0, NET_MIN_MEM_START_MIB
+    if not serves(high):
+        return None
+    while high - low > 1:
+        mid = (low + high) // 2
+        if serves(mid):
+            high = mid
+        else:
+            low = mid
+    return high
+
+
+def network_bench():
+    nc = net_cases()
+    why = nc.netns_problem()
+    ns = None if why else nc.Netns("bench-net")
+    print("\nnetwork (q35, TCG, %s, virtio-net-pci modern; %s): Flint vs the Linux baseline "
+          "guest, same QEMU line, same programs (busybox httpd, tests/apps/net_epoll.c)" % (
+              NET_MEM, "tap in a namespace of the bench's own" if ns else
+              "user networking (slirp), because %s" % why))
+    try:
+        if ns:
+            ns.__enter__()
+        path = NetPath(nc, ns)
+        results = {}
+        for guest in ("flint", "linux"):
+            try:
+                results[guest] = net_figures(nc, path, guest)
+            except nc.Problem as e:
+                results[guest] = str(e)
+            if isinstance(results[guest], str):
+                print("  %s: cannot run: %s" % (guest, results[guest][-300:]))
+                results[guest] = {}
+        flint, linux = results["flint"], results["linux"]
+        rows = [("httpd c1", "requests/s, small page, concurrency 1"),
+                ("httpd c50", "requests/s, concurrency 50"),
+                ("epoll c1", "epoll server requests/s, concurrency 1"),
+                ("epoll c50", "epoll server requests/s, concurrency 50"),
+                ("send", "MB/s, 64 MiB host -> guest"),
+                ("recv", "MB/s, 64 MiB guest -> host"),
+                ("rtt", "us, 1-byte round trip (median)"),
+                ("conn kB", "kB per idle TCP connection (%d held)" % NET_IDLE_CONNS)]
+        print("  %-46s %10s %10s %12s" % ("", "Flint", "Linux", "Flint/Linux"))
+        for key, label in rows:
+            f, l = flint.get(key), linux.get(key)
+            # Lower is better for the round trip and the memory: their ratio
+            # is inverted so that >= 1.0 means Flint does as well or better.
+            good = ratio(l, f) if key in ("rtt", "conn kB") else ratio(f, l)
+            print("  %-46s %10s %10s %12s" % (label, "%.1f" % f if f is not None else "-",
+                                              "%.1f" % l if l is not None else "-", good))
+        print("  (rtt and memory: Linux/Flint, so that >= 1.0 favours Flint as elsewhere)")
+        for guest in ("flint", "linux"):
+            mib = net_min_mem(nc, path, guest)
+            print("  smallest -m at which busybox httpd serves the page, %s: %s" % (
+                guest, "%d MiB" % mib if mib else "none up to %d MiB" % NET_MIN_MEM_START_MIB))
+    finally:
+        if ns:
+            ns.__exit__()
+
+
 def main():
+    if sys.argv[1:] == ["network"]:
+        network_bench()
+        return
     if sys.argv[1:] == ["processes"]:
         process_bench()
         return
@@ -316,6 +506,7 @@ def main():
     linux_bench()
     block_bench()
     process_bench()
+    network_bench()
 
 
 if __name__ == "__main__":

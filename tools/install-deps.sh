@@ -1,6 +1,8 @@
 #!/bin/sh
 # Installs what building and testing Flint needs on Debian 12, when it is
-# missing. Needs root (CI and the project's machines run as root).
+# missing. Needs root (CI and the project's machines run as root). With
+# "bench": also what make bench alone needs (ab, from apache2-utils, for the
+# network table's requests per second).
 set -e
 missing=""
 need() { command -v "$1" >/dev/null 2>&1 || missing="$missing $2"; }
@@ -18,6 +20,7 @@ need qemu-system-x86_64 qemu-system-x86
 # Flint runs static programs only: Debian's busybox package is dynamic.
 [ -x /bin/busybox ] && ! readelf -lW /bin/busybox 2>/dev/null | grep -q INTERP ||
 	missing="$missing busybox-static"
+[ "${1:-}" = bench ] && need ab apache2-utils
 [ -z "$missing" ] && exit 0
 echo "install-deps: installing:$missing"
 if [ "$(id -u)" != 0 ]; then

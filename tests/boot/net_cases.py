@@ -69,6 +69,7 @@ METADATA = "169.254.169.254"
 # transport: (machine, --nic-model); Linux needs microvm's ACPI for MMIO.
 TRANSPORTS = {
     "pci": ("q35", "pci"),
+    "pci-modern": ("q35", "pci-modern"),
     "pci-legacy": ("q35", "pci-legacy"),
     "mmio-v1": ("microvm-noacpi", "mmio"),
     "mmio-v2": ("microvm-noacpi", "mmio-v2"),
@@ -120,7 +121,7 @@ def linux_extra_append(machine):
     return " tsc_early_khz=%d" % (mhz[0] * 1000) if mhz else ""
 
 
-def initrd(name, script, files=()):
+def initrd(name, script, files=(), guest=GUEST):
     """The guest's initrd: busybox in /bin, script as /t.sh, files
     [(host path, guest path)]; for Linux, the baseline's initramfs with
     these and tools/linux-net-init.sh as /init packed after it."""
@@ -130,13 +131,13 @@ def initrd(name, script, files=()):
         f.write(script)
     specs = [spath + ":/t.sh"] + ["%s:%s" % f for f in files]
     path = os.path.join(IMAGES, name + ".cpio")
-    first = [LINUX_INIT] if GUEST == "linux" else [os.path.join(APPS, "hello.musl")]
+    first = [LINUX_INIT] if guest == "linux" else [os.path.join(APPS, "hello.musl")]
     p = subprocess.run([FLINT_INITRD, "-o", path, *first, *specs, "--dir", "/tmp",
-                        "--dir", "/etc", *(["--busybox", "/bin"] if GUEST != "linux" else [])],
+                        "--dir", "/etc", *(["--busybox", "/bin"] if guest != "linux" else [])],
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if p.returncode:
         raise Problem("flint-initrd failed: " + p.stdout.strip())
-    if GUEST != "linux":
+    if guest != "linux":
         return path, None
     kernel, base = linux_baseline()
     with open(base, "rb") as f:
@@ -154,12 +155,12 @@ class Guest:
     """A guest running /t.sh, its console read line by line as it comes."""
 
     def __init__(self, name, script, files=(), transport="pci", nets=("user",), ip="ip=dhcp",
-                 mem=NET_MEM, netns=None, macs=(), unrestricted=False):
-        self.name = name
+                 mem=NET_MEM, netns=None, macs=(), unrestricted=False, guest=GUEST):
+        self.name, self.guest = name, guest
         machine, model = TRANSPORTS[transport]
-        if GUEST == "linux" and machine == "microvm-noacpi":
+        if guest == "linux" and machine == "microvm-noacpi":
             machine = "microvm"
-        path, kernel = initrd(name, script, files)
+        path, kernel = initrd(name, script, files, guest)
         nics = qemu.nic_args(list(nets), [model] * len(nets), machine, list(macs))
         if unrestricted:
             # Only inside a namespace of the case's own with no route out.
@@ -231,7 +232,7 @@ class Guest:
             f.write("$ " + " ".join(self.argv) + "\n" + "\n".join(self.output()) + "\n")
         if timed_out:
             return None
-        if GUEST == "linux":
+        if self.guest == "linux":
             found = [LINUX_EXIT.match(l) for l in self.output() if LINUX_EXIT.match(l)]
             return int(found[-1].group(1)) if found else None
         return qemu.exit_status(self.p.returncode)
