@@ -49,6 +49,11 @@ UNIT_SRCS_vring := drivers/virtio/vring.c drivers/virtio/virtio.c
 # from a simulated device, standing in for netdev_receive as well.
 UNIT_TESTS += virtio_net
 UNIT_SRCS_virtio_net := drivers/virtio/net_rx.c drivers/virtio/vring.c drivers/virtio/virtio.c
+# test_virtio_net_dev runs drivers/virtio/net.c whole through the core's
+# handshake, standing in for the scheduler, clock, entropy and netdev core.
+UNIT_TESTS += virtio_net_dev
+UNIT_SRCS_virtio_net_dev := drivers/virtio/net.c drivers/virtio/net_rx.c drivers/virtio/vring.c \
+	drivers/virtio/virtio.c $(UNIT_DIR)/arch_stub.c
 UNIT_SRCS_elf := linux/elf.c
 UNIT_SRCS_cpio := fs/cpio.c
 UNIT_SRCS_ipconfig := net/ipconfig.c

@@ -1,0 +1,485 @@
+/*
+ * drivers/virtio/net.c whole, through the virtio core's handshake, on a
+ * simulated device with both queues: the console line, the MAC without
+ * MAC, transmit (header, checksum requests, reclaiming, a full ring
+ * with and without the device making room), and a broken queue's reset.
+ * The scheduler, clock, entropy pool and network-device core are
+ * stood in for here.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include <flint/netdev.h>
+#include <flint/sync.h>
+#include <flint/virtio_boot.h>
+#include "../../drivers/virtio/net_rx.h"
+#include "../../drivers/virtio/virtio.h"
+#include "../../drivers/virtio/vring.h"
+
+/* §5.1.3 feature bits, as the device offers them. */
+#define F_CSUM 0
+#define F_GUEST_CSUM 1
+#define F_MTU 3
+#define F_MAC 5
+#define F_MRG_RXBUF 15
+#define F_STATUS 16
+
+/* The kernel services. */
+static char line[256];
+
+void printk_line(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s\n", line);
+}
+
+uint64_t page_alloc_below(unsigned npages, uint64_t limit)
+{
+	(void)limit;
+	return (uint64_t)(uintptr_t)aligned_alloc(4096, (size_t)npages * 4096);
+}
+
+void page_free(uint64_t phys, unsigned npages)
+{
+	(void)npages;
+	free((void *)(uintptr_t)phys);
+}
+
+void *kmalloc(size_t size)
+{
+	return malloc(size);
+}
+
+void *kzalloc(size_t size)
+{
+	return calloc(1, size);
+}
+
+void kfree(void *p)
+{
+	free(p);
+}
+
+void entropy_random(void *buf, size_t n)
+{
+	memset(buf, 0xff, n);
+}
+
+static uint64_t now;
+
+uint64_t clock_ns(void)
+{
+	return now;
+}
+
+void mutex_lock(struct mutex *m)
+{
+	(void)m;
+}
+
+void mutex_unlock(struct mutex *m)
+{
+	(void)m;
+}
+
+static struct thread *self = (struct thread *)&now;
+
+struct thread *thread_current(void)
+{
+	return self;
+}
+
+static unsigned wakes;
+
+void sched_wake(struct thread *t)
+{
+	CHECK(t == self);
+	wakes++;
+}
+
+/* What happens while a transmitter sleeps for room: set by each test. */
+static void (*while_asleep)(void);
+static unsigned sleeps;
+
+int sched_sleep(spinlock_t *release, uint64_t deadline, bool interruptible)
+{
+	(void)interruptible;
+	sleeps++;
+	spin_unlock(release);
+	if (while_asleep) {
+		while_asleep();
+		return 0;
+	}
+	now = deadline;
+	return -ETIMEDOUT;
+}
+
+static struct netdev *registered;
+static unsigned received, schedules;
+
+int netdev_register(struct netdev *dev)
+{
+	snprintf(dev->name, sizeof(dev->name), "eth0");
+	registered = dev;
+	return 0;
+}
+
+void netdev_rx_schedule(struct netdev *dev)
+{
+	(void)dev;
+	schedules++;
+}
+
+void netdev_receive(struct netdev *dev, const struct netdev_rx *rx)
+{
+	(void)dev;
+	(void)rx;
+	received++;
+}
+
+/* The device: two queues, each seen as the device sees it (§2.7). */
+struct simq {
+	unsigned size;
+	struct vring_desc *desc;
+	uint16_t *avail;	/* flags, idx, ring[size], used_event */
+	uint16_t *used;		/* flags, idx, then {u32 id, u32 len}[size], avail_event */
+	uint16_t last_avail, notified;
+};
+
+static struct {
+	struct simq q[2];
+	uint64_t offered;
+	uint8_t status;
+	uint8_t config[12];
+	unsigned resets;
+	void (*irq)(void *);
+	void *irq_arg;
+} sim;
+
+static uint8_t get_status(struct virtio_device *d)
+{
+	(void)d;
+	return sim.status;
+}
+
+static void set_status(struct virtio_device *d, uint8_t status)
+{
+	(void)d;
+	sim.status = status;
+}
+
+static int reset(struct virtio_device *d)
+{
+	(void)d;
+	sim.status = 0;
+	sim.resets++;
+	return 0;
+}
+
+static uint64_t get_features(struct virtio_device *d)
+{
+	(void)d;
+	return sim.offered;
+}
+
+static void set_features(struct virtio_device *d, uint64_t features)
+{
+	(void)d;
+	CHECK_EQ(features & ~sim.offered, 0);
+}
+
+static void read_config(struct virtio_device *d, unsigned off, void *buf, unsigned len)
+{
+	(void)d;
+	CHECK(off + len <= sizeof(sim.config));
+	memcpy(buf, sim.config + off, len);
+}
+
+static uint32_t config_generation(struct virtio_device *d)
+{
+	(void)d;
+	return 0;
+}
+
+static unsigned queue_max(struct virtio_device *d, unsigned index)
+{
+	(void)d;
+	return index < 2 ? 256 : 0;
+}
+
+static int queue_enable(struct virtio_device *d, unsigned index, unsigned size,
+			uint64_t desc, uint64_t avail, uint64_t used)
+{
+	(void)d;
+	sim.q[index] = (struct simq){ .size = size, .desc = (struct vring_desc *)(uintptr_t)desc,
+				      .avail = (uint16_t *)(uintptr_t)avail,
+				      .used = (uint16_t *)(uintptr_t)used };
+	return 0;
+}
+
+static void notify(struct virtio_device *d, unsigned index)
+{
+	(void)d;
+	CHECK(sim.status & VIRTIO_STATUS_DRIVER_OK);
+	sim.q[index].notified++;
+}
+
+static int request_irq(struct virtio_device *d, void (*handler)(void *), void *arg)
+{
+	(void)d;
+	sim.irq = handler;
+	sim.irq_arg = arg;
+	return 0;
+}
+
+static const struct virtio_transport_ops ops = {
+	.name = "sim", .get_status = get_status, .set_status = set_status, .reset = reset,
+	.get_features = get_features, .set_features = set_features, .read_config = read_config,
+	.config_generation = config_generation, .queue_max = queue_max,
+	.queue_enable = queue_enable, .notify = notify, .request_irq = request_irq,
+};
+
+static struct virtio_device vdev;
+
+/* The device offers offered (and VERSION_1), with mtu and status in its
+ * configuration. */
+static void start_with(uint64_t offered, uint16_t mtu, uint16_t status)
+{
+	static bool drivers;
+	static const uint8_t mac[6] = { 0x06, 0x00, 0xac, 0x10, 0x00, 0x02 };
+
+	if (!drivers) {
+		virtio_net_init();
+		drivers = true;
+	}
+	memset(&sim, 0, sizeof(sim));
+	memcpy(sim.config, mac, sizeof(mac));
+	memcpy(sim.config + 6, &status, sizeof(status));
+	memcpy(sim.config + 10, &mtu, sizeof(mtu));
+	sim.offered = offered | VIRTIO_FEATURE(VIRTIO_F_VERSION_1);
+	registered = NULL;
+	received = schedules = sleeps = wakes = 0;
+	while_asleep = NULL;
+	vdev = (struct virtio_device){ .ops = &ops, .id = VIRTIO_ID_NET, .location = "test" };
+	virtio_add_device(&vdev);
+}
+
+static void start(uint64_t offered)
+{
+	start_with(offered, 1500, 1);
+}
+
+static uint16_t *used_event(struct simq *q)
+{
+	return &q->avail[2 + q->size];
+}
+
+/* The device takes the next available transmit buffer: its bytes. */
+static uint8_t *take_tx(uint16_t *head, uint32_t *len)
+{
+	struct simq *q = &sim.q[1];
+
+	CHECK(q->avail[1] != q->last_avail);
+	*head = q->avail[2 + (q->last_avail++ % q->size)];
+	CHECK(*head < q->size);
+	CHECK_EQ(q->desc[*head].flags, 0);	/* one device-readable descriptor */
+	*len = q->desc[*head].len;
+	return (uint8_t *)(uintptr_t)q->desc[*head].addr;
+}
+
+static void put_used(struct simq *q, uint32_t id)
+{
+	uint32_t *e = (uint32_t *)((char *)q->used + 4 + 8 * (q->used[1] % q->size));
+
+	e[0] = id;
+	e[1] = 0;
+	q->used[1]++;
+}
+
+static int send(const void *frame, size_t len)
+{
+	struct netdev_seg seg = { frame, len };
+	struct netdev_tx tx = { .segs = &seg, .nsegs = 1, .len = len };
+
+	return registered->ops->transmit(registered, &tx);
+}
+
+TEST(console_line)
+{
+	start(VIRTIO_FEATURE(F_MAC) | VIRTIO_FEATURE(F_CSUM) | VIRTIO_FEATURE(F_MRG_RXBUF) |
+	      VIRTIO_FEATURE(VIRTIO_F_RING_EVENT_IDX));
+	CHECK(registered != NULL);
+	CHECK_STR(line, "virtio: net sim test eth0 mac=06:00:ac:10:00:02 mtu=1500 csum mrg-rxbuf "
+		  "event-idx");
+	CHECK_EQ(registered->features, NETDEV_F_TX_CSUM);
+	CHECK(registered->link_up);
+	/* The receive ring went to the device after DRIVER_OK, in one kick. */
+	CHECK_EQ(sim.q[0].avail[1], 256);
+	CHECK_EQ(sim.q[0].notified, 1);
+}
+
+/* Firecracker without guest_mac: no MAC (a random local one), no
+ * STATUS (the link is up); the MTU when offered, the link when STATUS. */
+TEST(no_mac_mtu_and_link)
+{
+	start_with(VIRTIO_FEATURE(F_GUEST_CSUM), 9000, 0);
+	CHECK_STR(line, "virtio: net sim test eth0 mac=fe:ff:ff:ff:ff:ff mtu=1500 guest-csum");
+	CHECK_EQ(registered->features, NETDEV_F_RX_CSUM);
+	CHECK(registered->link_up);
+	start_with(VIRTIO_FEATURE(F_MTU) | VIRTIO_FEATURE(F_STATUS), 9000, 0);
+	CHECK_STR(line, "virtio: net sim test eth0 mac=fe:ff:ff:ff:ff:ff mtu=9000 link-down");
+	CHECK(!registered->link_up);
+	CHECK_EQ(registered->mtu, 9000);
+	/* Out of range: kept within 68 .. 9000. */
+	start_with(VIRTIO_FEATURE(F_MTU), 65535, 0);
+	CHECK_EQ(registered->mtu, 9000);
+	start_with(VIRTIO_FEATURE(F_MTU), 10, 0);
+	CHECK_EQ(registered->mtu, 68);
+}
+
+TEST(transmit_header_and_segments)
+{
+	static const uint8_t a[20] = { 1, 2, 3 }, b[44] = { 4, 5, 6 };
+	struct netdev_seg segs[2] = { { a, sizeof(a) }, { b, sizeof(b) } };
+	struct netdev_tx tx = { .segs = segs, .nsegs = 2, .len = 64, .csum_partial = true,
+				.csum_start = 34, .csum_offset = 16 };
+	struct virtio_net_hdr h;
+	uint16_t head;
+	uint32_t len;
+	uint8_t *buf;
+
+	start(VIRTIO_FEATURE(F_CSUM));
+	CHECK_EQ(registered->ops->transmit(registered, &tx), 0);
+	CHECK_EQ(sim.q[1].notified, 1);
+	CHECK_EQ(registered->stats.tx_notifies, 1);
+	buf = take_tx(&head, &len);
+	CHECK_EQ(len, NET_HDR_LEN + 64);
+	memcpy(&h, buf, sizeof(h));
+	CHECK_EQ(h.flags, VIRTIO_NET_HDR_F_NEEDS_CSUM);
+	CHECK_EQ(h.gso_type, VIRTIO_NET_HDR_GSO_NONE);
+	CHECK_EQ(h.csum_start, 34);
+	CHECK_EQ(h.csum_offset, 16);
+	CHECK(!memcmp(buf + NET_HDR_LEN, a, sizeof(a)));
+	CHECK(!memcmp(buf + NET_HDR_LEN + sizeof(a), b, sizeof(b)));
+	/* The checksum field must lie inside the frame. */
+	tx.csum_offset = 29;
+	CHECK_EQ(registered->ops->transmit(registered, &tx), -EINVAL);
+	tx.csum_offset = 28;
+	CHECK_EQ(registered->ops->transmit(registered, &tx), 0);
+	/* Longer than MTU, Ethernet header and VLAN tag. */
+	{
+		static uint8_t big[1519];
+
+		CHECK_EQ(send(big, 1518), 0);
+		CHECK_EQ(send(big, 1519), -EMSGSIZE);
+	}
+}
+
+TEST(transmit_csum_without_feature)
+{
+	static const uint8_t f[60];
+	struct netdev_seg seg = { f, sizeof(f) };
+	struct netdev_tx tx = { .segs = &seg, .nsegs = 1, .len = sizeof(f), .csum_partial = true,
+				.csum_start = 34, .csum_offset = 6 };
+
+	start(0);
+	CHECK_EQ(registered->ops->transmit(registered, &tx), -EINVAL);
+	CHECK_EQ(sim.q[1].avail[1], 0);
+}
+
+/* Finished entries are reclaimed by transmit itself; a full ring waits a
+ * bounded time (the transmit interrupt on meanwhile, off again after),
+ * then gives up. */
+TEST(full_ring_times_out)
+{
+	static const uint8_t f[60];
+	uint16_t heads[3];
+	uint32_t len;
+
+	start(VIRTIO_FEATURE(VIRTIO_F_RING_EVENT_IDX));
+	for (unsigned i = 0; i < 256; i++)
+		CHECK_EQ(send(f, sizeof(f)), 0);
+	CHECK_EQ(sleeps, 0);
+	CHECK_EQ(send(f, sizeof(f)), -ENOBUFS);
+	CHECK_EQ(sleeps, 1);
+	/* Off again: used_event one behind what was taken. */
+	CHECK_EQ(*used_event(&sim.q[1]), (uint16_t)0xffff);
+	for (unsigned i = 0; i < 3; i++) {
+		take_tx(&heads[i], &len);
+		put_used(&sim.q[1], heads[i]);
+	}
+	for (unsigned i = 0; i < 3; i++)
+		CHECK_EQ(send(f, sizeof(f)), 0);
+	CHECK_EQ(sleeps, 1);
+	CHECK_EQ(send(f, sizeof(f)), -ENOBUFS);
+	CHECK_EQ(sleeps, 2);
+}
+
+/* While the transmitter sleeps the device uses an entry and interrupts. */
+static void device_makes_room(void)
+{
+	uint16_t head;
+	uint32_t len;
+
+	/* The interrupt was asked for at the next used entry. */
+	CHECK_EQ(*used_event(&sim.q[1]), 0);
+	take_tx(&head, &len);
+	put_used(&sim.q[1], head);
+	sim.irq(sim.irq_arg);
+}
+
+TEST(full_ring_woken)
+{
+	static const uint8_t f[60];
+
+	start(VIRTIO_FEATURE(VIRTIO_F_RING_EVENT_IDX));
+	for (unsigned i = 0; i < 256; i++)
+		CHECK_EQ(send(f, sizeof(f)), 0);
+	while_asleep = device_makes_room;
+	CHECK_EQ(send(f, sizeof(f)), 0);
+	CHECK_EQ(sleeps, 1);
+	CHECK_EQ(wakes, 1);
+	CHECK_EQ(schedules, 1);		/* the receive thread is told too */
+	CHECK_EQ(registered->stats.rx_interrupts, 1);
+}
+
+/* A transmit used entry that was never given: the device is reset and
+ * transmits fail from then on; receiving stops too. */
+TEST(broken_transmit_queue)
+{
+	static const uint8_t f[60];
+
+	start(0);
+	CHECK_EQ(send(f, sizeof(f)), 0);
+	put_used(&sim.q[1], 200);
+	CHECK_EQ(send(f, sizeof(f)), -EIO);
+	CHECK_EQ(sim.resets, 2);		/* the core's at start, and this one */
+	CHECK_EQ(send(f, sizeof(f)), -EIO);
+	CHECK_EQ(sim.resets, 2);
+	CHECK_EQ(registered->ops->poll(registered, 64), 0);
+}
+
+TEST(broken_receive_queue)
+{
+	static const uint8_t f[60];
+
+	start(0);
+	put_used(&sim.q[0], 999);
+	CHECK_EQ(registered->ops->poll(registered, 64), 0);
+	CHECK_EQ(sim.resets, 2);
+	CHECK_EQ(send(f, sizeof(f)), -EIO);
+	CHECK_EQ(received, 0);
+}
+
+int main(void)
+{
+	return check_run();
+}
