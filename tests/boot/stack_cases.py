@@ -24,6 +24,8 @@ ROUTE_HEADER = "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t
 ROUTE_LINE_LEN = 127        # Linux pads /proc/net/route's lines to 127
 DEV_LINE = re.compile(r"^ *(\w+):\s*(\d+)\s+(\d+)(\s+\d+){14}$")
 CMDLINE_WARNING = re.compile(r"^cmdline: ")
+NET_STAGE = re.compile(r"^bootchart: net (\d+)$")
+NET_STAGE_MAX_US = 500000   # without a server a boot that waited for DHCP would take seconds
 SHOW_LINE = re.compile(r"^net: (\w+) rx (\d+) packets (\d+) bytes, tx (\d+) packets (\d+) bytes(, .*)?$")
 
 # Waits (at most 10 s) for eth0's route, then shows what programs read.
@@ -134,8 +136,13 @@ def show_case(name, append, extra, net_line, resolv, routes, hostname="flint"):
             return [str(e)]
         r = boot(name, qemu.command(machine="q35", append=append + " -- /script.sh",
                                     initrd=initrd, extra=extra), timeout=TIMEOUT)
-        return check_show(r, net_line, resolv, routes, hostname, dhcp="dhcp" in append,
-                          shown="net.show" in append)
+        problems = check_show(r, net_line, resolv, routes, hostname, dhcp="dhcp" in append,
+                              shown="net.show" in append)
+        if "bootchart" in append:
+            stage = [int(m.group(1)) for m in map(NET_STAGE.match, r.lines()) if m]
+            if len(stage) != 1 or stage[0] > NET_STAGE_MAX_US:
+                problems.append("the net stage took %r us: the boot waited" % stage)
+        return problems
 
 
 if MUSL_GCC:
@@ -165,7 +172,7 @@ if MUSL_GCC:
     show_case("net-ip-off", "ip=off", USER_NET, None, [], [])
     show_case("net-no-ip", "", USER_NET, None, [], [])
     # No DHCP server: the boot and the program go on without a lease.
-    show_case("net-ip-dhcp-no-server", "ip=dhcp", NO_SERVER_NET, None, [], [])
+    show_case("net-ip-dhcp-no-server", "ip=dhcp bootchart", NO_SERVER_NET, None, [], [])
 
 
 # The initrd's own /etc/resolv.conf stays as it is, lease or not; the
