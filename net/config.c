@@ -247,9 +247,11 @@ static void report(struct netif *n, const char *how)
 {
 	char addr[16], gw[16], dns[NET_DNS_MAX][16];
 	uint32_t servers[NET_DNS_MAX];
-	/* Netmasks are contiguous: the prefix is their count of ones. */
-	unsigned ndns, prefix = (unsigned)__builtin_popcount(ip4_addr_get_u32(netif_ip4_netmask(n)));
+	unsigned ndns, prefix = 0;
 
+	/* Netmasks are contiguous: the prefix is their count of ones. */
+	for (uint32_t m = ip4_addr_get_u32(netif_ip4_netmask(n)); m; m &= m - 1)
+		prefix++;
 	ip4_text(ip4_addr_get_u32(netif_ip4_addr(n)), addr, sizeof(addr));
 	ip4_text(ip4_addr_get_u32(netif_ip4_gw(n)), gw, sizeof(gw));
 	ndns = dns_list(servers, NET_DNS_MAX);
