@@ -25,7 +25,7 @@
 #include "net_priv.h"
 
 #define DHCP_OPTION_HOST_NAME 12	/* RFC 2132 §3.14 */
-#define CONFIG_WAIT_NS 5000000000ull	/* net_wait_configured's own bound */
+#define CONFIG_WAIT_NS 5000000000ull	/* after DHCP starts, sockets wait no longer */
 #define CONFIG_POLL_NS 10000000ull	/* how often a waiter looks again */
 #define ETC_DIR_PERM 0755
 #define ETC_FILE_PERM 0644
@@ -35,6 +35,7 @@ static struct ipconfig cfg;
 static bool cfg_given;
 static struct netif *cfg_netif;		/* the interface ip= configures */
 static bool pending;			/* DHCP without a lease yet */
+static uint64_t wait_until;		/* net_wait_configured's own bound */
 
 static spinlock_t host_lock;
 static char hostname[NET_HOSTNAME_MAX + 1] = "flint";
@@ -75,7 +76,7 @@ int net_wait_configured(uint64_t deadline)
 {
 	net_start();
 	if (!deadline)
-		deadline = clock_ns() + CONFIG_WAIT_NS;
+		deadline = wait_until;
 	while (net_configuring()) {
 		uint64_t now = clock_ns(), until = now + CONFIG_POLL_NS;
 		unsigned long flags;
@@ -95,12 +96,12 @@ int net_wait_configured(uint64_t deadline)
 void net_hostname(char *buf, size_t size)
 {
 	unsigned long flags;
+	size_t n;
 
 	if (!size)
 		return;
 	flags = spin_lock_irqsave(&host_lock);
-	size_t n = strnlen(hostname, size - 1);
-
+	n = strnlen(hostname, size - 1);
 	memcpy(buf, hostname, n);
 	buf[n] = 0;
 	spin_unlock_irqrestore(&host_lock, flags);
@@ -227,22 +228,29 @@ void net_config_files(void)
 	vfs_mkdir(NULL, "/etc", ETC_DIR_PERM);
 	for (unsigned i = 0; i < ETC_FILES; i++)
 		etc_ours[i] = vfs_stat(NULL, etc_path[i], true, &st) == -ENOENT;
-	LOCK_TCPIP_CORE();
+	/* No server is known before ip= is applied. */
+	if (etc_ours[ETC_RESOLV])
+		write_etc(ETC_RESOLV, "", 0);
+	write_names();
+}
+
+/* Core lock held: the files again, for what ip= or a lease brought. */
+static void rewrite_files(void)
+{
 	if (etc_ours[ETC_RESOLV])
 		write_resolv();
-	UNLOCK_TCPIP_CORE();
 	write_names();
 }
 
 /* Linux's IP-Config line, one per configured interface. */
 static void report(struct netif *n, const char *how)
 {
-	char addr[16], gw[16], dns[2][16];
+	char addr[16], gw[16], dns[NET_DNS_MAX][16];
 	uint32_t servers[NET_DNS_MAX];
 	unsigned ndns, prefix = 0;
-	uint32_t mask = ip4_addr_get_u32(netif_ip4_netmask(n));
 
-	for (uint32_t m = lwip_ntohl(mask); m & 0x80000000u; m <<= 1)
+	/* Netmasks are contiguous: the prefix is their count of ones. */
+	for (uint32_t m = ip4_addr_get_u32(netif_ip4_netmask(n)); m; m &= m - 1)
 		prefix++;
 	ip4_text(ip4_addr_get_u32(netif_ip4_addr(n)), addr, sizeof(addr));
 	ip4_text(ip4_addr_get_u32(netif_ip4_gw(n)), gw, sizeof(gw));
@@ -275,9 +283,7 @@ static void address_changed(struct netif *n, netif_nsc_reason_t reason,
 		return;
 	}
 	report(n, "dhcp");
-	if (etc_ours[ETC_RESOLV])
-		write_resolv();
-	write_names();
+	rewrite_files();
 	__atomic_store_n(&pending, false, __ATOMIC_RELEASE);
 }
 
@@ -314,6 +320,7 @@ void net_config_apply(void)
 
 			dns_setserver(i, &a);
 		}
+	rewrite_files();
 	if (cfg.mode == IPCONFIG_STATIC) {
 		ip4_addr_set_u32(&addr, cfg.client);
 		ip4_addr_set_u32(&mask, cfg.netmask);
@@ -325,6 +332,7 @@ void net_config_apply(void)
 	}
 	netif_set_default(cfg_netif);
 	netif_add_ext_callback(&callback, address_changed);
+	wait_until = clock_ns() + CONFIG_WAIT_NS;
 	__atomic_store_n(&pending, true, __ATOMIC_RELEASE);
 	if (dhcp_start(cfg_netif) != ERR_OK) {
 		__atomic_store_n(&pending, false, __ATOMIC_RELEASE);

@@ -1,7 +1,8 @@
 /*
- * /proc/net: dev, route, tcp, tcp6, udp and udp6 in Linux's formats
- * (net/core/net-procfs.c, net/ipv4/fib_trie.c, net/ipv4/tcp_ipv4.c,
- * net/ipv6/tcp_ipv6.c, net/ipv4/udp.c, net/ipv6/datagram.c), made from
+ * /proc/net: dev, route, if_inet6, tcp, tcp6, udp and udp6 in Linux's
+ * formats (net/core/net-procfs.c, net/ipv4/fib_trie.c,
+ * net/ipv6/addrconf.c, net/ipv4/tcp_ipv4.c, net/ipv6/tcp_ipv6.c,
+ * net/ipv4/udp.c, net/ipv6/datagram.c), made from
  * lwIP's interfaces and protocol control blocks at each open.
  */
 #include <flint/format.h>
@@ -20,6 +21,11 @@
 #define RTF_UP 0x1			/* include/uapi/linux/route.h */
 #define RTF_GATEWAY 0x2
 #define ROUTES_MAX 32
+/* IPv6 address scopes and flags as if_inet6 shows them (include/net/ipv6.h,
+ * include/uapi/linux/if_addr.h). */
+#define IPV6_ADDR_LOOPBACK 0x10
+#define IPV6_ADDR_LINKLOCAL 0x20
+#define IFA_F_PERMANENT 0x80
 
 /* Linux's TCP states (include/net/tcp_states.h) by lwIP's enum tcp_state. */
 static const unsigned linux_tcp_state[] = {
@@ -104,21 +110,42 @@ static size_t gen_route(long arg, char *buf, size_t size)
 	return o.len;
 }
 
+static size_t gen_if_inet6(long arg, char *buf, size_t size)
+{
+	struct out o = { buf, size, 0, 0 };
+	struct net_ifinfo info;
+
+	(void)arg;
+	for (unsigned pos = 0; net_if_get(pos, &info) == 0; pos++)
+		for (unsigned i = 0; i < info.naddr6; i++) {
+			const struct net_addr6 *a = &info.addr6[i];
+
+			for (unsigned b = 0; b < sizeof(a->addr); b++)
+				put(&o, "%02x", a->addr[b]);
+			put(&o, " %02x %02x %02x %02x %8s\n", info.index, a->prefix_len,
+			    a->scope == NET_SCOPE_LINK ? IPV6_ADDR_LINKLOCAL :
+			    a->scope == NET_SCOPE_HOST ? IPV6_ADDR_LOOPBACK : 0,
+			    IFA_F_PERMANENT, info.name);
+		}
+	return o.len;
+}
+
 /* An address as Linux prints it: the 32-bit words of the network-order
- * address, each read as a host integer. */
+ * address, each read as a host integer; NULL or an any-family address
+ * are zeros. */
 static void put_addr(struct out *o, const ip_addr_t *a, bool v6)
 {
 	if (!v6) {
-		put(o, "%08X", IP_IS_V4(a) ? ip4_addr_get_u32(ip_2_ip4(a)) : 0);
-		return;
-	}
-	if (IP_IS_V6(a)) {
+		put(o, "%08X", a && IP_IS_V4(a) ? ip4_addr_get_u32(ip_2_ip4(a)) : 0);
+	} else if (a && IP_IS_V6(a)) {
 		const u32_t *w = ip_2_ip6(a)->addr;
 
 		put(o, "%08X%08X%08X%08X", w[0], w[1], w[2], w[3]);
-	} else {
+	} else if (a && IP_IS_V4(a) && !ip4_addr_isany(ip_2_ip4(a))) {
 		/* A v4 address on a v6 socket is v4-mapped (RFC 4291 §2.5.5.2). */
 		put(o, "0000000000000000FFFF0000%08X", ip4_addr_get_u32(ip_2_ip4(a)));
+	} else {
+		put(o, "%032X", 0);
 	}
 }
 
@@ -135,14 +162,15 @@ static void put_tcp(struct out *o, unsigned *sl, const struct tcp_pcb *p, bool v
 
 	if (pcb_is_v6(&p->local_ip) != v6)
 		return;
-	if (!listen) {
+	/* What is unacknowledged and unread, while there can be any. */
+	if (p->state >= SYN_SENT && p->state < TIME_WAIT) {
 		txq = p->snd_lbb - p->lastack;
 		rxq = TCP_WND_MAX(p) - p->rcv_wnd;
 	}
 	put(o, "%4u: ", (*sl)++);
 	put_addr(o, &p->local_ip, v6);
 	put(o, ":%04X ", p->local_port);
-	put_addr(o, listen ? IP_ADDR_ANY : &p->remote_ip, v6);
+	put_addr(o, listen ? NULL : &p->remote_ip, v6);
 	put(o, ":%04X %02X %08X:%08X 00:00000000 00000000 %5u %8u 0 1 0000000000000000",
 	    listen ? 0 : p->remote_port, linux_tcp_state[p->state], txq, rxq, 0, 0);
 	if (v6)
@@ -225,6 +253,7 @@ void net_proc_init(void)
 	} files[] = {
 		{ "/proc/net/dev", gen_dev, 0 },
 		{ "/proc/net/route", gen_route, 0 },
+		{ "/proc/net/if_inet6", gen_if_inet6, 0 },
 		{ "/proc/net/tcp", gen_tcp, 0 },
 		{ "/proc/net/tcp6", gen_tcp, 1 },
 		{ "/proc/net/udp", gen_udp, 0 },

@@ -89,8 +89,7 @@
 #define LWIP_IPV6_MLD 1
 #define LWIP_IPV6_FRAG 1
 #define LWIP_IPV6_REASS 1
-/* 64-bit pointers do not fit in the fragment header lwIP reuses: copy it. */
-#define IPV6_FRAG_COPYHEADER 1
+#define IPV6_FRAG_COPYHEADER 1		/* 64-bit pointers do not fit the fragment header */
 #define LWIP_IPV6_NUM_ADDRESSES 3
 #define LWIP_ND6_QUEUEING 1
 #define LWIP_ND6_NUM_NEIGHBORS 32
@@ -146,6 +145,7 @@
 #define LWIP_SOCKET_SELECT 1
 #define LWIP_SOCKET_POLL 1
 #define LWIP_SOCKET_OPEN_COUNT 0
+#define LWIP_SOCKET_MAX_MEMBERSHIPS 64	/* multicast groups joined, all sockets together */
 #define LWIP_SO_SNDTIMEO 1
 #define LWIP_SO_RCVTIMEO 1
 #define LWIP_SO_SNDRCVTIMEO_NONSTANDARD 0
@@ -154,7 +154,6 @@
 #define LWIP_SO_LINGER 1
 #define SO_REUSE 1
 #define SO_REUSE_RXTOALL 1
-#define LWIP_TCP_PCB_NUM_EXT_ARGS 1
 #define LWIP_NETBUF_RECVINFO 0
 #define LWIP_FIONREAD_LINUXMODE 1
 /* Debian's port patch has sockets.c take these from the port: lwIP's own

@@ -1042,6 +1042,7 @@ def _():
 import linux_cases  # noqa: E402,F401  (registers the Linux-program cases)
 import process_cases  # noqa: E402,F401  (registers the process cases)
 import netdev_cases  # noqa: E402,F401  (registers the network device cases)
+import stack_cases  # noqa: E402,F401  (registers the network stack cases)
 import socket_cases  # noqa: E402,F401  (registers the socket cases)
 import unix_cases  # noqa: E402,F401  (registers the AF_UNIX and netlink cases)
 import net_cases  # noqa: E402,F401  (registers the network cases)

@@ -25,7 +25,7 @@ UNIT_FORMAT_RENAME := -Dvsnprintf=flint_vsnprintf -Dsnprintf=flint_snprintf \
 # test_<name> links with UNIT_SRCS_<name>. lib/string.c is never linked:
 # the C library provides those functions.
 UNIT_TESTS := cmdline memmap page_alloc heap format tsc_freq lz4 crc32 mptable acpi pci vring \
-	cpio vfs elf mm ipconfig
+	cpio vfs elf mm ipconfig csum
 UNIT_SRCS_cmdline := kernel/cmdline.c
 UNIT_SRCS_memmap := kernel/memmap.c lib/sort.c
 # The allocators' locks call arch hooks: $(UNIT_DIR)/arch_stub.c stands in.
@@ -57,6 +57,7 @@ UNIT_SRCS_virtio_net_dev := drivers/virtio/net.c drivers/virtio/net_rx.c drivers
 UNIT_SRCS_elf := linux/elf.c
 UNIT_SRCS_cpio := fs/cpio.c
 UNIT_SRCS_ipconfig := net/ipconfig.c
+UNIT_SRCS_csum := net/csum.c
 # test_vfs runs the VFS, pipes, the console tty and /proc on the heap over
 # fake RAM, as test_heap does; it stands in for the scheduler, the UART
 # and CPUID itself.

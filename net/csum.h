@@ -1,0 +1,29 @@
+/*
+ * Checksums of Ethernet frames for the network devices' offloads
+ * (net/csum.c), pure so that the host unit tests run them: the TCP
+ * pseudo-header's sum for a device to complete, and the completion or
+ * check of received frames' checksums where lwIP does not check.
+ */
+#ifndef FLINT_NET_CSUM_H
+#define FLINT_NET_CSUM_H
+
+#include <flint/netdev.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* A frame of len bytes whose first avail are at f: when it is a TCP
+ * segment over IPv4 or IPv6 (not a fragment) with its headers within
+ * avail, stores the pseudo-header's sum in its checksum field, sets where
+ * the device's sum starts and where it goes, and returns true. */
+bool csum_tx_tcp(uint8_t *f, size_t avail, size_t len, uint16_t *start, uint16_t *offset);
+
+/* A received frame (len bytes at f) in the device's checksum state:
+ * completes a partial checksum (start, offset); with check_tcp, sums TCP
+ * segments the device did not check. False: drop it (a bad checksum, a
+ * partial one outside the frame, or TCP in an IP fragment, which cannot
+ * be checked alone). */
+bool csum_rx(uint8_t *f, size_t len, enum netdev_csum state, uint16_t start,
+	     uint16_t offset, bool check_tcp);
+
+#endif
