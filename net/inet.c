@@ -21,6 +21,7 @@
 #include "lwip/sockets.h"
 #include "lwip/tcp.h"
 #include "lwip/tcpip.h"
+#include "net_priv.h"
 #include "sockaddr.h"
 
 _Static_assert(LW_AF_INET == AF_INET && LW_AF_INET6 == AF_INET6, "lwIP families");
@@ -46,6 +47,7 @@ _Static_assert(SOCK_SHUT_RD == SHUT_RD && SOCK_SHUT_WR == SHUT_WR &&
 #define LINUX_IPPROTO_TCP 6
 #define LINUX_IPPROTO_UDP 17
 #define LINUX_IPPROTO_ICMPV6 58
+#define LINUX_IPPROTO_MAX 256
 /* Linux's defaults (net.ipv4.tcp_rmem/wmem, net.core.rmem/wmem_default) and
  * floors (SOCK_MIN_RCVBUF, SOCK_MIN_SNDBUF): SO_RCVBUF and SO_SNDBUF are
  * answered as Linux would (twice what was set), lwIP's own buffers being
@@ -151,6 +153,8 @@ static int inet_create(struct socket *s, int type, int protocol)
 	struct inet_sock *p;
 	int fd, r;
 
+	if (protocol < 0 || protocol >= LINUX_IPPROTO_MAX)
+		return -EINVAL;
 	switch (type) {
 	case SOCK_STREAM:
 		if (protocol && protocol != LINUX_IPPROTO_TCP)
@@ -164,7 +168,7 @@ static int inet_create(struct socket *s, int type, int protocol)
 			return -EPROTONOSUPPORT;
 		break;
 	case SOCK_RAW:
-		if (protocol <= 0 || protocol > LW_BACKLOG_MAX)
+		if (!protocol)
 			return -EPROTONOSUPPORT;
 		break;
 	default:
@@ -173,6 +177,7 @@ static int inet_create(struct socket *s, int type, int protocol)
 	p = kzalloc(sizeof(*p));
 	if (!p)
 		return -ENOMEM;
+	net_start();
 	fd = lwip_socket(lw_domain, type, protocol);
 	if (fd < 0) {
 		r = lw_err();
@@ -235,6 +240,12 @@ static int inet_bind(struct socket *s, const struct sock_addr *a)
 	return r;
 }
 
+/* No route is lwIP's ERR_RTE (EHOSTUNREACH); Linux says ENETUNREACH. */
+static int route_err(int e)
+{
+	return e == -EHOSTUNREACH ? -ENETUNREACH : e;
+}
+
 /* A connect's outcome as Linux names it: a reset while connecting is a
  * refusal, an abort (the SYN's retries ran out) a timeout. */
 static int connect_err(int e)
@@ -243,7 +254,7 @@ static int connect_err(int e)
 		return -ECONNREFUSED;
 	if (e == -ECONNABORTED)
 		return -ETIMEDOUT;
-	return e;
+	return route_err(e);
 }
 
 /* lwIP's SO_ERROR (read and cleared), negated. */
@@ -334,8 +345,8 @@ static int inet_connect(struct socket *s, const struct sock_addr *a)
 		if (r == -EINPROGRESS) {
 			p->connecting = true;
 			p->bound = true;
-		} else if (s->type == SOCK_STREAM) {
-			r = connect_err(r);
+		} else {
+			r = s->type == SOCK_STREAM ? connect_err(r) : route_err(r);
 		}
 	}
 	mutex_unlock(&p->lock);
@@ -345,6 +356,21 @@ static int inet_connect(struct socket *s, const struct sock_addr *a)
 		return r;
 	w = wait_for(s, try_connect, NULL, false, s->sndtimeo_ns);
 	return w == -EAGAIN ? -EINPROGRESS : (int)w;
+}
+
+/* Linux's autobind: listen on an unbound socket takes an ephemeral port
+ * on the any address (lwIP would listen on port 0). Lock held. */
+static int bind_any(const struct socket *s, struct inet_sock *p)
+{
+	struct lw_addr la = { .len = s->family == SOCK_AF_INET6 ? LW_SOCKADDR_IN6_LEN
+							      : LW_SOCKADDR_IN_LEN };
+
+	la.bytes[0] = (uint8_t)la.len;
+	la.bytes[1] = s->family == SOCK_AF_INET6 ? LW_AF_INET6 : LW_AF_INET;
+	if (lwip_bind(p->fd, (struct sockaddr *)la.bytes, la.len) < 0)
+		return lw_err();
+	p->bound = true;
+	return 0;
 }
 
 static int inet_listen(struct socket *s, int backlog)
@@ -361,10 +387,12 @@ static int inet_listen(struct socket *s, int backlog)
 	mutex_lock(&p->lock);
 	if (p->connected || p->connecting)
 		r = -EINVAL;
-	else if (lwip_listen(p->fd, backlog) < 0)
+	else if (!p->bound)
+		r = bind_any(s, p);
+	if (r == 0 && lwip_listen(p->fd, backlog) < 0)
 		r = lw_err();
-	else
-		p->listening = p->bound = true;
+	if (r == 0)
+		p->listening = true;
 	mutex_unlock(&p->lock);
 	return r;
 }
@@ -392,8 +420,6 @@ static long try_accept(struct socket *s, void *arg)
 		r = 0;
 	mutex_unlock(&p->lock);
 	q->peer.len = len;
-	if (r == -EAGAIN)
-		r = -EAGAIN;
 	return r;
 }
 
@@ -463,7 +489,7 @@ static long try_send(struct socket *s, void *arg)
 			: lwip_sendto(p->fd, x->buf, x->len, x->lw_flags,
 				      x->has_addr ? (struct sockaddr *)x->addr.bytes : NULL,
 				      x->has_addr ? x->addr.len : 0);
-		r = n < 0 ? lw_err() : (long)n;
+		r = n < 0 ? route_err(lw_err()) : (long)n;
 	}
 	mutex_unlock(&p->lock);
 	if (r == -EAGAIN || r == -ENOMEM || r == -ENOBUFS)
@@ -758,6 +784,10 @@ static int inet_getsockopt(struct socket *s, int level, int name, void *val, uns
 		r = lw_err();
 	mutex_unlock(&p->lock);
 	*len = lwlen;
+	/* lwIP answers a flag with its bit in so_options; Linux with 1. */
+	if (r == 0 && lw_level == SOL_SOCKET && lw_name != SO_LINGER && lwlen == sizeof(int) &&
+	    *(int *)val)
+		*(int *)val = 1;
 	return r;
 }
 

@@ -437,7 +437,7 @@ TEST(rlimit_defaults)
 	CHECK_EQ(CALL(sys_getrlimit, LINUX_RLIMIT_STACK, U(&r)), 0);
 	CHECK(r.cur == 8 << 20 && r.max == LINUX_RLIM_INFINITY);
 	CHECK_EQ(CALL(sys_getrlimit, LINUX_RLIMIT_NOFILE, U(&r)), 0);
-	CHECK(r.cur == 256 && r.max == 256);
+	CHECK(r.cur == 1024 && r.max == 1024);	/* FDTABLE_MAX */
 	CHECK_EQ(CALL(sys_prlimit64, 0, 9, 0, U(&r)), 0);	/* RLIMIT_AS */
 	CHECK(r.cur == LINUX_RLIM_INFINITY && r.max == LINUX_RLIM_INFINITY);
 	CHECK_EQ(CALL(sys_getrlimit, LINUX_RLIM_NLIMITS, U(&r)), -EINVAL);
