@@ -109,8 +109,7 @@ static void *uptr(uint64_t a)
 	return (void *)(uintptr_t)a;
 }
 
-/* fd's socket, with a reference to its file in *fp, and *err 0; else
- * NULL with *err -EBADF or -ENOTSOCK. */
+/* fd's socket, with a reference to its file in *fp: -EBADF, -ENOTSOCK. */
 static struct socket *sock_get(uint64_t fd, struct file **fp, long *err)
 {
 	struct file *f = fdtable_get(fds(), (int)fd);

@@ -23,8 +23,8 @@
 #define UNIX_BUF_MAX (2 * 212992)
 #define UNIX_SNDBUF_MIN 4608
 #define UNIX_RCVBUF_MIN 2304
-/* SO_PEERCRED of a socket with no peer: pid 0, the overflow ids. */
-#define UNIX_OVERFLOW_ID 65534
+/* SO_PEERCRED of a socket with no peer: pid 0, ids -1 (as Linux 6.x). */
+#define UNIX_NO_ID (-1)
 #define UNIX_FIONREAD 0x541b		/* SIOCINQ */
 #define UNIX_SIOCOUTQ 0x5411		/* TIOCOUTQ */
 
@@ -63,14 +63,19 @@ static struct unix_sock *unix_new(int type)
 		u->refs = 1;
 		u->sndbuf = UNIX_BUF_DEFAULT;
 		u->rcvbuf = UNIX_BUF_DEFAULT;
+		unix_lock();
+		unix_list_add(u);
+		unix_unlock();
 	}
 	return u;
 }
 
 void unix_put(struct unix_sock *u)
 {
-	if (--u->refs == 0)
-		kfree(u);
+	if (--u->refs)
+		return;
+	unix_list_del(u);
+	kfree(u);
 }
 
 static struct unix_sock *usock(struct socket *s)
@@ -159,7 +164,7 @@ int unix_autobind(struct unix_sock *u)
 	return -ENOSPC;
 }
 
-int unix_find(const struct sock_addr *a, int type, struct unix_sock **out)
+int unix_find(const struct sock_addr *a, int type, struct vnode *cwd, struct unix_sock **out)
 {
 	char path[UNIX_PATH_MAX + 1];
 	uint32_t len;
@@ -173,40 +178,52 @@ int unix_find(const struct sock_addr *a, int type, struct unix_sock **out)
 		return *out ? 0 : -ECONNREFUSED;
 	}
 	path_of(a, len, path);
-	r = vfs_lookup_sock(socket_caller_cwd(), path, &found);
+	r = vfs_lookup_sock(cwd, path, &found);
 	if (r < 0)
 		return r;
 	*out = found;
 	return (*out)->type == type ? 0 : -EPROTOTYPE;
 }
 
+/* The family alone asks for an abstract name (none more once named).
+ * Linux makes a path's node before it looks at the socket: a named
+ * socket's bind to a path that exists answers EADDRINUSE, to another
+ * EINVAL. */
 static int unix_bind(struct socket *s, const struct sock_addr *a)
 {
 	struct unix_sock *u = usock(s);
+	struct vnode *cwd = socket_caller_cwd(), *n;
 	char path[UNIX_PATH_MAX + 1];
-	uint32_t len = 0;
-	int r = 0;
+	uint32_t len;
+	int r;
 
 	if (a->len < UNIX_FAMILY_LEN || a->family != SOCK_AF_UNIX)
 		return -EINVAL;
-	unix_lock();
-	if (u->addr_len)
-		r = -EINVAL;
-	else if (a->len == UNIX_FAMILY_LEN)
+	if (a->len == UNIX_FAMILY_LEN) {
+		unix_lock();
 		r = unix_autobind(u);
-	else
-		r = check_addr(a, &len);
-	if (r < 0 || u->addr_len)
-		goto out;
+		unix_unlock();
+		return r;
+	}
+	r = check_addr(a, &len);
+	if (r < 0)
+		return r;
+	unix_lock();
 	if (is_abstract(a->bytes)) {
-		if (find_abstract(a->bytes, len, u->type))
+		if (u->addr_len)
+			r = -EINVAL;
+		else if (find_abstract(a->bytes, len, u->type))
 			r = -EADDRINUSE;
 		else
 			set_abstract(u, a->bytes, len);
 		goto out;
 	}
 	path_of(a, len, path);
-	r = vfs_mksock(socket_caller_cwd(), path, UNIX_NODE_PERM, u, &u->node);
+	if (u->addr_len) {
+		r = vfs_lookup(cwd, path, false, &n) == 0 ? -EADDRINUSE : -EINVAL;
+		goto out;
+	}
+	r = vfs_mksock(cwd, path, UNIX_NODE_PERM, u, &u->node);
 	if (r == 0) {
 		memcpy(u->addr, a->bytes, len - 1);
 		u->addr[len - 1] = '\0';
@@ -232,7 +249,8 @@ static int unix_listen(struct socket *s, int backlog)
 	} else {
 		u->state = UNIX_LISTENING;
 		u->backlog = backlog < 0 ? 0 : backlog;
-		u->listen_pid = socket_caller_pid();
+		u->has_peercred = true;
+		u->peer_pid = socket_caller_pid();
 	}
 	unix_unlock();
 	vfs_poll_notify();
@@ -245,6 +263,7 @@ static int unix_listen(struct socket *s, int backlog)
 static int stream_connect(struct socket *s, struct unix_sock *u, const struct sock_addr *a)
 {
 	struct unix_sock *e = unix_new(u->type), *l;
+	struct vnode *cwd = socket_caller_cwd();
 	uint64_t deadline = socket_deadline(s->sndtimeo_ns);
 	bool nonblock = socket_nonblocking(s, 0);
 	int r;
@@ -260,7 +279,7 @@ static int stream_connect(struct socket *s, struct unix_sock *u, const struct so
 		else if (u->state == UNIX_LISTENING)
 			r = -EINVAL;
 		else
-			r = unix_find(a, u->type, &l);
+			r = unix_find(a, u->type, cwd, &l);
 		if (r == 0 && (l->dead || l->state != UNIX_LISTENING))
 			r = -ECONNREFUSED;
 		if (r == 0 && l->npending > (unsigned)l->backlog)
@@ -273,8 +292,8 @@ static int stream_connect(struct socket *s, struct unix_sock *u, const struct so
 	if (r == 0 && u->passcred)
 		r = unix_autobind(u);
 	if (r < 0) {
+		unix_put(e);
 		unix_unlock();
-		kfree(e);
 		return r;
 	}
 	e->state = UNIX_CONNECTED;
@@ -288,7 +307,7 @@ static int stream_connect(struct socket *s, struct unix_sock *u, const struct so
 	set_peer(e, u);
 	u->state = UNIX_CONNECTED;
 	u->has_peercred = true;
-	u->peer_pid = l->listen_pid;
+	u->peer_pid = l->peer_pid;
 	set_peer(u, e);
 	if (l->pending_tail)
 		l->pending_tail->pending_next = e;
@@ -304,6 +323,7 @@ static int stream_connect(struct socket *s, struct unix_sock *u, const struct so
 /* A datagram socket's default destination; AF_UNSPEC forgets it. */
 static int dgram_connect(struct unix_sock *u, const struct sock_addr *a)
 {
+	struct vnode *cwd = socket_caller_cwd();
 	struct unix_sock *to;
 	int r = 0;
 
@@ -313,7 +333,7 @@ static int dgram_connect(struct unix_sock *u, const struct sock_addr *a)
 		u->state = UNIX_UNCONNECTED;
 		goto out;
 	}
-	r = unix_find(a, u->type, &to);
+	r = unix_find(a, u->type, cwd, &to);
 	if (r == 0 && to->dead)
 		r = -ECONNREFUSED;
 	if (r == 0 && to->peer && to->peer != u)
@@ -445,6 +465,7 @@ static void unix_release(struct socket *s)
 	unix_lock();
 	close_locked(u, &garbage);
 	unix_put(u);
+	unix_gc(&garbage);
 	unix_unlock();
 	unix_msgs_free(garbage);
 	vfs_poll_notify();
@@ -505,13 +526,22 @@ static unsigned buf_size(int v, unsigned min)
 	return d < min ? min : d;
 }
 
+/* Options every Linux socket keeps that change nothing for AF_UNIX: a get
+ * answers what a set said. */
+static bool flag_opt(int name)
+{
+	return name == SOCK_SO_DEBUG || name == SOCK_SO_REUSEADDR || name == SOCK_SO_DONTROUTE ||
+	       name == SOCK_SO_BROADCAST || name == SOCK_SO_KEEPALIVE ||
+	       name == SOCK_SO_OOBINLINE || name == SOCK_SO_REUSEPORT;
+}
+
 static int unix_setsockopt(struct socket *s, int level, int name, const void *val, unsigned len)
 {
 	struct unix_sock *u = usock(s);
 	int v;
 
 	if (level != SOCK_SOL_SOCKET)
-		return -ENOPROTOOPT;
+		return -EOPNOTSUPP;		/* AF_UNIX has no options of its own */
 	if (len < sizeof(int))
 		return -EINVAL;
 	memcpy(&v, val, sizeof(v));
@@ -527,8 +557,12 @@ static int unix_setsockopt(struct socket *s, int level, int name, const void *va
 		u->passcred = v != 0;
 		break;
 	default:
-		unix_unlock();
-		return -ENOPROTOOPT;
+		if (!flag_opt(name)) {
+			unix_unlock();
+			return -ENOPROTOOPT;
+		}
+		u->flag_opts = v ? u->flag_opts | 1u << name : u->flag_opts & ~(1u << name);
+		break;
 	}
 	unix_unlock();
 	vfs_poll_notify();
@@ -549,7 +583,7 @@ static int unix_getsockopt(struct socket *s, int level, int name, void *val, uns
 	int v, r;
 
 	if (level != SOCK_SOL_SOCKET)
-		return -ENOPROTOOPT;
+		return -EOPNOTSUPP;		/* AF_UNIX has no options of its own */
 	unix_lock();
 	switch (name) {
 	case SOCK_SO_SNDBUF:
@@ -570,7 +604,7 @@ static int unix_getsockopt(struct socket *s, int level, int name, void *val, uns
 		break;
 	case SOCK_SO_PEERCRED: {
 		/* struct ucred */
-		int cred[3] = { 0, UNIX_OVERFLOW_ID, UNIX_OVERFLOW_ID };
+		int cred[3] = { 0, UNIX_NO_ID, UNIX_NO_ID };
 
 		if (u->has_peercred) {
 			cred[0] = u->peer_pid;
@@ -581,8 +615,12 @@ static int unix_getsockopt(struct socket *s, int level, int name, void *val, uns
 		return put_opt(val, len, cred, sizeof(cred));
 	}
 	default:
-		unix_unlock();
-		return -ENOPROTOOPT;
+		if (!flag_opt(name)) {
+			unix_unlock();
+			return -ENOPROTOOPT;
+		}
+		v = (u->flag_opts >> name) & 1;
+		break;
 	}
 	unix_unlock();
 	r = put_opt(val, len, &v, sizeof(v));
@@ -609,9 +647,8 @@ static unsigned unix_poll(struct socket *s)
 	if (connection_oriented(u) && u->state == UNIX_UNCONNECTED)
 		bits |= VFS_POLLHUP;
 	/* Writable while at most a quarter of the send buffer is in use. */
-	writable = u->state != UNIX_LISTENING && unix_outq(u) * 4 <= u->sndbuf;
-	if (!connection_oriented(u) && p && !p->dead && p->peer != u && p->queued &&
-	    p->queued >= p->rcvbuf)
+	writable = u->state != UNIX_LISTENING && unix_outmem(u) * 4 <= u->sndbuf;
+	if (!connection_oriented(u) && p && !p->dead && p->peer != u && p->mem >= p->rcvbuf)
 		writable = false;
 	if (writable)
 		bits |= VFS_POLLOUT;
@@ -619,6 +656,8 @@ static unsigned unix_poll(struct socket *s)
 	return bits;
 }
 
+/* FIONREAD and SIOCOUTQ (the generic layer answers the interface
+ * queries). */
 static long unix_ioctl(struct socket *s, unsigned long cmd, void *arg)
 {
 	struct unix_sock *u = usock(s);
@@ -655,6 +694,13 @@ static long unix_recvmsg(struct socket *s, struct sock_msg *m)
 	if (u->type == SOCK_STREAM)
 		return unix_stream_recv(u, s, m);
 	return unix_dgram_recv(u, s, m);
+}
+
+struct unix_sock *unix_of_file(struct file *f)
+{
+	struct socket *s = socket_of(f);
+
+	return s && s->ops == &unix_ops ? s->priv : NULL;
 }
 
 static const struct socket_ops unix_ops = {
@@ -704,7 +750,9 @@ static int unix_pair(struct socket *a, struct socket *b, int type, int protocol)
 		return r;
 	r = unix_create(b, type, protocol);
 	if (r < 0) {
-		kfree(a->priv);
+		unix_lock();
+		unix_put(a->priv);
+		unix_unlock();
 		return r;
 	}
 	ua = usock(a);

@@ -15,7 +15,10 @@
 
 #define UNIX_PATH_MAX 108		/* sun_path's bytes (linux/un.h) */
 #define UNIX_FAMILY_LEN 2		/* offsetof(struct sockaddr_un, sun_path) */
-#define UNIX_ADDR_MAX (UNIX_FAMILY_LEN + UNIX_PATH_MAX)
+#define UNIX_ADDR_MAX (UNIX_FAMILY_LEN + UNIX_PATH_MAX)	/* sizeof(struct sockaddr_un) */
+/* A name as kept: a path that fills sun_path gets its NUL past the end,
+ * and Linux's getsockname then says 111 bytes. */
+#define UNIX_NAME_MAX (UNIX_ADDR_MAX + 1)
 
 /* sk_shutdown's bits (include/net/sock.h). */
 #define UNIX_SHUT_RCV 1
@@ -36,7 +39,7 @@ struct unix_msg {
 	unsigned nrights;
 	int pid;			/* the sender's, for SCM_CREDENTIALS */
 	uint32_t from_len;		/* the sender's address (0: unnamed) */
-	uint8_t from[UNIX_ADDR_MAX];
+	uint8_t from[UNIX_NAME_MAX];
 	unsigned char data[];
 };
 
@@ -52,12 +55,13 @@ struct unix_sock {
 	/* Its name: Linux's sockaddr_un bytes (0: unnamed); a path's node,
 	 * or the next in the abstract names' list. */
 	uint32_t addr_len;
-	uint8_t addr[UNIX_ADDR_MAX];
+	uint8_t addr[UNIX_NAME_MAX];
 	struct vnode *node;
 	struct unix_sock *abstract_next;
 	/* What it receives. */
 	struct unix_msg *head, *tail;
-	size_t queued;			/* bytes */
+	size_t queued;			/* bytes unread */
+	size_t mem;			/* what the messages take, their headers too */
 	unsigned nqueued;		/* messages */
 	/* Listening: connections not yet accepted, through pending_next. */
 	struct unix_sock *pending, *pending_tail, *pending_next;
@@ -67,10 +71,17 @@ struct unix_sock {
 	int err;			/* SO_ERROR: ECONNRESET */
 	unsigned sndbuf, rcvbuf;
 	bool passcred;
-	/* SO_PEERCRED: the peer's pid at connect; the listener's own at
-	 * listen, which its clients get. */
+	unsigned flag_opts;		/* SO_REUSEADDR ... set, by option number */
+	/* Every AF_UNIX socket is on one list, for the collector of
+	 * sockets in flight (net/unix_gc.c). */
+	struct unix_sock *all_next, **all_prev;
+	unsigned inflight;		/* its file in queued SCM_RIGHTS */
+	unsigned gc_internal;		/* of those, in collectable sockets' queues */
+	bool gc_candidate, gc_alive, gc_scanned;
+	/* SO_PEERCRED: the peer's pid at connect; a listener's is its own,
+	 * from listen, which its clients get. */
 	bool has_peercred;
-	int peer_pid, listen_pid;
+	int peer_pid;
 };
 
 void unix_lock(void);
@@ -80,6 +91,18 @@ void unix_unlock(void);
  * passed) or -EINTR. */
 int unix_wait(bool nonblock, uint64_t gen, uint64_t deadline);
 void unix_put(struct unix_sock *u);
+
+/* The socket f is, when it is an AF_UNIX one. */
+struct unix_sock *unix_of_file(struct file *f);
+
+/* net/unix_gc.c, lock held: the list of sockets; the count of files in
+ * flight (delta for each of n files entering or leaving a queue); and
+ * the collector, which takes the messages of sockets that only messages
+ * of such sockets refer to (a cycle no program can reach) onto *garbage. */
+void unix_list_add(struct unix_sock *u);
+void unix_list_del(struct unix_sock *u);
+void unix_inflight(struct file **files, unsigned n, int delta);
+void unix_gc(struct unix_msg **garbage);
 
 /* net/unix_io.c */
 size_t unix_iov_len(const struct sock_msg *m);
@@ -91,15 +114,17 @@ long unix_stream_send(struct unix_sock *u, struct socket *s, struct sock_msg *m)
 long unix_stream_recv(struct unix_sock *u, struct socket *s, struct sock_msg *m);
 long unix_dgram_send(struct unix_sock *u, struct socket *s, struct sock_msg *m);
 long unix_dgram_recv(struct unix_sock *u, struct socket *s, struct sock_msg *m);
-/* Bytes u has sent that wait in its peer's queue (SIOCOUTQ). */
+/* Bytes u has sent that wait in its peer's queue (SIOCOUTQ), and the
+ * memory they take, which the send buffer bounds. */
 size_t unix_outq(const struct unix_sock *u);
+size_t unix_outmem(const struct unix_sock *u);
 
 void unix_init(void);
 
-/* net/unix.c: a datagram's destination by address (lock held); for a
- * datagram socket without a name, when SO_PASSCRED asks, an abstract
- * one. */
-int unix_find(const struct sock_addr *a, int type, struct unix_sock **out);
+/* net/unix.c, lock held: the socket bound to an address (a path from
+ * cwd, taken before the lock: socket_caller_cwd takes the process's), and
+ * an abstract name for a socket without one. */
+int unix_find(const struct sock_addr *a, int type, struct vnode *cwd, struct unix_sock **out);
 int unix_autobind(struct unix_sock *u);
 
 #endif

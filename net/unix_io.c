@@ -14,6 +14,10 @@
 #include "unix.h"
 
 #define UNIX_STREAM_CHUNK 65536		/* the most one stream message holds */
+/* What a message costs beyond its data, charged to the buffers so that
+ * small writes cannot pile up headers without bound (Linux charges each
+ * packet's truesize). */
+#define UNIX_MSG_COST sizeof(struct unix_msg)
 /* A datagram socket's queue holds at most this many more messages from
  * senders it is not connected to (sysctl net.unix.max_dgram_qlen). */
 #define UNIX_MAX_DGRAM_QLEN 10
@@ -85,6 +89,7 @@ static struct unix_msg *msg_new(const struct unix_sock *u, const struct sock_msg
 			msg->rights[i] = m->rights[i];
 		}
 		msg->nrights = m->nrights;
+		unix_inflight(msg->rights, msg->nrights, 1);
 	}
 	return msg;
 }
@@ -97,15 +102,18 @@ static void enqueue(struct unix_sock *to, struct unix_msg *msg)
 		to->head = msg;
 	to->tail = msg;
 	to->queued += msg->len;
+	to->mem += UNIX_MSG_COST + msg->len;
 	to->nqueued++;
 }
 
 static void dequeue(struct unix_sock *u, struct unix_msg *msg, struct unix_msg **garbage)
 {
+	unix_inflight(msg->rights, msg->nrights, -1);
 	u->head = msg->next;
 	if (!u->head)
 		u->tail = NULL;
 	u->queued -= msg->len - msg->off;
+	u->mem -= UNIX_MSG_COST + msg->len;
 	u->nqueued--;
 	msg->next = *garbage;
 	*garbage = msg;
@@ -115,7 +123,6 @@ void unix_queue_drain(struct unix_sock *u, struct unix_msg **garbage)
 {
 	while (u->head)
 		dequeue(u, u->head, garbage);
-	u->queued = 0;
 }
 
 void unix_msgs_free(struct unix_msg *list)
@@ -138,6 +145,13 @@ size_t unix_outq(const struct unix_sock *u)
 	return u->type != SOCK_DGRAM && p && !p->dead ? p->queued : 0;
 }
 
+size_t unix_outmem(const struct unix_sock *u)
+{
+	const struct unix_sock *p = u->peer;
+
+	return u->type != SOCK_DGRAM && p && !p->dead ? p->mem : 0;
+}
+
 /* Whether a message of n bytes from u must wait for room at to. */
 static bool full(const struct unix_sock *u, const struct unix_sock *to, size_t n)
 {
@@ -147,7 +161,7 @@ static bool full(const struct unix_sock *u, const struct unix_sock *to, size_t n
 		return false;
 	if (u->type == SOCK_DGRAM && to->peer != u && to->nqueued > UNIX_MAX_DGRAM_QLEN)
 		return true;
-	return to->queued + n > limit;
+	return to->mem + UNIX_MSG_COST + n > limit;
 }
 
 /* Files that a receive hands over, taken from the queue under the lock
@@ -156,7 +170,6 @@ static bool full(const struct unix_sock *u, const struct unix_sock *to, size_t n
 struct rights {
 	struct file **files;
 	unsigned n;
-	bool copy;			/* MSG_PEEK: files holds new references */
 };
 
 /* Takes msg's files for the caller; a peek takes new references. 0 or
@@ -166,6 +179,7 @@ static int take_rights(struct unix_msg *msg, bool peek, struct rights *out)
 	if (!msg->nrights)
 		return 0;
 	if (!peek) {
+		unix_inflight(msg->rights, msg->nrights, -1);
 		out->files = msg->rights;
 		out->n = msg->nrights;
 		msg->rights = NULL;
@@ -218,7 +232,8 @@ long unix_stream_send(struct unix_sock *u, struct socket *s, struct sock_msg *m)
 	unix_lock();
 	if (m->addr)
 		r = u->state == UNIX_CONNECTED ? -EISCONN : -EOPNOTSUPP;
-	while (r == 0 && sent < total) {
+	/* Checked before each piece, and once for an empty write. */
+	while (r == 0) {
 		uint64_t gen = vfs_poll_generation();
 		struct unix_sock *p = u->peer;
 		struct unix_msg *msg;
@@ -232,11 +247,13 @@ long unix_stream_send(struct unix_sock *u, struct socket *s, struct sock_msg *m)
 			r = -EPIPE;
 			break;
 		}
+		if (sent == total)
+			break;
 		limit = u->sndbuf < p->rcvbuf ? u->sndbuf : p->rcvbuf;
 		n = total - sent;
 		if (n > UNIX_STREAM_CHUNK)
 			n = UNIX_STREAM_CHUNK;
-		room = p->queued < limit ? limit - p->queued : 0;
+		room = p->mem + UNIX_MSG_COST < limit ? limit - p->mem - UNIX_MSG_COST : 0;
 		if (n > room)
 			n = room;
 		if (!n) {
@@ -325,7 +342,8 @@ long unix_stream_recv(struct unix_sock *u, struct socket *s, struct sock_msg *m)
 
 /* A datagram's destination: the address given, or the connected peer. A
  * peer found closed is forgotten (-ECONNREFUSED once, then -ENOTCONN). */
-static int dgram_dest(struct unix_sock *u, const struct sock_msg *m, struct unix_sock **to)
+static int dgram_dest(struct unix_sock *u, const struct sock_msg *m, struct vnode *cwd,
+		      struct unix_sock **to)
 {
 	int r;
 
@@ -342,7 +360,7 @@ static int dgram_dest(struct unix_sock *u, const struct sock_msg *m, struct unix
 		u->state = UNIX_UNCONNECTED;
 		return -ECONNREFUSED;
 	}
-	r = unix_find(m->addr, u->type, to);
+	r = unix_find(m->addr, u->type, cwd, to);
 	if (r < 0)
 		return r;
 	if ((*to)->dead)
@@ -358,6 +376,7 @@ long unix_dgram_send(struct unix_sock *u, struct socket *s, struct sock_msg *m)
 	uint64_t deadline = socket_deadline(s->sndtimeo_ns);
 	bool nonblock = socket_nonblocking(s, m->flags);
 	size_t total = unix_iov_len(m);
+	struct vnode *cwd = m->addr ? socket_caller_cwd() : NULL;
 	struct unix_msg *msg;
 	struct unix_sock *to;
 	long r;
@@ -372,7 +391,7 @@ long unix_dgram_send(struct unix_sock *u, struct socket *s, struct sock_msg *m)
 			r = -EPIPE;
 			break;
 		}
-		r = dgram_dest(u, m, &to);
+		r = dgram_dest(u, m, cwd, &to);
 		if (r == 0 && (to->shutdown & UNIX_SHUT_RCV))
 			r = -EPIPE;
 		if (r == 0 && u->passcred && u->type == SOCK_DGRAM)

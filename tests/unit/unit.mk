@@ -89,7 +89,7 @@ $(UNIT_OBJ)/$(UNIT_DIR)/test_signal.o: UNIT_EXTRA_CFLAGS := -Iarch/x86_64/includ
 UNIT_SOCKET_SRCS := net/caller.c $(UNIT_DIR)/socket_fake.c $(UNIT_DIR)/sched_fake.c fs/vfs.c \
 	fs/ramfs.c kernel/heap.c kernel/page_alloc.c kernel/memmap.c lib/sort.c $(UNIT_DIR)/arch_stub.c
 UNIT_TESTS += unix netlink
-UNIT_SRCS_unix := net/unix.c net/unix_io.c $(UNIT_SOCKET_SRCS)
+UNIT_SRCS_unix := net/unix.c net/unix_io.c net/unix_gc.c $(UNIT_SOCKET_SRCS)
 UNIT_SRCS_netlink := net/netlink.c net/netlink_msg.c $(UNIT_SOCKET_SRCS)
 # test_sockaddr: Linux's socket addresses and option names to lwIP's.
 UNIT_TESTS += sockaddr
