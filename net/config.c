@@ -96,12 +96,12 @@ int net_wait_configured(uint64_t deadline)
 void net_hostname(char *buf, size_t size)
 {
 	unsigned long flags;
+	size_t n;
 
 	if (!size)
 		return;
 	flags = spin_lock_irqsave(&host_lock);
-	size_t n = strnlen(hostname, size - 1);
-
+	n = strnlen(hostname, size - 1);
 	memcpy(buf, hostname, n);
 	buf[n] = 0;
 	spin_unlock_irqrestore(&host_lock, flags);
@@ -228,22 +228,29 @@ void net_config_files(void)
 	vfs_mkdir(NULL, "/etc", ETC_DIR_PERM);
 	for (unsigned i = 0; i < ETC_FILES; i++)
 		etc_ours[i] = vfs_stat(NULL, etc_path[i], true, &st) == -ENOENT;
-	LOCK_TCPIP_CORE();
+	/* No server is known before ip= is applied. */
+	if (etc_ours[ETC_RESOLV])
+		write_etc(ETC_RESOLV, "", 0);
+	write_names();
+}
+
+/* Core lock held: the files again, for what ip= or a lease brought. */
+static void rewrite_files(void)
+{
 	if (etc_ours[ETC_RESOLV])
 		write_resolv();
-	UNLOCK_TCPIP_CORE();
 	write_names();
 }
 
 /* Linux's IP-Config line, one per configured interface. */
 static void report(struct netif *n, const char *how)
 {
-	char addr[16], gw[16], dns[2][16];
+	char addr[16], gw[16], dns[NET_DNS_MAX][16];
 	uint32_t servers[NET_DNS_MAX];
 	unsigned ndns, prefix = 0;
-	uint32_t mask = ip4_addr_get_u32(netif_ip4_netmask(n));
 
-	for (uint32_t m = lwip_ntohl(mask); m & 0x80000000u; m <<= 1)
+	/* Netmasks are contiguous: the prefix is their count of ones. */
+	for (uint32_t m = ip4_addr_get_u32(netif_ip4_netmask(n)); m; m &= m - 1)
 		prefix++;
 	ip4_text(ip4_addr_get_u32(netif_ip4_addr(n)), addr, sizeof(addr));
 	ip4_text(ip4_addr_get_u32(netif_ip4_gw(n)), gw, sizeof(gw));
@@ -276,9 +283,7 @@ static void address_changed(struct netif *n, netif_nsc_reason_t reason,
 		return;
 	}
 	report(n, "dhcp");
-	if (etc_ours[ETC_RESOLV])
-		write_resolv();
-	write_names();
+	rewrite_files();
 	__atomic_store_n(&pending, false, __ATOMIC_RELEASE);
 }
 
@@ -315,6 +320,7 @@ void net_config_apply(void)
 
 			dns_setserver(i, &a);
 		}
+	rewrite_files();
 	if (cfg.mode == IPCONFIG_STATIC) {
 		ip4_addr_set_u32(&addr, cfg.client);
 		ip4_addr_set_u32(&mask, cfg.netmask);

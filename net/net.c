@@ -3,11 +3,12 @@
  * thread with the loopback interface (lo, ifindex 1) and one interface
  * per network device (eth0 ...), configured from ip=. With no device and
  * no ip= the boot does not start lwIP at all: the first call that needs
- * it (a socket's net_wait_configured, a query, /proc/net) does.
+ * it (a socket, a query, /proc/net) does. The files in /etc are written
+ * at the boot either way.
  */
 #include <flint/errno.h>
 #include <flint/netdev.h>
-#include <flint/param.h>
+#include <flint/printk.h>
 #include <flint/string.h>
 #include <flint/sync.h>
 
@@ -22,10 +23,10 @@ static void start_locked(void)
 	tcpip_init(NULL, NULL);
 	LOCK_TCPIP_CORE();
 	for (unsigned i = 0; i < netdev_count(); i++)
-		net_netif_attach(netdev_get(i));
+		if (!net_netif_attach(netdev_get(i)))
+			printk("net: %s: lwIP has no room for it\n", netdev_get(i)->name);
 	net_config_apply();
 	UNLOCK_TCPIP_CORE();
-	net_config_files();
 	__atomic_store_n(&started, true, __ATOMIC_RELEASE);
 }
 
@@ -47,6 +48,7 @@ bool net_started(void)
 void net_init(void)
 {
 	net_proc_init();
+	net_config_files();
 	if (netdev_count() || net_config_pending())
 		net_start();
 }

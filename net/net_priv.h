@@ -24,8 +24,8 @@ struct netdev *net_netif_dev(const struct netif *n);
 /* The Linux name of an interface ("lo", "eth0"). */
 const char *net_netif_name(const struct netif *n);
 
-/* config.c: applies ip= to the attached interfaces (core lock held) and
- * writes the files programs read in /etc. */
+/* config.c: writes the files programs read in /etc (at the boot), and
+ * applies ip= to the attached interfaces (core lock held). */
 void net_config_apply(void);
 void net_config_files(void);
 bool net_config_pending(void);

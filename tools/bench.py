@@ -350,6 +350,10 @@ def net_figures(nc, path, guest):
                 rps = [float(m.group(1)) for m in map(AB_RPS.match, text.splitlines()) if m]
                 bad = sum(int(m.group(1)) for m in map(AB_FAILED.match, text.splitlines()) if m)
                 out["%s c%d" % (server, conc)] = rps[0] if rps and not bad else None
+                if not rps or bad:
+                    print("  %s %s c%d: no figure: %s" % (guest, server, conc, " | ".join(
+                        l.strip() for l in text.splitlines() if re.match(
+                            r"^(Failed|Non-2xx|Complete|apr_|ab:)", l))[-300:]))
         epoll_bin = os.path.join(qemu.ROOT, "build", "apps", "net_epoll.glibc")
         for what, args in (("send", ["send", NET_BYTES]), ("recv", ["recv", NET_BYTES]),
                            ("rtt", ["rtt", NET_RTT_ROUNDS])):
@@ -357,6 +361,9 @@ def net_figures(nc, path, guest):
             found = [float(m.group(1)) for m in map(EPOLL_FIGURE[what].match,
                                                     text.splitlines()) if m]
             out[what] = found[0] if found else None
+            if not found:
+                print("  %s %s: no figure: %s" % (guest, what, " | ".join(
+                    text.strip().splitlines()[-3:])[-300:]))
         path.run([epoll_bin, "client", epoll[0], str(epoll[1]), str(NET_IDLE_CONNS), "1"])
         mem = {}
         for m in map(OPEN_MEM.match, g.output()):
@@ -364,6 +371,9 @@ def net_figures(nc, path, guest):
                 mem[int(m.group(1) or 0)] = int(m.group(2))
         if 0 in mem and NET_IDLE_CONNS in mem:
             out["conn kB"] = (mem[0] - mem[NET_IDLE_CONNS]) / NET_IDLE_CONNS
+        else:
+            print("  %s: never %d connections open at once: %s" % (
+                guest, NET_IDLE_CONNS, sorted(mem)))
         path.run([epoll_bin, "quit", epoll[0], str(epoll[1])])
     except nc.Problem as e:
         return str(e)

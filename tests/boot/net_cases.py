@@ -6,8 +6,8 @@ User networking: -netdev user,restrict=on, with every forward on 127.0.0.1
 (pyflint.qemu.nic_args); the host side talks to 127.0.0.1:PORT only. Tap:
 a network namespace made by the case (and always deleted), holding the tap
 172.16.0.1/30, QEMU and every host-side program, so the Firecracker-style
-addresses exist only there; skipped (SKIP, with the reason) without root or
-/dev/net/tun. Readiness is judged by application data (an HTTP body, a
+addresses exist only there; without root or /dev/net/tun those cases are
+not registered and one SKIP line says why. Readiness is judged by application data (an HTTP body, a
 console line), never by a connect, which slirp accepts before the guest
 listens.
 
@@ -155,7 +155,8 @@ class Guest:
     """A guest running /t.sh, its console read line by line as it comes."""
 
     def __init__(self, name, script, files=(), transport="pci", nets=("user",), ip="ip=dhcp",
-                 mem=NET_MEM, netns=None, macs=(), unrestricted=False, guest=GUEST):
+                 mem=NET_MEM, netns=None, macs=(), unrestricted=False, guest=GUEST,
+                 fcshim=False):
         self.name, self.guest = name, guest
         machine, model = TRANSPORTS[transport]
         if guest == "linux" and machine == "microvm-noacpi":
@@ -170,6 +171,11 @@ class Guest:
                                                    ip)
             self.argv = qemu.command(machine=machine, mem=mem, kernel=kernel, initrd=path,
                                      append=append, extra=nics)
+        elif fcshim:
+            # Firecracker's way in (the shim's 64-bit entry), the initrd as
+            # its initrd_path; the NIC is the one QEMU line's.
+            self.argv = qemu.fcshim_command("head", "linux64", "net.show %s -- /bin/sh /t.sh" % ip,
+                                            machine=machine, mem=mem, initrd=path, extra=nics)
         else:
             self.argv = qemu.command(machine=machine, mem=mem, initrd=path, extra=nics,
                                      append="net.show %s -- /bin/sh /t.sh" % ip)
@@ -629,13 +635,40 @@ print("udp ok" if got == b"udp-round-trip" else "udp: got %%r" %% got)
 """
 
 
+def tap_checks(g, ns, big_sha):
+    """The tap case's host side, in the namespace ns: its problems."""
+    problems = httpd_host(None, None, big_sha, ns.name, "http://%s" % TAP_GUEST)(g)
+    p = subprocess.run(ns.exec(["busybox", "ping", "-c", "2", "-W", "5", TAP_GUEST]),
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if p.returncode:
+        problems.append("ping of the guest from the namespace failed: " +
+                        p.stdout.strip()[-200:])
+    p = subprocess.run(ns.exec(["python3", "-c", UDP_CLIENT % TAP_GUEST]),
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if p.stdout.strip() != "udp ok":
+        problems.append("UDP round trip: %r" % p.stdout.strip()[-200:])
+    try:
+        # The guest's ping and wget run before its nc waits for the end.
+        g.wait_line(r"^%s$" % INSTANCE_ID, 30)
+    except Problem as e:
+        problems.append("the guest's wget of the metadata address: %s" % e)
+    if "net-test: ping ok" not in g.output():
+        problems.append("ping %s from the guest failed" % TAP_HOST)
+    subprocess.run(ns.exec(["python3", "-c", "import socket; socket.create_connection("
+                            "('%s', 99), 5).sendall(b'end')" % TAP_GUEST]),
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        g.wait_line(r"^net-test: end$", 30)
+    except Problem as e:
+        problems.append(str(e))
+    return problems
+
+
 def tap_case(name, transport, fcshim=False):
     @case(name)
     def _():
-        why = netns_problem()
-        if why:
-            return skip(name, why)
         files, big_sha = httpd_files()
+        files.append((os.path.join(APPS, "net_epoll.musl"), "/bin/net_epoll"))
         with Netns(name) as ns:
             # The metadata service's stand-in: 169.254.169.254 on the tap.
             ns.ip("addr", "add", METADATA + "/32", "dev", "tap0")
@@ -647,44 +680,12 @@ def tap_case(name, transport, fcshim=False):
                                                METADATA, "--directory", md, "80"]),
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             try:
-                def host(g):
-                    base = "http://%s" % TAP_GUEST
-                    problems = httpd_host(None, None, big_sha, ns.name, base)(g)
-                    p = subprocess.run(ns.exec(["busybox", "ping", "-c", "2", "-W", "5", TAP_GUEST]),
-                                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                       text=True)
-                    if p.returncode:
-                        problems.append("ping of the guest from the namespace failed: " +
-                                        p.stdout.strip()[-200:])
-                    p = subprocess.run(ns.exec(["python3", "-c", UDP_CLIENT % TAP_GUEST]),
-                                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                       text=True)
-                    if p.stdout.strip() != "udp ok":
-                        problems.append("UDP round trip: %r" % p.stdout.strip()[-200:])
-                    # The guest's wget and ping have run by now (before its nc).
-                    g.wait_line(r"^%s$" % INSTANCE_ID, 30)
-                    if "net-test: ping ok" not in g.output():
-                        problems.append("ping %s from the guest failed" % TAP_HOST)
-                    subprocess.run(ns.exec(["python3", "-c", "import socket; socket."
-                                            "create_connection(('%s', 99), 5).sendall(b'end')"
-                                            % TAP_GUEST]),
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                    g.wait_line(r"^net-test: end$", 30)
-                    return problems
-                files.append((os.path.join(APPS, "net_epoll.musl"), "/bin/net_epoll"))
-                return run_guest(name, TAP_SCRIPT, host, files, transport=transport,
-                                 nets=["tap:tap0"], ip=TAP_IP, netns=ns.name,
-                                 macs=["06:00:ac:10:00:02"])
+                return run_guest(name, TAP_SCRIPT, lambda g: tap_checks(g, ns, big_sha), files,
+                                 transport=transport, nets=["tap:tap0"], ip=TAP_IP,
+                                 netns=ns.name, macs=["06:00:ac:10:00:02"], fcshim=fcshim)
             finally:
                 server.kill()
                 server.wait()
-
-
-def skip(name, why):
-    """A case that cannot run here: run.py reports it as passed with no
-    problems, so the reason is printed as a SKIP line first."""
-    print("SKIP boot.%s: %s" % (name, why), flush=True)
-    return []
 
 
 @case("net-flint-args")
@@ -771,8 +772,20 @@ def register():
         httpd_case(transport, "ip=dhcp" if transport in ("pci", "mmio-v1") else SLIRP_STATIC)
     for libc in ("musl", "glibc"):
         epoll_case(libc)
+    # As netdev_cases.py does: cases that cannot run here are not
+    # registered, and one SKIP line says why.
+    why = netns_problem()
+    if why:
+        print("SKIP boot.net-tap-httpd-*: %s (the tap cases need a namespace and a tap)" % why,
+              flush=True)
+        return
     tap_case("net-tap-httpd-pci", "pci")
     tap_case("net-tap-httpd-mmio-v2", "mmio-v2")
+    # Firecracker's shape: the shim's entry, virtio-mmio v2, a tap, its ip=.
+    if GUEST == "linux":
+        print("SKIP boot.net-tap-httpd-fcshim-microvm: the shim boots Flint only", flush=True)
+    else:
+        tap_case("net-tap-httpd-fcshim-microvm", "mmio-v2", fcshim=True)
 
 
 register()

@@ -24,6 +24,8 @@ ROUTE_HEADER = "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t
 ROUTE_LINE_LEN = 127        # Linux pads /proc/net/route's lines to 127
 DEV_LINE = re.compile(r"^ *(\w+):\s*(\d+)\s+(\d+)(\s+\d+){14}$")
 CMDLINE_WARNING = re.compile(r"^cmdline: ")
+NET_STAGE = re.compile(r"^bootchart: net (\d+)$")
+NET_STAGE_MAX_US = 500000   # without a server a boot that waited for DHCP would take seconds
 SHOW_LINE = re.compile(r"^net: (\w+) rx (\d+) packets (\d+) bytes, tx (\d+) packets (\d+) bytes(, .*)?$")
 
 # Waits (at most 10 s) for eth0's route, then shows what programs read.
@@ -134,8 +136,13 @@ def show_case(name, append, extra, net_line, resolv, routes, hostname="flint"):
             return [str(e)]
         r = boot(name, qemu.command(machine="q35", append=append + " -- /script.sh",
                                     initrd=initrd, extra=extra), timeout=TIMEOUT)
-        return check_show(r, net_line, resolv, routes, hostname, dhcp="dhcp" in append,
-                          shown="net.show" in append)
+        problems = check_show(r, net_line, resolv, routes, hostname, dhcp="dhcp" in append,
+                              shown="net.show" in append)
+        if "bootchart" in append:
+            stage = [int(m.group(1)) for m in map(NET_STAGE.match, r.lines()) if m]
+            if len(stage) != 1 or stage[0] > NET_STAGE_MAX_US:
+                problems.append("the net stage took %r us: the boot waited" % stage)
+        return problems
 
 
 if MUSL_GCC:
@@ -165,7 +172,45 @@ if MUSL_GCC:
     show_case("net-ip-off", "ip=off", USER_NET, None, [], [])
     show_case("net-no-ip", "", USER_NET, None, [], [])
     # No DHCP server: the boot and the program go on without a lease.
-    show_case("net-ip-dhcp-no-server", "ip=dhcp", NO_SERVER_NET, None, [], [])
+    show_case("net-ip-dhcp-no-server", "ip=dhcp bootchart", NO_SERVER_NET, None, [], [])
+
+
+# The initrd's own /etc/resolv.conf stays as it is, lease or not; the
+# files it lacks are written.
+@case("net-initrd-resolv-conf")
+def _():
+    try:
+        conf = executable_text("net-resolv.conf", "nameserver 192.0.2.53\n")
+        script = executable_text("net-show.sh", SHOW_SCRIPT)
+        initrd = pack("net-own-resolv", app("hello", "musl"), script + ":/script.sh",
+                      conf + ":/etc/resolv.conf", options=["--busybox", "/bin"])
+    except Problem as e:
+        return [str(e)]
+    r = boot("net-initrd-resolv-conf", qemu.command(
+        machine="q35", append="ip=::10.0.2.2:::eth0:dhcp:10.0.2.3 -- /script.sh", initrd=initrd,
+        extra=USER_NET), timeout=TIMEOUT)
+    return check_show(r, "net: eth0 10.0.2.15/24 gw 10.0.2.2 dns 10.0.2.3 (dhcp)", ["192.0.2.53"],
+                      [route_line("eth0", "00000000", "0202000A", 3, "00000000"),
+                       route_line("eth0", "0002000A", "00000000", 1, "00FFFFFF")], dhcp=True)
+
+
+# sethostname(2) through busybox's hostname, seen by uname(2).
+@case("net-sethostname")
+def _():
+    try:
+        script = executable_text("net-hostname.sh", "#!/bin/sh\nhostname; hostname box-2; "
+                                 "hostname; uname -n; hostname " + "x" * 65 + " || echo refused\n")
+        initrd = pack("net-hostname", app("hello", "musl"), script + ":/script.sh",
+                      options=["--busybox", "/bin"])
+    except Problem as e:
+        return [str(e)]
+    r = boot("net-sethostname", qemu.command(machine="q35", append="-- /script.sh",
+                                             initrd=initrd), timeout=TIMEOUT)
+    problems = check_boot(r, "pvh")
+    out = [l for l in program_lines(r) if not l.startswith("hostname:")]
+    if out != ["flint", "box-2", "box-2", "refused"]:
+        problems.append("output %r, expected flint, box-2 twice, refused" % out)
+    return problems
 
 
 def garbage_case(name, value, why):
