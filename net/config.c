@@ -203,35 +203,38 @@ static void write_resolv(void)
 	write_etc(ETC_RESOLV, text, len);
 }
 
-static void write_names(void)
+/* /etc/hostname's and /etc/hosts's text: its length. */
+static int names_text(unsigned which, char *text, size_t size)
 {
-	char text[ETC_FILE_MAX], name[NET_HOSTNAME_MAX + 1];
-	int len;
+	char name[NET_HOSTNAME_MAX + 1];
 
 	net_hostname(name, sizeof(name));
-	if (etc_ours[ETC_HOSTNAME]) {
-		len = snprintf(text, sizeof(text), "%s\n", name);
-		write_etc(ETC_HOSTNAME, text, (size_t)len);
-	}
-	if (etc_ours[ETC_HOSTS]) {
-		len = snprintf(text, sizeof(text),
-			       "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
-			       "127.0.1.1\t%s\n", name);
-		write_etc(ETC_HOSTS, text, (size_t)len);
-	}
+	if (which == ETC_HOSTNAME)
+		return snprintf(text, size, "%s\n", name);
+	return snprintf(text, size, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+			"127.0.1.1\t%s\n", name);
 }
 
+static void write_names(void)
+{
+	char text[ETC_FILE_MAX];
+
+	for (unsigned i = ETC_HOSTS; i <= ETC_HOSTNAME; i++)
+		if (etc_ours[i])
+			write_etc(i, text, (size_t)names_text(i, text, sizeof(text)));
+}
+
+/* At the boot: the files the initrd did not bring (no server is known
+ * before ip= is applied). */
 void net_config_files(void)
 {
-	struct vfs_stat st;
+	char text[ETC_FILE_MAX];
 
 	vfs_mkdir(NULL, "/etc", ETC_DIR_PERM);
-	for (unsigned i = 0; i < ETC_FILES; i++)
-		etc_ours[i] = vfs_stat(NULL, etc_path[i], true, &st) == -ENOENT;
-	/* No server is known before ip= is applied. */
-	if (etc_ours[ETC_RESOLV])
-		write_etc(ETC_RESOLV, "", 0);
-	write_names();
+	etc_ours[ETC_RESOLV] = !vfs_create_file(NULL, etc_path[ETC_RESOLV], ETC_FILE_PERM, "", 0);
+	for (unsigned i = ETC_HOSTS; i <= ETC_HOSTNAME; i++)
+		etc_ours[i] = !vfs_create_file(NULL, etc_path[i], ETC_FILE_PERM, text,
+					       (size_t)names_text(i, text, sizeof(text)));
 }
 
 /* Core lock held: the files again, for what ip= or a lease brought. */
