@@ -22,7 +22,7 @@ PCI_LOCATION = re.compile(r"^pci 00:0[0-9a-f]\.0$")
 MMIO_LOCATION = "mmio 0xfeb00e00 irq 12"
 USER_FEATURES = "mrg-rxbuf event-idx"   # what QEMU offers over user networking
 STATS_LINE = re.compile(r"^net-test: (eth\d) rx (\d+) tx (\d+) interrupts (\d+) notifies (\d+) "
-                        r"drops (\d+)$")
+                        r"drops (\d+) unclaimed \d+$")
 
 
 def user_net(i):
