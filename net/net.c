@@ -15,6 +15,10 @@
 #include "lwip/tcpip.h"
 #include "net_priv.h"
 
+/* What Linux gives lo (drivers/net/loopback.c); lwIP's netif keeps 0,
+ * and its field (16 bits) could not hold it. */
+#define LOOPBACK_MTU 65536
+
 static struct mutex start_lock;
 static bool started;
 
@@ -101,7 +105,7 @@ static void if_info(const struct netif *n, struct net_ifinfo *out)
 	memcpy(out->name, net_netif_name(n), strnlen(net_netif_name(n), NET_IFNAME_MAX - 1));
 	if (dev)
 		memcpy(out->mac, n->hwaddr, sizeof(out->mac));
-	out->mtu = n->mtu;
+	out->mtu = dev ? n->mtu : LOOPBACK_MTU;
 	out->flags = if_flags(n, dev);
 	out->addr4 = ip4_addr_get_u32(netif_ip4_addr(n));
 	out->mask4 = ip4_addr_get_u32(netif_ip4_netmask(n));

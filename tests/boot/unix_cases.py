@@ -14,10 +14,9 @@ from stack_cases import USER_NET
 
 TIMEOUT = 30
 # What busybox ip prints of the loopback (iproute2's format): line starts,
-# as Linux's busybox prints them but the MTU (lwIP's loopback has its
-# own); `ip route` must merely succeed: the loopback has no route in the
-# main table.
-LO_LINK = ["1: lo: <LOOPBACK,UP,LOWER_UP> mtu ",
+# as Linux's busybox prints them; `ip route` must merely succeed: the
+# loopback has no route in the main table.
+LO_LINK = ["1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 ",
            "link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00"]
 IP_LINES = {
     "addr show dev lo": LO_LINK + ["inet 127.0.0.1/8 scope host lo", "inet6 ::1/128 scope host"],
