@@ -421,22 +421,22 @@ class Netns:
                        stderr=subprocess.DEVNULL)
 
 
-@case("net-ip-static")
+@case("net-busybox-ip-static")
 def _():
     def host(g):
         g.wait_line(r"^net-test: end$")
         return ip_config_checks(g.output(), SLIRP_GUEST, 24, SLIRP_GW, SLIRP_DNS,
                                 "flint-static")
-    return run_guest("net-ip-static", IPCONF_SCRIPT, host, ip=SLIRP_STATIC)
+    return run_guest("net-busybox-ip-static", IPCONF_SCRIPT, host, ip=SLIRP_STATIC)
 
 
-@case("net-ip-dhcp")
+@case("net-busybox-ip-dhcp")
 def _():
     # restrict=on makes slirp's DHCP leave out the router and DNS options:
     # the full lease is checked in a namespace of its own, which has no
     # route anywhere (so restrict=off lets nothing out); without root only
     # the address is.
-    name = "net-ip-dhcp"
+    name = "net-busybox-ip-dhcp"
 
     def host(g):
         g.wait_line(r"^net-test: end$")
