@@ -426,6 +426,8 @@ def network_bench():
           "guest, same QEMU line, same programs (busybox httpd, tests/apps/net_epoll.c)" % (
               NET_MEM, "tap in a namespace of the bench's own" if ns else
               "user networking (slirp), because %s" % why))
+    if not shutil.which("ab"):
+        print("  no ab (tools/install-deps.sh bench installs apache2-utils): no requests/s")
     try:
         if ns:
             ns.__enter__()
