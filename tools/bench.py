@@ -19,6 +19,7 @@ virtio-net device. `tools/bench.py block`, `tools/bench.py linux`,
 section."""
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -344,7 +345,7 @@ def net_figures(nc, path, guest):
             nc.wait_http(g, url + "/index.html", nc.SMALL_PAGE)
         g.wait_line(r"^net_epoll: listening on port 8000")
         for server, (host, port) in (("httpd", web), ("epoll", epoll)):
-            for conc, n in NET_REQUESTS.items():
+            for conc, n in NET_REQUESTS.items() if shutil.which("ab") else ():
                 text = path.run(["ab", "-q", "-n", str(n), "-c", str(conc),
                                  "http://%s:%d/index.html" % (host, port)])
                 rps = [float(m.group(1)) for m in map(AB_RPS.match, text.splitlines()) if m]
@@ -425,6 +426,8 @@ def network_bench():
           "guest, same QEMU line, same programs (busybox httpd, tests/apps/net_epoll.c)" % (
               NET_MEM, "tap in a namespace of the bench's own" if ns else
               "user networking (slirp), because %s" % why))
+    if not shutil.which("ab"):
+        print("  no ab (tools/install-deps.sh bench installs apache2-utils): no requests/s")
     try:
         if ns:
             ns.__enter__()

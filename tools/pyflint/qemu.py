@@ -151,16 +151,21 @@ def hostfwd(value):
 
 
 def guestfwd(value):
-    """guestfwd=[tcp:]GUESTADDR:GUESTPORT-tcp:127.0.0.1:PORT: the guest's
-    connections to GUESTADDR:GUESTPORT reach a server on this machine's
-    127.0.0.1:PORT (QEMU connects to it once, when it starts)."""
+    """guestfwd=[tcp:]GUESTADDR:GUESTPORT-TARGET: the guest's connections to
+    GUESTADDR:GUESTPORT reach TARGET on this machine: tcp:127.0.0.1:PORT (a
+    server QEMU connects to once, when it starts, for one connection) or
+    cmd:COMMAND (a program QEMU starts for each connection, its standard
+    input and output the connection; no commas)."""
     guest, sep, target = value.partition("-")
-    m = target.split(":")
-    if not sep or len(m) != 3 or m[0] != "tcp" or m[1] not in LOCAL_NAMES[1:]:
-        raise NetError("guestfwd=%s: the target must be tcp:%s:PORT" % (value, LOCALHOST))
     if guest.startswith("tcp:"):
         guest = guest[len("tcp:"):]
     gaddr, _, gport = guest.rpartition(":")
+    if sep and target.startswith("cmd:") and len(target) > len("cmd:"):
+        return "guestfwd=tcp:%s:%d-%s" % (gaddr, port(gport, "guest port"), target)
+    m = target.split(":")
+    if not sep or len(m) != 3 or m[0] != "tcp" or m[1] not in LOCAL_NAMES[1:]:
+        raise NetError("guestfwd=%s: the target must be tcp:%s:PORT or cmd:COMMAND" % (
+            value, LOCALHOST))
     return "guestfwd=tcp:%s:%d-tcp:%s:%d" % (gaddr, port(gport, "guest port"), LOCALHOST,
                                              port(m[2], "host port"))
 
