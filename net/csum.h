@@ -35,8 +35,9 @@ struct frame_syn {
 bool frame_tcp_syn(const uint8_t *f, size_t len, struct frame_syn *s);
 
 /* A received frame (len bytes at f) in the device's checksum state:
- * completes a partial checksum (start, offset); with check_tcp, sums TCP
- * segments the device did not check. False: drop it (a bad checksum, a
+ * completes a partial checksum (start, offset), except TCP's with
+ * check_tcp (lwIP does not check it: the host's own data passes as is);
+ * with check_tcp, sums TCP segments the device did not check. False: drop it (a bad checksum, a
  * partial one outside the frame, or TCP in an IP fragment, which cannot
  * be checked alone). */
 bool csum_rx(uint8_t *f, size_t len, enum netdev_csum state, uint16_t start,

@@ -19,7 +19,7 @@
 
 #define NS_PER_MS 1000000ull
 #define MBOX_DEFAULT_SIZE 64	/* lwIP asks for size 0: "the port's default" */
-#define MBOX_FIRST_CAP 16	/* slots a mailbox starts with; it grows to its size */
+#define MBOX_FIRST_CAP 16	/* slots a mailbox starts with, until it needs more */
 
 struct lwip_port_waiter {
 	struct thread *thread;
@@ -153,11 +153,13 @@ void sys_mbox_free(sys_mbox_t *mbox)
 }
 
 /* With mbox->lock held (*flags from taking it), full at less than its
- * size: doubles its ring, allocating with the lock dropped. False when
- * there is no memory. */
+ * size: grows its ring to the whole size at once, allocating with the
+ * lock dropped (sizes between would stay in the heap's small classes once
+ * freed; the whole one is pages, which go back). False when there is no
+ * memory. */
 static bool mbox_grow(sys_mbox_t *mbox, unsigned long *flags)
 {
-	unsigned cap = mbox->cap, ncap = cap * 2 < mbox->size ? cap * 2 : mbox->size;
+	unsigned cap = mbox->cap, ncap = mbox->size;
 	void **slots, **old;
 
 	spin_unlock_irqrestore(&mbox->lock, *flags);

@@ -2,11 +2,16 @@
 (docs/network.md, Performance), over a tap inside a namespace of the
 case's own (net_cases.Netns); not registered without root or /dev/net/tun.
 
+net-tap-bulk-in: 32 MiB of random bytes from the host into busybox nc in
+the guest, whose sha256sum must match: with GUEST_TSO4 the host's tap
+hands the guest TCP segments of up to 64 KiB.
+
 net-tap-port-reuse: a client that reuses the port of a connection the
 guest closed first (the guest's side is in TIME-WAIT, the client's is
 closed), as Linux's connect() does once its port range turns over, must
 get a new connection at once, not a connect() that times out.
 """
+import hashlib
 import importlib
 import os
 import subprocess
@@ -76,13 +81,67 @@ def reuse_checks(g, ns):
     return problems
 
 
+BULK_BYTES = 32 << 20
+BULK_PORT = 99
+BULK_SCRIPT = "echo net-bulk: listening\nnc -l -p %d | sha256sum\n" % BULK_PORT
+BULK_CLIENT = r"""
+import socket, sys, time
+data = open(sys.argv[3], "rb").read()
+deadline = time.monotonic() + 30
+while True:
+    try:
+        s = socket.create_connection((sys.argv[1], int(sys.argv[2])), 5)
+        break
+    except OSError:
+        if time.monotonic() > deadline:
+            raise
+        time.sleep(0.2)
+t = time.monotonic()
+s.sendall(data)
+s.close()
+print("sent %d bytes in %.2f s" % (len(data), time.monotonic() - t))
+"""
+
+
+def bulk_checks(g, ns):
+    nc = net()
+    path = os.path.join(nc.IMAGES, "net-tap-bulk-in.data")
+    data = os.urandom(BULK_BYTES)
+    with open(path, "wb") as f:
+        f.write(data)
+    g.wait_line(r"^net-bulk: listening$")
+    p = subprocess.run(ns.exec(["python3", "-c", BULK_CLIENT, nc.TAP_GUEST, str(BULK_PORT),
+                                path]), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True, timeout=nc.CASE_TIMEOUT)
+    os.unlink(path)
+    if p.returncode:
+        return ["sending: " + " | ".join(p.stdout.strip().splitlines()[-3:])]
+    print("  net-tap-bulk-in: " + p.stdout.strip(), flush=True)
+    want = hashlib.sha256(data).hexdigest()
+    try:
+        g.wait_line(r"^[0-9a-f]{64}\s+-$", 60)
+    except nc.Problem as e:
+        return [str(e)]
+    got = [l.split()[0] for l in g.output() if len(l.split()) == 2 and l.endswith("-")]
+    return [] if got == [want] else ["the guest's sha256 %r, expected %s" % (got, want)]
+
+
 def register():
     why = ("not root" if os.geteuid() != 0 else
            None if os.path.exists("/dev/net/tun") else "no /dev/net/tun")
     if why:
-        print("SKIP boot.net-tap-port-reuse: %s (the case needs a namespace and a tap)" % why,
+        print("SKIP boot.net-tap-bulk-in, net-tap-port-reuse: %s (the cases need a namespace "
+              "and a tap)" % why,
               flush=True)
         return
+
+    @case("net-tap-bulk-in")
+    def _():
+        nc = net()
+        with nc.Netns("net-tap-bulk-in") as ns:
+            return nc.run_guest("net-tap-bulk-in", BULK_SCRIPT, lambda g: bulk_checks(g, ns),
+                                transport="pci-modern", nets=["tap:tap0"], ip=nc.TAP_IP,
+                                netns=ns.name)
 
     @case("net-tap-port-reuse")
     def _():

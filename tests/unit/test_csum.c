@@ -159,7 +159,10 @@ TEST(rx_completes_partial)
 	uint16_t start, offset, want = ref_tcp_csum(6, off, len);
 
 	CHECK(csum_tx_tcp(frame, len, len, &start, &offset));	/* the pseudo sum in place */
+	/* Where lwIP does not check TCP, TCP's partial sum is left alone. */
 	CHECK(csum_rx(frame, len, NETDEV_CSUM_PARTIAL, start, offset, true));
+	CHECK(get_csum(off) != want);
+	CHECK(csum_rx(frame, len, NETDEV_CSUM_PARTIAL, start, offset, false));
 	CHECK_EQ(get_csum(off), want);
 	/* Offsets outside the frame are refused, the frame left alone. */
 	CHECK(!csum_rx(frame, len, NETDEV_CSUM_PARTIAL, (uint16_t)len, 0, true));
