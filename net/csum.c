@@ -24,10 +24,25 @@
 #define IP_PROTO_TCP 6
 #define TCP_CSUM_OFF 16			/* RFC 9293 §3.1 */
 #define TCP_MIN_HLEN 20
+#define TCP_SEQ_OFF 4
+#define TCP_DOFF_OFF 12			/* data offset: the header's length in words */
+#define TCP_FLAGS_OFF 13
+#define TCP_FLAG_RST 0x04
+#define TCP_FLAG_SYN 0x02
+#define TCP_FLAG_ACK 0x10
+#define TCPOPT_END 0			/* RFC 9293 §3.2 */
+#define TCPOPT_NOP 1
+#define TCPOPT_TS 8			/* RFC 7323 §3.2 */
+#define TCPOPT_TS_LEN 10
 
 static uint16_t get16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)get16(p) << 16 | get16(p + 2);
 }
 
 /* The Internet checksum's (RFC 1071) running sum of n bytes, as if they
@@ -148,6 +163,13 @@ bool csum_rx(uint8_t *f, size_t len, enum netdev_csum state, uint16_t start,
 
 		if (start >= len || at + 2 > len)
 			return false;
+		/* TCP's partial checksum, where lwIP does not check TCP, stays:
+		 * the sender is the host itself (a tap's or a GSO frame's), whose
+		 * data no wire corrupted, and summing 64 KiB costs as much as
+		 * copying it. */
+		if (check_tcp && offset == TCP_CSUM_OFF &&
+		    find_tcp(f, len, len, &version, &off, &tcp_len, &frag) && !frag && off == start)
+			return true;
 		c = (uint16_t)~fold(sum_bytes(f + start, len - start, 0, &even));
 		f[at] = (uint8_t)(c >> 8);
 		f[at + 1] = (uint8_t)c;
@@ -160,4 +182,39 @@ bool csum_rx(uint8_t *f, size_t len, enum netdev_csum state, uint16_t start,
 		return false;
 	sum = pseudo_sum(f + NETDEV_ETH_HLEN, version, IP_PROTO_TCP, (unsigned)tcp_len);
 	return fold(sum_bytes(f + off, tcp_len, sum, &even)) == 0xffff;
+}
+
+bool frame_tcp_syn(const uint8_t *f, size_t len, struct frame_syn *s)
+{
+	size_t off, tcp_len, hlen;
+	const uint8_t *tcp;
+	bool frag;
+
+	if (!find_tcp(f, len, len, &s->version, &off, &tcp_len, &frag) || frag)
+		return false;
+	tcp = f + off;
+	hlen = (size_t)(tcp[TCP_DOFF_OFF] >> 4) * 4;
+	if ((tcp[TCP_FLAGS_OFF] & (TCP_FLAG_SYN | TCP_FLAG_ACK | TCP_FLAG_RST)) != TCP_FLAG_SYN ||
+	    hlen < TCP_MIN_HLEN || hlen > tcp_len || off + hlen > len)
+		return false;
+	s->src = f + NETDEV_ETH_HLEN + (s->version == 4 ? IPV4_SRC_OFF : IPV6_SRC_OFF);
+	s->dst = s->src + (s->version == 4 ? 4 : 16);
+	s->sport = get16(tcp);
+	s->dport = get16(tcp + 2);
+	s->seq = get32(tcp + TCP_SEQ_OFF);
+	s->has_ts = false;
+	for (size_t i = TCP_MIN_HLEN; i < hlen && tcp[i] != TCPOPT_END;) {
+		if (tcp[i] == TCPOPT_NOP) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= hlen || tcp[i + 1] < 2 || i + tcp[i + 1] > hlen)
+			break;
+		if (tcp[i] == TCPOPT_TS && tcp[i + 1] == TCPOPT_TS_LEN) {
+			s->has_ts = true;
+			s->tsval = get32(tcp + i + 2);
+		}
+		i += tcp[i + 1];
+	}
+	return true;
 }

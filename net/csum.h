@@ -18,9 +18,26 @@
  * the device's sum starts and where it goes, and returns true. */
 bool csum_tx_tcp(uint8_t *f, size_t avail, size_t len, uint16_t *start, uint16_t *offset);
 
+/* A TCP SYN (no ACK, no RST) in a received frame, as the TIME-WAIT
+ * check (net/timewait.c) needs it: addresses point into the frame (4 or
+ * 16 bytes by version), ports and numbers in host order. */
+struct frame_syn {
+	unsigned version;
+	const uint8_t *src, *dst;
+	uint16_t sport, dport;
+	uint32_t seq;
+	bool has_ts;			/* the timestamps option (RFC 7323 §3) */
+	uint32_t tsval;
+};
+
+/* True when the frame (len bytes at f) is such a SYN, not an IP
+ * fragment, with its whole TCP header within len; fills *s. */
+bool frame_tcp_syn(const uint8_t *f, size_t len, struct frame_syn *s);
+
 /* A received frame (len bytes at f) in the device's checksum state:
- * completes a partial checksum (start, offset); with check_tcp, sums TCP
- * segments the device did not check. False: drop it (a bad checksum, a
+ * completes a partial checksum (start, offset), except TCP's with
+ * check_tcp (lwIP does not check it: the host's own data passes as is);
+ * with check_tcp, sums TCP segments the device did not check. False: drop it (a bad checksum, a
  * partial one outside the frame, or TCP in an IP fragment, which cannot
  * be checked alone). */
 bool csum_rx(uint8_t *f, size_t len, enum netdev_csum state, uint16_t start,

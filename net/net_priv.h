@@ -24,6 +24,11 @@ struct netdev *net_netif_dev(const struct netif *n);
 /* The Linux name of an interface ("lo", "eth0"). */
 const char *net_netif_name(const struct netif *n);
 
+/* timewait.c: a received frame (len bytes at f, core lock held) that is
+ * a SYN newer than the TIME-WAIT block of the same connection ends that
+ * block, so that the SYN opens a new connection. */
+void net_timewait_syn(const uint8_t *f, size_t len);
+
 /* config.c: writes the files programs read in /etc (at the boot), and
  * applies ip= to the attached interfaces (core lock held). */
 void net_config_apply(void);

@@ -109,6 +109,7 @@ static void link_receive(struct netdev *dev, const struct netdev_rx *rx, void *a
 		return;
 	}
 	LOCK_TCPIP_CORE();
+	net_timewait_syn(f, rx->len);
 	if (l->netif.input(p, &l->netif) != ERR_OK)
 		pbuf_free(p);
 	UNLOCK_TCPIP_CORE();

@@ -40,6 +40,8 @@
 #define VIRTIO_NET_F_GUEST_CSUM 1
 #define VIRTIO_NET_F_MTU 3
 #define VIRTIO_NET_F_MAC 5
+#define VIRTIO_NET_F_GUEST_TSO4 7
+#define VIRTIO_NET_F_GUEST_TSO6 8
 #define VIRTIO_NET_F_MRG_RXBUF 15
 #define VIRTIO_NET_F_STATUS 16
 /* §6.3 (legacy): the header may share a descriptor with the frame. */
@@ -325,7 +327,9 @@ static int net_probe(struct virtio_device *d)
 	n->ndev.priv = n;
 	n->rx = (struct net_rx){ .dev = &n->ndev, .hdr_len = n->hdr_len,
 				 .mergeable = virtio_has_feature(d, VIRTIO_NET_F_MRG_RXBUF),
-				 .guest_csum = virtio_has_feature(d, VIRTIO_NET_F_GUEST_CSUM) };
+				 .guest_csum = virtio_has_feature(d, VIRTIO_NET_F_GUEST_CSUM),
+				 .gso_tcp4 = virtio_has_feature(d, VIRTIO_NET_F_GUEST_TSO4),
+				 .gso_tcp6 = virtio_has_feature(d, VIRTIO_NET_F_GUEST_TSO6) };
 	n->rx.vq = vq_create(d, NET_RX_QUEUE, NET_QUEUE_SIZE, NULL);
 	n->txq = vq_create(d, NET_TX_QUEUE, NET_QUEUE_SIZE, NULL);
 	if (!n->rx.vq || !n->txq || net_rx_init(&n->rx) < 0 || setup_tx(n) < 0 ||
@@ -356,6 +360,8 @@ static void net_describe(struct virtio_device *d, char *buf, size_t len)
 		{ VIRTIO_NET_F_CSUM, "csum" },
 		{ VIRTIO_NET_F_GUEST_CSUM, "guest-csum" },
 		{ VIRTIO_NET_F_MRG_RXBUF, "mrg-rxbuf" },
+		{ VIRTIO_NET_F_GUEST_TSO4, "guest-tso4" },
+		{ VIRTIO_NET_F_GUEST_TSO6, "guest-tso6" },
 		{ VIRTIO_F_RING_EVENT_IDX, "event-idx" },
 	};
 	struct net *n = d->priv;
@@ -372,13 +378,28 @@ static void net_describe(struct virtio_device *d, char *buf, size_t len)
 		snprintf(buf + used, len - used, " link-down");
 }
 
+/* §5.1.3.1: the GUEST_TSO features need GUEST_CSUM; without MRG_RXBUF
+ * every buffer would have to hold 64 KiB, so they are taken only with it. */
+static uint64_t net_settle(uint64_t features)
+{
+	uint64_t needed = VIRTIO_FEATURE(VIRTIO_NET_F_GUEST_CSUM) |
+			  VIRTIO_FEATURE(VIRTIO_NET_F_MRG_RXBUF);
+
+	if ((features & needed) != needed)
+		features &= ~(VIRTIO_FEATURE(VIRTIO_NET_F_GUEST_TSO4) |
+			      VIRTIO_FEATURE(VIRTIO_NET_F_GUEST_TSO6));
+	return features;
+}
+
 static const struct virtio_driver net_driver = {
 	.name = "net",
 	.id = VIRTIO_ID_NET,
 	.features = VIRTIO_FEATURE(VIRTIO_NET_F_CSUM) | VIRTIO_FEATURE(VIRTIO_NET_F_GUEST_CSUM) |
 		    VIRTIO_FEATURE(VIRTIO_NET_F_MTU) | VIRTIO_FEATURE(VIRTIO_NET_F_MAC) |
 		    VIRTIO_FEATURE(VIRTIO_NET_F_MRG_RXBUF) | VIRTIO_FEATURE(VIRTIO_NET_F_STATUS) |
+		    VIRTIO_FEATURE(VIRTIO_NET_F_GUEST_TSO4) | VIRTIO_FEATURE(VIRTIO_NET_F_GUEST_TSO6) |
 		    VIRTIO_FEATURE(VIRTIO_F_ANY_LAYOUT),
+	.settle = net_settle,
 	.probe = net_probe,
 	.start = net_start,
 	.describe = net_describe,

@@ -61,10 +61,18 @@ int net_rx_init(struct net_rx *rx)
 		rx->buf_size = rx->hdr_len + rx->frame_max;
 		rx->max_buffers = 1;
 	}
+	rx->gso_frame_max = NETDEV_ETH_HLEN + NET_VLAN_HLEN + NET_GSO_IP_MAX;
+	rx->gso_max_buffers = (rx->hdr_len + rx->gso_frame_max + NET_MRG_BUF_SIZE - 1) /
+			      NET_MRG_BUF_SIZE;
+	if (!rx->mergeable || !rx->guest_csum)
+		rx->gso_tcp4 = rx->gso_tcp6 = false;
+	if (!rx->gso_tcp4 && !rx->gso_tcp6)
+		rx->gso_max_buffers = 0;
 	rx->nbufs = vq_size(rx->vq);
 	rx->bufs = kzalloc(sizeof(*rx->bufs) * rx->nbufs);
 	rx->spare = kmalloc(sizeof(*rx->spare) * rx->nbufs);
-	if (!rx->bufs || !rx->spare || rx->max_buffers > NETDEV_MAX_SEGS) {
+	if (!rx->bufs || !rx->spare || rx->max_buffers > NETDEV_MAX_SEGS ||
+	    rx->gso_max_buffers > NETDEV_MAX_SEGS) {
 		net_rx_free(rx);
 		return -1;
 	}
@@ -111,6 +119,20 @@ static bool checksum(const struct net_rx *rx, const struct virtio_net_hdr *h, si
 	return true;
 }
 
+/* Whether the header's segmentation offload is one negotiated: none, or
+ * TCP over the IP version taken, with a segment size, its checksum left
+ * partial (§5.1.6.4.1: the device sets NEEDS_CSUM with GSO). */
+static bool gso_ok(const struct net_rx *rx, const struct virtio_net_hdr *h)
+{
+	if (h->gso_type == VIRTIO_NET_HDR_GSO_NONE)
+		return true;
+	if ((h->gso_type == VIRTIO_NET_HDR_GSO_TCPV4 && !rx->gso_tcp4) ||
+	    (h->gso_type == VIRTIO_NET_HDR_GSO_TCPV6 && !rx->gso_tcp6) ||
+	    (h->gso_type != VIRTIO_NET_HDR_GSO_TCPV4 && h->gso_type != VIRTIO_NET_HDR_GSO_TCPV6))
+		return false;
+	return h->gso_size && (h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM);
+}
+
 /*
  * One frame whose first buffer (len bytes used) came off the ring: its
  * other buffers are taken, the whole is checked and handed up, and all go
@@ -122,8 +144,8 @@ static bool receive(struct net_rx *rx, uint8_t *head, uint32_t len)
 	struct netdev_seg segs[NETDEV_MAX_SEGS];
 	struct netdev_rx frame = { .segs = segs };
 	struct virtio_net_hdr h;
-	unsigned n = 1, want;
-	bool ok = true;
+	unsigned n = 1, want, max_buffers, frame_max;
+	bool ok = true, gso;
 
 	if (len < rx->hdr_len + NETDEV_ETH_HLEN) {
 		/* Too short to hold a count of buffers worth believing. */
@@ -156,11 +178,16 @@ static bool receive(struct net_rx *rx, uint8_t *head, uint32_t len)
 		frame.len += more;
 	}
 	frame.nsegs = MIN(n, (unsigned)NETDEV_MAX_SEGS);
+	gso = h.gso_type != VIRTIO_NET_HDR_GSO_NONE;
+	max_buffers = gso ? rx->gso_max_buffers : rx->max_buffers;
+	frame_max = gso ? rx->gso_frame_max : rx->frame_max;
 	if (n < want)
 		ok = false;
-	else if (want > rx->max_buffers || frame.len > rx->frame_max)
+	else if (!gso_ok(rx, &h))
+		drop(rx, NETDEV_DROP_RX_MALFORMED);
+	else if (want > max_buffers || frame.len > frame_max)
 		drop(rx, NETDEV_DROP_RX_LONG);
-	else if (h.gso_type != VIRTIO_NET_HDR_GSO_NONE || !checksum(rx, &h, frame.len, &frame))
+	else if (!checksum(rx, &h, frame.len, &frame))
 		drop(rx, NETDEV_DROP_RX_MALFORMED);
 	else
 		netdev_receive(rx->dev, &frame);

@@ -32,6 +32,11 @@ struct virtio_net_hdr {
 #define VIRTIO_NET_HDR_F_NEEDS_CSUM 1
 #define VIRTIO_NET_HDR_F_DATA_VALID 2
 #define VIRTIO_NET_HDR_GSO_NONE 0
+#define VIRTIO_NET_HDR_GSO_TCPV4 1
+#define VIRTIO_NET_HDR_GSO_TCPV6 4
+/* A GSO frame: an IP packet of at most 65535 bytes (RFC 791's total
+ * length; IPv6 without jumbograms) behind its Ethernet header and a tag. */
+#define NET_GSO_IP_MAX 65535
 
 #define NET_VLAN_HLEN 4			/* IEEE 802.1Q tag, allowed on top of the MTU */
 #define NET_MRG_BUF_SIZE 2048		/* each receive buffer with MRG_RXBUF */
@@ -47,10 +52,13 @@ struct net_rx {
 	unsigned hdr_len;		/* NET_HDR_LEN or NET_HDR_LEN_LEGACY */
 	bool mergeable;			/* MRG_RXBUF: a frame spans num_buffers buffers */
 	bool guest_csum;		/* GUEST_CSUM: the header's checksum flags count */
+	bool gso_tcp4, gso_tcp6;	/* GUEST_TSO4/6 (with MRG_RXBUF): TCP segments up to 64 KiB */
 	/* Set by net_rx_init: */
 	unsigned buf_size;		/* bytes of each buffer */
 	unsigned frame_max;		/* the longest frame taken: MTU, Ethernet header, VLAN tag */
 	unsigned max_buffers;		/* a frame's buffers at most */
+	unsigned gso_frame_max;		/* the same for GSO frames */
+	unsigned gso_max_buffers;
 	unsigned nbufs;
 	uint8_t **bufs;			/* every buffer, for net_rx_free */
 	uint8_t **spare;		/* buffers off the ring */

@@ -80,6 +80,8 @@ static int negotiate(struct virtio_device *d, const struct virtio_driver *drv,
 	/* ACCESS_PLATFORM is never in wanted: the rings hold physical
 	 * addresses, with no IOMMU translation. */
 	d->features = offered & wanted;
+	if (drv->settle)
+		d->features = drv->settle(d->features);
 	d->ops->set_features(d, d->features);
 	if (d->legacy)
 		return 0;	/* no FEATURES_OK step before 1.0 */

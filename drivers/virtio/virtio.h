@@ -81,6 +81,9 @@ struct virtio_driver {
 	const char *name;	/* "blk", "rng", ... */
 	uint32_t id;		/* VIRTIO_ID_* it drives */
 	uint64_t features;	/* device-specific features it can use */
+	/* Optional: the features to take of those offered and wanted, less
+	 * any whose prerequisites are missing (§6.3's dependencies). */
+	uint64_t (*settle)(uint64_t features);
 	/* Called with features negotiated and FEATURES_OK accepted; sets up
 	 * queues and returns 0, after which the core sets DRIVER_OK. On -1
 	 * the core marks the device FAILED. */

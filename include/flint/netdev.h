@@ -23,7 +23,8 @@
 #define NETDEV_ETH_ALEN 6		/* IEEE 802.3 MAC address bytes */
 #define NETDEV_ETH_HLEN 14		/* destination, source, EtherType */
 #define NETDEV_MTU_DEFAULT 1500		/* without a device-given MTU */
-#define NETDEV_MAX_SEGS 20		/* segments of one frame, either way */
+#define NETDEV_MAX_SEGS 34		/* segments of one frame, either way: a 64 KiB
+					 * GSO frame in 2 KiB buffers */
 
 /* What the device can do for the stack (struct netdev.features). */
 #define NETDEV_F_TX_CSUM 0x1		/* completes TCP/UDP checksums (netdev_tx.csum_*) */

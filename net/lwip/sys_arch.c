@@ -19,6 +19,7 @@
 
 #define NS_PER_MS 1000000ull
 #define MBOX_DEFAULT_SIZE 64	/* lwIP asks for size 0: "the port's default" */
+#define MBOX_FIRST_CAP 16	/* slots a mailbox starts with, until it needs more */
 
 struct lwip_port_waiter {
 	struct thread *thread;
@@ -136,8 +137,8 @@ err_t sys_mbox_new(sys_mbox_t *mbox, int size)
 {
 	unsigned n = size > 0 ? (unsigned)size : MBOX_DEFAULT_SIZE;
 
-	*mbox = (sys_mbox_t){ .size = n };
-	mbox->slots = kmalloc(n * sizeof(void *));
+	*mbox = (sys_mbox_t){ .size = n, .cap = n < MBOX_FIRST_CAP ? n : MBOX_FIRST_CAP };
+	mbox->slots = kmalloc(mbox->cap * sizeof(void *));
 	if (!mbox->slots)
 		return ERR_MEM;
 	mbox->valid = true;
@@ -151,12 +152,44 @@ void sys_mbox_free(sys_mbox_t *mbox)
 	mbox->valid = false;
 }
 
-/* With mbox->lock held: adds msg if there is room. */
-static bool mbox_put(sys_mbox_t *mbox, void *msg)
+/* With mbox->lock held (*flags from taking it), full at less than its
+ * size: grows its ring to the whole size at once, allocating with the
+ * lock dropped (sizes between would stay in the heap's small classes once
+ * freed; the whole one is pages, which go back). False when there is no
+ * memory. */
+static bool mbox_grow(sys_mbox_t *mbox, unsigned long *flags)
 {
-	if (mbox->count == mbox->size)
+	unsigned cap = mbox->cap, ncap = mbox->size;
+	void **slots, **old;
+
+	spin_unlock_irqrestore(&mbox->lock, *flags);
+	slots = kmalloc(ncap * sizeof(void *));
+	*flags = spin_lock_irqsave(&mbox->lock);
+	if (!slots)
 		return false;
-	mbox->slots[(mbox->head + mbox->count++) % mbox->size] = msg;
+	old = slots;
+	if (mbox->cap == cap) {		/* nobody grew it meanwhile */
+		for (unsigned i = 0; i < mbox->count; i++)
+			slots[i] = mbox->slots[(mbox->head + i) % cap];
+		old = mbox->slots;
+		mbox->slots = slots;
+		mbox->head = 0;
+		mbox->cap = ncap;
+	}
+	spin_unlock_irqrestore(&mbox->lock, *flags);
+	kfree(old);
+	*flags = spin_lock_irqsave(&mbox->lock);
+	return true;
+}
+
+/* With mbox->lock held: adds msg if there is room, growing the ring up to
+ * its size first. */
+static bool mbox_put(sys_mbox_t *mbox, void *msg, unsigned long *flags)
+{
+	while (mbox->count == mbox->cap)
+		if (mbox->cap == mbox->size || !mbox_grow(mbox, flags))
+			return false;
+	mbox->slots[(mbox->head + mbox->count++) % mbox->cap] = msg;
 	waitq_wake_one(&mbox->readers);
 	return true;
 }
@@ -165,7 +198,7 @@ void sys_mbox_post(sys_mbox_t *mbox, void *msg)
 {
 	unsigned long flags = spin_lock_irqsave(&mbox->lock);
 
-	while (!mbox_put(mbox, msg))
+	while (!mbox_put(mbox, msg, &flags))
 		waitq_sleep(&mbox->writers, &mbox->lock, 0);
 	spin_unlock_irqrestore(&mbox->lock, flags);
 }
@@ -173,7 +206,7 @@ void sys_mbox_post(sys_mbox_t *mbox, void *msg)
 err_t sys_mbox_trypost(sys_mbox_t *mbox, void *msg)
 {
 	unsigned long flags = spin_lock_irqsave(&mbox->lock);
-	bool ok = mbox_put(mbox, msg);
+	bool ok = mbox_put(mbox, msg, &flags);
 
 	spin_unlock_irqrestore(&mbox->lock, flags);
 	return ok ? ERR_OK : ERR_MEM;
@@ -192,7 +225,7 @@ static bool mbox_take(sys_mbox_t *mbox, void **msg)
 	if (!mbox->count)
 		return false;
 	m = mbox->slots[mbox->head];
-	mbox->head = (mbox->head + 1) % mbox->size;
+	mbox->head = (mbox->head + 1) % mbox->cap;
 	mbox->count--;
 	if (msg)
 		*msg = m;

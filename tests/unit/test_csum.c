@@ -159,7 +159,10 @@ TEST(rx_completes_partial)
 	uint16_t start, offset, want = ref_tcp_csum(6, off, len);
 
 	CHECK(csum_tx_tcp(frame, len, len, &start, &offset));	/* the pseudo sum in place */
+	/* Where lwIP does not check TCP, TCP's partial sum is left alone. */
 	CHECK(csum_rx(frame, len, NETDEV_CSUM_PARTIAL, start, offset, true));
+	CHECK(get_csum(off) != want);
+	CHECK(csum_rx(frame, len, NETDEV_CSUM_PARTIAL, start, offset, false));
 	CHECK_EQ(get_csum(off), want);
 	/* Offsets outside the frame are refused, the frame left alone. */
 	CHECK(!csum_rx(frame, len, NETDEV_CSUM_PARTIAL, (uint16_t)len, 0, true));
@@ -184,6 +187,53 @@ TEST(rx_drops_tcp_fragments_it_cannot_check)
 	CHECK(csum_rx(frame, len, NETDEV_CSUM_NONE, 0, 0, true));
 }
 
+/* A SYN's fields for the TIME-WAIT check: ports, sequence number, the
+ * timestamp option among others, and what is not a plain SYN. */
+TEST(syn_fields)
+{
+	uint64_t seed = 7;
+	struct frame_syn s;
+
+	for (int version = 4; version <= 6; version += 2) {
+		size_t off, len = build(version, 12, &off, &seed);
+		uint8_t *tcp = frame + off;
+		static const uint8_t opts[12] = { 1, 1, 8, 10, 0x11, 0x22, 0x33, 0x44, 0, 0, 0, 0 };
+
+		tcp[0] = 0x9c;
+		tcp[1] = 0x40;					/* port 40000 */
+		tcp[2] = 0x1f;
+		tcp[3] = 0x40;					/* port 8000 */
+		memcpy(tcp + 4, "\x80\x00\x00\x01", 4);
+		tcp[12] = 0x80;					/* 32 bytes: 12 of options */
+		memcpy(tcp + 20, opts, sizeof(opts));
+		tcp[13] = 0x02;
+		CHECK(frame_tcp_syn(frame, len, &s));
+		CHECK_EQ(s.version, (unsigned)version);
+		CHECK_EQ(s.sport, 40000);
+		CHECK_EQ(s.dport, 8000);
+		CHECK_EQ(s.seq, 0x80000001u);
+		CHECK(s.has_ts);
+		CHECK_EQ(s.tsval, 0x11223344u);
+		CHECK(s.src == frame + ETH + (version == 4 ? 12 : 8));
+		CHECK(s.dst == s.src + (version == 4 ? 4 : 16));
+		tcp[22] = 0;					/* the end of the options */
+		CHECK(frame_tcp_syn(frame, len, &s) && !s.has_ts);
+		tcp[22] = 8;
+		tcp[23] = 40;					/* runs past the header */
+		CHECK(frame_tcp_syn(frame, len, &s) && !s.has_ts);
+		tcp[23] = 10;
+		tcp[13] = 0x12;					/* SYN+ACK */
+		CHECK(!frame_tcp_syn(frame, len, &s));
+		tcp[13] = 0x06;					/* SYN+RST */
+		CHECK(!frame_tcp_syn(frame, len, &s));
+		tcp[13] = 0x02;
+		tcp[12] = 0xf0;					/* a header longer than the segment */
+		CHECK(!frame_tcp_syn(frame, len, &s));
+		tcp[12] = 0x80;
+		CHECK(!frame_tcp_syn(frame, off + 20, &s));	/* cut short */
+	}
+}
+
 /* Lengths in the headers that lie, random bytes, short frames: no read
  * outside the frame (ASan sees the exact size) and no crash. */
 TEST(hostile_frames)
@@ -197,6 +247,7 @@ TEST(hostile_frames)
 		unsigned pokes = (unsigned)check_below(&seed, 4);
 		uint8_t *copy;
 		uint16_t start, offset;
+		struct frame_syn syn;
 
 		for (unsigned i = 0; i < pokes; i++)
 			frame[check_below(&seed, 80)] = (uint8_t)check_rand(&seed);
@@ -205,6 +256,7 @@ TEST(hostile_frames)
 		csum_rx(copy, cut, (enum netdev_csum)check_below(&seed, 3),
 			(uint16_t)check_rand(&seed), (uint16_t)check_below(&seed, 64), true);
 		csum_tx_tcp(copy, check_below(&seed, cut + 1), cut, &start, &offset);
+		frame_tcp_syn(copy, cut, &syn);
 		free(copy);
 	}
 }

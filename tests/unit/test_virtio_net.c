@@ -117,6 +117,7 @@ static const struct virtio_transport_ops ops = {
 static struct virtio_device vdev = { .ops = &ops, .id = VIRTIO_ID_NET, .location = "test" };
 static struct netdev ndev;
 static struct net_rx rx;
+static bool setup_gso4;		/* setup negotiates GUEST_TSO4 */
 
 static void setup(unsigned mtu, bool mergeable, bool guest_csum, unsigned hdr_len)
 {
@@ -127,7 +128,7 @@ static void setup(unsigned mtu, bool mergeable, bool guest_csum, unsigned hdr_le
 	ndev.mtu = mtu;
 	vdev.features = 0;
 	rx = (struct net_rx){ .dev = &ndev, .hdr_len = hdr_len, .mergeable = mergeable,
-			      .guest_csum = guest_csum };
+			      .guest_csum = guest_csum, .gso_tcp4 = setup_gso4 };
 	rx.vq = vq_create(&vdev, 0, 256, NULL);
 	CHECK(rx.vq != NULL);
 	CHECK_EQ(net_rx_init(&rx), 0);
@@ -356,6 +357,55 @@ TEST(checksum_flags)
 	deliver(h, 60, 0, 0);
 	CHECK_EQ(net_rx_poll(&rx, 64), 1);
 	CHECK_EQ(ndev.stats.drops[NETDEV_DROP_RX_MALFORMED], 3);
+	check_ring_full();
+}
+
+/* GUEST_TSO4 (with MRG_RXBUF and GUEST_CSUM): a TCP/IPv4 segment larger
+ * than the MTU spans buffers and passes with its partial checksum; GSO
+ * not negotiated, without a segment size or a partial checksum, or with
+ * the ECN bit (not negotiated) is dropped; so is a plain frame that long. */
+TEST(gso_tcp)
+{
+	struct virtio_net_hdr h = hdr(5);
+
+	setup(1500, true, true, NET_HDR_LEN);
+	CHECK_EQ(rx.gso_max_buffers, 0);
+	setup_gso4 = true;
+	setup(1500, true, true, NET_HDR_LEN);
+	setup_gso4 = false;
+	CHECK_EQ(rx.gso_max_buffers, 33);
+	h.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	h.csum_start = 34;
+	h.csum_offset = 16;
+	h.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+	h.gso_size = 1448;
+	deliver(h, 10000, 0, 0);
+	CHECK_EQ(net_rx_poll(&rx, 64), 1);
+	CHECK_EQ(received, 1);
+	CHECK_EQ(last.csum, NETDEV_CSUM_PARTIAL);
+	CHECK_EQ(last.nsegs, 5);
+	check_frame(10000);
+	h.gso_type = VIRTIO_NET_HDR_GSO_TCPV6;
+	deliver(h, 10000, 0, 0);
+	CHECK_EQ(net_rx_poll(&rx, 64), 1);
+	h.gso_type = VIRTIO_NET_HDR_GSO_TCPV4 | 0x80;	/* VIRTIO_NET_HDR_GSO_ECN */
+	deliver(h, 10000, 0, 0);
+	CHECK_EQ(net_rx_poll(&rx, 64), 1);
+	h.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+	h.gso_size = 0;
+	deliver(h, 10000, 0, 0);
+	CHECK_EQ(net_rx_poll(&rx, 64), 1);
+	h.gso_size = 1448;
+	h.flags = VIRTIO_NET_HDR_F_DATA_VALID;
+	deliver(h, 10000, 0, 0);
+	CHECK_EQ(net_rx_poll(&rx, 64), 1);
+	h.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	h.gso_type = VIRTIO_NET_HDR_GSO_NONE;
+	deliver(h, 10000, 0, 0);
+	CHECK_EQ(net_rx_poll(&rx, 64), 1);
+	CHECK_EQ(ndev.stats.drops[NETDEV_DROP_RX_MALFORMED], 4);
+	CHECK_EQ(ndev.stats.drops[NETDEV_DROP_RX_LONG], 1);	/* no GSO: too long */
+	CHECK_EQ(received, 1);
 	check_ring_full();
 }
 

@@ -35,7 +35,7 @@ typedef struct sys_mutex sys_mutex_t;
 struct sys_mbox {
 	spinlock_t lock;
 	void **slots;
-	unsigned size, head, count;
+	unsigned size, cap, head, count;	/* cap: slots allocated, up to size */
 	struct lwip_port_waitq readers, writers;
 	bool valid;
 };
