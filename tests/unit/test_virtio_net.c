@@ -9,50 +9,10 @@
 #include <string.h>
 
 #include "check.h"
+#include "virtio_fake.h"
 #include "../../drivers/virtio/net_rx.h"
 #include "../../drivers/virtio/virtio.h"
 #include "../../drivers/virtio/vring.h"
-
-/* The kernel services net_rx.c and vring.c use. */
-static unsigned messages;
-
-void printk_line(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	messages++;
-}
-
-uint64_t page_alloc_below(unsigned npages, uint64_t limit)
-{
-	(void)limit;
-	return (uint64_t)(uintptr_t)aligned_alloc(4096, (size_t)npages * 4096);
-}
-
-void page_free(uint64_t phys, unsigned npages)
-{
-	(void)npages;
-	free((void *)(uintptr_t)phys);
-}
-
-void *kmalloc(size_t size)
-{
-	return malloc(size);
-}
-
-void *kzalloc(size_t size)
-{
-	return calloc(1, size);
-}
-
-void kfree(void *p)
-{
-	free(p);
-}
 
 /* What netdev_receive got. */
 static unsigned received;
@@ -124,7 +84,7 @@ static void setup(unsigned mtu, bool mergeable, bool guest_csum, unsigned hdr_le
 	memset(&sim, 0, sizeof(sim));
 	memset(&ndev, 0, sizeof(ndev));
 	received = 0;
-	messages = 0;
+	fake_printk_lines = 0;
 	ndev.mtu = mtu;
 	vdev.features = 0;
 	rx = (struct net_rx){ .dev = &ndev, .hdr_len = hdr_len, .mergeable = mergeable,

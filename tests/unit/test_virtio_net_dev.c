@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "virtio_fake.h"
 #include <flint/netdev.h>
 #include <flint/sync.h>
 #include <flint/virtio_boot.h>
@@ -28,46 +29,7 @@
 #define F_MRG_RXBUF 15
 #define F_STATUS 16
 
-/* The kernel services. */
-static char line[256];
-
-void printk_line(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "%s\n", line);
-}
-
-uint64_t page_alloc_below(unsigned npages, uint64_t limit)
-{
-	(void)limit;
-	return (uint64_t)(uintptr_t)aligned_alloc(4096, (size_t)npages * 4096);
-}
-
-void page_free(uint64_t phys, unsigned npages)
-{
-	(void)npages;
-	free((void *)(uintptr_t)phys);
-}
-
-void *kmalloc(size_t size)
-{
-	return malloc(size);
-}
-
-void *kzalloc(size_t size)
-{
-	return calloc(1, size);
-}
-
-void kfree(void *p)
-{
-	free(p);
-}
-
+/* The kernel services beyond virtio_fake.c's. */
 void entropy_random(void *buf, size_t n)
 {
 	memset(buf, 0xff, n);
@@ -317,7 +279,7 @@ TEST(console_line)
 	start(VIRTIO_FEATURE(F_MAC) | VIRTIO_FEATURE(F_CSUM) | VIRTIO_FEATURE(F_MRG_RXBUF) |
 	      VIRTIO_FEATURE(VIRTIO_F_RING_EVENT_IDX));
 	CHECK(registered != NULL);
-	CHECK_STR(line, "virtio: net sim test eth0 mac=06:00:ac:10:00:02 mtu=1500 csum mrg-rxbuf "
+	CHECK_STR(fake_printk_last, "virtio: net sim test eth0 mac=06:00:ac:10:00:02 mtu=1500 csum mrg-rxbuf "
 		  "event-idx");
 	CHECK_EQ(registered->features, NETDEV_F_TX_CSUM);
 	CHECK(registered->link_up);
@@ -331,11 +293,11 @@ TEST(console_line)
 TEST(no_mac_mtu_and_link)
 {
 	start_with(VIRTIO_FEATURE(F_GUEST_CSUM), 9000, 0);
-	CHECK_STR(line, "virtio: net sim test eth0 mac=fe:ff:ff:ff:ff:ff mtu=1500 guest-csum");
+	CHECK_STR(fake_printk_last, "virtio: net sim test eth0 mac=fe:ff:ff:ff:ff:ff mtu=1500 guest-csum");
 	CHECK_EQ(registered->features, NETDEV_F_RX_CSUM);
 	CHECK(registered->link_up);
 	start_with(VIRTIO_FEATURE(F_MTU) | VIRTIO_FEATURE(F_STATUS), 9000, 0);
-	CHECK_STR(line, "virtio: net sim test eth0 mac=fe:ff:ff:ff:ff:ff mtu=9000 link-down");
+	CHECK_STR(fake_printk_last, "virtio: net sim test eth0 mac=fe:ff:ff:ff:ff:ff mtu=9000 link-down");
 	CHECK(!registered->link_up);
 	CHECK_EQ(registered->mtu, 9000);
 	/* Out of range: kept within 68 .. 9000. */

@@ -9,49 +9,9 @@
 #include <string.h>
 
 #include "check.h"
+#include "virtio_fake.h"
 #include "../../drivers/virtio/virtio.h"
 #include "../../drivers/virtio/vring.h"
-
-/* The kernel services vring.c uses. */
-static unsigned messages;
-
-void printk_line(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	messages++;
-}
-
-uint64_t page_alloc_below(unsigned npages, uint64_t limit)
-{
-	(void)limit;
-	return (uint64_t)(uintptr_t)aligned_alloc(4096, (size_t)npages * 4096);
-}
-
-void page_free(uint64_t phys, unsigned npages)
-{
-	(void)npages;
-	free((void *)(uintptr_t)phys);
-}
-
-void *kmalloc(size_t size)
-{
-	return malloc(size);
-}
-
-void *kzalloc(size_t size)
-{
-	return calloc(1, size);
-}
-
-void kfree(void *p)
-{
-	free(p);
-}
 
 /* The device's view of the rings (Virtio 1.2 §2.7). */
 struct sim {
@@ -118,7 +78,7 @@ static struct virtqueue *setup(unsigned max, uint64_t features)
 	sim.max = max;
 	dev.features = features;
 	ndone = 0;
-	messages = 0;
+	fake_printk_lines = 0;
 	vq = vq_create(&dev, 0, 64, done);
 	CHECK(vq != NULL);
 	return vq;
@@ -335,10 +295,10 @@ static void expect_broken(struct virtqueue *vq)
 {
 	CHECK_EQ(vq_poll(vq), -1);
 	CHECK(vq_broken(vq));
-	CHECK_EQ(messages, 1);
+	CHECK_EQ(fake_printk_lines, 1);
 	CHECK_EQ(vq_poll(vq), -1);
 	CHECK_EQ(add1(vq, NULL), -1);
-	CHECK_EQ(messages, 1);
+	CHECK_EQ(fake_printk_lines, 1);
 }
 
 TEST(hostile_id_out_of_range)
@@ -468,7 +428,7 @@ TEST(get_hostile)
 	CHECK(vq_get(vq, &len) == NULL);
 	CHECK(vq_broken(vq));
 	CHECK_EQ(vq_pending(vq), 0);
-	CHECK_EQ(messages, 1);
+	CHECK_EQ(fake_printk_lines, 1);
 }
 
 /* Without EVENT_IDX: off sets VRING_AVAIL_F_NO_INTERRUPT, on clears it

@@ -42,18 +42,19 @@ UNIT_SRCS_crc32 := lib/crc32.c
 UNIT_SRCS_mptable := drivers/mptable.c
 UNIT_SRCS_acpi := drivers/acpi.c drivers/platform.c
 UNIT_SRCS_pci := drivers/pci.c
-# test_vring drives the rings from a simulated device; it stands in for the
-# allocators and printk itself.
-UNIT_SRCS_vring := drivers/virtio/vring.c drivers/virtio/virtio.c
+# test_vring drives the rings from a simulated device; $(UNIT_DIR)/virtio_fake.c
+# stands in for the allocators and printk in the virtio tests.
+UNIT_SRCS_vring := drivers/virtio/vring.c drivers/virtio/virtio.c $(UNIT_DIR)/virtio_fake.c
 # test_virtio_net drives the virtio-net receive path over the real rings
 # from a simulated device, standing in for netdev_receive as well.
 UNIT_TESTS += virtio_net
-UNIT_SRCS_virtio_net := drivers/virtio/net_rx.c drivers/virtio/vring.c drivers/virtio/virtio.c
+UNIT_SRCS_virtio_net := drivers/virtio/net_rx.c drivers/virtio/vring.c drivers/virtio/virtio.c \
+	$(UNIT_DIR)/virtio_fake.c
 # test_virtio_net_dev runs drivers/virtio/net.c whole through the core's
 # handshake, standing in for the scheduler, clock, entropy and netdev core.
 UNIT_TESTS += virtio_net_dev
 UNIT_SRCS_virtio_net_dev := drivers/virtio/net.c drivers/virtio/net_rx.c drivers/virtio/vring.c \
-	drivers/virtio/virtio.c $(UNIT_DIR)/arch_stub.c
+	drivers/virtio/virtio.c $(UNIT_DIR)/arch_stub.c $(UNIT_DIR)/virtio_fake.c
 UNIT_SRCS_elf := linux/elf.c
 UNIT_SRCS_cpio := fs/cpio.c
 UNIT_SRCS_ipconfig := net/ipconfig.c
