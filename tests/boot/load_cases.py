@@ -9,13 +9,15 @@ is restrict=on with forwards on 127.0.0.1 only.
 """
 import os
 import re
+import select
 import socket
 import subprocess
 import time
 
 from cases import case
-from net_cases import (APPS, BOOT_TIMEOUT, Netns, Problem, SMALL_PAGE, TAP_GUEST, TAP_IP,
-                       free_port, http_get, httpd_files, netns_problem, run_guest, wait_http)
+from net_cases import (APPS, BOOT_TIMEOUT, IMAGES, Netns, Problem, SMALL_PAGE, TAP_GUEST,
+                       TAP_IP, free_port, http_get, httpd_files, netns_problem, run_guest,
+                       tell_end, wait_http)
 
 # The flood: SYNs from addresses inside 198.18.0.0/15 (RFC 2544's
 # benchmarking range), which exist nowhere: the guest's SYN-ACKs go to its
@@ -187,6 +189,140 @@ def synflood_case():
             return run_guest(name, SYNFLOOD_SCRIPT, lambda g: synflood_host(g, ns), files,
                              nets=["tap:tap0"], ip=TAP_IP, netns=ns.name,
                              macs=["06:00:ac:10:00:02"])
+
+
+# net-oom: a guest with little memory (16M: about 5.8 MB free; 12M boots
+# with 156 kB free, 8M does not) holds OOM_CONNS connections unread for
+# OOM_HOLD_S while the host pushes on all of them; lwIP's window (TCP_WND,
+# 1 MiB each) offers far more than the guest has, so the guest runs short
+# and must drop (net.show's rx-nomem), not panic, and the host's sends must
+# stall. Then the guest reads everything (not a byte may be lost, no read
+# may fail), its MemFree comes back, and httpd, started only then, serves.
+OOM_MEM = "16M"
+OOM_CONNS, OOM_HOLD_S = 64, 15
+OOM_SNDBUF = 32 << 10
+OOM_CAP = 8 << 20		# bytes the host pushes on one connection at most
+OOM_STALL_S = 3			# no byte taken for this long: the host is held back
+OOM_PUSH_S = 12			# the host pushes for at most this long
+OOM_READ_S = 120
+OOM_SETTLE_S = 10
+OOM_TOLERANCE_KB = 256
+CONNECT_GAP_S = 0.002		# slirp's forward listens with a backlog of 1
+
+OOM_SCRIPT = """free() { awk '/^MemFree:/ { print $2 }' /proc/meminfo; }
+before=$(free)
+echo mem-before MemFree: $before kB
+/bin/net_hold 7000 %d %d
+echo net-hold: status $?
+i=0
+while [ $i -lt %d ] && [ $(free) -lt $((before - %d)) ]; do sleep 1; i=$((i + 1)); done
+echo mem-after MemFree: $(free) kB after $i s
+httpd -f -p 80 -h /www &
+httpd=$!
+nc -l -p 99 > /dev/null
+echo net-test: end
+kill $httpd
+""" % (OOM_CONNS, OOM_HOLD_S, OOM_SETTLE_S, OOM_TOLERANCE_KB)
+OOM_MEM_LINE = re.compile(r"^mem-(before|after) MemFree: (\d+) kB")
+HOLD_READ = re.compile(r"^net_hold: read (\d+) bytes from (\d+) connections, (\d+) still open")
+
+
+def push(g, socks):
+    """Sends on every socket until none takes a byte for OOM_STALL_S (or
+    OOM_CAP each, or OOM_PUSH_S): the bytes each took, and whether that
+    ended with a stall."""
+    sent, chunk = [0] * len(socks), bytes(range(256)) * 256
+    start = last = time.monotonic()
+    live = list(socks)
+    while live:
+        now = time.monotonic()
+        if now - last >= OOM_STALL_S:
+            return sent, True
+        if now - start >= OOM_PUSH_S:
+            break
+        _, ready, _ = select.select([], live, [], 0.2)
+        for s in ready:
+            i = socks.index(s)
+            try:
+                n = s.send(chunk[:OOM_CAP - sent[i]])
+            except OSError:
+                # Refused or reset: the stack pushed back that way.
+                live.remove(s)
+                continue
+            sent[i] += n
+            last = time.monotonic() if n else last
+            if sent[i] >= OOM_CAP:
+                live.remove(s)
+    return sent, False
+
+
+def oom_host(g, port, web, ctl):
+    problems = []
+    g.wait_line(r"^net_hold: listening ")
+    socks = []
+    try:
+        for _ in range(OOM_CONNS):
+            s = socket.socket()
+            # Little buffered on this side: most of what is pushed waits
+            # in the guest, or for it.
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, OOM_SNDBUF)
+            socks.append(s)
+            s.settimeout(10)
+            s.connect(("127.0.0.1", port))
+            s.setblocking(False)
+            time.sleep(CONNECT_GAP_S)
+        g.wait_line(r"^net_hold: holding ")
+        sent, stalled = push(g, socks)
+        total = sum(sent)
+        reading = any(l.startswith("net_hold: reading") for l in g.output())
+        print("  %s: %d connections took %d kB, then %s" % (
+            g.name, len(socks), total >> 10,
+            "stalled" if stalled else "no stall in %d s" % OOM_PUSH_S), flush=True)
+        if not stalled or reading:
+            problems.append("the host's sends did not stall while the guest held its %d "
+                            "connections unread (%d bytes taken%s)" % (
+                                OOM_CONNS, total, ", the guest already reading" if reading
+                                else ""))
+        for s in socks:
+            s.shutdown(socket.SHUT_WR)
+        line = g.wait_line(HOLD_READ.pattern, OOM_HOLD_S + OOM_READ_S)
+    finally:
+        for s in socks:
+            s.close()
+    m = HOLD_READ.match(line)
+    if int(m.group(1)) != total or m.group(3) != "0":
+        problems.append("the guest read %s bytes (%s connections still open), the host "
+                        "sent %d" % (m.group(1), m.group(3), total))
+    print("  %s: %s" % (g.name, line), flush=True)
+    g.wait_line(r"^mem-after ", OOM_SETTLE_S + BOOT_TIMEOUT)
+    mem = dict((m.group(1), int(m.group(2))) for m in map(OOM_MEM_LINE.match, g.output())
+               if m)
+    if len(mem) != 2:
+        problems.append("no MemFree lines before and after%s" % g.tail())
+    elif mem["after"] < mem["before"] - OOM_TOLERANCE_KB:
+        problems.append("MemFree %d kB %d s after the connections closed, %d kB before: "
+                        "more than %d kB did not come back" % (
+                            mem["after"], OOM_SETTLE_S, mem["before"], OOM_TOLERANCE_KB))
+    wait_http(g, "http://127.0.0.1:%d/index.html" % web, SMALL_PAGE)
+    tell_end(g, ctl)
+    if any("panic" in l.lower() for l in g.output()):
+        problems.append("the guest panicked%s" % g.tail())
+    if "net-hold: status 0" not in g.output():
+        problems.append("net_hold did not end with status 0%s" % g.tail())
+    return problems
+
+
+@case("net-oom")
+def _():
+    page = os.path.join(IMAGES, "net-page.html")
+    os.makedirs(IMAGES, exist_ok=True)
+    with open(page, "wb") as f:
+        f.write(SMALL_PAGE)
+    files = [(page, "/www/index.html"), (os.path.join(APPS, "net_hold.musl"), "/bin/net_hold")]
+    port, web, ctl = free_port(), free_port(), free_port()
+    net = "user:hostfwd=tcp:%d-:7000,hostfwd=tcp:%d-:80,hostfwd=tcp:%d-:99" % (port, web, ctl)
+    return run_guest("net-oom", OOM_SCRIPT, lambda g: oom_host(g, port, web, ctl), files,
+                     nets=[net], mem=OOM_MEM)
 
 
 def register():
