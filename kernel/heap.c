@@ -1,9 +1,12 @@
 /*
  * Each block starts with a 16-byte header naming its size class, or, for
  * blocks bigger than the largest class, the number of pages it spans.
- * Free small blocks wait on per-class lists; pages are never given back to
- * the page allocator by a class (the heap only grows, as a boot-time
- * unikernel heap usually does), but large blocks are.
+ * Free small blocks wait on per-class lists, linked through their payload
+ * so that the header stays. A class page whose blocks are all free again
+ * goes back to the page allocator, but for one such page a class keeps
+ * (so that one block taken and freed over and over costs no page each
+ * time): what a burst of packets or connections took comes back. Large
+ * blocks go back when freed.
  */
 #include <flint/heap.h>
 #include <flint/memory.h>
@@ -19,15 +22,18 @@
 
 struct header {
 	uint32_t class;		/* size-class index, or LARGE */
-	uint32_t npages;	/* LARGE blocks only */
+	uint32_t npages;	/* LARGE: pages spanned; a class page's first
+				 * block: how many of the page's blocks are free */
 	uint64_t pad;		/* keeps the payload 16-byte aligned */
 };
 
+/* In a free block's payload: the smallest class has room for exactly this. */
 struct free_block {
-	struct free_block *next;
+	struct free_block *next, *prev;
 };
 
 static struct free_block *free_blocks[NCLASSES];
+static unsigned empty_pages[NCLASSES];	/* class pages with every block free */
 static spinlock_t lock;			/* the class lists; interrupt-safe */
 
 static int class_of(size_t total)
@@ -36,6 +42,38 @@ static int class_of(size_t total)
 		if (total <= (size_t)1 << (c + MIN_SHIFT))
 			return c;
 	return -1;
+}
+
+static unsigned per_page(int c)
+{
+	return PAGE_SIZE >> (c + MIN_SHIFT);
+}
+
+/* The header of the first block of h's page, which counts its free blocks. */
+static struct header *page_head(struct header *h)
+{
+	return (struct header *)((uintptr_t)h & ~(uintptr_t)(PAGE_SIZE - 1));
+}
+
+static void push(int c, struct header *h)
+{
+	struct free_block *b = (struct free_block *)(h + 1);
+
+	b->prev = NULL;
+	b->next = free_blocks[c];
+	if (b->next)
+		b->next->prev = b;
+	free_blocks[c] = b;
+}
+
+static void unlink_block(int c, struct free_block *b)
+{
+	if (b->prev)
+		b->prev->next = b->next;
+	else
+		free_blocks[c] = b->next;
+	if (b->next)
+		b->next->prev = b->prev;
 }
 
 static int refill(int c)
@@ -48,18 +86,31 @@ static int refill(int c)
 		return -1;
 	base = phys_to_virt(page);
 	for (size_t off = 0; off + bsize <= PAGE_SIZE; off += bsize) {
-		struct free_block *b = (struct free_block *)(base + off);
+		struct header *h = (struct header *)(base + off);
 
-		b->next = free_blocks[c];
-		free_blocks[c] = b;
+		h->class = (uint32_t)c;
+		push(c, h);
 	}
+	((struct header *)base)->npages = per_page(c);
+	empty_pages[c]++;
 	return 0;
+}
+
+/* Every block of the page of head, all free, leaves the list; the page
+ * goes back. */
+static void release_page(int c, struct header *head)
+{
+	size_t bsize = (size_t)1 << (c + MIN_SHIFT);
+
+	for (size_t off = 0; off + bsize <= PAGE_SIZE; off += bsize)
+		unlink_block(c, (struct free_block *)((struct header *)((char *)head + off) + 1));
+	page_free(virt_to_phys(head), 1);
 }
 
 void *kmalloc(size_t size)
 {
 	size_t total = size + sizeof(struct header);
-	struct header *h;
+	struct header *h, *head;
 	unsigned long flags;
 	int c;
 
@@ -85,10 +136,12 @@ void *kmalloc(size_t size)
 		spin_unlock_irqrestore(&lock, flags);
 		return NULL;
 	}
-	h = (struct header *)free_blocks[c];
-	free_blocks[c] = free_blocks[c]->next;
+	h = (struct header *)free_blocks[c] - 1;
+	unlink_block(c, free_blocks[c]);
+	head = page_head(h);
+	if (head->npages-- == per_page(c))
+		empty_pages[c]--;
 	spin_unlock_irqrestore(&lock, flags);
-	h->class = (uint32_t)c;
 	return h + 1;
 }
 
@@ -103,8 +156,7 @@ void *kzalloc(size_t size)
 
 void kfree(void *p)
 {
-	struct header *h;
-	struct free_block *b;
+	struct header *h, *head;
 	unsigned long flags;
 	uint32_t c;
 
@@ -116,10 +168,14 @@ void kfree(void *p)
 		page_free(virt_to_phys(h), h->npages);
 		return;
 	}
-	/* The link overwrites the header: c was read first. */
-	b = (struct free_block *)h;
+	head = page_head(h);
 	flags = spin_lock_irqsave(&lock);
-	b->next = free_blocks[c];
-	free_blocks[c] = b;
+	push((int)c, h);
+	if (++head->npages == per_page((int)c)) {
+		if (empty_pages[c])
+			release_page((int)c, head);
+		else
+			empty_pages[c]++;
+	}
 	spin_unlock_irqrestore(&lock, flags);
 }

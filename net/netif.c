@@ -15,6 +15,7 @@
 #include <flint/errno.h>
 #include <flint/heap.h>
 #include <flint/netdev.h>
+#include <flint/page_alloc.h>
 #include <flint/string.h>
 
 #include "lwip/etharp.h"
@@ -24,6 +25,12 @@
 #include "netif/ethernet.h"
 #include "csum.h"
 #include "net_priv.h"
+
+/* Frames are dropped (counted as out of memory; the sender sends again)
+ * while fewer pages than this are free: data received and not yet read
+ * may not take the last of the memory, which the programs need to read it
+ * (every read bounces through a kernel page) and the kernel to go on. */
+#define RX_RESERVE_PAGES 64
 
 struct net_link {
 	struct netif netif;
@@ -86,7 +93,8 @@ static void link_receive(struct netdev *dev, const struct netdev_rx *rx, void *a
 		dev->stats.drops[NETDEV_DROP_RX_MALFORMED]++;
 		return;
 	}
-	p = pbuf_alloc(PBUF_RAW, (u16_t)rx->len, PBUF_RAM);
+	p = page_free_count() < RX_RESERVE_PAGES ? NULL
+		: pbuf_alloc(PBUF_RAW, (u16_t)rx->len, PBUF_RAM);
 	if (!p) {
 		dev->stats.drops[NETDEV_DROP_RX_NOMEM]++;
 		return;

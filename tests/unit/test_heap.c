@@ -99,6 +99,35 @@ TEST(small_classes_take_one_page_at_a_time)
 	CHECK_EQ(page_free_count(), 15);	/* classes keep their pages */
 }
 
+TEST(emptied_class_pages_go_back_but_one)
+{
+	/* 2 KiB blocks, two a page: 16 of them take 8 pages. */
+	void *p[16];
+
+	setup(16);
+	for (unsigned i = 0; i < 16; i++) {
+		p[i] = kmalloc(2000);
+		check_block(p[i], 2000);
+	}
+	CHECK_EQ(page_free_count(), 8);
+	/* One block left on each of the first pages: none is empty. */
+	for (unsigned i = 0; i < 16; i += 2)
+		kfree(p[i]);
+	CHECK_EQ(page_free_count(), 8);
+	for (unsigned i = 1; i < 16; i += 2)
+		kfree(p[i]);
+	CHECK_EQ(page_free_count(), 15);	/* the class keeps one empty page */
+	for (unsigned i = 0; i < 16; i++) {
+		p[i] = kmalloc(2000);
+		check_block(p[i], 2000);
+		memset(p[i], i, 2000);
+	}
+	CHECK_EQ(page_free_count(), 8);
+	for (unsigned i = 0; i < 16; i++)
+		kfree(p[i]);
+	CHECK_EQ(page_free_count(), 15);
+}
+
 TEST(large_blocks_take_and_return_pages)
 {
 	static const struct {
