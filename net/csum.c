@@ -25,6 +25,7 @@
 #define TCP_CSUM_OFF 16			/* RFC 9293 §3.1 */
 #define TCP_MIN_HLEN 20
 #define TCP_SEQ_OFF 4
+#define TCP_ACK_OFF 8
 #define TCP_DOFF_OFF 12			/* data offset: the header's length in words */
 #define TCP_FLAGS_OFF 13
 #define TCP_FLAG_RST 0x04
@@ -216,5 +217,28 @@ bool frame_tcp_syn(const uint8_t *f, size_t len, struct frame_syn *s)
 		}
 		i += tcp[i + 1];
 	}
+	return true;
+}
+
+bool frame_tcp(const uint8_t *f, size_t len, struct frame_tcp *s)
+{
+	size_t off, tcp_len, hlen;
+	const uint8_t *tcp;
+	bool frag;
+
+	if (!find_tcp(f, len, len, &s->version, &off, &tcp_len, &frag) || frag)
+		return false;
+	tcp = f + off;
+	hlen = (size_t)(tcp[TCP_DOFF_OFF] >> 4) * 4;
+	if (hlen < TCP_MIN_HLEN || hlen > tcp_len || off + hlen > len)
+		return false;
+	s->src = f + NETDEV_ETH_HLEN + (s->version == 4 ? IPV4_SRC_OFF : IPV6_SRC_OFF);
+	s->dst = s->src + (s->version == 4 ? 4 : 16);
+	s->sport = get16(tcp);
+	s->dport = get16(tcp + 2);
+	s->seq = get32(tcp + TCP_SEQ_OFF);
+	s->ack = get32(tcp + TCP_ACK_OFF);
+	s->flags = tcp[TCP_FLAGS_OFF];
+	s->data_len = tcp_len - hlen;
 	return true;
 }

@@ -34,6 +34,26 @@ struct frame_syn {
  * fragment, with its whole TCP header within len; fills *s. */
 bool frame_tcp_syn(const uint8_t *f, size_t len, struct frame_syn *s);
 
+/* Any TCP segment's header, for the out-of-window ACK limit
+ * (net/oowack.c): addresses point into the frame as in frame_syn. */
+struct frame_tcp {
+	unsigned version;
+	const uint8_t *src, *dst;
+	uint16_t sport, dport;
+	uint32_t seq, ack;
+	uint8_t flags;			/* RFC 9293 §3.1's control bits */
+	size_t data_len;		/* the payload's length */
+};
+
+#define FRAME_TCP_FIN 0x01
+#define FRAME_TCP_SYN 0x02
+#define FRAME_TCP_RST 0x04
+#define FRAME_TCP_ACK 0x10
+
+/* True when the frame (len bytes at f) is a TCP segment, not an IP
+ * fragment, with its whole header within len; fills *s. */
+bool frame_tcp(const uint8_t *f, size_t len, struct frame_tcp *s);
+
 /* A received frame (len bytes at f) in the device's checksum state:
  * completes a partial checksum (start, offset), except TCP's with
  * check_tcp (lwIP does not check it: the host's own data passes as is);

@@ -29,6 +29,12 @@ const char *net_netif_name(const struct netif *n);
  * block, so that the SYN opens a new connection. */
 void net_timewait_syn(const uint8_t *f, size_t len);
 
+/* oowack.c: whether a received frame (core lock held) is an empty TCP
+ * segment outside its connection's window that lwIP would answer with
+ * an ACK within OOW_ACK_INTERVAL_MS of the last such answer: dropped, so
+ * that no ACK war with the peer starves the link. */
+bool net_oowack_drop(const uint8_t *f, size_t len);
+
 /* config.c: writes the files programs read in /etc (at the boot), and
  * applies ip= to the attached interfaces (core lock held). */
 void net_config_apply(void);

@@ -118,7 +118,9 @@ static void link_receive(struct netdev *dev, const struct netdev_rx *rx, void *a
 	}
 	LOCK_TCPIP_CORE();
 	net_timewait_syn(f, rx->len);
-	if (l->netif.input(p, &l->netif) != ERR_OK)
+	if (net_oowack_drop(f, rx->len))
+		pbuf_free(p);
+	else if (l->netif.input(p, &l->netif) != ERR_OK)
 		pbuf_free(p);
 	UNLOCK_TCPIP_CORE();
 }

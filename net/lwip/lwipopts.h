@@ -130,6 +130,7 @@
 #define TCP_LISTEN_BACKLOG 1
 #define TCP_DEFAULT_LISTEN_BACKLOG 0xff
 #define LWIP_TCP_KEEPALIVE 1
+#define LWIP_TCP_PCB_NUM_EXT_ARGS 1	/* net/oowack.c's last ACK time */
 #define TCP_MAXRTX 12
 #define TCP_SYNMAXRTX 6
 #define LWIP_EVENT_API 0

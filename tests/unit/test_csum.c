@@ -234,6 +234,50 @@ TEST(syn_fields)
 	}
 }
 
+/* Any segment's fields for the out-of-window ACK limit: numbers, flags
+ * and the payload's length after the options. */
+TEST(segment_fields)
+{
+	uint64_t seed = 8;
+	struct frame_tcp s;
+
+	for (int version = 4; version <= 6; version += 2) {
+		size_t off, len = build(version, 100, &off, &seed);
+		uint8_t *tcp = frame + off;
+
+		tcp[0] = 0x9c;
+		tcp[1] = 0x40;					/* port 40000 */
+		tcp[2] = 0x1f;
+		tcp[3] = 0x40;					/* port 8000 */
+		memcpy(tcp + 4, "\x80\x00\x00\x01", 4);
+		memcpy(tcp + 8, "\x12\x34\x56\x78", 4);
+		tcp[12] = 0x80;					/* 32 bytes: 12 of options */
+		tcp[13] = 0x11;					/* FIN+ACK */
+		CHECK(frame_tcp(frame, len, &s));
+		CHECK_EQ(s.version, (unsigned)version);
+		CHECK_EQ(s.sport, 40000);
+		CHECK_EQ(s.dport, 8000);
+		CHECK_EQ(s.seq, 0x80000001u);
+		CHECK_EQ(s.ack, 0x12345678u);
+		CHECK_EQ(s.flags, FRAME_TCP_FIN | FRAME_TCP_ACK);
+		CHECK_EQ(s.data_len, (size_t)88);
+		CHECK(s.src == frame + ETH + (version == 4 ? 12 : 8));
+		CHECK(s.dst == s.src + (version == 4 ? 4 : 16));
+		tcp[12] = 0xf0;					/* 60 bytes of header */
+		CHECK(frame_tcp(frame, len, &s) && s.data_len == 60);
+		len = build(version, 0, &off, &seed);
+		tcp = frame + off;
+		tcp[12] = 0x50;
+		CHECK(frame_tcp(frame, len, &s) && s.data_len == 0);
+		tcp[12] = 0x60;					/* 24 bytes, the segment 20 */
+		CHECK(!frame_tcp(frame, len, &s));
+		tcp[12] = 0x40;					/* shorter than any header */
+		CHECK(!frame_tcp(frame, len, &s));
+		tcp[12] = 0x50;
+		CHECK(!frame_tcp(frame, off + 19, &s));		/* cut short */
+	}
+}
+
 /* Lengths in the headers that lie, random bytes, short frames: no read
  * outside the frame (ASan sees the exact size) and no crash. */
 TEST(hostile_frames)
@@ -248,6 +292,7 @@ TEST(hostile_frames)
 		uint8_t *copy;
 		uint16_t start, offset;
 		struct frame_syn syn;
+		struct frame_tcp seg;
 
 		for (unsigned i = 0; i < pokes; i++)
 			frame[check_below(&seed, 80)] = (uint8_t)check_rand(&seed);
@@ -257,6 +302,7 @@ TEST(hostile_frames)
 			(uint16_t)check_rand(&seed), (uint16_t)check_below(&seed, 64), true);
 		csum_tx_tcp(copy, check_below(&seed, cut + 1), cut, &start, &offset);
 		frame_tcp_syn(copy, cut, &syn);
+		frame_tcp(copy, cut, &seg);
 		free(copy);
 	}
 }
