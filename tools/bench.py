@@ -295,6 +295,9 @@ OPEN_MEM = re.compile(r"^net_epoll: (?:listening on port \d+|(\d+) open), MemFre
 
 def net_cases():
     sys.path.insert(0, os.path.join(qemu.ROOT, "tests", "boot"))
+    # cases first: it imports every case file in its order, net_cases
+    # before the files that take names from it.
+    import cases  # noqa: E402,F401
     import net_cases  # noqa: E402  (the tests' guest and namespace helpers)
     return net_cases
 
