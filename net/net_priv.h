@@ -24,6 +24,13 @@ struct netdev *net_netif_dev(const struct netif *n);
 /* The Linux name of an interface ("lo", "eth0"). */
 const char *net_netif_name(const struct netif *n);
 
+/* The connection on list (one of lwIP's TCP lists) that a frame from src
+ * to dst (4 or 16 bytes, as version says) with these ports belongs to, or
+ * NULL; core lock held (timewait.c). */
+struct tcp_pcb;
+struct tcp_pcb *net_tcp_find(struct tcp_pcb *list, unsigned version, const uint8_t *src,
+			     const uint8_t *dst, uint16_t sport, uint16_t dport);
+
 /* timewait.c: a received frame (len bytes at f, core lock held) that is
  * a SYN newer than the TIME-WAIT block of the same connection ends that
  * block, so that the SYN opens a new connection. */

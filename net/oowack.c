@@ -27,13 +27,6 @@
 static bool ext_id_valid;
 static uint8_t ext_id;			/* the pcb's ext arg: when one last passed */
 
-static bool same_addr(const ip_addr_t *a, unsigned version, const uint8_t *raw)
-{
-	if (version == 4)
-		return IP_IS_V4(a) && !memcmp(&ip_2_ip4(a)->addr, raw, 4);
-	return IP_IS_V6(a) && !memcmp(ip_2_ip6(a)->addr, raw, 16);
-}
-
 static bool synchronized(enum tcp_state st)
 {
 	return st >= ESTABLISHED && st <= LAST_ACK;
@@ -56,11 +49,7 @@ bool net_oowack_drop(const uint8_t *f, size_t len)
 	if (!frame_tcp(f, len, &s) || s.data_len ||
 	    (s.flags & (FRAME_TCP_SYN | FRAME_TCP_FIN | FRAME_TCP_RST)))
 		return false;
-	for (pcb = tcp_active_pcbs; pcb; pcb = pcb->next)
-		if (pcb->remote_port == s.sport && pcb->local_port == s.dport &&
-		    same_addr(&pcb->remote_ip, s.version, s.src) &&
-		    same_addr(&pcb->local_ip, s.version, s.dst))
-			break;
+	pcb = net_tcp_find(tcp_active_pcbs, s.version, s.src, s.dst, s.sport, s.dport);
 	if (!pcb || !synchronized(pcb->state) || !unacceptable(pcb, &s))
 		return false;
 	if (!ext_id_valid) {

@@ -24,6 +24,16 @@ static bool same_addr(const ip_addr_t *a, unsigned version, const uint8_t *raw)
 	return IP_IS_V6(a) && !memcmp(ip_2_ip6(a)->addr, raw, 16);
 }
 
+struct tcp_pcb *net_tcp_find(struct tcp_pcb *list, unsigned version, const uint8_t *src,
+			     const uint8_t *dst, uint16_t sport, uint16_t dport)
+{
+	for (struct tcp_pcb *pcb = list; pcb; pcb = pcb->next)
+		if (pcb->remote_port == sport && pcb->local_port == dport &&
+		    same_addr(&pcb->remote_ip, version, src) && same_addr(&pcb->local_ip, version, dst))
+			return pcb;
+	return NULL;
+}
+
 /* Newer in the sequence space (RFC 1982 style: within half of it). */
 static bool after(uint32_t a, uint32_t b)
 {
@@ -37,14 +47,8 @@ void net_timewait_syn(const uint8_t *f, size_t len)
 
 	if (!tcp_tw_pcbs || !frame_tcp_syn(f, len, &s))
 		return;
-	for (pcb = tcp_tw_pcbs; pcb; pcb = pcb->next) {
-		if (pcb->remote_port != s.sport || pcb->local_port != s.dport ||
-		    !same_addr(&pcb->remote_ip, s.version, s.src) ||
-		    !same_addr(&pcb->local_ip, s.version, s.dst))
-			continue;
-		if ((pcb->flags & TF_TIMESTAMP) && s.has_ts ? after(s.tsval, pcb->ts_recent) :
-		    after(s.seq, pcb->rcv_nxt))
-			tcp_abort(pcb);
-		return;
-	}
+	pcb = net_tcp_find(tcp_tw_pcbs, s.version, s.src, s.dst, s.sport, s.dport);
+	if (pcb && ((pcb->flags & TF_TIMESTAMP) && s.has_ts ? after(s.tsval, pcb->ts_recent) :
+		    after(s.seq, pcb->rcv_nxt)))
+		tcp_abort(pcb);
 }
