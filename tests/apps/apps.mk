@@ -29,7 +29,7 @@ APPS_ALL := $(foreach a,$(APPS),$(APPS_OUT)/$(a).musl $(APPS_OUT)/$(a).glibc) \
 	$(foreach a,$(APPS_PIE),$(APPS_OUT)/$(a).musl-pie $(APPS_OUT)/$(a).glibc-pie) \
 	$(BUILD)/initrd.cpio
 
-APPS_DEPS := $(APPS_DIR)/check.h $(APPS_DIR)/reap.h $(APPS_DIR)/apps.mk
+APPS_DEPS := $(APPS_DIR)/check.h $(APPS_DIR)/reap.h $(APPS_DIR)/meminfo.h $(APPS_DIR)/apps.mk
 
 $(APPS_OUT)/%.musl: $(APPS_DIR)/%.c $(APPS_DEPS)
 	@mkdir -p $(dir $@)

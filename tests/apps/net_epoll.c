@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "meminfo.h"
 
 #define MAX_FDS 4096
 #define IO_CHUNK 65536
@@ -74,23 +75,6 @@ static double now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* /proc/meminfo's MemFree in kB, or -1: the tests and the bench take the
- * memory an open connection costs from it. */
-static long mem_free_kb(void)
-{
-	char line[128];
-	long kb = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "MemFree: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
 }
 
 static void nonblocking(int fd)

@@ -15,27 +15,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "meminfo.h"
+
 #define MAX_CONNS 256
 #define READ_TIMEOUT_S 120		/* reading everything back takes less */
 #define POLL_MS 1000
 
 static struct pollfd fds[MAX_CONNS];
 static char buf[65536];
-
-static long mem_free_kb(void)
-{
-	char line[128];
-	long kb = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "MemFree: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
 
 static int die(const char *what)
 {
