@@ -17,6 +17,7 @@
 #include <flint/pci.h>
 #include <flint/power.h>
 #include <flint/printk.h>
+#include <flint/profile.h>
 #include <flint/sched.h>
 #include <flint/serial.h>
 #include <flint/socket.h>
@@ -58,6 +59,7 @@ void start_kernel(struct bootinfo *bi)
 	bootchart_stage("smp");
 	sched_start(cpus);
 	bootchart_stage("sched");
+	profile_start();
 	virtio_rng_init();
 	virtio_blk_init();
 	virtio_net_init();
@@ -84,5 +86,6 @@ void start_kernel(struct bootinfo *bi)
 	       (unsigned long long)(memmap_total(&bi->memmap, MEMMAP_RAM) >> 20));
 	status = linux_run(&kernel_cmdline);
 	net_show();
+	profile_show();
 	power_off(status);
 }

@@ -10,6 +10,7 @@
 #include <flint/ksyms.h>
 #include <flint/memory.h>
 #include <flint/panic.h>
+#include <flint/platform.h>
 #include <flint/power.h>
 #include <arch/smp.h>
 #include <flint/printk.h>
@@ -87,13 +88,27 @@ void arch_dump_stack(void)
 	walk_frames((uint64_t)__builtin_frame_address(0));
 }
 
+/* Each CPU's interrupt being handled, for arch_irq_pc; interrupts stay
+ * masked in handlers, so one per CPU is enough. */
+static const struct trap_frame *irq_frame[PLATFORM_MAX_CPUS];
+
+uint64_t arch_irq_pc(bool *user)
+{
+	const struct trap_frame *f = irq_frame[arch_cpu_index()];
+
+	*user = f && (f->cs & RPL_USER);
+	return f ? f->rip : 0;
+}
+
 void trap_handler(struct trap_frame *f)
 {
 	static bool nested;
 	const char *name = f->vector < NUM_EXCEPTIONS ? exception_name[f->vector] : NULL;
 
 	if (f->vector >= NUM_EXCEPTIONS) {
+		irq_frame[arch_cpu_index()] = f;
 		irq_dispatch((unsigned)f->vector);
+		irq_frame[arch_cpu_index()] = NULL;
 		sched_irq_exit();
 		if (f->cs & RPL_USER)
 			uspace_leave(f);

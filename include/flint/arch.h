@@ -49,6 +49,9 @@ void arch_clock_freeze(void);
 /* Interrupts on this CPU: save masks them and returns the old state. */
 unsigned long arch_irq_save(void);
 void arch_irq_restore(unsigned long flags);
+/* In an interrupt handler: the instruction the interrupt stopped, and
+ * whether it was a program's (user mode). */
+uint64_t arch_irq_pc(bool *user);
 /* Enables interrupts and halts until one arrives, with no window between
  * the two for a wake-up to slip through. */
 void arch_idle(void);

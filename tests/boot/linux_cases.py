@@ -144,11 +144,13 @@ def check_checks(r, want_ok):
     return problems
 
 
-def run_program(name, path, machine="q35", smp=1, args=(), env=(), status=0):
-    """Boots path as /bin/<program> with args and env.NAME=value options."""
+def run_program(name, path, machine="q35", smp=1, args=(), env=(), status=0, options=()):
+    """Boots path as /bin/<program> with args, env.NAME=value and other
+    kernel options."""
     dest = "/bin/" + os.path.basename(path).split(".")[0]
     initrd = pack(name, path + ":" + dest)
-    line = " ".join(["env.%s=%s" % kv for kv in env] + ["--", cmdline_words([dest, *args])])
+    line = " ".join(list(options) + ["env.%s=%s" % kv for kv in env] +
+                    ["--", cmdline_words([dest, *args])])
     r = boot(name, qemu.command(machine=machine, smp=smp, append=line, initrd=initrd),
              timeout=TIMEOUT * (2 if smp > 1 else 1))
     return r, dest, check_boot(r, ENTRY, cpus=smp, status=status)
@@ -901,3 +903,32 @@ def register_fcshim():
 
 
 register_fcshim()
+
+
+PROFILE_HEAD = re.compile(r"^profile: (\d+) samples every 100 us: (\d+) user, (\d+) kernel, "
+                          r"(\d+) not kept$")
+PROFILE_SHARE = re.compile(r"^profile: +(\d+)\.(\d)% (\S+)$")
+
+
+@linux_case("profile")
+def _():
+    """The sampling profiler: a busy program's run is sampled, and the
+    shares come out as kernel function names, largest first."""
+    r, _, problems = run_program("profile", app("fork", "musl"), options=["profile"])
+    heads = [m for m in map(PROFILE_HEAD.match, r.lines()) if m]
+    shares = [m for m in map(PROFILE_SHARE.match, r.lines()) if m]
+    if len(heads) != 1:
+        return problems + ["no single profile summary line%s" % tail(r)]
+    total, user, kernel, lost = map(int, heads[0].groups())
+    if not total or total != user + kernel + lost:
+        problems.append("sample counts do not add up: %s" % heads[0].group(0))
+    permille = [int(m.group(1)) * 10 + int(m.group(2)) for m in shares]
+    if not shares or permille != sorted(permille, reverse=True) or sum(permille) > 1000:
+        problems.append("shares missing, unsorted or over 100%%: %s" % permille)
+    nm = subprocess.run(["nm", qemu.KERNEL], stdout=subprocess.PIPE, text=True).stdout
+    functions = {l.split()[2] for l in nm.splitlines() if len(l.split()) == 3 and
+                 l.split()[1] in "Tt"}
+    strangers = [m.group(3) for m in shares if m.group(3) not in functions]
+    if strangers:
+        problems.append("shares name no kernel function: %s" % strangers)
+    return problems
