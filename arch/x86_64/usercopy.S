@@ -31,17 +31,46 @@
 usercopy_fixups:
 	.text
 
-/* int __copy_user(void *dst, const void *src, size_t n) */
+/* int __copy_user(void *dst, const void *src, size_t n): 32 bytes an
+ * iteration, then the tail a byte at a time. Under TCG each iteration
+ * (of a loop or of a rep prefix) ends a translated block: rep movsb
+ * cost a block per byte. A fault part way leaves a partial copy, as
+ * rep movsb did. */
 	.globl __copy_user
 __copy_user:
 	user_access_on
 	movq	%rdx, %rcx
-copy_insn:
+	shrq	$5, %rcx
+	jz	2f
+1:
+copy_load0:	movq	0(%rsi), %r8
+copy_load1:	movq	8(%rsi), %r9
+copy_load2:	movq	16(%rsi), %r10
+copy_load3:	movq	24(%rsi), %r11
+copy_store0:	movq	%r8, 0(%rdi)
+copy_store1:	movq	%r9, 8(%rdi)
+copy_store2:	movq	%r10, 16(%rdi)
+copy_store3:	movq	%r11, 24(%rdi)
+	addq	$32, %rsi
+	addq	$32, %rdi
+	decq	%rcx
+	jnz	1b
+2:	movq	%rdx, %rcx
+	andq	$31, %rcx
+copy_tail:
 	rep movsb
 	user_access_off
 	xorl	%eax, %eax
 	ret
-	fixup copy_insn, efault
+	fixup copy_load0, efault
+	fixup copy_load1, efault
+	fixup copy_load2, efault
+	fixup copy_load3, efault
+	fixup copy_store0, efault
+	fixup copy_store1, efault
+	fixup copy_store2, efault
+	fixup copy_store3, efault
+	fixup copy_tail, efault
 
 /* int __clear_user(void *dst, size_t n) */
 	.globl __clear_user
