@@ -118,6 +118,10 @@
 #define TCP_WND (1024 * 1024)
 #define TCP_SND_BUF (1024 * 1024)
 #define TCP_SND_QUEUELEN (4 * TCP_SND_BUF / TCP_MSS)
+/* A window update on its own only when a quarter of the window has
+ * opened: lwIP's default (4 MSS) sent one for every few kB a program
+ * read, more ACKs than data segments with 64 KiB GSO segments arriving. */
+#define TCP_WND_UPDATE_THRESHOLD (TCP_WND / 4)
 #define TCP_SNDLOWAT (32 * TCP_MSS)
 #define TCP_SNDQUEUELOWAT (TCP_SND_QUEUELEN / 2)
 #define TCP_QUEUE_OOSEQ 1
