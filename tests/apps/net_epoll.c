@@ -359,6 +359,14 @@ struct client {
 	int bad;			/* the first mismatch seen, or a reset */
 };
 
+/* Says why connection I failed, so that a rare failure can be told apart:
+ * a mismatch is corruption, an end or a reset is a lost connection. */
+static void report_bad(int i, const struct client *c, uint64_t at, const char *why)
+{
+	printf("net_epoll: connection %d (fd %d): %s at byte %llu, %llu sent\n", i, c->fd, why,
+	       (unsigned long long)at, (unsigned long long)c->sent);
+}
+
 /* CONNS connections at once through one epoll set; returns how many
  * echoed every byte back unchanged. */
 static int echo_all(const char *host, int port, int nconn, uint64_t bytes)
@@ -405,11 +413,16 @@ static int echo_all(const char *host, int port, int nconn, uint64_t bytes)
 			r = read(c->fd, buf, sizeof(buf));
 			if (r > 0) {
 				for (ssize_t j = 0; j < r && !c->bad; j++)
-					if (buf[j] != pattern(events[k].data.u32, c->got + j))
+					if (buf[j] != pattern(events[k].data.u32, c->got + j)) {
 						c->bad = 1;
+						report_bad(events[k].data.u32, c, c->got + j,
+							   "wrong byte");
+					}
 				c->got += r;
 			} else if (r == 0 || errno != EAGAIN) {
 				c->bad = 1;
+				report_bad(events[k].data.u32, c, c->got,
+					   r == 0 ? "end of stream" : strerror(errno));
 			}
 			if (c->bad || c->got == bytes) {
 				done++;
