@@ -22,8 +22,9 @@ UNIT_CFLAGS := -std=c11 -g -O1 -Wall -Wextra -Werror $(UNIT_SANITIZE) \
 UNIT_FORMAT_RENAME := -Dvsnprintf=flint_vsnprintf -Dsnprintf=flint_snprintf \
 	-Dvformat=flint_vformat
 
-# test_<name> links with UNIT_SRCS_<name>. lib/string.c is never linked:
-# the C library provides those functions.
+# test_<name> links with UNIT_SRCS_<name>. lib/string.c is linked only
+# into test_string, renamed: elsewhere the C library provides those
+# functions.
 UNIT_TESTS := cmdline memmap page_alloc heap format tsc_freq lz4 crc32 mptable acpi pci vring \
 	cpio vfs elf mm ipconfig csum
 UNIT_SRCS_cmdline := kernel/cmdline.c
@@ -95,6 +96,14 @@ UNIT_SRCS_netlink := net/netlink.c net/netlink_msg.c $(UNIT_SOCKET_SRCS)
 # test_sockaddr: Linux's socket addresses and option names to lwIP's.
 UNIT_TESTS += sockaddr
 UNIT_SRCS_sockaddr := net/sockaddr.c
+# test_string: lib/string.c under other names, beside the C library's.
+UNIT_TESTS += string
+UNIT_SRCS_string := lib/string.c
+UNIT_STRING_RENAME := -Dmemcpy=flint_memcpy -Dmemmove=flint_memmove -Dmemset=flint_memset \
+	-Dmemcmp=flint_memcmp -Dstrlen=flint_strlen -Dstrnlen=flint_strnlen -Dstrcmp=flint_strcmp \
+	-Dstrncmp=flint_strncmp -Dstrchr=flint_strchr -fno-builtin
+$(UNIT_OBJ)/lib/string.o $(UNIT_OBJ)/$(UNIT_DIR)/test_string.o: \
+	UNIT_EXTRA_CFLAGS := $(UNIT_STRING_RENAME)
 $(UNIT_OBJ)/$(UNIT_DIR)/test_sockaddr.o: UNIT_EXTRA_CFLAGS := -Inet
 UNIT_MPTABLE_DIR := $(UNIT_DIR)/fixtures/mptable
 UNIT_ACPI_DIR := $(UNIT_DIR)/fixtures/acpi
