@@ -6,9 +6,9 @@
  * (Linux's connect() does once its port range has turned over within
  * the 2 MSL) retries until its connect() times out. As RFC 6191 and
  * Linux, the TIME-WAIT block gives way when the SYN is plainly newer:
- * its timestamp newer than the last one seen when both sides used
- * timestamps, else its sequence number past the old connection's. The
- * SYN then reaches the listener as any other.
+ * its sequence number past the old connection's, or its timestamp newer
+ * than the last one seen when both sides used timestamps (and never with
+ * an older timestamp). The SYN then reaches the listener as any other.
  */
 #include <flint/string.h>
 
@@ -44,11 +44,19 @@ void net_timewait_syn(const uint8_t *f, size_t len)
 {
 	struct frame_syn s;
 	struct tcp_pcb *pcb;
+	bool ts;
 
 	if (!tcp_tw_pcbs || !frame_tcp_syn(f, len, &s))
 		return;
 	pcb = net_tcp_find(tcp_tw_pcbs, s.version, s.src, s.dst, s.sport, s.dport);
-	if (pcb && ((pcb->flags & TF_TIMESTAMP) && s.has_ts ? after(s.tsval, pcb->ts_recent) :
-		    after(s.seq, pcb->rcv_nxt)))
+	if (!pcb)
+		return;
+	ts = (pcb->flags & TF_TIMESTAMP) && s.has_ts;
+	/* As Linux's tcp_timewait_state_process: an older timestamp is
+	 * refused (PAWS); an equal one (the same millisecond) still lets a
+	 * newer sequence number through. */
+	if (ts && after(pcb->ts_recent, s.tsval))
+		return;
+	if (after(s.seq, pcb->rcv_nxt) || (ts && after(s.tsval, pcb->ts_recent)))
 		tcp_abort(pcb);
 }
