@@ -242,6 +242,13 @@ long user_path(char *dst, uint64_t upath);
  * with bounce_put. NULL when out of memory. */
 #define BOUNCE_SIZE 4096
 void *bounce_get(void);
+/* For a transfer of want bytes: a buffer of up to BOUNCE_MAX bytes in one
+ * piece when the heap has one (*size says how large), else BOUNCE_SIZE.
+ * Each pass through a file's read or write costs far more than the copy
+ * (a socket's takes its locks and tells TCP of the window), so large
+ * transfers take few large passes. */
+#define BOUNCE_MAX (64 * 1024)
+void *bounce_get_for(uint64_t want, size_t *size);
 void bounce_put(void *buf);
 
 #endif

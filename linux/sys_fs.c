@@ -184,9 +184,9 @@ static size_t uio_move(struct uio *u, unsigned char *buf, size_t n, bool to_user
 	return done;
 }
 
-static size_t chunk_of(uint64_t resid)
+static size_t chunk_of(uint64_t resid, size_t size)
 {
-	return resid < BOUNCE_SIZE ? (size_t)resid : BOUNCE_SIZE;
+	return resid < size ? (size_t)resid : size;
 }
 
 /* How many of the vector's next n bytes can take data: each page is
@@ -234,14 +234,15 @@ static bool may_read_more(struct file *f)
 /* Reads into the vector at pos (the file's offset when negative). */
 static long xfer_read(struct file *f, struct uio *u, int64_t pos)
 {
-	unsigned char *buf = bounce_get();
+	size_t size;
+	unsigned char *buf = bounce_get_for(u->resid, &size);
 	uint64_t done = 0;
 	long r = 0;
 
 	if (!buf)
 		return -ENOMEM;
 	for (;;) {
-		size_t chunk = chunk_of(u->resid);
+		size_t chunk = chunk_of(u->resid, size);
 
 		if (done && !may_read_more(f))
 			break;
@@ -271,14 +272,15 @@ static long xfer_read(struct file *f, struct uio *u, int64_t pos)
  * reaches the file as one write (atomic on a pipe). */
 static long xfer_write(struct file *f, struct uio *u, int64_t pos)
 {
-	unsigned char *buf = bounce_get();
+	size_t size;
+	unsigned char *buf = bounce_get_for(u->resid, &size);
 	uint64_t done = 0;
 	long r = 0;
 
 	if (!buf)
 		return -ENOMEM;
 	for (;;) {
-		size_t fill = uio_move(u, buf, chunk_of(u->resid), false);
+		size_t fill = uio_move(u, buf, chunk_of(u->resid, size), false);
 
 		if (u->fault && !fill) {
 			r = -EFAULT;
@@ -769,14 +771,15 @@ SYSCALL(22, "pipe", "p", sys_pipe);
  * was read but not written. */
 static long send_loop(struct file *out, struct file *in, int64_t *pos, uint64_t count)
 {
-	unsigned char *buf = bounce_get();
+	size_t size;
+	unsigned char *buf = bounce_get_for(count, &size);
 	uint64_t done = 0;
 	long r = 0;
 
 	if (!buf)
 		return -ENOMEM;
 	while (done < count) {
-		size_t chunk = chunk_of(count - done);
+		size_t chunk = chunk_of(count - done, size);
 		long w;
 
 		if (done && !may_read_more(in))
@@ -934,7 +937,7 @@ static long getdents(struct file *f, uint64_t udirp, uint64_t count)
 	while (done < count) {
 		uint64_t next = pos;
 
-		r = dir_fill(f, buf, chunk_of(count - done), &next);
+		r = dir_fill(f, buf, chunk_of(count - done, BOUNCE_SIZE), &next);
 		if (r <= 0)
 			break;
 		if (copy_to_user((void *)(uintptr_t)(udirp + done), buf, (size_t)r) < 0) {

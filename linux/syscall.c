@@ -189,6 +189,22 @@ void *bounce_get(void)
 	return kmalloc(BOUNCE_SIZE);
 }
 
+void *bounce_get_for(uint64_t want, size_t *size)
+{
+	void *buf = NULL;
+
+	if (want > BOUNCE_SIZE) {
+		*size = want < BOUNCE_MAX ? (size_t)(want + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)
+					  : BOUNCE_MAX;
+		buf = kmalloc(*size);
+	}
+	if (!buf) {
+		*size = BOUNCE_SIZE;
+		buf = bounce_get();
+	}
+	return buf;
+}
+
 void bounce_put(void *buf)
 {
 	kfree(buf);
