@@ -375,6 +375,18 @@ void *vq_get(struct virtqueue *vq, uint32_t *len)
 	return token;
 }
 
+void *vq_detach(struct virtqueue *vq)
+{
+	for (unsigned i = 0; i < vq->size; i++)
+		if (vq->req[i].in_flight) {
+			void *token = vq->req[i].token;
+
+			free_chain(vq, (uint16_t)i);
+			return token;
+		}
+	return NULL;
+}
+
 unsigned vq_pending(struct virtqueue *vq)
 {
 	return pending(vq);

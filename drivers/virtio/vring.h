@@ -72,6 +72,11 @@ int vq_poll(struct virtqueue *vq);
  * vq_poll checks them; NULL when there is none or the queue is broken. */
 void *vq_get(struct virtqueue *vq, uint32_t *len);
 
+/* While the device does not use the queue (before DRIVER_OK, or after a
+ * reset): takes back one request the device never completed and returns
+ * its token, so that its buffers can be freed; NULL when none is left. */
+void *vq_detach(struct virtqueue *vq);
+
 /* Used entries the device has published that are not taken yet (0 when
  * the queue is broken; a count beyond those in flight breaks it). */
 unsigned vq_pending(struct virtqueue *vq);

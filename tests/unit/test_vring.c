@@ -223,6 +223,33 @@ TEST(full_ring_out_of_order)
 	CHECK(!vq_broken(vq));
 }
 
+/* vq_detach hands back every request never completed, once each, and
+ * the ring is whole again afterwards. */
+TEST(detach)
+{
+	struct virtqueue *vq = setup(16, 0);
+	unsigned seen = 0, n;
+	uint32_t w;
+	bool ind;
+	void *token;
+
+	CHECK(vq_detach(vq) == NULL);
+	for (unsigned i = 0; i < 3; i++)
+		CHECK_EQ(add3(vq, (void *)(uintptr_t)(0x10 << i)), 0);
+	CHECK_EQ(add1(vq, (void *)0x80), 0);
+	put_used(take(&n, &w, &ind), 0);
+	CHECK_EQ(vq_poll(vq), 1);	/* 0x10 completed: not detached */
+	while ((token = vq_detach(vq))) {
+		CHECK_EQ((uintptr_t)token & seen, 0);
+		seen |= (unsigned)(uintptr_t)token;
+	}
+	CHECK_EQ(seen, 0x20 | 0x40 | 0x80);
+	CHECK_EQ(vq_free(vq), 16);
+	CHECK_EQ(add3(vq, (void *)1), 0);
+	CHECK_EQ(add3(vq, (void *)2), 0);
+	CHECK(!vq_broken(vq));
+}
+
 TEST(indirect)
 {
 	struct virtqueue *vq = setup(16, VIRTIO_FEATURE(VIRTIO_F_RING_INDIRECT_DESC));
