@@ -167,7 +167,7 @@ struct netdev *netdev_find(const char *name)
  * from the receiver itself.
  */
 void netdev_set_receiver(struct netdev *dev,
-			 void (*fn)(struct netdev *dev, const struct netdev_rx *rx, void *arg),
+			 bool (*fn)(struct netdev *dev, const struct netdev_rx *rx, void *arg),
 			 void *arg)
 {
 	struct netdev_rx_state *s = dev->rx_thread;
@@ -180,18 +180,18 @@ void netdev_set_receiver(struct netdev *dev,
 	__atomic_store_n(&dev->receiver, fn, __ATOMIC_RELEASE);
 }
 
-void netdev_receive(struct netdev *dev, const struct netdev_rx *rx)
+bool netdev_receive(struct netdev *dev, const struct netdev_rx *rx)
 {
-	void (*fn)(struct netdev *, const struct netdev_rx *, void *) =
+	bool (*fn)(struct netdev *, const struct netdev_rx *, void *) =
 		__atomic_load_n(&dev->receiver, __ATOMIC_SEQ_CST);
 
 	if (!fn) {
 		dev->stats.drops[NETDEV_DROP_RX_NO_STACK]++;
-		return;
+		return false;
 	}
 	dev->stats.rx_packets++;
 	dev->stats.rx_bytes += rx->len;
-	fn(dev, rx, dev->receiver_arg);
+	return fn(dev, rx, dev->receiver_arg);
 }
 
 static enum netdev_drop tx_drop_reason(int err)

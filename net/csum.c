@@ -150,6 +150,17 @@ bool csum_tx_tcp(uint8_t *f, size_t avail, size_t len, uint16_t *start, uint16_t
 	return true;
 }
 
+bool csum_rx_tcp_partial(const uint8_t *f, size_t avail, size_t len, uint16_t start,
+			 uint16_t offset)
+{
+	unsigned version;
+	size_t off, tcp_len;
+	bool frag;
+
+	return (size_t)start + offset + 2 <= len && offset == TCP_CSUM_OFF &&
+	       find_tcp(f, avail, len, &version, &off, &tcp_len, &frag) && !frag && off == start;
+}
+
 bool csum_rx(uint8_t *f, size_t len, enum netdev_csum state, uint16_t start,
 	     uint16_t offset, bool check_tcp)
 {
@@ -168,8 +179,7 @@ bool csum_rx(uint8_t *f, size_t len, enum netdev_csum state, uint16_t start,
 		 * the sender is the host itself (a tap's or a GSO frame's), whose
 		 * data no wire corrupted, and summing 64 KiB costs as much as
 		 * copying it. */
-		if (check_tcp && offset == TCP_CSUM_OFF &&
-		    find_tcp(f, len, len, &version, &off, &tcp_len, &frag) && !frag && off == start)
+		if (check_tcp && csum_rx_tcp_partial(f, len, len, start, offset))
 			return true;
 		c = (uint16_t)~fold(sum_bytes(f + start, len - start, 0, &even));
 		f[at] = (uint8_t)(c >> 8);

@@ -63,4 +63,11 @@ bool frame_tcp(const uint8_t *f, size_t len, struct frame_tcp *s);
 bool csum_rx(uint8_t *f, size_t len, enum netdev_csum state, uint16_t start,
 	     uint16_t offset, bool check_tcp);
 
+/* Whether a received frame's partial checksum (start, offset within its
+ * len bytes) is a TCP segment's, not in an IP fragment, with the IP and
+ * TCP headers within the avail bytes at f: what csum_rx leaves as it is
+ * with check_tcp, so that a frame in pieces needs no flat copy. */
+bool csum_rx_tcp_partial(const uint8_t *f, size_t avail, size_t len, uint16_t start,
+			 uint16_t offset);
+
 #endif

@@ -1,8 +1,10 @@
 /*
  * lwIP interfaces over Flint's network devices. Frames go out as the
  * pbuf chain's own pieces (the driver copies them); frames come in copied
- * into one pbuf and are handed to lwIP under the core lock on the device's
- * receive thread, which avoids a trip through lwIP's thread.
+ * into one pbuf, or a large TCP segment as pbufs over the device's own
+ * buffers (lent by the driver: no copy), and are handed to lwIP under the
+ * core lock on the device's receive thread, which avoids a trip through
+ * lwIP's thread.
  *
  * Checksums: with NETDEV_F_TX_CSUM lwIP leaves TCP's checksum to the
  * device (we store the pseudo-header's sum, as the device expects); UDP,
@@ -81,23 +83,49 @@ static err_t link_output(struct netif *n, struct pbuf *p)
 	return ERR_OK;
 }
 
-/* The device's receive thread: one frame into lwIP. */
-static void link_receive(struct netdev *dev, const struct netdev_rx *rx, void *arg)
+/* A loaned receive buffer as an lwIP pbuf, kept in the block's first
+ * NETDEV_RX_LOAN_ROOM bytes: freeing the pbuf frees the block. */
+_Static_assert(sizeof(struct pbuf_custom) <= NETDEV_RX_LOAN_ROOM, "loan room");
+
+static void loan_free(struct pbuf *p)
 {
-	struct net_link *l = arg;
-	struct pbuf *p;
+	kfree(p);
+}
+
+/* The frame's pieces as a chain of pbufs over the loaned blocks, linked
+ * from the last, each with the length of the rest. */
+static struct pbuf *loan_chain(const struct netdev_rx *rx)
+{
+	struct pbuf *head = NULL;
+
+	for (unsigned i = rx->nsegs; i-- > 0;) {
+		struct pbuf_custom *pc = rx->loan[i];
+		struct pbuf *p;
+
+		pc->custom_free_function = loan_free;
+		p = pbuf_alloced_custom(PBUF_RAW, (u16_t)rx->segs[i].len, PBUF_REF, pc,
+					(void *)rx->segs[i].data, (u16_t)rx->segs[i].len);
+		if (head) {
+			p->next = head;
+			p->tot_len = (u16_t)(p->len + head->tot_len);
+		}
+		head = p;
+	}
+	return head;
+}
+
+/* The frame copied into one pbuf that has passed the checksum checks,
+ * or NULL (counted). */
+static struct pbuf *copy_frame(struct netdev *dev, const struct netdev_rx *rx,
+			       const struct net_link *l)
+{
+	struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)rx->len, PBUF_RAM);
 	uint8_t *f;
 	size_t at = 0;
 
-	if (rx->len < NETDEV_ETH_HLEN || rx->len > 0xffff) {
-		dev->stats.drops[NETDEV_DROP_RX_MALFORMED]++;
-		return;
-	}
-	p = page_free_count() < RX_RESERVE_PAGES ? NULL
-		: pbuf_alloc(PBUF_RAW, (u16_t)rx->len, PBUF_RAM);
 	if (!p) {
 		dev->stats.drops[NETDEV_DROP_RX_NOMEM]++;
-		return;
+		return NULL;
 	}
 	f = p->payload;
 	for (unsigned i = 0; i < rx->nsegs && at < rx->len; i++) {
@@ -109,20 +137,58 @@ static void link_receive(struct netdev *dev, const struct netdev_rx *rx, void *a
 	if (at != rx->len) {
 		pbuf_free(p);
 		dev->stats.drops[NETDEV_DROP_RX_MALFORMED]++;
-		return;
+		return NULL;
 	}
 	if (!csum_rx(f, rx->len, rx->csum, rx->csum_start, rx->csum_offset, l->check_tcp)) {
 		pbuf_free(p);
 		dev->stats.drops[NETDEV_DROP_RX_CSUM]++;
-		return;
+		return NULL;
+	}
+	return p;
+}
+
+/*
+ * The device's receive thread: one frame into lwIP. A TCP segment in
+ * several loaned pieces whose checksum needs nothing from us (partial,
+ * where lwIP does not check TCP) goes up as the pieces themselves; any
+ * other frame is copied into one pbuf. Returns whether the loan was kept.
+ */
+static bool link_receive(struct netdev *dev, const struct netdev_rx *rx, void *arg)
+{
+	struct net_link *l = arg;
+	const uint8_t *f = rx->segs[0].data;
+	size_t flat = rx->segs[0].len;	/* bytes of the frame in one piece at f */
+	struct pbuf *p = NULL;
+	bool kept;
+
+	if (rx->len < NETDEV_ETH_HLEN || rx->len > 0xffff || flat > rx->len) {
+		dev->stats.drops[NETDEV_DROP_RX_MALFORMED]++;
+		return false;
+	}
+	if (page_free_count() < RX_RESERVE_PAGES) {
+		dev->stats.drops[NETDEV_DROP_RX_NOMEM]++;
+		return false;
+	}
+	if (rx->loan && rx->csum == NETDEV_CSUM_PARTIAL && l->check_tcp &&
+	    csum_rx_tcp_partial(f, flat, rx->len, rx->csum_start, rx->csum_offset))
+		p = loan_chain(rx);
+	kept = p != NULL;
+	if (!p) {
+		p = copy_frame(dev, rx, l);
+		if (!p)
+			return false;
+		f = p->payload;
+		flat = rx->len;
 	}
 	LOCK_TCPIP_CORE();
-	net_timewait_syn(f, rx->len);
-	if (net_oowack_drop(f, rx->len))
+	/* Both look at headers only: SYNs and empty ACKs, never loaned. */
+	net_timewait_syn(f, flat);
+	if (net_oowack_drop(f, flat))
 		pbuf_free(p);
 	else if (l->netif.input(p, &l->netif) != ERR_OK)
 		pbuf_free(p);
 	UNLOCK_TCPIP_CORE();
+	return kept;
 }
 
 static err_t link_init(struct netif *n)

@@ -1,10 +1,14 @@
 /*
- * The virtio network device's receive ring (Virtio 1.2 §5.1.6.3-4). Every
- * buffer is allocated once and goes back on the ring as soon as its frame
- * has been handed up (the receiver copies what it keeps), so receiving
- * allocates nothing. Without MRG_RXBUF each buffer holds a whole frame
- * and its header; with it buffers are NET_MRG_BUF_SIZE bytes and a frame
- * spans the header's num_buffers of them, handed up as segments.
+ * The virtio network device's receive ring (Virtio 1.2 §5.1.6.3-4).
+ * Buffers are allocated at start, one per ring entry, and go back on the
+ * ring as soon as their frame has been handed up, so that receiving
+ * allocates nothing, with one exception: a frame of several buffers (a
+ * GSO segment) is offered to the stack on loan when a replacement for
+ * each buffer can be had, and the stack keeps the buffers rather than
+ * copying 64 KiB (under TCG a copy is most of what a byte costs).
+ * Without MRG_RXBUF each buffer holds a whole frame and its header; with
+ * it buffers are NET_MRG_BUF_SIZE bytes and a frame spans the header's
+ * num_buffers of them, handed up as segments.
  *
  * Nothing the device writes is believed unchecked: vring.c checks ids
  * and lengths against the buffers, and here each frame's header and
@@ -23,6 +27,20 @@ static void drop(struct net_rx *rx, enum netdev_drop why)
 	rx->dev->stats.drops[why]++;
 }
 
+/* Buffers are heap blocks whose first NETDEV_RX_LOAN_ROOM bytes are
+ * kept for the stack, should it keep the block (struct netdev_rx.loan);
+ * the device sees the rest. The ring's tokens and the spare list hold the
+ * blocks. */
+static uint8_t *data_of(uint8_t *block)
+{
+	return block + NETDEV_RX_LOAN_ROOM;
+}
+
+static uint8_t *new_block(const struct net_rx *rx)
+{
+	return kmalloc(NETDEV_RX_LOAN_ROOM + rx->buf_size);
+}
+
 /* Adds the spare buffers to the ring; returns whether it added any. */
 static bool refill(struct net_rx *rx)
 {
@@ -30,7 +48,8 @@ static bool refill(struct net_rx *rx)
 
 	while (rx->nspare) {
 		uint8_t *buf = rx->spare[rx->nspare - 1];
-		struct vring_buf b = { .addr = buf, .len = rx->buf_size, .device_writes = true };
+		struct vring_buf b = { .addr = data_of(buf), .len = rx->buf_size,
+				       .device_writes = true };
 
 		if (vq_add(rx->vq, &b, 1, buf) < 0)
 			break;
@@ -42,12 +61,15 @@ static bool refill(struct net_rx *rx)
 
 void net_rx_free(struct net_rx *rx)
 {
-	for (unsigned i = 0; rx->bufs && i < rx->nbufs; i++)
-		kfree(rx->bufs[i]);
-	kfree(rx->bufs);
+	void *buf;
+
+	while (rx->nspare)
+		kfree(rx->spare[--rx->nspare]);
+	while (rx->vq && (buf = vq_detach(rx->vq)))
+		kfree(buf);
 	kfree(rx->spare);
-	rx->bufs = rx->spare = NULL;
-	rx->nbufs = rx->nspare = 0;
+	rx->spare = NULL;
+	rx->nbufs = 0;
 }
 
 int net_rx_init(struct net_rx *rx)
@@ -69,20 +91,20 @@ int net_rx_init(struct net_rx *rx)
 	if (!rx->gso_tcp4 && !rx->gso_tcp6)
 		rx->gso_max_buffers = 0;
 	rx->nbufs = vq_size(rx->vq);
-	rx->bufs = kzalloc(sizeof(*rx->bufs) * rx->nbufs);
 	rx->spare = kmalloc(sizeof(*rx->spare) * rx->nbufs);
-	if (!rx->bufs || !rx->spare || rx->max_buffers > NETDEV_MAX_SEGS ||
+	if (!rx->spare || rx->max_buffers > NETDEV_MAX_SEGS ||
 	    rx->gso_max_buffers > NETDEV_MAX_SEGS) {
 		net_rx_free(rx);
 		return -1;
 	}
 	for (unsigned i = 0; i < rx->nbufs; i++) {
-		rx->bufs[i] = kmalloc(rx->buf_size);
-		if (!rx->bufs[i]) {
+		uint8_t *buf = new_block(rx);
+
+		if (!buf) {
 			net_rx_free(rx);
 			return -1;
 		}
-		rx->spare[rx->nspare++] = rx->bufs[i];
+		rx->spare[rx->nspare++] = buf;
 	}
 	refill(rx);
 	return 0;
@@ -133,6 +155,32 @@ static bool gso_ok(const struct net_rx *rx, const struct virtio_net_hdr *h)
 	return h->gso_size && (h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM);
 }
 
+/* Hands a checked frame up, on loan when it spans several buffers and
+ * each has a replacement in fresh (which then takes its place); returns
+ * whether the stack kept the loaned buffers. */
+static bool hand_up(struct net_rx *rx, struct netdev_rx *frame, uint8_t *const *taken,
+		    uint8_t **fresh)
+{
+	unsigned got = 0;
+	bool kept;
+
+	if (frame->nsegs > 1)
+		for (; got < frame->nsegs; got++) {
+			fresh[got] = new_block(rx);
+			if (!fresh[got])
+				break;
+		}
+	if (got == frame->nsegs)
+		frame->loan = (void *const *)taken;
+	kept = netdev_receive(rx->dev, frame) && frame->loan;
+	if (kept)
+		rx->loaned += frame->nsegs;
+	else
+		while (got)
+			kfree(fresh[--got]);
+	return kept;
+}
+
 /*
  * One frame whose first buffer (len bytes used) came off the ring: its
  * other buffers are taken, the whole is checked and handed up, and all go
@@ -140,12 +188,12 @@ static bool gso_ok(const struct net_rx *rx, const struct virtio_net_hdr *h)
  */
 static bool receive(struct net_rx *rx, uint8_t *head, uint32_t len)
 {
-	uint8_t *taken[NETDEV_MAX_SEGS] = { head };
+	uint8_t *taken[NETDEV_MAX_SEGS] = { head }, *fresh[NETDEV_MAX_SEGS];
 	struct netdev_seg segs[NETDEV_MAX_SEGS];
 	struct netdev_rx frame = { .segs = segs };
 	struct virtio_net_hdr h;
 	unsigned n = 1, want, max_buffers, frame_max;
-	bool ok = true, gso;
+	bool ok = true, gso, kept = false;
 
 	if (len < rx->hdr_len + NETDEV_ETH_HLEN) {
 		/* Too short to hold a count of buffers worth believing. */
@@ -153,7 +201,7 @@ static bool receive(struct net_rx *rx, uint8_t *head, uint32_t len)
 		rx->spare[rx->nspare++] = head;
 		return true;
 	}
-	h = read_header(rx, head);
+	h = read_header(rx, data_of(head));
 	want = h.num_buffers;
 	/* §5.1.6.4.2: a frame's buffers are all used before the index moves. */
 	if (!want || want - 1 > vq_pending(rx->vq)) {
@@ -161,7 +209,7 @@ static bool receive(struct net_rx *rx, uint8_t *head, uint32_t len)
 		rx->spare[rx->nspare++] = head;
 		return !vq_broken(rx->vq);
 	}
-	segs[0] = (struct netdev_seg){ head + rx->hdr_len, len - rx->hdr_len };
+	segs[0] = (struct netdev_seg){ data_of(head) + rx->hdr_len, len - rx->hdr_len };
 	frame.len = segs[0].len;
 	for (; n < want; n++) {
 		uint32_t more;
@@ -171,7 +219,7 @@ static bool receive(struct net_rx *rx, uint8_t *head, uint32_t len)
 			break;		/* broken: vring.c said why */
 		if (n < NETDEV_MAX_SEGS) {
 			taken[n] = buf;
-			segs[n] = (struct netdev_seg){ buf, more };
+			segs[n] = (struct netdev_seg){ data_of(buf), more };
 		} else {
 			rx->spare[rx->nspare++] = buf;
 		}
@@ -190,9 +238,9 @@ static bool receive(struct net_rx *rx, uint8_t *head, uint32_t len)
 	else if (!checksum(rx, &h, frame.len, &frame))
 		drop(rx, NETDEV_DROP_RX_MALFORMED);
 	else
-		netdev_receive(rx->dev, &frame);
+		kept = hand_up(rx, &frame, taken, fresh);
 	for (unsigned i = 0; i < frame.nsegs; i++)
-		rx->spare[rx->nspare++] = taken[i];
+		rx->spare[rx->nspare++] = kept ? fresh[i] : taken[i];
 	return ok;
 }
 

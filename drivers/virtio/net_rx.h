@@ -7,6 +7,7 @@
 #ifndef VIRTIO_NET_RX_H
 #define VIRTIO_NET_RX_H
 
+#include <flint/heap.h>
 #include <flint/netdev.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -39,7 +40,10 @@ struct virtio_net_hdr {
 #define NET_GSO_IP_MAX 65535
 
 #define NET_VLAN_HLEN 4			/* IEEE 802.1Q tag, allowed on top of the MTU */
-#define NET_MRG_BUF_SIZE 2048		/* each receive buffer with MRG_RXBUF */
+/* Each receive buffer with MRG_RXBUF: the largest heap block short of a
+ * page, less the room kept for the stack should it keep the buffer
+ * (§5.1.6.3.1 asks for at least 1526 bytes). */
+#define NET_MRG_BUF_SIZE (KMALLOC_CLASS_MAX - NETDEV_RX_LOAN_ROOM)
 #define NET_CSUM_FIELD 2		/* bytes of the checksum csum_offset names */
 
 /* IEEE 802: the first octet's I/G (multicast) and U/L (local) bits. */
@@ -54,20 +58,22 @@ struct net_rx {
 	bool guest_csum;		/* GUEST_CSUM: the header's checksum flags count */
 	bool gso_tcp4, gso_tcp6;	/* GUEST_TSO4/6 (with MRG_RXBUF): TCP segments up to 64 KiB */
 	/* Set by net_rx_init: */
-	unsigned buf_size;		/* bytes of each buffer */
+	unsigned buf_size;		/* bytes of each buffer the device sees */
 	unsigned frame_max;		/* the longest frame taken: MTU, Ethernet header, VLAN tag */
 	unsigned max_buffers;		/* a frame's buffers at most */
 	unsigned gso_frame_max;		/* the same for GSO frames */
 	unsigned gso_max_buffers;
-	unsigned nbufs;
-	uint8_t **bufs;			/* every buffer, for net_rx_free */
+	unsigned nbufs;			/* buffers on the ring or spare: one per entry */
 	uint8_t **spare;		/* buffers off the ring */
 	unsigned nspare;
+	uint64_t loaned;		/* buffers the stack kept (struct netdev_rx.loan) */
 };
 
 /* Sizes and allocates the buffers for dev->mtu (one per ring entry) and
  * puts them all on the ring, without notifying: 0, or -1 (no memory). */
 int net_rx_init(struct net_rx *rx);
+/* Frees the spare buffers and those still on the ring, which the device
+ * must no longer use (not started, or reset). */
 void net_rx_free(struct net_rx *rx);
 
 /*

@@ -5,6 +5,10 @@
 
 #include <stddef.h>
 
+/* The largest request served from a size class (2 KiB blocks less their
+ * 16-byte header); anything larger takes whole pages. */
+#define KMALLOC_CLASS_MAX (2048 - 16)
+
 void *kmalloc(size_t size);	/* 16-byte aligned; NULL when out of memory */
 void *kzalloc(size_t size);
 void kfree(void *p);

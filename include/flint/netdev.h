@@ -23,8 +23,11 @@
 #define NETDEV_ETH_ALEN 6		/* IEEE 802.3 MAC address bytes */
 #define NETDEV_ETH_HLEN 14		/* destination, source, EtherType */
 #define NETDEV_MTU_DEFAULT 1500		/* without a device-given MTU */
-#define NETDEV_MAX_SEGS 34		/* segments of one frame, either way: a 64 KiB
+#define NETDEV_MAX_SEGS 36		/* segments of one frame, either way: a 64 KiB
 					 * GSO frame in 2 KiB buffers */
+/* The first bytes of every block a driver lends (struct netdev_rx.loan)
+ * are the receiver's, for its bookkeeping: the device writes after them. */
+#define NETDEV_RX_LOAN_ROOM 64
 
 /* What the device can do for the stack (struct netdev.features). */
 #define NETDEV_F_TX_CSUM 0x1		/* completes TCP/UDP checksums (netdev_tx.csum_*) */
@@ -79,13 +82,19 @@ struct netdev_tx {
 	uint16_t csum_start, csum_offset;
 };
 
-/* A received frame, valid only during the receiver's call. */
+/* A received frame, valid only during the receiver's call, unless the
+ * receiver keeps it: a frame of more than one segment comes with loan,
+ * where the driver had replacements ready, and loan[i] is the kernel heap
+ * block that segs[i] lies in, NETDEV_RX_LOAN_ROOM bytes or more past its
+ * start. A receiver that keeps the blocks (no copy) returns true and
+ * kfree()s each when done with it, from any thread. */
 struct netdev_rx {
 	const struct netdev_seg *segs;
 	unsigned nsegs;
 	size_t len;
 	enum netdev_csum csum;
 	uint16_t csum_start, csum_offset;	/* NETDEV_CSUM_PARTIAL */
+	void *const *loan;			/* NULL: copy what you keep */
 };
 
 struct netdev;
@@ -117,7 +126,7 @@ struct netdev {
 	void *priv;			/* the driver's */
 	struct netdev_stats stats;
 	/* kernel/netdev.c's own: */
-	void (*receiver)(struct netdev *dev, const struct netdev_rx *rx, void *arg);
+	bool (*receiver)(struct netdev *dev, const struct netdev_rx *rx, void *arg);
 	void *receiver_arg;
 	void *rx_thread;
 };
@@ -130,15 +139,17 @@ struct netdev *netdev_get(unsigned i);		/* NULL past the end */
 struct netdev *netdev_find(const char *name);
 
 /* The stack's receiver, called on the receive thread for every frame
- * (NULL: frames are dropped as NETDEV_DROP_RX_NO_STACK). */
+ * (NULL: frames are dropped as NETDEV_DROP_RX_NO_STACK); it returns
+ * whether it kept the frame's loaned blocks (struct netdev_rx). */
 void netdev_set_receiver(struct netdev *dev,
-			 void (*fn)(struct netdev *dev, const struct netdev_rx *rx, void *arg),
+			 bool (*fn)(struct netdev *dev, const struct netdev_rx *rx, void *arg),
 			 void *arg);
 
 /* The driver's interrupt handler: wake dev's receive thread. */
 void netdev_rx_schedule(struct netdev *dev);
-/* From ops->poll: one frame up to the receiver. */
-void netdev_receive(struct netdev *dev, const struct netdev_rx *rx);
+/* From ops->poll: one frame up to the receiver; true when it kept the
+ * loaned blocks. */
+bool netdev_receive(struct netdev *dev, const struct netdev_rx *rx);
 
 /* Sends a frame through dev's transmit (counts it or its drop). */
 int netdev_transmit(struct netdev *dev, const struct netdev_tx *tx);

@@ -100,11 +100,12 @@ void netdev_rx_schedule(struct netdev *dev)
 	schedules++;
 }
 
-void netdev_receive(struct netdev *dev, const struct netdev_rx *rx)
+bool netdev_receive(struct netdev *dev, const struct netdev_rx *rx)
 {
 	(void)dev;
 	(void)rx;
 	received++;
+	return false;
 }
 
 /* The device: two queues, each seen as the device sees it (§2.7). */

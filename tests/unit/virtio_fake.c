@@ -37,8 +37,13 @@ void page_free(uint64_t phys, unsigned npages)
 	free((void *)(uintptr_t)phys);
 }
 
+unsigned fake_kmalloc_fail_after = ~0u;
+
 void *kmalloc(size_t size)
 {
+	if (!fake_kmalloc_fail_after)
+		return NULL;
+	fake_kmalloc_fail_after--;
 	return malloc(size);
 }
 
