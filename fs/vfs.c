@@ -984,6 +984,15 @@ static long advance(struct file *f, long r)
 	return r;
 }
 
+long vfs_file_read_user(struct file *f, void *ubuf, size_t n)
+{
+	if (!can_read(f))
+		return -EBADF;
+	if (!f->ops || f->ops->pread || !f->ops->read_user)
+		return -EOPNOTSUPP;
+	return f->ops->read_user(f, ubuf, n);
+}
+
 long vfs_file_read(struct file *f, void *buf, size_t n)
 {
 	long r;

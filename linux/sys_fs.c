@@ -231,14 +231,64 @@ static bool may_read_more(struct file *f)
 	return !f->ops || (vfs_file_poll(f) & VFS_POLLIN);
 }
 
+/* The next bytes of the vector in one piece: their address and how many
+ * (0 when the vector is done). */
+static size_t uio_piece(struct uio *u, void **ubuf)
+{
+	while (u->resid && u->iov[u->i].len == u->off) {
+		u->i++;
+		u->off = 0;
+	}
+	if (!u->resid)
+		return 0;
+	*ubuf = (void *)(uintptr_t)(u->iov[u->i].base + u->off);
+	return (size_t)MIN(u->iov[u->i].len - u->off, u->resid);
+}
+
+/* Reads straight into the vector's pieces, for files that can (a TCP
+ * socket): -EOPNOTSUPP before anything was read when the file cannot. */
+static long xfer_read_direct(struct file *f, struct uio *u)
+{
+	uint64_t done = 0;
+	long r = 0;
+
+	for (;;) {
+		void *ubuf;
+		size_t step = uio_piece(u, &ubuf);
+
+		if (!step || (done && !may_read_more(f)))
+			break;
+		step = uio_writable(u, MIN(step, (size_t)MAX_RW_COUNT));
+		if (!step) {
+			r = -EFAULT;
+			break;
+		}
+		r = vfs_file_read_user(f, ubuf, step);
+		if (r <= 0)
+			break;
+		done += (uint64_t)r;
+		u->off += (uint64_t)r;
+		u->resid -= (uint64_t)r;
+		if ((size_t)r < step)
+			break;
+	}
+	return done ? (long)done : r;
+}
+
 /* Reads into the vector at pos (the file's offset when negative). */
 static long xfer_read(struct file *f, struct uio *u, int64_t pos)
 {
 	size_t size;
-	unsigned char *buf = bounce_get_for(u->resid, &size);
+	unsigned char *buf;
 	uint64_t done = 0;
 	long r = 0;
 
+	if (pos < 0 && f->ops && f->ops->read_user) {
+		r = xfer_read_direct(f, u);
+		if (r != -EOPNOTSUPP)
+			return r;
+	}
+	buf = bounce_get_for(u->resid, &size);
 	if (!buf)
 		return -ENOMEM;
 	for (;;) {

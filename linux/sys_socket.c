@@ -591,7 +591,10 @@ static long do_recvmsg(struct socket *s, struct linux_msghdr *h, struct uvec *v,
 	o = kzalloc(sizeof(*o));
 	if (!o)
 		return -ENOMEM;
-	r = intr(recv_data(s, v, flags & ~SOCK_MSG_CMSG_CLOEXEC, h->controllen > 0, o),
+	/* SOCK_MSG_USER_IOV is the kernel's own (Linux's MSG_FASTOPEN, which
+	 * means nothing to recv): v is copied through kernel memory here. */
+	r = intr(recv_data(s, v, flags & ~(SOCK_MSG_CMSG_CLOEXEC | SOCK_MSG_USER_IOV),
+			   h->controllen > 0, o),
 		 s->rcvtimeo_ns);
 	if (r < 0) {
 		rights_put(&o->rt);

@@ -15,6 +15,7 @@
 #include <flint/socket.h>
 #include <flint/string.h>
 #include <flint/sync.h>
+#include <flint/uspace.h>
 #include <flint/vfs.h>
 #include "lwip/api.h"
 #include "lwip/priv/sockets_priv.h"
@@ -568,6 +569,71 @@ static bool lw_readable(const struct lwip_sock *ls)
 	return ls->rcvevent > 0 || ls->lastdata.pbuf;
 }
 
+/* Up to len bytes of the pbuf chain q into the program's memory at ubuf;
+ * how many went (fewer after a fault). */
+static size_t copy_chain_user(const struct pbuf *q, uint8_t *ubuf, size_t len)
+{
+	size_t done = 0;
+
+	for (; q && done < len; q = q->next) {
+		size_t n = MIN((size_t)q->len, len - done);
+
+		if (copy_to_user(ubuf + done, q->payload, n) < 0)
+			return done;
+		done += n;
+	}
+	return done;
+}
+
+/*
+ * A stream's receive straight into the program's memory, as lwIP's own
+ * lwip_recv_tcp but without its copy into a kernel buffer: pbufs from the
+ * connection (or the one a read before left, in lwIP's lastdata) are
+ * copied out and freed as consumed, and the window is opened once for
+ * all. Never waits. Bytes read, 0 at the end of the stream, or an errno;
+ * a fault ends the read (-EFAULT when nothing was read).
+ */
+static long recv_tcp_user(struct inet_sock *p, uint8_t *ubuf, size_t len)
+{
+	struct lwip_sock *ls = lwip_socket_dbg_get_socket(p->fd);
+	u8_t apiflags = NETCONN_NOAUTORCVD | NETCONN_DONTBLOCK;
+	size_t got = 0;
+	bool fault = false;
+
+	if (!ls || !ls->conn)
+		return -EBADF;
+	while (got < len && !fault) {
+		struct pbuf *q = ls->lastdata.pbuf;
+		size_t want, n;
+
+		if (!q) {
+			err_t err = netconn_recv_tcp_pbuf_flags(ls->conn, &q, apiflags);
+
+			if (err != ERR_OK) {
+				if (got)
+					break;
+				return err == ERR_CLSD ? 0 : -err_to_errno(err);
+			}
+			ls->lastdata.pbuf = q;
+		}
+		want = MIN((size_t)q->tot_len, len - got);
+		n = copy_chain_user(q, ubuf + got, want);
+		fault = n < want;
+		got += n;
+		if (n == q->tot_len) {
+			ls->lastdata.pbuf = NULL;
+			pbuf_free(q);
+		} else if (n) {
+			ls->lastdata.pbuf = pbuf_free_header(q, (u16_t)n);
+		}
+		/* Once there is data, no end of stream until it is read. */
+		apiflags |= NETCONN_NOFIN;
+	}
+	if (got)
+		netconn_tcp_recvd(ls->conn, got);
+	return got ? (long)got : -EFAULT;
+}
+
 static long try_recv(struct socket *s, void *arg)
 {
 	struct inet_sock *p = s->priv;
@@ -584,8 +650,12 @@ static long try_recv(struct socket *s, void *arg)
 	} else if (s->type == SOCK_STREAM && (p->rd_eof || p->rd_shut)) {
 		r = 0;
 	} else if (s->type == SOCK_STREAM) {
-		n = lwip_recv(p->fd, x->buf + x->done, x->len - x->done, x->lw_flags);
-		r = n < 0 ? lw_err() : (long)n;
+		if (x->flags & SOCK_MSG_USER_IOV) {
+			r = recv_tcp_user(p, x->buf + x->done, x->len - x->done);
+		} else {
+			n = lwip_recv(p->fd, x->buf + x->done, x->len - x->done, x->lw_flags);
+			r = n < 0 ? lw_err() : (long)n;
+		}
 		if (r == 0 && x->len > x->done) {
 			p->rd_eof = true;
 			vfs_poll_notify();
@@ -627,6 +697,10 @@ static long inet_recvmsg(struct socket *s, struct sock_msg *m)
 
 	if (m->iovlen != 1)
 		return -EINVAL;
+	/* Straight into the program's memory: plain reads of streams only. */
+	if ((m->flags & SOCK_MSG_USER_IOV) &&
+	    (s->type != SOCK_STREAM || (m->flags & SOCK_MSG_PEEK)))
+		return -EOPNOTSUPP;
 	if (s->type == SOCK_STREAM && !p->connected && !p->connecting)
 		return -ENOTCONN;
 	x.buf = m->iov[0].base;
@@ -882,6 +956,7 @@ static const struct socket_ops inet_ops = {
 	.accept = inet_accept,
 	.sendmsg = inet_sendmsg,
 	.recvmsg = inet_recvmsg,
+	.user_iov = true,
 	.shutdown = inet_shutdown,
 	.getname = inet_getname,
 	.setsockopt = inet_setsockopt,

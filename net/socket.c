@@ -47,6 +47,17 @@ static long socket_read(struct file *f, void *buf, size_t n)
 	return s->ops->recvmsg(s, &m);
 }
 
+static long socket_read_user(struct file *f, void *ubuf, size_t n)
+{
+	struct socket *s = f->priv;
+	struct sock_iov iov = { ubuf, n };
+	struct sock_msg m = { .iov = &iov, .iovlen = 1, .flags = SOCK_MSG_USER_IOV };
+
+	if (!s->ops->recvmsg || !s->ops->user_iov)
+		return -EOPNOTSUPP;
+	return s->ops->recvmsg(s, &m);
+}
+
 static long socket_write(struct file *f, const void *buf, size_t n)
 {
 	struct socket *s = f->priv;
@@ -187,6 +198,7 @@ static void socket_release(struct file *f)
 
 static const struct file_ops socket_file_ops = {
 	.read = socket_read,
+	.read_user = socket_read_user,
 	.write = socket_write,
 	.poll = socket_poll,
 	.ioctl = socket_ioctl,

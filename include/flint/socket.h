@@ -52,6 +52,9 @@ struct vnode;
 #define SOCK_MSG_NOSIGNAL 0x4000
 #define SOCK_MSG_MORE 0x8000
 #define SOCK_MSG_CMSG_CLOEXEC 0x40000000
+/* Kernel-internal, never from a program: the iov is the program's memory
+ * (socket_ops.recvmsg of a family with user_iov). */
+#define SOCK_MSG_USER_IOV 0x20000000
 
 /* shutdown(2)'s how. */
 #define SOCK_SHUT_RD 0
@@ -166,7 +169,11 @@ struct socket_ops {
 	/* Bytes sent or received (0 at the end of a stream), or an errno;
 	 * -EPIPE on a closed peer (the syscall layer raises SIGPIPE). */
 	long (*sendmsg)(struct socket *s, struct sock_msg *m);
+	/* With SOCK_MSG_USER_IOV (only where user_iov is set) it copies to the
+	 * program's memory itself, or returns -EOPNOTSUPP for a socket that
+	 * cannot. */
 	long (*recvmsg)(struct socket *s, struct sock_msg *m);
+	bool user_iov;
 	int (*shutdown)(struct socket *s, int how);
 	/* The socket's own address, or with peer its peer's (-ENOTCONN). */
 	int (*getname)(struct socket *s, struct sock_addr *a, bool peer);

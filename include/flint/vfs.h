@@ -90,6 +90,11 @@ struct file_ops {
 	/* May block unless f->flags has VFS_O_NONBLOCK (then -EAGAIN). */
 	long (*read)(struct file *f, void *buf, size_t n);
 	long (*write)(struct file *f, const void *buf, size_t n);
+	/* Optional: read straight into a program's memory (ubuf is a user
+	 * address), sparing the caller's bounce copy: -EFAULT when nothing
+	 * could be copied there, -EOPNOTSUPP when this file cannot (the
+	 * caller then reads through a kernel buffer). */
+	long (*read_user)(struct file *f, void *ubuf, size_t n);
 	/* VFS_POLL* bits ready now; never blocks. */
 	unsigned (*poll)(struct file *f);
 	/* arg is the command's argument, already copied into kernel memory
@@ -254,6 +259,9 @@ void file_put(struct file *f);
 int vfs_open_file(struct vnode *cwd, const char *path, int flags, uint32_t perm,
 		  struct file **out);
 long vfs_file_read(struct file *f, void *buf, size_t n);
+/* read(2) straight into a program's memory where the file can (its
+ * read_user); -EOPNOTSUPP where it cannot: read through a kernel buffer. */
+long vfs_file_read_user(struct file *f, void *ubuf, size_t n);
 long vfs_file_write(struct file *f, const void *buf, size_t n);
 /* At offset, leaving the file's offset alone (-ESPIPE for pipes, devices). */
 long vfs_file_pread(struct file *f, void *buf, size_t n, uint64_t offset);

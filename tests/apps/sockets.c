@@ -772,6 +772,25 @@ static void check_many(void)
 	close(l);
 }
 
+/* A read into memory the program does not have fails with EFAULT and
+ * leaves the data for the next read. */
+static void check_read_fault(void)
+{
+	uint16_t port;
+	int l = listener4(&port), c = connect4(port), a = accept(l, NULL, NULL);
+	char buf[8] = { 0 };
+
+	check(write(c, "abcdef", 6) == 6, "write 6 bytes", "%s", strerror(errno));
+	wait_fd(a, POLLIN);
+	check(syscall(SYS_read, a, BAD_PTR, 6) < 0 && errno == EFAULT,
+	      "read into a bad buffer: EFAULT", "%s", strerror(errno));
+	check(read(a, buf, sizeof(buf)) == 6 && !memcmp(buf, "abcdef", 6),
+	      "the data still there after the fault", "%.6s: %s", buf, strerror(errno));
+	close(a);
+	close(c);
+	close(l);
+}
+
 static void check_flags(void)
 {
 	int s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), c, a;
@@ -864,5 +883,6 @@ int main(void)
 	check_many();
 	check_flags();
 	check_arguments();
+	check_read_fault();
 	return checks_done();
 }
