@@ -16,7 +16,8 @@ program, on Flint and in the Linux baseline guest; and the network table
 busybox httpd), Flint beside the Linux baseline guest on the same
 virtio-net device. `tools/bench.py block`, `tools/bench.py linux`,
 `tools/bench.py processes` and `tools/bench.py network` run only their
-section."""
+section; `tools/bench.py netprof [send|recv|rtt]...` boots Flint alone with
+the sampling profiler and prints where those transfers' time went."""
 import os
 import re
 import shutil
@@ -471,9 +472,58 @@ def network_bench():
             ns.__exit__()
 
 
+NETPROF_ARGS = {"send": NET_BYTES, "recv": NET_BYTES, "rtt": NET_RTT_ROUNDS}
+NETPROF_LINE = re.compile(r"^(profile|net): ")
+
+
+def network_profile(what):
+    """Flint alone, booted with the sampling profiler (kernel option
+    `profile`), runs the network table's net_epoll transfers named in what
+    (send, recv, rtt): prints their figures, then net.show's counters and
+    where the guest's time went."""
+    nc = net_cases()
+    why = nc.netns_problem()
+    ns = None if why else nc.Netns("bench-netprof")
+    print("network profile (q35, TCG, %s): %s" % (
+        "tap in a namespace" if ns else "user networking, because %s" % why, " ".join(what)))
+    try:
+        if ns:
+            ns.__enter__()
+        path = NetPath(nc, ns)
+        files = [(os.path.join(qemu.ROOT, "build", "apps", "net_epoll.musl"), "/bin/net_epoll")]
+        g = nc.Guest("bench-netprof", "/bin/net_epoll serve 8000\n", files,
+                     transport="pci-modern", nets=path.nets(),
+                     ip="profile " + (nc.TAP_IP if ns else "ip=dhcp"), mem=NET_MEM,
+                     netns=ns.name if ns else None)
+        try:
+            g.wait_line(r"^net_epoll: listening on port 8000")
+            host, port = path.addr(8000)
+            epoll_bin = os.path.join(qemu.ROOT, "build", "apps", "net_epoll.glibc")
+            for w in what:
+                text = path.run([epoll_bin, w, host, str(port), str(NETPROF_ARGS[w])])
+                print("  " + " | ".join(l for l in text.strip().splitlines()
+                                        if l.startswith("net_epoll: ")))
+            path.run([epoll_bin, "quit", host, str(port)])
+            g.finish(30)
+        finally:
+            g.kill()
+        for line in g.output():
+            if NETPROF_LINE.match(line):
+                print("  " + line)
+    finally:
+        if ns:
+            ns.__exit__()
+
+
 def main():
     if sys.argv[1:] == ["network"]:
         network_bench()
+        return
+    if sys.argv[1:2] == ["netprof"]:
+        what = sys.argv[2:] or ["send", "recv"]
+        if any(w not in NETPROF_ARGS for w in what):
+            sys.exit("usage: tools/bench.py netprof [send|recv|rtt]...")
+        network_profile(what)
         return
     if sys.argv[1:] == ["processes"]:
         process_bench()
