@@ -62,6 +62,9 @@ struct conn {
 
 static struct conn *conns[MAX_FDS];
 static uint64_t served, echoed, open_now, open_max;
+/* Why serve_conn gave a connection up other than at its end, for a line
+ * that tells a rare failure's cause on the server's side. */
+static char drop_why[96];
 
 static void die(const char *what)
 {
@@ -206,8 +209,13 @@ static int serve_conn(int fd, uint32_t events, int *quit)
 		n = read(fd, c->buf + c->len, room);
 		if (n == 0)
 			return -1;
-		if (n < 0)
-			return errno == EAGAIN ? 0 : -1;
+		if (n < 0) {
+			if (errno == EAGAIN)
+				return 0;
+			snprintf(drop_why, sizeof(drop_why), "read: %s after %zu bytes",
+				 strerror(errno), c->len);
+			return -1;
+		}
 		if (c->kind == ECHO) {
 			echoed += n;
 			c->len += n;
@@ -219,15 +227,22 @@ static int serve_conn(int fd, uint32_t events, int *quit)
 			}
 			int r = start(c);
 
-			if (r < 0)
+			if (r < 0) {
+				snprintf(drop_why, sizeof(drop_why), "unknown request byte %#x",
+					 (unsigned char)c->buf[0]);
 				return -1;
+			}
 			if (r > 0)
 				continue;
 			if (c->kind == SOURCE)
 				return source(fd, c) == 1 ? 0 : -1;
 		}
-		if (c->len && flush(fd, c) != 0)
-			return errno == EAGAIN ? 0 : -1;
+		if (c->len && flush(fd, c) != 0) {
+			if (errno == EAGAIN)
+				return 0;
+			snprintf(drop_why, sizeof(drop_why), "write: %s", strerror(errno));
+			return -1;
+		}
 		if (c->closing)
 			return -1;
 	}
@@ -278,10 +293,14 @@ static int serve(int port)
 			int fd = events[i].data.fd;
 
 			if (fd != lfd) {
-				if (conns[fd] && serve_conn(fd, events[i].events, &quit) < 0)
+				drop_why[0] = 0;
+				if (conns[fd] && serve_conn(fd, events[i].events, &quit) < 0) {
+					if (drop_why[0])
+						printf("net_epoll: gave up fd %d: %s\n", fd, drop_why);
 					drop(ep, fd);
-				else if (conns[fd])
+				} else if (conns[fd]) {
 					wait_for(ep, fd, conns[fd]);
+				}
 				continue;
 			}
 			for (;;) {
