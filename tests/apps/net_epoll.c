@@ -7,7 +7,9 @@
  *                                 'E' echo the rest, 'S'<n>'\n' send n bytes,
  *                                 'R' read to the end, answer the count,
  *                                 'G' an HTTP request (a small page back),
- *                                 'Q' end the server (it prints its counts)
+ *                                 'Q' end the server: it stops accepting, gives the
+ *                                 open connections QUIT_GRACE_S to end and prints
+ *                                 its counts
  *   net_epoll client HOST PORT CONNS BYTES   CONNS connections at once, each
  *                                 echoing BYTES of its own pattern, all held
  *                                 open until every one is verified
@@ -44,6 +46,7 @@
 #define RTT_MAX_ROUNDS 100000
 #define HEADER_MAX 4096
 #define CONNECT_GAP_US 2000		/* between connects: slirp's forward listens with a backlog of 1 */
+#define QUIT_GRACE_S 5.0
 #define MEM_REPORT_STEP 250		/* MemFree is printed at each new max of this many */
 
 static const char PAGE[] = "<html><body>flint epoll server</body></html>\n";
@@ -266,6 +269,7 @@ static int serve(int port)
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
 	struct epoll_event ev, events[64];
 	int one = 1, quit = 0, ep, lfd;
+	double quit_by = 0;
 
 	signal(SIGPIPE, SIG_IGN);
 	lfd = socket(AF_INET, SOCK_STREAM, 0);
@@ -284,8 +288,10 @@ static int serve(int port)
 	epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev);
 	printf("net_epoll: listening on port %d, MemFree %ld kB\n", port, mem_free_kb());
 	fflush(stdout);
-	while (!quit) {
-		int n = epoll_wait(ep, events, 64, -1);
+	/* After 'Q', connections still open get QUIT_GRACE_S to end: a client
+	 * that reset its connection may still be on its way through slirp. */
+	while (!quit || (open_now && now() < quit_by)) {
+		int n = epoll_wait(ep, events, 64, quit ? 100 : -1);
 
 		if (n < 0 && errno != EINTR)
 			die("epoll_wait");
@@ -295,6 +301,8 @@ static int serve(int port)
 			if (fd != lfd) {
 				drop_why[0] = 0;
 				if (conns[fd] && serve_conn(fd, events[i].events, &quit) < 0) {
+					if (quit && !quit_by)
+						quit_by = now() + QUIT_GRACE_S;
 					if (drop_why[0])
 						printf("net_epoll: gave up fd %d: %s\n", fd, drop_why);
 					drop(ep, fd);
@@ -303,7 +311,7 @@ static int serve(int port)
 				}
 				continue;
 			}
-			for (;;) {
+			for (; !quit;) {
 				int cfd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK);
 
 				if (cfd < 0)
