@@ -219,5 +219,11 @@ int netdev_transmit(struct netdev *dev, const struct netdev_tx *tx)
 	}
 	__atomic_fetch_add(&dev->stats.tx_packets, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&dev->stats.tx_bytes, tx->len, __ATOMIC_RELAXED);
+	if (tx->gso_size) {
+		__atomic_fetch_add(&dev->stats.tx_gso_frames, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&dev->stats.tx_gso_segs,
+				   (tx->len - tx->gso_hdr_len + tx->gso_size - 1) / tx->gso_size,
+				   __ATOMIC_RELAXED);
+	}
 	return 0;
 }

@@ -1,13 +1,14 @@
 /*
  * The virtio network device (Virtio 1.2 §5.1), behind the kernel's
  * network device interface (include/flint/netdev.h). Queue 0 receives
- * (net_rx.c), queue 1 transmits; no control queue, no multiqueue, no
- * segmentation offload. Receiving is polled by the device's receive
- * thread: the interrupt handler only schedules it, and the ring's
- * interrupt stays off while it polls. Transmitting copies each frame
- * into a buffer of its own ring entry (one descriptor: header and
- * frame), reclaims finished entries on the next transmit, and keeps the
- * queue's interrupt off except while a transmitter waits for room.
+ * (net_rx.c), queue 1 transmits; no control queue, no multiqueue.
+ * Receiving is polled by the device's receive thread: the interrupt
+ * handler only schedules it, and the ring's interrupt stays off while it
+ * polls. Transmitting copies each frame into buffers of its ring entry:
+ * one for an ordinary frame (header and frame), a chain of them for a
+ * large TCP frame the device segments (HOST_TSO4/6); finished entries are
+ * reclaimed on the next transmit, and the queue's interrupt stays off
+ * except while a transmitter waits for room.
  * Notifications go through vq_kick, so EVENT_IDX (or the device's
  * NO_NOTIFY) spares one per frame while the device is busy.
  *
@@ -42,6 +43,8 @@
 #define VIRTIO_NET_F_MAC 5
 #define VIRTIO_NET_F_GUEST_TSO4 7
 #define VIRTIO_NET_F_GUEST_TSO6 8
+#define VIRTIO_NET_F_HOST_TSO4 11
+#define VIRTIO_NET_F_HOST_TSO6 12
 #define VIRTIO_NET_F_MRG_RXBUF 15
 #define VIRTIO_NET_F_STATUS 16
 /* §6.3 (legacy): the header may share a descriptor with the frame. */
@@ -62,13 +65,24 @@
 /* How long a transmitter waits for room in a full ring. */
 #define NET_TX_WAIT_NS 20000000ull
 
+/* Each transmit buffer holds a header and an ordinary frame, at least of
+ * the Ethernet MTU; a frame the device segments (up to 64 KiB) takes a
+ * chain of up to NET_TX_CHAIN_MAX of them. */
+#define NET_TX_BUF_MIN (NET_HDR_LEN + NETDEV_ETH_HLEN + NET_VLAN_HLEN + NETDEV_MTU_DEFAULT)
+#define NET_TX_CHAIN_MAX ((NET_HDR_LEN + NETDEV_ETH_HLEN + NETDEV_GSO_IP_MAX + \
+			   NET_TX_BUF_MIN - 1) / NET_TX_BUF_MIN)
+#define NET_TX_END 0xffff		/* tx_next: the chain's last buffer */
+
 struct net {
 	struct netdev ndev;
 	struct virtio_device *vdev;
 	struct net_rx rx;		/* the receive thread's */
 	struct virtqueue *txq;
-	spinlock_t tx_lock;		/* txq, tx_spare, dead */
-	uint8_t **tx_spare;		/* transmit buffers off the ring */
+	spinlock_t tx_lock;		/* txq, tx_next, tx_spare, dead */
+	uint8_t **tx_buf;		/* every transmit buffer, by number */
+	unsigned tx_nbufs, tx_buf_size;
+	uint16_t *tx_next;		/* on the ring: the chain's next buffer, or NET_TX_END */
+	uint16_t *tx_spare;		/* the numbers of the buffers off the ring */
 	unsigned tx_nspare;
 	unsigned hdr_len;
 	bool dead;			/* reset after a queue broke */
@@ -121,24 +135,32 @@ static unsigned net_poll(struct netdev *dev, unsigned budget)
 	return done;
 }
 
-/* Finished transmissions back to the spare list; under tx_lock. */
+/* A chain back to the spare list: every buffer from first on. Under
+ * tx_lock. */
+static void put_chain(struct net *n, unsigned first)
+{
+	for (unsigned i = first; i != NET_TX_END; i = n->tx_next[i])
+		n->tx_spare[n->tx_nspare++] = (uint16_t)i;
+}
+
+/* Finished transmissions back to the spare list; under tx_lock. The
+ * token is the chain's first buffer number, plus one (not NULL). */
 static void reclaim(struct net *n)
 {
 	uint32_t len;
-	uint8_t *buf;
+	void *token;
 
-	while ((buf = vq_get(n->txq, &len)))
-		n->tx_spare[n->tx_nspare++] = buf;
+	while ((token = vq_get(n->txq, &len)))
+		put_chain(n, (unsigned)(uintptr_t)token - 1);
 	if (vq_broken(n->txq))
 		kill_locked(n);
 }
 
-/* The ring is full: waits up to NET_TX_WAIT_NS for the device to use an
- * entry (its transmit interrupt), with the queue's interrupt on only
- * meanwhile. */
-static void wait_for_room(struct net *n)
+/* The ring has fewer than need spare buffers: waits until deadline at
+ * most for the device to use an entry (its transmit interrupt), with
+ * the queue's interrupt on only meanwhile. */
+static void wait_for_room(struct net *n, unsigned need, uint64_t deadline)
 {
-	uint64_t deadline = clock_ns() + NET_TX_WAIT_NS;
 	unsigned long flags;
 	bool pending;
 
@@ -148,7 +170,7 @@ static void wait_for_room(struct net *n)
 	n->tx_woken = false;
 	spin_unlock_irqrestore(&n->wait_lock, flags);
 	flags = spin_lock_irqsave(&n->tx_lock);
-	pending = n->dead || vq_interrupts_on(n->txq) || n->tx_nspare;
+	pending = n->dead || vq_interrupts_on(n->txq) || n->tx_nspare >= need;
 	spin_unlock_irqrestore(&n->tx_lock, flags);
 	flags = spin_lock_irqsave(&n->wait_lock);
 	while (!pending && !n->tx_woken) {
@@ -166,27 +188,93 @@ static void wait_for_room(struct net *n)
 	mutex_unlock(&n->tx_waiting);
 }
 
-/* A spare buffer, reclaiming (and waiting once) when there is none;
- * NULL with the error otherwise. Returns with tx_lock held. */
-static uint8_t *take_buffer(struct net *n, unsigned long *flags, int *err)
+/* need spare buffers, reclaiming (and waiting up to NET_TX_WAIT_NS)
+ * while there are fewer: 0, or the error. Returns with tx_lock held. */
+static int take_buffers(struct net *n, unsigned need, unsigned long *flags)
 {
+	uint64_t deadline = 0;
+
 	*flags = spin_lock_irqsave(&n->tx_lock);
-	for (unsigned tries = 0;; tries++) {
+	for (;;) {
 		if (!n->dead)
 			reclaim(n);
-		if (n->dead) {
-			*err = -EIO;
-			return NULL;
-		}
-		if (n->tx_nspare)
-			return n->tx_spare[--n->tx_nspare];
-		if (tries) {
-			*err = -ENOBUFS;
-			return NULL;
-		}
+		if (n->dead)
+			return -EIO;
+		if (n->tx_nspare >= need)
+			return 0;
+		if (!deadline)
+			deadline = clock_ns() + NET_TX_WAIT_NS;
+		else if (clock_ns() >= deadline)
+			return -ENOBUFS;
 		spin_unlock_irqrestore(&n->tx_lock, *flags);
-		wait_for_room(n);
+		wait_for_room(n, need, deadline);
 		*flags = spin_lock_irqsave(&n->tx_lock);
+	}
+}
+
+/* §5.1.6.2: the header of a frame for the device to segment. */
+static int gso_header(struct net *n, const struct netdev_tx *tx, struct virtio_net_hdr *h)
+{
+	unsigned feature = tx->gso_type == NETDEV_GSO_TCPV4 ? NETDEV_F_TX_TSO4 : NETDEV_F_TX_TSO6;
+
+	if (tx->gso_type != NETDEV_GSO_TCPV4 && tx->gso_type != NETDEV_GSO_TCPV6)
+		return -EINVAL;
+	if (!(n->ndev.features & feature) || !tx->csum_partial || !tx->gso_hdr_len ||
+	    tx->gso_hdr_len >= tx->len)
+		return -EINVAL;
+	h->gso_type = tx->gso_type == NETDEV_GSO_TCPV4 ? VIRTIO_NET_HDR_GSO_TCPV4 :
+			  VIRTIO_NET_HDR_GSO_TCPV6;
+	h->gso_size = tx->gso_size;
+	h->hdr_len = tx->gso_hdr_len;
+	return 0;
+}
+
+/* Takes count spare buffers as a chain (linked in tx_next), described
+ * in b: the first one's number. Under tx_lock, with count spare. */
+static unsigned take_chain(struct net *n, struct vring_buf *b, unsigned count)
+{
+	unsigned first = NET_TX_END;
+
+	for (unsigned i = count; i-- > 0;) {
+		unsigned num = n->tx_spare[--n->tx_nspare];
+
+		n->tx_next[num] = (uint16_t)first;
+		first = num;
+		b[i] = (struct vring_buf){ .addr = n->tx_buf[num] };
+	}
+	return first;
+}
+
+/* Copies the header, then each segment, into the buffers b[0 .. count),
+ * across buffer ends, and sets their lengths. */
+static void fill_chain(struct net *n, const struct virtio_net_hdr *h,
+		       const struct netdev_tx *tx, struct vring_buf *b, unsigned count)
+{
+	const uint8_t *src = (const uint8_t *)h;
+	size_t left = n->hdr_len;
+	unsigned seg = 0;
+
+	for (unsigned i = 0; i < count; i++) {
+		uint8_t *dst = b[i].addr;
+		size_t room = n->tx_buf_size;
+
+		for (;;) {
+			size_t c;
+
+			while (!left && seg < tx->nsegs) {
+				src = tx->segs[seg].data;
+				left = tx->segs[seg++].len;
+			}
+			if (!left || !room)
+				break;
+			c = MIN(room, left);
+			memcpy(dst, src, c);
+			dst += c;
+			src += c;
+			left -= c;
+			room -= c;
+		}
+		b[i].len = (uint32_t)(n->tx_buf_size - room);
 	}
 }
 
@@ -194,12 +282,12 @@ static int net_transmit(struct netdev *dev, const struct netdev_tx *tx)
 {
 	struct net *n = dev->priv;
 	struct virtio_net_hdr h = { 0 };
-	struct vring_buf b;
+	struct vring_buf b[NET_TX_CHAIN_MAX];
 	unsigned long flags;
-	uint8_t *buf, *p;
-	int err = 0;
+	unsigned count, first;
+	int err;
 
-	if (tx->len > n->rx.frame_max)
+	if (tx->len > (tx->gso_size ? NETDEV_ETH_HLEN + NETDEV_GSO_IP_MAX : n->rx.frame_max))
 		return -EMSGSIZE;
 	if (tx->csum_partial) {
 		if (!(dev->features & NETDEV_F_TX_CSUM) ||
@@ -209,21 +297,25 @@ static int net_transmit(struct netdev *dev, const struct netdev_tx *tx)
 		h.csum_start = tx->csum_start;
 		h.csum_offset = tx->csum_offset;
 	}
-	buf = take_buffer(n, &flags, &err);
-	if (!buf) {
+	if (tx->gso_size && (err = gso_header(n, tx, &h)))
+		return err;
+	count = (unsigned)((n->hdr_len + tx->len + n->tx_buf_size - 1) / n->tx_buf_size);
+	err = take_buffers(n, count, &flags);
+	if (err) {
 		spin_unlock_irqrestore(&n->tx_lock, flags);
 		return err;
 	}
-	memcpy(buf, &h, n->hdr_len);
-	p = buf + n->hdr_len;
-	for (unsigned i = 0; i < tx->nsegs; i++) {
-		memcpy(p, tx->segs[i].data, tx->segs[i].len);
-		p += tx->segs[i].len;
-	}
-	b = (struct vring_buf){ .addr = buf, .len = (uint32_t)(p - buf) };
-	if (vq_add(n->txq, &b, 1, buf) < 0) {
-		/* Not while the queue works: one buffer per entry. */
-		n->tx_spare[n->tx_nspare++] = buf;
+	first = take_chain(n, b, count);
+	/* The buffers are ours: copied into with interrupts on. */
+	spin_unlock_irqrestore(&n->tx_lock, flags);
+	fill_chain(n, &h, tx, b, count);
+	flags = spin_lock_irqsave(&n->tx_lock);
+	if (n->dead) {
+		put_chain(n, first);
+		err = -EIO;
+	} else if (vq_add(n->txq, b, count, (void *)(uintptr_t)(first + 1)) < 0) {
+		/* Not while the queue works: a descriptor per buffer at most. */
+		put_chain(n, first);
 		err = vq_broken(n->txq) ? -EIO : -ENOBUFS;
 	} else if (vq_kick(n->txq)) {
 		__atomic_fetch_add(&dev->stats.tx_notifies, 1, __ATOMIC_RELAXED);
@@ -273,19 +365,28 @@ static bool device_link_up(struct virtio_device *d)
 	return status & VIRTIO_NET_S_LINK_UP;
 }
 
+/* A buffer per ring entry, as many buffers as descriptors: a chain
+ * with enough spare buffers always finds its descriptors. */
 static int setup_tx(struct net *n)
 {
 	unsigned count = vq_size(n->txq);
 
-	n->tx_spare = kzalloc(sizeof(*n->tx_spare) * count);
-	if (!n->tx_spare)
+	n->tx_buf_size = MAX(n->hdr_len + n->rx.frame_max, (unsigned)NET_TX_BUF_MIN);
+	n->tx_buf = kzalloc(sizeof(*n->tx_buf) * count);
+	n->tx_next = kmalloc(sizeof(*n->tx_next) * count);
+	n->tx_spare = kmalloc(sizeof(*n->tx_spare) * count);
+	if (!n->tx_buf || !n->tx_next || !n->tx_spare)
 		return -1;
 	for (unsigned i = 0; i < count; i++) {
-		n->tx_spare[i] = kmalloc(n->hdr_len + n->rx.frame_max);
-		if (!n->tx_spare[i])
+		n->tx_buf[i] = kmalloc(n->tx_buf_size);
+		if (!n->tx_buf[i])
 			return -1;
-		n->tx_nspare++;
+		n->tx_nbufs++;
+		n->tx_spare[n->tx_nspare++] = (uint16_t)i;
 	}
+	/* A ring too small for a whole chain: no segmentation. */
+	if (count < NET_TX_CHAIN_MAX)
+		n->ndev.features &= ~(unsigned)(NETDEV_F_TX_TSO4 | NETDEV_F_TX_TSO6);
 	/* Finished transmissions are reclaimed by the next transmit. */
 	vq_interrupts_off(n->txq);
 	return 0;
@@ -293,8 +394,10 @@ static int setup_tx(struct net *n)
 
 static void free_net(struct net *n)
 {
-	for (unsigned i = 0; i < n->tx_nspare; i++)
-		kfree(n->tx_spare[i]);
+	for (unsigned i = 0; i < n->tx_nbufs; i++)
+		kfree(n->tx_buf[i]);
+	kfree(n->tx_buf);
+	kfree(n->tx_next);
 	kfree(n->tx_spare);
 	net_rx_free(&n->rx);
 	kfree(n);
@@ -322,7 +425,9 @@ static int net_probe(struct virtio_device *d)
 	device_mac(d, n->ndev.mac);
 	n->ndev.link_up = device_link_up(d);
 	n->ndev.features = (virtio_has_feature(d, VIRTIO_NET_F_CSUM) ? NETDEV_F_TX_CSUM : 0) |
-			   (virtio_has_feature(d, VIRTIO_NET_F_GUEST_CSUM) ? NETDEV_F_RX_CSUM : 0);
+			   (virtio_has_feature(d, VIRTIO_NET_F_GUEST_CSUM) ? NETDEV_F_RX_CSUM : 0) |
+			   (virtio_has_feature(d, VIRTIO_NET_F_HOST_TSO4) ? NETDEV_F_TX_TSO4 : 0) |
+			   (virtio_has_feature(d, VIRTIO_NET_F_HOST_TSO6) ? NETDEV_F_TX_TSO6 : 0);
 	n->ndev.ops = &net_ops;
 	n->ndev.priv = n;
 	n->rx = (struct net_rx){ .dev = &n->ndev, .hdr_len = n->hdr_len,
@@ -362,6 +467,8 @@ static void net_describe(struct virtio_device *d, char *buf, size_t len)
 		{ VIRTIO_NET_F_MRG_RXBUF, "mrg-rxbuf" },
 		{ VIRTIO_NET_F_GUEST_TSO4, "guest-tso4" },
 		{ VIRTIO_NET_F_GUEST_TSO6, "guest-tso6" },
+		{ VIRTIO_NET_F_HOST_TSO4, "host-tso4" },
+		{ VIRTIO_NET_F_HOST_TSO6, "host-tso6" },
 		{ VIRTIO_F_RING_EVENT_IDX, "event-idx" },
 	};
 	struct net *n = d->priv;
@@ -379,7 +486,8 @@ static void net_describe(struct virtio_device *d, char *buf, size_t len)
 }
 
 /* §5.1.3.1: the GUEST_TSO features need GUEST_CSUM; without MRG_RXBUF
- * every buffer would have to hold 64 KiB, so they are taken only with it. */
+ * every buffer would have to hold 64 KiB, so they are taken only with it.
+ * The HOST_TSO features need CSUM. */
 static uint64_t net_settle(uint64_t features)
 {
 	uint64_t needed = VIRTIO_FEATURE(VIRTIO_NET_F_GUEST_CSUM) |
@@ -388,6 +496,9 @@ static uint64_t net_settle(uint64_t features)
 	if ((features & needed) != needed)
 		features &= ~(VIRTIO_FEATURE(VIRTIO_NET_F_GUEST_TSO4) |
 			      VIRTIO_FEATURE(VIRTIO_NET_F_GUEST_TSO6));
+	if (!(features & VIRTIO_FEATURE(VIRTIO_NET_F_CSUM)))
+		features &= ~(VIRTIO_FEATURE(VIRTIO_NET_F_HOST_TSO4) |
+			      VIRTIO_FEATURE(VIRTIO_NET_F_HOST_TSO6));
 	return features;
 }
 
@@ -398,6 +509,7 @@ static const struct virtio_driver net_driver = {
 		    VIRTIO_FEATURE(VIRTIO_NET_F_MTU) | VIRTIO_FEATURE(VIRTIO_NET_F_MAC) |
 		    VIRTIO_FEATURE(VIRTIO_NET_F_MRG_RXBUF) | VIRTIO_FEATURE(VIRTIO_NET_F_STATUS) |
 		    VIRTIO_FEATURE(VIRTIO_NET_F_GUEST_TSO4) | VIRTIO_FEATURE(VIRTIO_NET_F_GUEST_TSO6) |
+		    VIRTIO_FEATURE(VIRTIO_NET_F_HOST_TSO4) | VIRTIO_FEATURE(VIRTIO_NET_F_HOST_TSO6) |
 		    VIRTIO_FEATURE(VIRTIO_F_ANY_LAYOUT),
 	.settle = net_settle,
 	.probe = net_probe,

@@ -83,7 +83,7 @@ int net_rx_init(struct net_rx *rx)
 		rx->buf_size = rx->hdr_len + rx->frame_max;
 		rx->max_buffers = 1;
 	}
-	rx->gso_frame_max = NETDEV_ETH_HLEN + NET_VLAN_HLEN + NET_GSO_IP_MAX;
+	rx->gso_frame_max = NETDEV_ETH_HLEN + NET_VLAN_HLEN + NETDEV_GSO_IP_MAX;
 	rx->gso_max_buffers = (rx->hdr_len + rx->gso_frame_max + NET_MRG_BUF_SIZE - 1) /
 			      NET_MRG_BUF_SIZE;
 	if (!rx->mergeable || !rx->guest_csum)

@@ -35,9 +35,6 @@ struct virtio_net_hdr {
 #define VIRTIO_NET_HDR_GSO_NONE 0
 #define VIRTIO_NET_HDR_GSO_TCPV4 1
 #define VIRTIO_NET_HDR_GSO_TCPV6 4
-/* A GSO frame: an IP packet of at most 65535 bytes (RFC 791's total
- * length; IPv6 without jumbograms) behind its Ethernet header and a tag. */
-#define NET_GSO_IP_MAX 65535
 
 #define NET_VLAN_HLEN 4			/* IEEE 802.1Q tag, allowed on top of the MTU */
 /* Each receive buffer with MRG_RXBUF: the largest heap block short of a

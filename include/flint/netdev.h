@@ -32,6 +32,8 @@
 /* What the device can do for the stack (struct netdev.features). */
 #define NETDEV_F_TX_CSUM 0x1		/* completes TCP/UDP checksums (netdev_tx.csum_*) */
 #define NETDEV_F_RX_CSUM 0x2		/* marks received checksums valid or partial */
+#define NETDEV_F_TX_TSO4 0x4		/* segments large TCP/IPv4 frames (netdev_tx.gso_*) */
+#define NETDEV_F_TX_TSO6 0x8		/* the same for TCP/IPv6 */
 
 /* Why frames were dropped (struct netdev_stats.drops). */
 enum netdev_drop {
@@ -54,6 +56,7 @@ struct netdev_stats {
 	uint64_t rx_packets, rx_bytes;
 	uint64_t tx_packets, tx_bytes;
 	uint64_t rx_interrupts, tx_notifies;
+	uint64_t tx_gso_frames, tx_gso_segs;	/* large TCP frames sent, the segments they make */
 	uint64_t drops[NETDEV_DROP_REASONS];
 };
 
@@ -70,17 +73,40 @@ enum netdev_csum {
 	NETDEV_CSUM_PARTIAL,		/* csum_start/offset: to be completed */
 };
 
+/* How the device is to cut a large frame (netdev_tx.gso_type). */
+enum netdev_gso {
+	NETDEV_GSO_TCPV4,		/* with NETDEV_F_TX_TSO4 */
+	NETDEV_GSO_TCPV6,		/* with NETDEV_F_TX_TSO6 */
+};
+
 /* A frame to send: segments in order. With csum_partial (only when the
  * device has NETDEV_F_TX_CSUM) the device sums the bytes from
  * csum_start to the end and stores the result at csum_start +
- * csum_offset, where the stack left the pseudo-header's sum. */
+ * csum_offset, where the stack left the pseudo-header's sum.
+ *
+ * With gso_size (0: an ordinary frame, the fields after it unused) the
+ * frame is one TCP segment of up to NETDEV_GSO_IP_MAX IP bytes that the
+ * device cuts into segments of gso_size payload bytes, each behind a copy
+ * of the first gso_hdr_len bytes (Ethernet, IP and TCP headers, the TCP
+ * options included) with its sequence number, IP length and id, and
+ * checksums fixed; the last may be shorter. PSH and FIN go on the last
+ * only. IP and TCP headers are those of one segment of the whole length:
+ * the IP length counts the whole frame and the TCP checksum field holds
+ * the pseudo-header's sum over it, so csum_partial is required. */
 struct netdev_tx {
 	const struct netdev_seg *segs;
 	unsigned nsegs;
 	size_t len;			/* the segments' total */
 	bool csum_partial;
 	uint16_t csum_start, csum_offset;
+	uint16_t gso_size;		/* TCP payload bytes per segment */
+	uint16_t gso_hdr_len;
+	enum netdev_gso gso_type;
 };
+
+/* The IP bytes of a large TCP frame at most: RFC 791's total length
+ * (IPv6 without jumbograms, RFC 8200 §3). */
+#define NETDEV_GSO_IP_MAX 65535
 
 /* A received frame, valid only during the receiver's call, unless the
  * receiver keeps it: a frame of more than one segment comes with loan,
@@ -104,7 +130,9 @@ struct netdev_ops {
 	 * it asked not to be told). Reclaims finished transmissions first,
 	 * without waiting for an interrupt. 0, or -ENOBUFS (ring full),
 	 * -EMSGSIZE (too long), -EINVAL (csum_partial without
-	 * NETDEV_F_TX_CSUM, or outside the frame) or -EIO (device broken);
+	 * NETDEV_F_TX_CSUM, or outside the frame; gso_size without the
+	 * type's feature or csum_partial, or gso_hdr_len not within the
+	 * frame) or -EIO (device broken);
 	 * the frame is then dropped and counted. Thread context; the driver locks itself. */
 	int (*transmit)(struct netdev *dev, const struct netdev_tx *tx);
 	/* From the receive thread only: hands up to budget received frames

@@ -2,7 +2,9 @@
  * drivers/virtio/net.c whole, through the virtio core's handshake, on a
  * simulated device with both queues: the console line, the MAC without
  * MAC, transmit (header, checksum requests, reclaiming, a full ring
- * with and without the device making room), and a broken queue's reset.
+ * with and without the device making room), large TCP frames for the
+ * device to segment (HOST_TSO4/6: the header, a chain of buffers, every
+ * buffer back), and a broken queue's reset.
  * The scheduler, clock, entropy pool and network-device core are
  * stood in for here.
  */
@@ -26,6 +28,8 @@
 #define F_GUEST_CSUM 1
 #define F_MTU 3
 #define F_MAC 5
+#define F_HOST_TSO4 11
+#define F_HOST_TSO6 12
 #define F_MRG_RXBUF 15
 #define F_STATUS 16
 
@@ -258,6 +262,31 @@ static uint8_t *take_tx(uint16_t *head, uint32_t *len)
 	return (uint8_t *)(uintptr_t)q->desc[*head].addr;
 }
 
+/* The device takes the next available transmit entry, a chain of
+ * device-readable descriptors: its bytes gathered in out (up to max),
+ * their count, and its length. */
+static size_t take_tx_chain(uint16_t *head, uint8_t *out, size_t max, unsigned *ndesc)
+{
+	struct simq *q = &sim.q[1];
+	size_t len = 0;
+	uint16_t d;
+
+	CHECK(q->avail[1] != q->last_avail);
+	*head = d = q->avail[2 + (q->last_avail++ % q->size)];
+	*ndesc = 0;
+	for (;;) {
+		CHECK(d < q->size);
+		CHECK(!(q->desc[d].flags & ~VRING_DESC_F_NEXT));
+		CHECK(len + q->desc[d].len <= max);
+		memcpy(out + len, (void *)(uintptr_t)q->desc[d].addr, q->desc[d].len);
+		len += q->desc[d].len;
+		++*ndesc;
+		if (!(q->desc[d].flags & VRING_DESC_F_NEXT))
+			return len;
+		d = q->desc[d].next;
+	}
+}
+
 static void put_used(struct simq *q, uint32_t id)
 {
 	uint32_t *e = (uint32_t *)((char *)q->used + 4 + 8 * (q->used[1] % q->size));
@@ -344,6 +373,123 @@ TEST(transmit_header_and_segments)
 		CHECK_EQ(send(big, 1518), 0);
 		CHECK_EQ(send(big, 1519), -EMSGSIZE);
 	}
+}
+
+/* HOST_TSO only with CSUM (§5.1.3.1), shown on the console line. */
+TEST(host_tso_needs_csum)
+{
+	start(VIRTIO_FEATURE(F_CSUM) | VIRTIO_FEATURE(F_HOST_TSO4) | VIRTIO_FEATURE(F_HOST_TSO6));
+	CHECK_STR(fake_printk_last, "virtio: net sim test eth0 mac=fe:ff:ff:ff:ff:ff mtu=1500 csum "
+		  "host-tso4 host-tso6");
+	CHECK_EQ(registered->features, NETDEV_F_TX_CSUM | NETDEV_F_TX_TSO4 | NETDEV_F_TX_TSO6);
+	start(VIRTIO_FEATURE(F_HOST_TSO4) | VIRTIO_FEATURE(F_HOST_TSO6));
+	CHECK_STR(fake_printk_last, "virtio: net sim test eth0 mac=fe:ff:ff:ff:ff:ff mtu=1500");
+	CHECK_EQ(registered->features, 0);
+}
+
+#define GSO_HDR (14 + 20 + 32)
+#define GSO_FRAME (14 + 65535)
+#define TX_BUF (NET_HDR_LEN + 1518)	/* header, MTU, Ethernet header, tag */
+
+static uint8_t gso_frame[GSO_FRAME + 1], gso_out[NET_HDR_LEN + GSO_FRAME];
+
+static int send_gso(size_t len, enum netdev_gso type, bool csum)
+{
+	struct netdev_seg segs[3] = { { gso_frame, GSO_HDR }, { gso_frame + GSO_HDR, 1000 },
+				      { gso_frame + GSO_HDR + 1000, len - GSO_HDR - 1000 } };
+	struct netdev_tx tx = { .segs = segs, .nsegs = 3, .len = len, .csum_partial = csum,
+				.csum_start = 34, .csum_offset = 16, .gso_size = 1448,
+				.gso_hdr_len = GSO_HDR, .gso_type = type };
+
+	return registered->ops->transmit(registered, &tx);
+}
+
+/* §5.1.6.2: the header says how to segment; the frame spans a chain of
+ * buffers, each full but the last. */
+TEST(transmit_gso_header_and_chain)
+{
+	struct virtio_net_hdr h;
+	uint16_t head;
+	unsigned ndesc;
+	size_t len;
+
+	for (size_t i = 0; i < sizeof(gso_frame); i++)
+		gso_frame[i] = (uint8_t)(i * 13 + (i >> 8));
+	start(VIRTIO_FEATURE(F_CSUM) | VIRTIO_FEATURE(F_HOST_TSO4) | VIRTIO_FEATURE(F_HOST_TSO6));
+	CHECK_EQ(send_gso(GSO_FRAME, NETDEV_GSO_TCPV4, true), 0);
+	len = take_tx_chain(&head, gso_out, sizeof(gso_out), &ndesc);
+	CHECK_EQ(len, NET_HDR_LEN + GSO_FRAME);
+	CHECK_EQ(ndesc, (NET_HDR_LEN + GSO_FRAME + TX_BUF - 1) / TX_BUF);
+	CHECK_EQ(sim.q[1].desc[head].len, TX_BUF);
+	memcpy(&h, gso_out, sizeof(h));
+	CHECK_EQ(h.flags, VIRTIO_NET_HDR_F_NEEDS_CSUM);
+	CHECK_EQ(h.gso_type, VIRTIO_NET_HDR_GSO_TCPV4);
+	CHECK_EQ(h.gso_size, 1448);
+	CHECK_EQ(h.hdr_len, GSO_HDR);
+	CHECK_EQ(h.csum_start, 34);
+	CHECK_EQ(h.csum_offset, 16);
+	CHECK(!memcmp(gso_out + NET_HDR_LEN, gso_frame, GSO_FRAME));
+	/* A short one over IPv6: a chain of two. */
+	CHECK_EQ(send_gso(3000, NETDEV_GSO_TCPV6, true), 0);
+	len = take_tx_chain(&head, gso_out, sizeof(gso_out), &ndesc);
+	CHECK_EQ(len, NET_HDR_LEN + 3000);
+	CHECK_EQ(ndesc, 2);
+	memcpy(&h, gso_out, sizeof(h));
+	CHECK_EQ(h.gso_type, VIRTIO_NET_HDR_GSO_TCPV6);
+	CHECK(!memcmp(gso_out + NET_HDR_LEN, gso_frame, 3000));
+	/* Past 64 KiB of IP, without the checksum request, without room for
+	 * the headers: refused, nothing queued. */
+	CHECK_EQ(send_gso(GSO_FRAME + 1, NETDEV_GSO_TCPV4, true), -EMSGSIZE);
+	CHECK_EQ(send_gso(GSO_FRAME, NETDEV_GSO_TCPV4, false), -EINVAL);
+	{
+		struct netdev_seg seg = { gso_frame, GSO_HDR };
+		struct netdev_tx tx = { .segs = &seg, .nsegs = 1, .len = GSO_HDR,
+					.csum_partial = true, .csum_start = 34, .csum_offset = 16,
+					.gso_size = 1448, .gso_hdr_len = GSO_HDR };
+
+		CHECK_EQ(registered->ops->transmit(registered, &tx), -EINVAL);
+	}
+	CHECK_EQ(sim.q[1].avail[1], 2);
+	/* A device without TSO6 takes no IPv6 frame to segment. */
+	start(VIRTIO_FEATURE(F_CSUM) | VIRTIO_FEATURE(F_HOST_TSO4));
+	CHECK_EQ(send_gso(3000, NETDEV_GSO_TCPV6, true), -EINVAL);
+	CHECK_EQ(send_gso(3000, NETDEV_GSO_TCPV4, true), 0);
+}
+
+/* Chains fill the ring; each used entry gives back every buffer of its
+ * chain: afterwards a whole ring of ordinary frames fits again. */
+TEST(transmit_gso_reclaims_whole_chains)
+{
+	static const uint8_t f[60];
+	unsigned per = (NET_HDR_LEN + GSO_FRAME + TX_BUF - 1) / TX_BUF, fit = 256 / per;
+	uint16_t head;
+	unsigned ndesc;
+
+	start(VIRTIO_FEATURE(F_CSUM) | VIRTIO_FEATURE(F_HOST_TSO4));
+	for (unsigned i = 0; i < fit; i++)
+		CHECK_EQ(send_gso(GSO_FRAME, NETDEV_GSO_TCPV4, true), 0);
+	CHECK_EQ(sleeps, 0);
+	CHECK_EQ(send_gso(GSO_FRAME, NETDEV_GSO_TCPV4, true), -ENOBUFS);
+	CHECK_EQ(sleeps, 1);
+	/* Ordinary frames take what is left. */
+	for (unsigned i = 0; i < 256 - fit * per; i++)
+		CHECK_EQ(send(f, sizeof(f)), 0);
+	CHECK_EQ(send(f, sizeof(f)), -ENOBUFS);
+	/* The device sends one chain: one large frame fits again. */
+	take_tx_chain(&head, gso_out, sizeof(gso_out), &ndesc);
+	CHECK_EQ(ndesc, per);
+	put_used(&sim.q[1], head);
+	CHECK_EQ(send_gso(GSO_FRAME, NETDEV_GSO_TCPV4, true), 0);
+	/* It sends everything: a ring of ordinary frames without a wait. */
+	while (sim.q[1].avail[1] != sim.q[1].last_avail) {
+		take_tx_chain(&head, gso_out, sizeof(gso_out), &ndesc);
+		put_used(&sim.q[1], head);
+	}
+	sleeps = 0;
+	for (unsigned i = 0; i < 256; i++)
+		CHECK_EQ(send(f, sizeof(f)), 0);
+	CHECK_EQ(sleeps, 0);
+	CHECK_EQ(send(f, sizeof(f)), -ENOBUFS);
 }
 
 TEST(transmit_csum_without_feature)
