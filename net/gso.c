@@ -1,0 +1,205 @@
+/*
+ * The rules for merging TCP segments into one frame for the device to
+ * segment (net/gso.h): Ethernet (IEEE 802.3), IPv4 (RFC 791), IPv6 (RFC
+ * 8200), TCP (RFC 9293 §3.1). Every field is checked against the frame's
+ * length before use.
+ */
+#include <flint/string.h>
+
+#include "gso.h"
+
+#define ETHERTYPE_IPV4 0x0800
+#define ETHERTYPE_IPV6 0x86dd
+#define ETH_TYPE_OFF 12
+#define IPV4_HLEN 20			/* RFC 791 §3.1: without options */
+#define IPV4_VIHL_PLAIN 0x45		/* version 4, 5 words */
+#define IPV4_TOTLEN_OFF 2
+#define IPV4_FRAG_OFF 6			/* flags and fragment offset */
+#define IPV4_MF_OFFSET_MASK 0x3fff	/* more fragments, offset */
+#define IPV4_PROTO_OFF 9
+#define IPV4_CSUM_OFF 10
+#define IPV6_HLEN 40			/* RFC 8200 §3 */
+#define IPV6_PAYLEN_OFF 4
+#define IPV6_NEXT_OFF 6
+#define IP_PROTO_TCP 6
+#define TCP_SEQ_OFF 4
+#define TCP_DOFF_OFF 12			/* data offset: the header's length in words */
+#define TCP_FLAGS_OFF 13
+#define TCP_CSUM_OFF 16
+#define TCP_MIN_HLEN 20
+#define TCP_FLAG_PSH 0x08
+#define TCP_FLAG_ACK 0x10
+/* Every control bit but ACK and PSH (FIN, SYN, RST, URG, ECE, CWR). */
+#define TCP_FLAGS_OTHER 0xe7
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)get16(p) << 16 | get16(p + 2);
+}
+
+static void put16(uint8_t *p, unsigned v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/* Where the TCP header starts in a frame of the version. */
+static unsigned tcp_off(unsigned version)
+{
+	return NETDEV_ETH_HLEN + (version == 4 ? IPV4_HLEN : IPV6_HLEN);
+}
+
+/* A TCP data segment that may be merged: fills *s. */
+static bool mergeable(const uint8_t *f, size_t avail, size_t len, struct gso_seg *s)
+{
+	const uint8_t *ip = f + NETDEV_ETH_HLEN, *tcp;
+	size_t ip_len, thlen;
+
+	if (avail < NETDEV_ETH_HLEN + IPV4_HLEN || len > GSO_FRAME_MAX)
+		return false;
+	switch (get16(f + ETH_TYPE_OFF)) {
+	case ETHERTYPE_IPV4:
+		if (ip[0] != IPV4_VIHL_PLAIN || ip[IPV4_PROTO_OFF] != IP_PROTO_TCP ||
+		    get16(ip + IPV4_FRAG_OFF) & IPV4_MF_OFFSET_MASK)
+			return false;
+		s->version = 4;
+		ip_len = get16(ip + IPV4_TOTLEN_OFF);
+		tcp = ip + IPV4_HLEN;
+		break;
+	case ETHERTYPE_IPV6:
+		if (avail < NETDEV_ETH_HLEN + IPV6_HLEN || ip[0] >> 4 != 6 ||
+		    ip[IPV6_NEXT_OFF] != IP_PROTO_TCP)
+			return false;
+		s->version = 6;
+		ip_len = IPV6_HLEN + get16(ip + IPV6_PAYLEN_OFF);
+		tcp = ip + IPV6_HLEN;
+		break;
+	default:
+		return false;
+	}
+	if ((size_t)(tcp - f) + TCP_MIN_HLEN > avail)
+		return false;
+	thlen = (size_t)(tcp[TCP_DOFF_OFF] >> 4) * 4;
+	s->hlen = (unsigned)(tcp - f) + (unsigned)thlen;
+	if (thlen < TCP_MIN_HLEN || s->hlen > avail || NETDEV_ETH_HLEN + ip_len > len ||
+	    NETDEV_ETH_HLEN + ip_len <= s->hlen)
+		return false;
+	if ((tcp[TCP_FLAGS_OFF] & TCP_FLAGS_OTHER) || !(tcp[TCP_FLAGS_OFF] & TCP_FLAG_ACK))
+		return false;
+	s->payload = NETDEV_ETH_HLEN + ip_len - s->hlen;
+	s->seq = get32(tcp + TCP_SEQ_OFF);
+	s->push = tcp[TCP_FLAGS_OFF] & TCP_FLAG_PSH;
+	return true;
+}
+
+/* Whether the headers (hlen bytes at f) equal the batch's, but for the
+ * fields every segment has its own. */
+static bool same_headers(const struct gso_batch *b, const uint8_t *f)
+{
+	unsigned ip = NETDEV_ETH_HLEN, tcp = tcp_off(b->version);
+	unsigned ranges[6][2], n = 0;	/* [from, to) that must match */
+
+	if (b->version == 4) {
+		ranges[n][0] = 0;				/* Ethernet, version, TOS */
+		ranges[n++][1] = ip + IPV4_TOTLEN_OFF;
+		ranges[n][0] = ip + IPV4_FRAG_OFF;		/* flags, TTL, protocol */
+		ranges[n++][1] = ip + IPV4_CSUM_OFF;
+		ranges[n][0] = ip + IPV4_CSUM_OFF + 2;		/* addresses, ports */
+		ranges[n++][1] = tcp + TCP_SEQ_OFF;
+	} else {
+		ranges[n][0] = 0;				/* Ethernet, class, flow */
+		ranges[n++][1] = ip + IPV6_PAYLEN_OFF;
+		ranges[n][0] = ip + IPV6_NEXT_OFF;		/* next, hops, addresses, ports */
+		ranges[n++][1] = tcp + TCP_SEQ_OFF;
+	}
+	ranges[n][0] = tcp + TCP_SEQ_OFF + 4;			/* ack, data offset */
+	ranges[n++][1] = tcp + TCP_FLAGS_OFF;
+	ranges[n][0] = tcp + TCP_FLAGS_OFF + 1;			/* window */
+	ranges[n++][1] = tcp + TCP_CSUM_OFF;
+	ranges[n][0] = tcp + TCP_CSUM_OFF + 2;			/* urgent pointer, options */
+	ranges[n++][1] = b->hlen;
+	for (unsigned i = 0; i < n; i++)
+		if (memcmp(f + ranges[i][0], b->buf + ranges[i][0], ranges[i][1] - ranges[i][0]))
+			return false;
+	/* The batch's segments so far have ACK alone (PSH would have ended it). */
+	return !((f[tcp + TCP_FLAGS_OFF] ^ b->buf[tcp + TCP_FLAGS_OFF]) & ~TCP_FLAG_PSH);
+}
+
+enum gso_verdict gso_classify(const struct gso_batch *b, const uint8_t *f, size_t avail,
+			      size_t len, struct gso_seg *s)
+{
+	if (!mergeable(f, avail, len, s) || !(s->version == 4 ? b->tso4 : b->tso6))
+		return GSO_ALONE;
+	if (b->len && !b->ended && s->version == b->version && s->hlen == b->hlen &&
+	    s->seq == b->next_seq && s->payload <= b->gso_size &&
+	    b->len - NETDEV_ETH_HLEN + s->payload <= NETDEV_GSO_IP_MAX && same_headers(b, f))
+		return GSO_JOIN;
+	/* Alone, PSH ends a batch of one: no copy for nothing. */
+	return s->push ? GSO_ALONE : GSO_START;
+}
+
+void gso_start(struct gso_batch *b, const struct gso_seg *s)
+{
+	b->len = s->hlen + s->payload;
+	b->segs = 1;
+	b->version = s->version;
+	b->hlen = s->hlen;
+	b->gso_size = (uint16_t)s->payload;
+	b->next_seq = s->seq + (uint32_t)s->payload;
+	b->ended = s->push;
+}
+
+void gso_add(struct gso_batch *b, const struct gso_seg *s)
+{
+	b->len += s->payload;
+	b->segs++;
+	b->next_seq += (uint32_t)s->payload;
+	b->ended = s->push || s->payload < b->gso_size;
+	/* PSH goes on the frame: the device leaves it on the last segment. */
+	if (s->push)
+		b->buf[tcp_off(b->version) + TCP_FLAGS_OFF] |= TCP_FLAG_PSH;
+}
+
+bool gso_full(const struct gso_batch *b)
+{
+	return b->ended || b->len - NETDEV_ETH_HLEN + b->gso_size > NETDEV_GSO_IP_MAX;
+}
+
+/* RFC 791 §3.1's header checksum over the 20 bytes at ip. */
+static uint16_t ipv4_header_csum(const uint8_t *ip)
+{
+	uint32_t sum = 0;
+
+	for (unsigned i = 0; i < IPV4_HLEN; i += 2)
+		if (i != IPV4_CSUM_OFF)
+			sum += get16(ip + i);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+void gso_finish(struct gso_batch *b, struct netdev_tx *tx)
+{
+	uint8_t *ip = b->buf + NETDEV_ETH_HLEN;
+
+	tx->len = b->len;
+	tx->gso_size = 0;
+	if (b->segs > 1) {
+		if (b->version == 4) {
+			put16(ip + IPV4_TOTLEN_OFF, (unsigned)(b->len - NETDEV_ETH_HLEN));
+			put16(ip + IPV4_CSUM_OFF, ipv4_header_csum(ip));
+			tx->gso_type = NETDEV_GSO_TCPV4;
+		} else {
+			put16(ip + IPV6_PAYLEN_OFF, (unsigned)(b->len - NETDEV_ETH_HLEN - IPV6_HLEN));
+			tx->gso_type = NETDEV_GSO_TCPV6;
+		}
+		tx->gso_size = b->gso_size;
+		tx->gso_hdr_len = (uint16_t)b->hlen;
+	}
+	b->len = 0;
+}

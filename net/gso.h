@@ -1,0 +1,76 @@
+/*
+ * Merging consecutive TCP segments of one flow into one large frame for
+ * a device that segments it again (NETDEV_F_TX_TSO4/6): the rules, pure
+ * so that the host unit tests run them (net/gso.c). net/netif.c holds
+ * the batch and copies the bytes.
+ *
+ * A segment may join a batch when it is IPv4 without options or IPv6
+ * without extension headers, TCP with data, ACK and perhaps PSH set and
+ * no other flag; when its Ethernet, IP and TCP headers (options
+ * included) are the batch's first's but for the IP length, id and
+ * checksum and the TCP sequence number, checksum and PSH; when its
+ * sequence number follows the batch's last; and when its payload is no
+ * longer than the first's (gso_size) and the whole stays within
+ * NETDEV_GSO_IP_MAX IP bytes. A segment with PSH, or shorter than the
+ * first, ends the batch.
+ */
+#ifndef FLINT_NET_GSO_H
+#define FLINT_NET_GSO_H
+
+#include <flint/netdev.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The largest frame a batch builds: Ethernet header and IP packet. */
+#define GSO_FRAME_MAX (NETDEV_ETH_HLEN + NETDEV_GSO_IP_MAX)
+
+/* A segment's place in its frame, as gso_classify reads it. */
+struct gso_seg {
+	unsigned version;		/* 4 or 6 */
+	unsigned hlen;			/* Ethernet, IP and TCP headers */
+	size_t payload;			/* TCP data bytes */
+	uint32_t seq;
+	bool push;
+};
+
+/* The frame being built in buf (GSO_FRAME_MAX bytes, the caller's). */
+struct gso_batch {
+	uint8_t *buf;
+	bool tso4, tso6;		/* which versions the device segments */
+	size_t len;			/* bytes in buf: 0 when there is no batch */
+	unsigned segs;			/* segments in it */
+	unsigned version, hlen;
+	uint16_t gso_size;		/* the first segment's payload */
+	uint32_t next_seq;
+	bool ended;			/* no segment may join any more */
+};
+
+enum gso_verdict {
+	GSO_JOIN,			/* its payload goes at buf + len: gso_add */
+	GSO_START,			/* send the batch, then the frame starts one: gso_start */
+	GSO_ALONE,			/* send the batch, then the frame as it is */
+};
+
+/* What to do with a frame of len bytes whose first avail are at f; with
+ * GSO_JOIN or GSO_START, *s says where its payload is. */
+enum gso_verdict gso_classify(const struct gso_batch *b, const uint8_t *f, size_t avail,
+			      size_t len, struct gso_seg *s);
+
+/* The frame is in buf (the headers and the payload): a batch of one. */
+void gso_start(struct gso_batch *b, const struct gso_seg *s);
+
+/* Its payload was copied to buf + len: the batch takes it. */
+void gso_add(struct gso_batch *b, const struct gso_seg *s);
+
+/* Whether the batch should go now: it is ended, or no segment of
+ * gso_size fits any more. */
+bool gso_full(const struct gso_batch *b);
+
+/* Ends the batch (len is 0 again): its frame's IP length (and IPv4
+ * header checksum) set for the whole, and how the device cuts it in tx
+ * (gso_size 0 for a batch of one, which goes as it is). The caller fills
+ * in the TCP pseudo-header sum (csum_tx_tcp) and sends buf. */
+void gso_finish(struct gso_batch *b, struct netdev_tx *tx);
+
+#endif
