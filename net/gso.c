@@ -126,8 +126,8 @@ static bool same_headers(const struct gso_batch *b, const uint8_t *f)
 	for (unsigned i = 0; i < n; i++)
 		if (memcmp(f + ranges[i][0], b->buf + ranges[i][0], ranges[i][1] - ranges[i][0]))
 			return false;
-	/* The batch's segments so far have ACK alone (PSH would have ended it). */
-	return !((f[tcp + TCP_FLAGS_OFF] ^ b->buf[tcp + TCP_FLAGS_OFF]) & ~TCP_FLAG_PSH);
+	/* ACK, and perhaps PSH, on both (mergeable saw to it). */
+	return true;
 }
 
 enum gso_verdict gso_classify(const struct gso_batch *b, const uint8_t *f, size_t avail,
@@ -139,8 +139,7 @@ enum gso_verdict gso_classify(const struct gso_batch *b, const uint8_t *f, size_
 	    s->seq == b->next_seq && s->payload <= b->gso_size &&
 	    b->len - NETDEV_ETH_HLEN + s->payload <= NETDEV_GSO_IP_MAX && same_headers(b, f))
 		return GSO_JOIN;
-	/* Alone, PSH ends a batch of one: no copy for nothing. */
-	return s->push ? GSO_ALONE : GSO_START;
+	return GSO_START;
 }
 
 void gso_start(struct gso_batch *b, const struct gso_seg *s)
@@ -151,7 +150,7 @@ void gso_start(struct gso_batch *b, const struct gso_seg *s)
 	b->hlen = s->hlen;
 	b->gso_size = (uint16_t)s->payload;
 	b->next_seq = s->seq + (uint32_t)s->payload;
-	b->ended = s->push;
+	b->ended = false;
 }
 
 void gso_add(struct gso_batch *b, const struct gso_seg *s)
@@ -159,7 +158,7 @@ void gso_add(struct gso_batch *b, const struct gso_seg *s)
 	b->len += s->payload;
 	b->segs++;
 	b->next_seq += (uint32_t)s->payload;
-	b->ended = s->push || s->payload < b->gso_size;
+	b->ended = s->payload < b->gso_size;
 	/* PSH goes on the frame: the device leaves it on the last segment. */
 	if (s->push)
 		b->buf[tcp_off(b->version) + TCP_FLAGS_OFF] |= TCP_FLAG_PSH;

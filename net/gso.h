@@ -11,8 +11,12 @@
  * checksum and the TCP sequence number, checksum and PSH; when its
  * sequence number follows the batch's last; and when its payload is no
  * longer than the first's (gso_size) and the whole stays within
- * NETDEV_GSO_IP_MAX IP bytes. A segment with PSH, or shorter than the
- * first, ends the batch.
+ * NETDEV_GSO_IP_MAX IP bytes. A segment shorter than the first ends the
+ * batch. PSH does not: lwIP sets it at the end of every write, and a
+ * program that writes a segment or less at a time (busybox nc) would
+ * merge nothing; the frame carries PSH when one of its segments did, and
+ * the device puts it on the last (Linux's TSO too sends PSH per push,
+ * not per write; RFC 9293 §3.9.1 leaves its use to the receiver).
  */
 #ifndef FLINT_NET_GSO_H
 #define FLINT_NET_GSO_H

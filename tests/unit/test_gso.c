@@ -1,7 +1,8 @@
 /* net/gso.c: which TCP segments merge into one frame for the device to
  * segment, and the frame that results: runs of full segments over IPv4
- * and IPv6, and what breaks a run (a gap in the sequence, other options,
- * SYN/FIN/RST/URG, a short segment, PSH, the 64 KiB limit, IP options,
+ * and IPv6, PSH carried to the end, and what breaks a run (a gap in the
+ * sequence, other options, SYN/FIN/RST/URG, a short segment, the 64 KiB
+ * limit, IP options,
  * extension headers, fragments, a version the device does not segment). */
 #include <stdlib.h>
 #include <string.h>
@@ -181,19 +182,24 @@ TEST(run_of_full_segments_ipv4)
 	CHECK_EQ(batch_buf[ETH + 20 + 13], ACK);
 }
 
-TEST(run_ipv6_and_its_end_with_psh)
+/* lwIP sets PSH at the end of each write: such segments merge, and the
+ * frame carries PSH for the device to put on its last segment. */
+TEST(run_ipv6_with_psh)
 {
 	struct netdev_tx tx = { 0 };
-	struct seg last = full(6, 5000 + 3 * MSS);
+	struct seg s = full(6, 5000 + MSS);
 
 	reset(false, true);
 	CHECK_EQ(offer_full(6, 5000), GSO_START);
-	CHECK_EQ(offer_full(6, 5000 + MSS), GSO_JOIN);
+	s.flags |= PSH;
+	CHECK_EQ(offer(&s), GSO_JOIN);
+	CHECK(!gso_full(&batch));
 	CHECK_EQ(offer_full(6, 5000 + 2 * MSS), GSO_JOIN);
-	last.flags |= PSH;
-	last.payload = 100;
-	CHECK_EQ(offer(&last), GSO_JOIN);
-	CHECK(gso_full(&batch));		/* PSH ended it */
+	s = full(6, 5000 + 3 * MSS);
+	s.flags |= PSH;
+	s.payload = 100;
+	CHECK_EQ(offer(&s), GSO_JOIN);
+	CHECK(gso_full(&batch));		/* the short one ended it */
 	gso_finish(&batch, &tx);
 	CHECK_EQ(tx.gso_type, NETDEV_GSO_TCPV6);
 	CHECK_EQ(tx.gso_size, MSS);
@@ -238,7 +244,7 @@ TEST(other_options_ack_or_window_start_again)
 TEST(syn_fin_rst_urg_alone)
 {
 	static const uint8_t flags[] = { ACK | 0x01, ACK | 0x02, ACK | 0x04, ACK | 0x20, 0x02,
-					 0x04, 0 };
+					 0x04, PSH, 0 };
 
 	reset(true, true);
 	for (unsigned i = 0; i < sizeof(flags); i++) {
@@ -249,16 +255,20 @@ TEST(syn_fin_rst_urg_alone)
 		s.flags = flags[i];
 		CHECKF(offer(&s) == GSO_ALONE, "flags %#x", flags[i]);
 	}
-	/* An empty ACK neither joins nor starts; nor does PSH start a batch
-	 * that it would end at once. */
+	/* An empty ACK neither joins nor starts. */
 	{
 		struct seg s = full(4, 1000);
 
 		s.payload = 0;
 		CHECK_EQ(offer(&s), GSO_ALONE);
-		s = full(4, 1000);
+	}
+	/* PSH starts one. */
+	{
+		struct seg s = full(4, 1000);
+
 		s.flags |= PSH;
-		CHECK_EQ(offer(&s), GSO_ALONE);
+		CHECK_EQ(offer(&s), GSO_START);
+		CHECK_EQ(offer_full(4, 1000 + MSS), GSO_JOIN);
 	}
 }
 
