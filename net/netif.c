@@ -6,6 +6,19 @@
  * core lock on the device's receive thread, which avoids a trip through
  * lwIP's thread.
  *
+ * Large segments: with NETDEV_F_TX_TSO4/6, consecutive TCP segments of
+ * one flow are copied into one frame of up to 64 KiB (net/gso.h's rules)
+ * that the device cuts up again: one descriptor chain and one host-side
+ * write instead of one per 1,448 bytes, while lwIP's TCP stays as it is.
+ * The batch goes when a frame that does not join it comes (before that
+ * frame), when it is full, and when lwIP's core lock is released
+ * (UNLOCK_TCPIP_CORE in lwipopts.h calls net_netif_flush): every output
+ * runs under that lock, so a segment waits no longer than the critical
+ * section that sent it. It is a copy in a buffer of the link's own, not
+ * references to lwIP's pbufs (a retransmission rewrites a segment's
+ * headers in place), and not built in the driver's buffers, which keeps
+ * the device interface one call per frame.
+ *
  * Checksums: with NETDEV_F_TX_CSUM lwIP leaves TCP's checksum to the
  * device (we store the pseudo-header's sum, as the device expects); UDP,
  * which lwIP may fragment, keeps its software checksum. With either
@@ -26,6 +39,7 @@
 #include "lwip/tcpip.h"
 #include "netif/ethernet.h"
 #include "csum.h"
+#include "gso.h"
 #include "net_priv.h"
 
 /* Frames are dropped (counted as out of memory; the sender sends again)
@@ -39,10 +53,62 @@ struct net_link {
 	struct netdev *dev;
 	bool tx_offload;		/* the device sums TCP */
 	bool check_tcp;			/* lwIP's TCP check is off: ours */
+	struct gso_batch batch;		/* with TSO: segments held back, merged */
 };
 
 static struct net_link links[NETDEV_MAX];
 static unsigned nlinks;
+
+/* The batch to the device; under the core lock. A failure is counted
+ * (the device's drops, lwIP's link drops): TCP sends the data again. */
+static void flush(struct net_link *l)
+{
+	struct netdev_seg seg = { l->batch.buf, 0 };
+	struct netdev_tx tx = { .segs = &seg, .nsegs = 1 };
+
+	if (!l->batch.len)
+		return;
+	gso_finish(&l->batch, &tx);
+	seg.len = tx.len;
+	tx.csum_partial = csum_tx_tcp(l->batch.buf, tx.len, tx.len, &tx.csum_start,
+				      &tx.csum_offset);
+	if (netdev_transmit(l->dev, &tx))
+		LINK_STATS_INC(link.drop);
+	else
+		LINK_STATS_INC(link.xmit);
+}
+
+void net_netif_flush(void)
+{
+	for (unsigned i = 0; i < nlinks; i++)
+		flush(&links[i]);
+}
+
+/* A frame into the batch, or sent after it; lwIP's TCP builds its
+ * headers in the first piece. */
+static bool batched(struct net_link *l, struct pbuf *p)
+{
+	struct gso_seg s;
+
+	switch (gso_classify(&l->batch, p->payload, p->len, p->tot_len, &s)) {
+	case GSO_JOIN:
+		pbuf_copy_partial(p, l->batch.buf + l->batch.len, (u16_t)s.payload,
+				  (u16_t)s.hlen);
+		gso_add(&l->batch, &s);
+		break;
+	case GSO_START:
+		flush(l);
+		pbuf_copy_partial(p, l->batch.buf, (u16_t)(s.hlen + s.payload), 0);
+		gso_start(&l->batch, &s);
+		break;
+	case GSO_ALONE:
+		flush(l);
+		return false;
+	}
+	if (gso_full(&l->batch))
+		flush(l);
+	return true;
+}
 
 static err_t link_output(struct netif *n, struct pbuf *p)
 {
@@ -52,6 +118,8 @@ static err_t link_output(struct netif *n, struct pbuf *p)
 	uint8_t *flat = NULL;
 	int r;
 
+	if (l->batch.buf && batched(l, p))
+		return ERR_OK;
 	/* lwIP's TCP builds its headers in the first piece. */
 	if (l->tx_offload && csum_tx_tcp(p->payload, p->len, p->tot_len, &tx.csum_start,
 					 &tx.csum_offset))
@@ -213,6 +281,14 @@ static err_t link_init(struct netif *n)
 		NETIF_SET_CHECKSUM_CTRL(n, NETIF_CHECKSUM_ENABLE_ALL & ~NETIF_CHECKSUM_GEN_TCP);
 	if (l->check_tcp)
 		NETIF_SET_CHECKSUM_CTRL(n, n->chksum_flags & ~NETIF_CHECKSUM_CHECK_TCP);
+	/* TSO comes with the device's TCP checksum (driver's settle). */
+	l->batch.tso4 = l->tx_offload && (dev->features & NETDEV_F_TX_TSO4);
+	l->batch.tso6 = l->tx_offload && (dev->features & NETDEV_F_TX_TSO6);
+	if (l->batch.tso4 || l->batch.tso6) {
+		l->batch.buf = kmalloc(GSO_FRAME_MAX);
+		if (!l->batch.buf)
+			return ERR_MEM;
+	}
 	return ERR_OK;
 }
 
@@ -224,8 +300,11 @@ struct netif *net_netif_attach(struct netdev *dev)
 		return NULL;
 	l = &links[nlinks];
 	l->dev = dev;
-	if (!netif_add(&l->netif, NULL, NULL, NULL, l, link_init, ethernet_input))
+	if (!netif_add(&l->netif, NULL, NULL, NULL, l, link_init, ethernet_input)) {
+		kfree(l->batch.buf);
+		l->batch.buf = NULL;
 		return NULL;
+	}
 	nlinks++;
 	netif_create_ip6_linklocal_address(&l->netif, 1);
 	netif_set_ip6_autoconfig_enabled(&l->netif, 1);

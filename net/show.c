@@ -1,5 +1,6 @@
-/* net.show: when the VM ends, each interface's counters and drops by
- * reason, and lwIP's own drops, one line each. */
+/* net.show: when the VM ends, each interface's counters (the large TCP
+ * frames the device segmented among them) and drops by reason, and
+ * lwIP's own drops, one line each. */
 #include <flint/netdev.h>
 #include <flint/param.h>
 #include <flint/printk.h>
@@ -30,6 +31,10 @@ void net_show(void)
 		       info.name, (unsigned long long)info.rx_packets,
 		       (unsigned long long)info.rx_bytes, (unsigned long long)info.tx_packets,
 		       (unsigned long long)info.tx_bytes);
+		if (dev && dev->stats.tx_gso_frames)
+			printk(", tx gso %llu frames %llu segments",
+			       (unsigned long long)dev->stats.tx_gso_frames,
+			       (unsigned long long)dev->stats.tx_gso_segs);
 		for (unsigned i = 0; dev && i < NETDEV_DROP_REASONS; i++)
 			if (dev->stats.drops[i])
 				printk(", %s %llu", netdev_drop_name(i),

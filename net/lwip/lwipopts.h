@@ -12,6 +12,14 @@
 #define SYS_LIGHTWEIGHT_PROT 1
 #define LWIP_TCPIP_CORE_LOCKING 1
 #define LWIP_TCPIP_CORE_LOCKING_INPUT 1
+/* Releasing the core lock first sends the TCP segments the interfaces
+ * hold back to merge (net/netif.c): every output runs under the lock
+ * (the tcpip thread's timers too: it releases it before it waits), so
+ * none waits longer than the critical section that sent it. */
+void net_netif_flush(void);
+#define LOCK_TCPIP_CORE() sys_mutex_lock(&lock_tcpip_core)
+#define UNLOCK_TCPIP_CORE() \
+	do { net_netif_flush(); sys_mutex_unlock(&lock_tcpip_core); } while (0)
 #define LWIP_MPU_COMPATIBLE 0
 #define TCPIP_THREAD_NAME "tcpip"
 #define TCPIP_THREAD_STACKSIZE 0	/* Flint's threads have one size */

@@ -6,6 +6,11 @@ net-tap-bulk-in: 32 MiB of random bytes from the host into busybox nc in
 the guest, whose sha256sum must match: with GUEST_TSO4 the host's tap
 hands the guest TCP segments of up to 64 KiB.
 
+net-tap-bulk-out: the other way, 32 MiB of random bytes from the guest's
+busybox nc to a host server, which must get every byte unchanged: with
+HOST_TSO4 (the console line lists host-tso4) the guest merges lwIP's
+segments into frames of up to 64 KiB, and net.show must count some.
+
 net-tap-port-reuse: a client that reuses the port of a connection the
 guest closed first (the guest's side is in TIME-WAIT, the client's is
 closed), as Linux's connect() does once its port range turns over, must
@@ -126,12 +131,85 @@ def bulk_checks(g, ns):
     return [] if got == [want] else ["the guest's sha256 %r, expected %s" % (got, want)]
 
 
+BULK_OUT_SCRIPT = ("echo net-bulk: sending\nnc %s %d < /data\necho net-bulk: sent $?\n")
+# Runs in the namespace: takes one connection, reads the bytes asked
+# for (or to its end), prints their count and sha256, closes.
+BULK_SERVER = r"""
+import hashlib, socket, sys, time
+srv = socket.socket()
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind((sys.argv[1], int(sys.argv[2])))
+srv.listen(1)
+print("listening", flush=True)
+srv.settimeout(float(sys.argv[4]))
+c, _ = srv.accept()
+c.settimeout(float(sys.argv[4]))
+want, got, h, t = int(sys.argv[3]), 0, hashlib.sha256(), time.monotonic()
+while got < want:
+    d = c.recv(1 << 20)
+    if not d:
+        break
+    h.update(d)
+    got += len(d)
+print("received %d bytes in %.2f s %s" % (got, time.monotonic() - t, h.hexdigest()), flush=True)
+c.close()
+"""
+
+
+def bulk_out(nc, ns):
+    """net-tap-bulk-out: its problems."""
+    path = os.path.join(nc.IMAGES, "net-tap-bulk-out.data")
+    data = os.urandom(BULK_BYTES)
+    with open(path, "wb") as f:
+        f.write(data)
+    server = subprocess.Popen(ns.exec(["python3", "-c", BULK_SERVER, nc.TAP_HOST, str(BULK_PORT),
+                                       str(BULK_BYTES), str(nc.CASE_TIMEOUT)]),
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    out = ""
+    try:
+        if server.stdout.readline().strip() != "listening":
+            return ["the host server did not start: %r" % server.stdout.read()[-300:]]
+        script = BULK_OUT_SCRIPT % (nc.TAP_HOST, BULK_PORT)
+        guest = []
+
+        def host(g):
+            g.wait_line(r"^net-bulk: sent", nc.CASE_TIMEOUT)
+            guest.append(g)
+            return []
+        problems = nc.run_guest("net-tap-bulk-out", script, host, [(path, "/data")],
+                                transport="pci-modern", nets=["tap:tap0"], ip=nc.TAP_IP,
+                                netns=ns.name)
+        out = server.communicate(timeout=30)[0].strip()
+    finally:
+        server.kill()
+        server.wait()
+        os.unlink(path)
+    print("  net-tap-bulk-out: " + out, flush=True)
+    want = "received %d bytes" % BULK_BYTES
+    if not out.startswith(want) or not out.endswith(hashlib.sha256(data).hexdigest()):
+        problems.append("the host got %r, expected %s and sha256 %s" % (
+            out[-200:], want, hashlib.sha256(data).hexdigest()))
+    if not guest:
+        return problems
+    lines = guest[0].output()
+    if "net-bulk: sent 0" not in lines:
+        problems.append("the guest's nc failed: %r" % [l for l in lines if "net-bulk" in l])
+    if not any(l.startswith("virtio: net") and " eth0 " in l and " host-tso4" in l
+               for l in lines):
+        problems.append("no host-tso4 on eth0's console line")
+    gso = [l for l in lines if l.startswith("net: eth0 rx") and ", tx gso " in l]
+    if not gso:
+        problems.append("net.show counts no GSO frames on eth0: %r" % [
+            l for l in lines if l.startswith("net: eth0")])
+    return problems
+
+
 def register():
     why = ("not root" if os.geteuid() != 0 else
            None if os.path.exists("/dev/net/tun") else "no /dev/net/tun")
     if why:
-        print("SKIP boot.net-tap-bulk-in, net-tap-port-reuse: %s (the cases need a namespace "
-              "and a tap)" % why,
+        print("SKIP boot.net-tap-bulk-in, net-tap-bulk-out, net-tap-port-reuse: %s (the cases "
+              "need a namespace and a tap)" % why,
               flush=True)
         return
 
@@ -142,6 +220,12 @@ def register():
             return nc.run_guest("net-tap-bulk-in", BULK_SCRIPT, lambda g: bulk_checks(g, ns),
                                 transport="pci-modern", nets=["tap:tap0"], ip=nc.TAP_IP,
                                 netns=ns.name)
+
+    @case("net-tap-bulk-out")
+    def _():
+        nc = net()
+        with nc.Netns("net-tap-bulk-out") as ns:
+            return bulk_out(nc, ns)
 
     @case("net-tap-port-reuse")
     def _():
