@@ -49,6 +49,7 @@ SMALL_PAGE = b"<html><body>Flint serves this page.</body></html>\n"
 BIG_BYTES = 16 << 20
 NC_BYTES = 1 << 20
 EPOLL_CONNS, EPOLL_BYTES = 200, 64 << 10
+RECONNECT_SHARE = 20  # at most 1 in 20 connections reconnected
 HELD_CONNS = 1000
 VANISH_CONNS, VANISH_BYTES = 50, 256 << 10
 # MemFree after the load may be this much below before it (kB): page
@@ -571,6 +572,15 @@ def epoll_case(libc):
                 if rc:
                     problems.append("round %d, %d connections x %d bytes: %s" % (
                         rnd, conns, size, out.strip().replace("\n", "; ")))
+                # Resets before any reply: the host's listen overflow on
+                # slirp's forward (net_epoll.c), reconnected once; a few
+                # are the host's, many would be the guest's.
+                again = [l for l in out.splitlines() if "reset before any reply, reconnected" in l]
+                for l in again:
+                    print("  %s: round %d: %s" % (name, rnd, l), flush=True)
+                if len(again) > conns // RECONNECT_SHARE:
+                    problems.append("round %d: %d of %d connections reset before any reply" % (
+                        rnd, len(again), conns))
             rc, out = host_net_epoll("vanish", "127.0.0.1", port, VANISH_CONNS, VANISH_BYTES)
             if rc:
                 problems.append("round %d, vanish: %s" % (rnd, out.strip()))
