@@ -14,6 +14,7 @@
 #define IPV4_FRAG_OFF 6			/* flags and fragment offset */
 #define IPV4_MF_OFFSET_MASK 0x3fff	/* more fragments, offset */
 #define IPV4_PROTO_OFF 9
+#define IPV4_CSUM_OFF 10
 #define IPV4_SRC_OFF 12
 #define IPV4_TOTLEN_OFF 2
 #define IPV6_HLEN 40			/* RFC 8200 §3 */
@@ -86,11 +87,8 @@ static uint64_t pseudo_sum(const uint8_t *ip, unsigned version, unsigned proto, 
 	return sum + proto + (len & 0xffff) + (len >> 16);
 }
 
-/* Where a frame of len bytes, whose first avail are at f, has its TCP
- * segment and how long that is: false if it is not TCP over IP, or its
- * headers are not within avail. *frag: an IP fragment. */
-static bool find_tcp(const uint8_t *f, size_t avail, size_t len, unsigned *version,
-		     size_t *off, size_t *tcp_len, bool *frag)
+bool frame_find_tcp(const uint8_t *f, size_t avail, size_t len, unsigned *version,
+		    size_t *off, size_t *tcp_len, bool *frag)
 {
 	const uint8_t *ip = f + NETDEV_ETH_HLEN;
 	unsigned type;
@@ -140,7 +138,7 @@ bool csum_tx_tcp(uint8_t *f, size_t avail, size_t len, uint16_t *start, uint16_t
 	bool frag;
 	uint16_t sum;
 
-	if (!find_tcp(f, avail, len, &version, &off, &tcp_len, &frag) || frag)
+	if (!frame_find_tcp(f, avail, len, &version, &off, &tcp_len, &frag) || frag)
 		return false;
 	sum = fold(pseudo_sum(f + NETDEV_ETH_HLEN, version, IP_PROTO_TCP, (unsigned)tcp_len));
 	f[off + TCP_CSUM_OFF] = (uint8_t)(sum >> 8);
@@ -148,6 +146,15 @@ bool csum_tx_tcp(uint8_t *f, size_t avail, size_t len, uint16_t *start, uint16_t
 	*start = (uint16_t)off;
 	*offset = TCP_CSUM_OFF;
 	return true;
+}
+
+uint16_t csum_ipv4_header(const uint8_t *ip)
+{
+	bool even = true;
+	uint64_t sum = sum_bytes(ip, IPV4_CSUM_OFF, 0, &even);
+
+	sum = sum_bytes(ip + IPV4_CSUM_OFF + 2, IPV4_MIN_HLEN - IPV4_CSUM_OFF - 2, sum, &even);
+	return (uint16_t)~fold(sum);
 }
 
 bool csum_rx_tcp_partial(const uint8_t *f, size_t avail, size_t len, uint16_t start,
@@ -158,7 +165,8 @@ bool csum_rx_tcp_partial(const uint8_t *f, size_t avail, size_t len, uint16_t st
 	bool frag;
 
 	return (size_t)start + offset + 2 <= len && offset == TCP_CSUM_OFF &&
-	       find_tcp(f, avail, len, &version, &off, &tcp_len, &frag) && !frag && off == start;
+	       frame_find_tcp(f, avail, len, &version, &off, &tcp_len, &frag) && !frag &&
+	       off == start;
 }
 
 bool csum_rx(uint8_t *f, size_t len, enum netdev_csum state, uint16_t start,
@@ -187,7 +195,7 @@ bool csum_rx(uint8_t *f, size_t len, enum netdev_csum state, uint16_t start,
 		return true;
 	}
 	if (!check_tcp || state == NETDEV_CSUM_VALID ||
-	    !find_tcp(f, len, len, &version, &off, &tcp_len, &frag))
+	    !frame_find_tcp(f, len, len, &version, &off, &tcp_len, &frag))
 		return true;
 	if (frag)
 		return false;
@@ -201,7 +209,7 @@ bool frame_tcp_syn(const uint8_t *f, size_t len, struct frame_syn *s)
 	const uint8_t *tcp;
 	bool frag;
 
-	if (!find_tcp(f, len, len, &s->version, &off, &tcp_len, &frag) || frag)
+	if (!frame_find_tcp(f, len, len, &s->version, &off, &tcp_len, &frag) || frag)
 		return false;
 	tcp = f + off;
 	hlen = (size_t)(tcp[TCP_DOFF_OFF] >> 4) * 4;
@@ -236,7 +244,7 @@ bool frame_tcp(const uint8_t *f, size_t len, struct frame_tcp *s)
 	const uint8_t *tcp;
 	bool frag;
 
-	if (!find_tcp(f, len, len, &s->version, &off, &tcp_len, &frag) || frag)
+	if (!frame_find_tcp(f, len, len, &s->version, &off, &tcp_len, &frag) || frag)
 		return false;
 	tcp = f + off;
 	hlen = (size_t)(tcp[TCP_DOFF_OFF] >> 4) * 4;

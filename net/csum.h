@@ -18,6 +18,18 @@
  * the device's sum starts and where it goes, and returns true. */
 bool csum_tx_tcp(uint8_t *f, size_t avail, size_t len, uint16_t *start, uint16_t *offset);
 
+/* Where a frame of len bytes, whose first avail are at f, has its TCP
+ * segment: its IP version, the TCP header's offset and the segment's
+ * length from the IP header, with the IP and the fixed TCP header within
+ * avail. False if it is not TCP over IPv4 or IPv6. *frag: an IP
+ * fragment (the other results are then unset for IPv6). */
+bool frame_find_tcp(const uint8_t *f, size_t avail, size_t len, unsigned *version,
+		    size_t *off, size_t *tcp_len, bool *frag);
+
+/* RFC 791 §3.1's header checksum of the option-less IPv4 header at ip,
+ * its own checksum field counted as zero. */
+uint16_t csum_ipv4_header(const uint8_t *ip);
+
 /* A TCP SYN (no ACK, no RST) in a received frame, as the TIME-WAIT
  * check (net/timewait.c) needs it: addresses point into the frame (4 or
  * 16 bytes by version), ports and numbers in host order. */

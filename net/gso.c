@@ -6,22 +6,16 @@
  */
 #include <flint/string.h>
 
+#include "csum.h"
 #include "gso.h"
 
-#define ETHERTYPE_IPV4 0x0800
-#define ETHERTYPE_IPV6 0x86dd
-#define ETH_TYPE_OFF 12
 #define IPV4_HLEN 20			/* RFC 791 §3.1: without options */
-#define IPV4_VIHL_PLAIN 0x45		/* version 4, 5 words */
 #define IPV4_TOTLEN_OFF 2
 #define IPV4_FRAG_OFF 6			/* flags and fragment offset */
-#define IPV4_MF_OFFSET_MASK 0x3fff	/* more fragments, offset */
-#define IPV4_PROTO_OFF 9
 #define IPV4_CSUM_OFF 10
 #define IPV6_HLEN 40			/* RFC 8200 §3 */
 #define IPV6_PAYLEN_OFF 4
 #define IPV6_NEXT_OFF 6
-#define IP_PROTO_TCP 6
 #define TCP_SEQ_OFF 4
 #define TCP_DOFF_OFF 12			/* data offset: the header's length in words */
 #define TCP_FLAGS_OFF 13
@@ -54,44 +48,26 @@ static unsigned tcp_off(unsigned version)
 	return NETDEV_ETH_HLEN + (version == 4 ? IPV4_HLEN : IPV6_HLEN);
 }
 
-/* A TCP data segment that may be merged: fills *s. */
+/* A TCP data segment that may be merged (IPv4 without options, IPv6
+ * without extension headers, not a fragment): fills *s. */
 static bool mergeable(const uint8_t *f, size_t avail, size_t len, struct gso_seg *s)
 {
-	const uint8_t *ip = f + NETDEV_ETH_HLEN, *tcp;
-	size_t ip_len, thlen;
+	size_t off, tcp_len, thlen;
+	const uint8_t *tcp;
+	bool frag;
 
-	if (avail < NETDEV_ETH_HLEN + IPV4_HLEN || len > GSO_FRAME_MAX)
+	if (len > GSO_FRAME_MAX ||
+	    !frame_find_tcp(f, avail, len, &s->version, &off, &tcp_len, &frag) || frag ||
+	    off != tcp_off(s->version))
 		return false;
-	switch (get16(f + ETH_TYPE_OFF)) {
-	case ETHERTYPE_IPV4:
-		if (ip[0] != IPV4_VIHL_PLAIN || ip[IPV4_PROTO_OFF] != IP_PROTO_TCP ||
-		    get16(ip + IPV4_FRAG_OFF) & IPV4_MF_OFFSET_MASK)
-			return false;
-		s->version = 4;
-		ip_len = get16(ip + IPV4_TOTLEN_OFF);
-		tcp = ip + IPV4_HLEN;
-		break;
-	case ETHERTYPE_IPV6:
-		if (avail < NETDEV_ETH_HLEN + IPV6_HLEN || ip[0] >> 4 != 6 ||
-		    ip[IPV6_NEXT_OFF] != IP_PROTO_TCP)
-			return false;
-		s->version = 6;
-		ip_len = IPV6_HLEN + get16(ip + IPV6_PAYLEN_OFF);
-		tcp = ip + IPV6_HLEN;
-		break;
-	default:
-		return false;
-	}
-	if ((size_t)(tcp - f) + TCP_MIN_HLEN > avail)
-		return false;
+	tcp = f + off;
 	thlen = (size_t)(tcp[TCP_DOFF_OFF] >> 4) * 4;
-	s->hlen = (unsigned)(tcp - f) + (unsigned)thlen;
-	if (thlen < TCP_MIN_HLEN || s->hlen > avail || NETDEV_ETH_HLEN + ip_len > len ||
-	    NETDEV_ETH_HLEN + ip_len <= s->hlen)
+	s->hlen = (unsigned)(off + thlen);
+	if (thlen < TCP_MIN_HLEN || s->hlen > avail || tcp_len <= thlen)
 		return false;
 	if ((tcp[TCP_FLAGS_OFF] & TCP_FLAGS_OTHER) || !(tcp[TCP_FLAGS_OFF] & TCP_FLAG_ACK))
 		return false;
-	s->payload = NETDEV_ETH_HLEN + ip_len - s->hlen;
+	s->payload = tcp_len - thlen;
 	s->seq = get32(tcp + TCP_SEQ_OFF);
 	s->push = tcp[TCP_FLAGS_OFF] & TCP_FLAG_PSH;
 	return true;
@@ -169,19 +145,6 @@ bool gso_full(const struct gso_batch *b)
 	return b->ended || b->len - NETDEV_ETH_HLEN + b->gso_size > NETDEV_GSO_IP_MAX;
 }
 
-/* RFC 791 §3.1's header checksum over the 20 bytes at ip. */
-static uint16_t ipv4_header_csum(const uint8_t *ip)
-{
-	uint32_t sum = 0;
-
-	for (unsigned i = 0; i < IPV4_HLEN; i += 2)
-		if (i != IPV4_CSUM_OFF)
-			sum += get16(ip + i);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 void gso_finish(struct gso_batch *b, struct netdev_tx *tx)
 {
 	uint8_t *ip = b->buf + NETDEV_ETH_HLEN;
@@ -191,7 +154,7 @@ void gso_finish(struct gso_batch *b, struct netdev_tx *tx)
 	if (b->segs > 1) {
 		if (b->version == 4) {
 			put16(ip + IPV4_TOTLEN_OFF, (unsigned)(b->len - NETDEV_ETH_HLEN));
-			put16(ip + IPV4_CSUM_OFF, ipv4_header_csum(ip));
+			put16(ip + IPV4_CSUM_OFF, csum_ipv4_header(ip));
 			tx->gso_type = NETDEV_GSO_TCPV4;
 		} else {
 			put16(ip + IPV6_PAYLEN_OFF, (unsigned)(b->len - NETDEV_ETH_HLEN - IPV6_HLEN));
