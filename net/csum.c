@@ -203,25 +203,43 @@ bool csum_rx(uint8_t *f, size_t len, enum netdev_csum state, uint16_t start,
 	return fold(sum_bytes(f + off, tcp_len, sum, &even)) == 0xffff;
 }
 
-bool frame_tcp_syn(const uint8_t *f, size_t len, struct frame_syn *s)
+/* A TCP segment's header in a frame of len bytes, not a fragment, the
+ * whole header within len: fills *s and returns where the header is and
+ * how long, or NULL. */
+static const uint8_t *tcp_header(const uint8_t *f, size_t len, struct frame_tcp *s,
+				 size_t *hlen)
 {
-	size_t off, tcp_len, hlen;
+	size_t off, tcp_len;
 	const uint8_t *tcp;
 	bool frag;
 
 	if (!frame_find_tcp(f, len, len, &s->version, &off, &tcp_len, &frag) || frag)
-		return false;
+		return NULL;
 	tcp = f + off;
-	hlen = (size_t)(tcp[TCP_DOFF_OFF] >> 4) * 4;
-	if ((tcp[TCP_FLAGS_OFF] & (TCP_FLAG_SYN | TCP_FLAG_ACK | TCP_FLAG_RST)) != TCP_FLAG_SYN ||
-	    hlen < TCP_MIN_HLEN || hlen > tcp_len || off + hlen > len)
-		return false;
+	*hlen = (size_t)(tcp[TCP_DOFF_OFF] >> 4) * 4;
+	if (*hlen < TCP_MIN_HLEN || *hlen > tcp_len || off + *hlen > len)
+		return NULL;
 	s->src = f + NETDEV_ETH_HLEN + (s->version == 4 ? IPV4_SRC_OFF : IPV6_SRC_OFF);
 	s->dst = s->src + (s->version == 4 ? 4 : 16);
 	s->sport = get16(tcp);
 	s->dport = get16(tcp + 2);
 	s->seq = get32(tcp + TCP_SEQ_OFF);
-	s->has_ts = false;
+	s->ack = get32(tcp + TCP_ACK_OFF);
+	s->flags = tcp[TCP_FLAGS_OFF];
+	s->data_len = tcp_len - *hlen;
+	return tcp;
+}
+
+bool frame_tcp_syn(const uint8_t *f, size_t len, struct frame_syn *s)
+{
+	struct frame_tcp t;
+	size_t hlen;
+	const uint8_t *tcp = tcp_header(f, len, &t, &hlen);
+
+	if (!tcp || (t.flags & (TCP_FLAG_SYN | TCP_FLAG_ACK | TCP_FLAG_RST)) != TCP_FLAG_SYN)
+		return false;
+	*s = (struct frame_syn){ .version = t.version, .src = t.src, .dst = t.dst,
+				 .sport = t.sport, .dport = t.dport, .seq = t.seq };
 	for (size_t i = TCP_MIN_HLEN; i < hlen && tcp[i] != TCPOPT_END;) {
 		if (tcp[i] == TCPOPT_NOP) {
 			i++;
@@ -240,23 +258,7 @@ bool frame_tcp_syn(const uint8_t *f, size_t len, struct frame_syn *s)
 
 bool frame_tcp(const uint8_t *f, size_t len, struct frame_tcp *s)
 {
-	size_t off, tcp_len, hlen;
-	const uint8_t *tcp;
-	bool frag;
+	size_t hlen;
 
-	if (!frame_find_tcp(f, len, len, &s->version, &off, &tcp_len, &frag) || frag)
-		return false;
-	tcp = f + off;
-	hlen = (size_t)(tcp[TCP_DOFF_OFF] >> 4) * 4;
-	if (hlen < TCP_MIN_HLEN || hlen > tcp_len || off + hlen > len)
-		return false;
-	s->src = f + NETDEV_ETH_HLEN + (s->version == 4 ? IPV4_SRC_OFF : IPV6_SRC_OFF);
-	s->dst = s->src + (s->version == 4 ? 4 : 16);
-	s->sport = get16(tcp);
-	s->dport = get16(tcp + 2);
-	s->seq = get32(tcp + TCP_SEQ_OFF);
-	s->ack = get32(tcp + TCP_ACK_OFF);
-	s->flags = tcp[TCP_FLAGS_OFF];
-	s->data_len = tcp_len - hlen;
-	return true;
+	return tcp_header(f, len, s, &hlen) != NULL;
 }

@@ -187,6 +187,18 @@ TEST(rx_drops_tcp_fragments_it_cannot_check)
 	CHECK(csum_rx(frame, len, NETDEV_CSUM_NONE, 0, 0, true));
 }
 
+/* The header fields both segment tests read back: ports 40000 -> 8000,
+ * sequence number 0x80000001, 32 bytes of header (12 of options). */
+static void set_ports_seq(uint8_t *tcp)
+{
+	tcp[0] = 0x9c;
+	tcp[1] = 0x40;
+	tcp[2] = 0x1f;
+	tcp[3] = 0x40;
+	memcpy(tcp + 4, "\x80\x00\x00\x01", 4);
+	tcp[12] = 0x80;
+}
+
 /* A SYN's fields for the TIME-WAIT check: ports, sequence number, the
  * timestamp option among others, and what is not a plain SYN. */
 TEST(syn_fields)
@@ -199,12 +211,7 @@ TEST(syn_fields)
 		uint8_t *tcp = frame + off;
 		static const uint8_t opts[12] = { 1, 1, 8, 10, 0x11, 0x22, 0x33, 0x44, 0, 0, 0, 0 };
 
-		tcp[0] = 0x9c;
-		tcp[1] = 0x40;					/* port 40000 */
-		tcp[2] = 0x1f;
-		tcp[3] = 0x40;					/* port 8000 */
-		memcpy(tcp + 4, "\x80\x00\x00\x01", 4);
-		tcp[12] = 0x80;					/* 32 bytes: 12 of options */
+		set_ports_seq(tcp);
 		memcpy(tcp + 20, opts, sizeof(opts));
 		tcp[13] = 0x02;
 		CHECK(frame_tcp_syn(frame, len, &s));
@@ -245,13 +252,8 @@ TEST(segment_fields)
 		size_t off, len = build(version, 100, &off, &seed);
 		uint8_t *tcp = frame + off;
 
-		tcp[0] = 0x9c;
-		tcp[1] = 0x40;					/* port 40000 */
-		tcp[2] = 0x1f;
-		tcp[3] = 0x40;					/* port 8000 */
-		memcpy(tcp + 4, "\x80\x00\x00\x01", 4);
+		set_ports_seq(tcp);
 		memcpy(tcp + 8, "\x12\x34\x56\x78", 4);
-		tcp[12] = 0x80;					/* 32 bytes: 12 of options */
 		tcp[13] = 0x11;					/* FIN+ACK */
 		CHECK(frame_tcp(frame, len, &s));
 		CHECK_EQ(s.version, (unsigned)version);
