@@ -150,27 +150,40 @@ static void uio_init(struct uio *u, const struct linux_iovec *iov, uint64_t tota
 	*u = (struct uio){ .iov = iov, .resid = total < MAX_RW_COUNT ? total : MAX_RW_COUNT };
 }
 
+/* The next bytes of the vector in one piece: their address and how many
+ * (0 when the vector is done). */
+static size_t uio_piece(struct uio *u, void **ubuf)
+{
+	while (u->resid && u->iov[u->i].len == u->off) {
+		u->i++;
+		u->off = 0;
+	}
+	if (!u->resid)
+		return 0;
+	*ubuf = (void *)(uintptr_t)(u->iov[u->i].base + u->off);
+	return (size_t)MIN(u->iov[u->i].len - u->off, u->resid);
+}
+
+/* The transfer moved n more bytes (within the current piece). */
+static void uio_skip(struct uio *u, size_t n)
+{
+	u->off += n;
+	u->resid -= n;
+}
+
 /* Moves up to n bytes between buf and the vector's next bytes; returns
  * how many moved (fewer after a fault). */
 static size_t uio_move(struct uio *u, unsigned char *buf, size_t n, bool to_user)
 {
 	size_t done = 0;
 
-	while (done < n && u->resid && !u->fault) {
-		const struct linux_iovec *v = &u->iov[u->i];
-		uint64_t step = v->len - u->off;
-		void *ubuf = (void *)(uintptr_t)(v->base + u->off);
+	while (done < n && !u->fault) {
+		void *ubuf;
+		size_t step = MIN(uio_piece(u, &ubuf), n - done);
 		int r;
 
-		if (step == 0) {
-			u->i++;
-			u->off = 0;
-			continue;
-		}
-		if (step > n - done)
-			step = n - done;
-		if (step > u->resid)
-			step = u->resid;
+		if (!step)
+			break;
 		r = to_user ? copy_to_user(ubuf, buf + done, step)
 			    : copy_from_user(buf + done, ubuf, step);
 		if (r < 0) {
@@ -178,8 +191,7 @@ static size_t uio_move(struct uio *u, unsigned char *buf, size_t n, bool to_user
 			break;
 		}
 		done += step;
-		u->off += step;
-		u->resid -= step;
+		uio_skip(u, step);
 	}
 	return done;
 }
@@ -231,20 +243,6 @@ static bool may_read_more(struct file *f)
 	return !f->ops || (vfs_file_poll(f) & VFS_POLLIN);
 }
 
-/* The next bytes of the vector in one piece: their address and how many
- * (0 when the vector is done). */
-static size_t uio_piece(struct uio *u, void **ubuf)
-{
-	while (u->resid && u->iov[u->i].len == u->off) {
-		u->i++;
-		u->off = 0;
-	}
-	if (!u->resid)
-		return 0;
-	*ubuf = (void *)(uintptr_t)(u->iov[u->i].base + u->off);
-	return (size_t)MIN(u->iov[u->i].len - u->off, u->resid);
-}
-
 /* Reads straight into the vector's pieces, for files that can (a TCP
  * socket): -EOPNOTSUPP before anything was read when the file cannot. */
 static long xfer_read_direct(struct file *f, struct uio *u)
@@ -258,7 +256,7 @@ static long xfer_read_direct(struct file *f, struct uio *u)
 
 		if (!step || (done && !may_read_more(f)))
 			break;
-		step = uio_writable(u, MIN(step, (size_t)MAX_RW_COUNT));
+		step = uio_writable(u, step);
 		if (!step) {
 			r = -EFAULT;
 			break;
@@ -267,8 +265,7 @@ static long xfer_read_direct(struct file *f, struct uio *u)
 		if (r <= 0)
 			break;
 		done += (uint64_t)r;
-		u->off += (uint64_t)r;
-		u->resid -= (uint64_t)r;
+		uio_skip(u, (size_t)r);
 		if ((size_t)r < step)
 			break;
 	}
