@@ -395,6 +395,16 @@ static void report_bad(int i, const struct client *c, uint64_t at, const char *w
 	       (unsigned long long)at, (unsigned long long)c->sent);
 }
 
+/* Connection i of an echo run, non-blocking, in the epoll set ep. */
+static int client_connect(int ep, const char *host, int port, unsigned i)
+{
+	int fd = connect_to(host, port, 0);
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT, .data.u32 = i };
+
+	epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+	return fd;
+}
+
 /* CONNS connections at once through one epoll set; returns how many
  * echoed every byte back unchanged. */
 static int echo_all(const char *host, int port, int nconn, uint64_t bytes)
@@ -409,9 +419,7 @@ static int echo_all(const char *host, int port, int nconn, uint64_t bytes)
 		die("setup");
 	for (int i = 0; i < nconn; i++) {
 		usleep(CONNECT_GAP_US);
-		cl[i].fd = connect_to(host, port, 0);
-		ev = (struct epoll_event){ .events = EPOLLIN | EPOLLOUT, .data.u32 = i };
-		epoll_ctl(ep, EPOLL_CTL_ADD, cl[i].fd, &ev);
+		cl[i].fd = client_connect(ep, host, port, i);
 	}
 	while (done < nconn && now() < deadline) {
 		int n = epoll_wait(ep, events, 64, 1000);
@@ -457,10 +465,8 @@ static int echo_all(const char *host, int port, int nconn, uint64_t bytes)
 				report_bad(events[k].data.u32, c, 0, "reset before any reply, reconnected");
 				epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
 				close(c->fd);
-				*c = (struct client){ .fd = connect_to(host, port, 0), .retried = 1 };
-				ev = (struct epoll_event){ .events = EPOLLIN | EPOLLOUT,
-							   .data.u32 = events[k].data.u32 };
-				epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev);
+				*c = (struct client){ .retried = 1 };
+				c->fd = client_connect(ep, host, port, events[k].data.u32);
 				continue;
 			} else if (r == 0 || errno != EAGAIN) {
 				c->bad = 1;
