@@ -16,8 +16,8 @@ import time
 
 from cases import case
 from net_cases import (APPS, BOOT_TIMEOUT, IMAGES, Netns, Problem, SMALL_PAGE, TAP_GUEST,
-                       TAP_IP, free_port, http_get, httpd_files, netns_problem, run_guest,
-                       tell_end, wait_http)
+                       TAP_IP, free_port, http_get, httpd_files, mem_back, netns_problem,
+                       run_guest, tell_end, wait_http)
 
 # The flood: SYNs from addresses inside 198.18.0.0/15 (RFC 2544's
 # benchmarking range), which exist nowhere: the guest's SYN-ACKs go to its
@@ -295,14 +295,8 @@ def oom_host(g, port, web, ctl):
                         "sent %d" % (m.group(1), m.group(3), total))
     print("  %s: %s" % (g.name, line), flush=True)
     g.wait_line(r"^mem-after ", OOM_SETTLE_S + BOOT_TIMEOUT)
-    mem = dict((m.group(1), int(m.group(2))) for m in map(OOM_MEM_LINE.match, g.output())
-               if m)
-    if len(mem) != 2:
-        problems.append("no MemFree lines before and after%s" % g.tail())
-    elif mem["after"] < mem["before"] - OOM_TOLERANCE_KB:
-        problems.append("MemFree %d kB %d s after the connections closed, %d kB before: "
-                        "more than %d kB did not come back" % (
-                            mem["after"], OOM_SETTLE_S, mem["before"], OOM_TOLERANCE_KB))
+    problems += mem_back(g, OOM_MEM_LINE, OOM_SETTLE_S, OOM_TOLERANCE_KB,
+                         "after the connections closed")
     wait_http(g, "http://127.0.0.1:%d/index.html" % web, SMALL_PAGE)
     tell_end(g, ctl)
     if any("panic" in l.lower() for l in g.output()):

@@ -557,6 +557,19 @@ def host_net_epoll(*args, timeout=CASE_TIMEOUT):
     return p.returncode, p.stdout
 
 
+def mem_back(g, line, settle_s, tolerance_kb, after_what):
+    """Problems unless the guest's MemFree after the load (the "after"
+    group of its line pattern) came back to within tolerance_kb of
+    before it."""
+    mem = dict((m.group(1), int(m.group(2))) for m in map(line.match, g.output()) if m)
+    if len(mem) != 2:
+        return ["no MemFree lines before and after%s" % g.tail()]
+    if mem["after"] < mem["before"] - tolerance_kb:
+        return ["MemFree %d kB %d s %s, %d kB before: more than %d kB did not come back" % (
+            mem["after"], settle_s, after_what, mem["before"], tolerance_kb)]
+    return []
+
+
 def epoll_case(libc):
     name = "net-epoll-" + libc
 
@@ -604,16 +617,8 @@ def epoll_case(libc):
             want = "at most %d at once, 0 open at the end" % HELD_CONNS
             if len(served) != 2 or not all(l.endswith(want) for l in served):
                 problems.append("the server's counts %r, expected ... %r twice" % (served, want))
-            mem = dict((m.group(1), int(m.group(2))) for m in map(MEM_LINE.match, g.output())
-                       if m)
-            if len(mem) != 2:
-                problems.append("no MemFree lines before and after%s" % g.tail())
-            elif mem["after"] < mem["before"] - MEM_TOLERANCE_KB:
-                problems.append("MemFree %d kB %d s after the second round, %d kB before it: "
-                                "more than %d kB did not come back" % (
-                                    mem["after"], MEM_SETTLE_S, mem["before"],
-                                    MEM_TOLERANCE_KB))
-            return problems
+            return problems + mem_back(g, MEM_LINE, MEM_SETTLE_S, MEM_TOLERANCE_KB,
+                                       "after the second round")
 
         files = [(os.path.join(APPS, "net_epoll." + libc), "/bin/net_epoll")]
         return run_guest(name, EPOLL_SCRIPT, host, files,
