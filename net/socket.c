@@ -36,26 +36,29 @@ static const struct socket_family *family_of(int family)
 	return NULL;
 }
 
-static long socket_read(struct file *f, void *buf, size_t n)
+/* A read as a one-buffer message with flags. */
+static long read_msg(struct file *f, void *buf, size_t n, int flags)
 {
 	struct socket *s = f->priv;
 	struct sock_iov iov = { buf, n };
-	struct sock_msg m = { .iov = &iov, .iovlen = 1 };
+	struct sock_msg m = { .iov = &iov, .iovlen = 1, .flags = flags };
 
-	if (!s->ops->recvmsg)
-		return -EOPNOTSUPP;
 	return s->ops->recvmsg(s, &m);
+}
+
+static long socket_read(struct file *f, void *buf, size_t n)
+{
+	struct socket *s = f->priv;
+
+	return s->ops->recvmsg ? read_msg(f, buf, n, 0) : -EOPNOTSUPP;
 }
 
 static long socket_read_user(struct file *f, void *ubuf, size_t n)
 {
 	struct socket *s = f->priv;
-	struct sock_iov iov = { ubuf, n };
-	struct sock_msg m = { .iov = &iov, .iovlen = 1, .flags = SOCK_MSG_USER_IOV };
 
-	if (!s->ops->recvmsg || !s->ops->user_iov)
-		return -EOPNOTSUPP;
-	return s->ops->recvmsg(s, &m);
+	return s->ops->recvmsg && s->ops->user_iov ? read_msg(f, ubuf, n, SOCK_MSG_USER_IOV)
+						   : -EOPNOTSUPP;
 }
 
 static long socket_write(struct file *f, const void *buf, size_t n)
