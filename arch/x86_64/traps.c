@@ -106,9 +106,11 @@ void trap_handler(struct trap_frame *f)
 	const char *name = f->vector < NUM_EXCEPTIONS ? exception_name[f->vector] : NULL;
 
 	if (f->vector >= NUM_EXCEPTIONS) {
-		irq_frame[arch_cpu_index()] = f;
+		const struct trap_frame **slot = &irq_frame[arch_cpu_index()];
+
+		*slot = f;
 		irq_dispatch((unsigned)f->vector);
-		irq_frame[arch_cpu_index()] = NULL;
+		*slot = NULL;
 		sched_irq_exit();
 		if (f->cs & RPL_USER)
 			uspace_leave(f);
