@@ -20,10 +20,11 @@ KERNEL_LDFLAGS := -nostdlib -z max-page-size=4096 -z noexecstack --build-id=none
 KERNEL_SRCS := $(sort $(wildcard arch/x86_64/*.c arch/x86_64/*.S kernel/*.c \
 	drivers/*.c drivers/virtio/*.c fs/*.c net/*.c linux/*.c init/*.c) lib/format.c lib/sort.c lib/string.c)
 KERNEL_OBJS := $(KERNEL_SRCS:%=$(BUILD)/kernel/%.o) $(BUILD)/kernel/syscall_names.o
-include net/net.mk
 
 .PHONY: all run test bench deps clean
 all: $(KERNEL) $(BUILD)/fcshim.elf $(BUILD)/flint.img
+
+include net/net.mk
 
 $(BUILD)/kernel/%.c.o: %.c
 	@mkdir -p $(dir $@)
