@@ -15,6 +15,10 @@
 #define SSIZE_MAX __LONG_MAX__
 typedef long ssize_t;
 #define BYTE_ORDER LITTLE_ENDIAN
+/* Byte swaps inline: lwIP's own are out-of-line calls, several for every
+ * segment's headers. */
+#define lwip_htons(x) __builtin_bswap16(x)
+#define lwip_htonl(x) __builtin_bswap32(x)
 
 #define X8_F "02x"
 #define U16_F "hu"
