@@ -63,6 +63,9 @@ UNIT_SRCS_csum := net/csum.c
 # test_gso: the rules for merging TCP segments into one frame (net/gso.c).
 UNIT_TESTS += gso
 UNIT_SRCS_gso := net/gso.c net/csum.c
+# test_ipfrag: IPv4 fragments of outgoing frames (net/ipfrag.c).
+UNIT_TESTS += ipfrag
+UNIT_SRCS_ipfrag := net/ipfrag.c net/csum.c
 # test_vfs runs the VFS, pipes, the console tty and /proc on the heap over
 # fake RAM, as test_heap does; it stands in for the scheduler, the UART
 # and CPUID itself.
