@@ -204,20 +204,20 @@ bool csum_rx(uint8_t *f, size_t len, enum netdev_csum state, uint16_t start,
 }
 
 /* A TCP segment's header in a frame of len bytes, not a fragment, the
- * whole header within len: fills *s and returns where the header is and
- * how long, or NULL. */
-static const uint8_t *tcp_header(const uint8_t *f, size_t len, struct frame_tcp *s,
-				 size_t *hlen)
+ * whole header within the avail at f: fills *s and returns where the
+ * header is and how long, or NULL. */
+static const uint8_t *tcp_header(const uint8_t *f, size_t avail, size_t len,
+				 struct frame_tcp *s, size_t *hlen)
 {
 	size_t off, tcp_len;
 	const uint8_t *tcp;
 	bool frag;
 
-	if (!frame_find_tcp(f, len, len, &s->version, &off, &tcp_len, &frag) || frag)
+	if (!frame_find_tcp(f, avail, len, &s->version, &off, &tcp_len, &frag) || frag)
 		return NULL;
 	tcp = f + off;
 	*hlen = (size_t)(tcp[TCP_DOFF_OFF] >> 4) * 4;
-	if (*hlen < TCP_MIN_HLEN || *hlen > tcp_len || off + *hlen > len)
+	if (*hlen < TCP_MIN_HLEN || *hlen > tcp_len || off + *hlen > avail)
 		return NULL;
 	s->src = f + NETDEV_ETH_HLEN + (s->version == 4 ? IPV4_SRC_OFF : IPV6_SRC_OFF);
 	s->dst = s->src + (s->version == 4 ? 4 : 16);
@@ -227,6 +227,7 @@ static const uint8_t *tcp_header(const uint8_t *f, size_t len, struct frame_tcp 
 	s->ack = get32(tcp + TCP_ACK_OFF);
 	s->flags = tcp[TCP_FLAGS_OFF];
 	s->data_len = tcp_len - *hlen;
+	s->hlen = *hlen;
 	return tcp;
 }
 
@@ -234,7 +235,7 @@ bool frame_tcp_syn(const uint8_t *f, size_t len, struct frame_syn *s)
 {
 	struct frame_tcp t;
 	size_t hlen;
-	const uint8_t *tcp = tcp_header(f, len, &t, &hlen);
+	const uint8_t *tcp = tcp_header(f, len, len, &t, &hlen);
 
 	if (!tcp || (t.flags & (TCP_FLAG_SYN | TCP_FLAG_ACK | TCP_FLAG_RST)) != TCP_FLAG_SYN)
 		return false;
@@ -256,9 +257,9 @@ bool frame_tcp_syn(const uint8_t *f, size_t len, struct frame_syn *s)
 	return true;
 }
 
-bool frame_tcp(const uint8_t *f, size_t len, struct frame_tcp *s)
+bool frame_tcp(const uint8_t *f, size_t avail, size_t len, struct frame_tcp *s)
 {
 	size_t hlen;
 
-	return tcp_header(f, len, s, &hlen) != NULL;
+	return tcp_header(f, avail, len, s, &hlen) != NULL;
 }

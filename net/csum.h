@@ -54,6 +54,7 @@ struct frame_tcp {
 	uint16_t sport, dport;
 	uint32_t seq, ack;
 	uint8_t flags;			/* RFC 9293 §3.1's control bits */
+	size_t hlen;			/* the TCP header's length, options included */
 	size_t data_len;		/* the payload's length */
 };
 
@@ -62,9 +63,9 @@ struct frame_tcp {
 #define FRAME_TCP_RST 0x04
 #define FRAME_TCP_ACK 0x10
 
-/* True when the frame (len bytes at f) is a TCP segment, not an IP
- * fragment, with its whole header within len; fills *s. */
-bool frame_tcp(const uint8_t *f, size_t len, struct frame_tcp *s);
+/* True when the frame of len bytes is a TCP segment, not an IP fragment,
+ * with its whole header within the avail bytes at f; fills *s. */
+bool frame_tcp(const uint8_t *f, size_t avail, size_t len, struct frame_tcp *s);
 
 /* A received frame (len bytes at f) in the device's checksum state:
  * completes a partial checksum (start, offset), except TCP's with

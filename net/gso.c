@@ -21,10 +21,11 @@
 #define TCP_FLAGS_OFF 13
 #define TCP_CSUM_OFF 16
 #define TCP_MIN_HLEN 20
+#define TCP_FLAG_FIN 0x01
 #define TCP_FLAG_PSH 0x08
 #define TCP_FLAG_ACK 0x10
-/* Every control bit but ACK and PSH (FIN, SYN, RST, URG, ECE, CWR). */
-#define TCP_FLAGS_OTHER 0xe7
+/* Every control bit but ACK, PSH and FIN (SYN, RST, URG, ECE, CWR). */
+#define TCP_FLAGS_OTHER 0xe6
 
 static uint16_t get16(const uint8_t *p)
 {
@@ -50,7 +51,8 @@ static unsigned tcp_off(unsigned version)
 
 /* A TCP data segment that may be merged (IPv4 without options, IPv6
  * without extension headers, not a fragment): fills *s. */
-static bool mergeable(const uint8_t *f, size_t avail, size_t len, struct gso_seg *s)
+static bool mergeable(const uint8_t *f, size_t avail, size_t len, size_t unit,
+		      struct gso_seg *s)
 {
 	size_t off, tcp_len, thlen;
 	const uint8_t *tcp;
@@ -69,7 +71,8 @@ static bool mergeable(const uint8_t *f, size_t avail, size_t len, struct gso_seg
 		return false;
 	s->payload = tcp_len - thlen;
 	s->seq = get32(tcp + TCP_SEQ_OFF);
-	s->push = tcp[TCP_FLAGS_OFF] & TCP_FLAG_PSH;
+	s->flags = tcp[TCP_FLAGS_OFF] & (TCP_FLAG_PSH | TCP_FLAG_FIN);
+	s->unit = unit;
 	return true;
 }
 
@@ -107,15 +110,23 @@ static bool same_headers(const struct gso_batch *b, const uint8_t *f)
 }
 
 enum gso_verdict gso_classify(const struct gso_batch *b, const uint8_t *f, size_t avail,
-			      size_t len, struct gso_seg *s)
+			      size_t len, size_t unit, struct gso_seg *s)
 {
-	if (!mergeable(f, avail, len, s) || !(s->version == 4 ? b->tso4 : b->tso6))
+	if (!mergeable(f, avail, len, unit, s) || !(s->version == 4 ? b->tso4 : b->tso6))
 		return GSO_ALONE;
 	if (b->len && !b->ended && s->version == b->version && s->hlen == b->hlen &&
-	    s->seq == b->next_seq && s->payload <= b->gso_size &&
+	    s->seq == b->next_seq && (unit ? unit == b->gso_size : s->payload <= b->gso_size) &&
 	    b->len - NETDEV_ETH_HLEN + s->payload <= NETDEV_GSO_IP_MAX && same_headers(b, f))
 		return GSO_JOIN;
 	return GSO_START;
+}
+
+/* A segment whose payload is not whole device segments, or that carries
+ * FIN, is the last of its batch: what follows would be cut elsewhere
+ * than the sender's segments, or come after the end. */
+static bool ends(const struct gso_batch *b, const struct gso_seg *s)
+{
+	return (s->flags & TCP_FLAG_FIN) || s->payload % b->gso_size;
 }
 
 void gso_start(struct gso_batch *b, const struct gso_seg *s)
@@ -124,9 +135,9 @@ void gso_start(struct gso_batch *b, const struct gso_seg *s)
 	b->segs = 1;
 	b->version = s->version;
 	b->hlen = s->hlen;
-	b->gso_size = (uint16_t)s->payload;
+	b->gso_size = (uint16_t)(s->unit ? s->unit : s->payload);
 	b->next_seq = s->seq + (uint32_t)s->payload;
-	b->ended = false;
+	b->ended = ends(b, s);
 }
 
 void gso_add(struct gso_batch *b, const struct gso_seg *s)
@@ -134,10 +145,10 @@ void gso_add(struct gso_batch *b, const struct gso_seg *s)
 	b->len += s->payload;
 	b->segs++;
 	b->next_seq += (uint32_t)s->payload;
-	b->ended = s->payload < b->gso_size;
-	/* PSH goes on the frame: the device leaves it on the last segment. */
-	if (s->push)
-		b->buf[tcp_off(b->version) + TCP_FLAGS_OFF] |= TCP_FLAG_PSH;
+	b->ended = ends(b, s);
+	/* PSH and FIN go on the frame: the device leaves them on the last
+	 * segment. */
+	b->buf[tcp_off(b->version) + TCP_FLAGS_OFF] |= s->flags;
 }
 
 bool gso_full(const struct gso_batch *b)
@@ -151,7 +162,7 @@ void gso_finish(struct gso_batch *b, struct netdev_tx *tx)
 
 	tx->len = b->len;
 	tx->gso_size = 0;
-	if (b->segs > 1) {
+	if (b->len - b->hlen > b->gso_size) {
 		if (b->version == 4) {
 			put16(ip + IPV4_TOTLEN_OFF, (unsigned)(b->len - NETDEV_ETH_HLEN));
 			put16(ip + IPV4_CSUM_OFF, csum_ipv4_header(ip));

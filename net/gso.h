@@ -5,18 +5,24 @@
  * the batch and copies the bytes.
  *
  * A segment may join a batch when it is IPv4 without options or IPv6
- * without extension headers, TCP with data, ACK and perhaps PSH set and
- * no other flag; when its Ethernet, IP and TCP headers (options
+ * without extension headers, TCP with data, ACK and perhaps PSH or FIN
+ * set and no other flag; when its Ethernet, IP and TCP headers (options
  * included) are the batch's first's but for the IP length, id and
- * checksum and the TCP sequence number, checksum and PSH; when its
+ * checksum and the TCP sequence number, checksum, PSH and FIN; when its
  * sequence number follows the batch's last; and when its payload is no
  * longer than the first's (gso_size) and the whole stays within
  * NETDEV_GSO_IP_MAX IP bytes. A segment shorter than the first ends the
- * batch. PSH does not: lwIP sets it at the end of every write, and a
- * program that writes a segment or less at a time (busybox nc) would
- * merge nothing; the frame carries PSH when one of its segments did, and
- * the device puts it on the last (Linux's TSO too sends PSH per push,
- * not per write; RFC 9293 §3.9.1 leaves its use to the receiver).
+ * batch, and so does FIN. PSH does not: lwIP sets it at the end of every
+ * write, and a program that writes a segment or less at a time (busybox
+ * nc) would merge nothing; the frame carries PSH when one of its
+ * segments did, and the device puts it on the last (Linux's TSO too
+ * sends PSH per push, not per write; RFC 9293 §3.9.1 leaves its use to
+ * the receiver).
+ *
+ * A large segment (net/bigseg.h: longer than the MTU, built so by lwIP
+ * for a connection over a TSO device) comes with its unit, the payload of
+ * the segments it is to be cut into: it is a batch of its own or joins
+ * one of the same unit, and ends it unless its payload is whole units.
  */
 #ifndef FLINT_NET_GSO_H
 #define FLINT_NET_GSO_H
@@ -34,8 +40,9 @@ struct gso_seg {
 	unsigned version;		/* 4 or 6 */
 	unsigned hlen;			/* Ethernet, IP and TCP headers */
 	size_t payload;			/* TCP data bytes */
+	size_t unit;			/* a large segment's device segments, or 0 */
 	uint32_t seq;
-	bool push;
+	uint8_t flags;			/* PSH and FIN, as in the TCP header */
 };
 
 /* The frame being built in buf (GSO_FRAME_MAX bytes, the caller's). */
@@ -45,7 +52,7 @@ struct gso_batch {
 	size_t len;			/* bytes in buf: 0 when there is no batch */
 	unsigned segs;			/* segments in it */
 	unsigned version, hlen;
-	uint16_t gso_size;		/* the first segment's payload */
+	uint16_t gso_size;		/* the first segment's payload, or unit */
 	uint32_t next_seq;
 	bool ended;			/* no segment may join any more */
 };
@@ -57,9 +64,11 @@ enum gso_verdict {
 };
 
 /* What to do with a frame of len bytes whose first avail are at f; with
- * GSO_JOIN or GSO_START, *s says where its payload is. */
+ * GSO_JOIN or GSO_START, *s says where its payload is. unit: for a TCP
+ * segment larger than the link's MTU (net/bigseg.h), the payload of each
+ * segment the device is to cut it into; 0 for any other frame. */
 enum gso_verdict gso_classify(const struct gso_batch *b, const uint8_t *f, size_t avail,
-			      size_t len, struct gso_seg *s);
+			      size_t len, size_t unit, struct gso_seg *s);
 
 /* The frame is in buf (the headers and the payload): a batch of one. */
 void gso_start(struct gso_batch *b, const struct gso_seg *s);

@@ -23,6 +23,8 @@ struct netif *net_netif_attach(struct netdev *dev);
 struct netdev *net_netif_dev(const struct netif *n);
 /* The Linux name of an interface ("lo", "eth0"). */
 const char *net_netif_name(const struct netif *n);
+/* Whether the interface's device segments large TCP/IPv4 frames. */
+bool net_netif_tso4(const struct netif *n);
 
 /* The connection on list (one of lwIP's TCP lists) that a frame from src
  * to dst (4 or 16 bytes, as version says) with these ports belongs to, or

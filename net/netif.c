@@ -38,8 +38,10 @@
 #include "lwip/pbuf.h"
 #include "lwip/tcpip.h"
 #include "netif/ethernet.h"
+#include "bigseg.h"
 #include "csum.h"
 #include "gso.h"
+#include "ipfrag.h"
 #include "net_priv.h"
 
 /* Frames are dropped (counted as out of memory; the sender sends again)
@@ -85,12 +87,12 @@ void net_netif_flush(void)
 }
 
 /* A frame into the batch, or sent after it; lwIP's TCP builds its
- * headers in the first piece. */
-static bool batched(struct net_link *l, struct pbuf *p)
+ * headers in the first piece. unit: a large segment's (net/bigseg.h). */
+static bool batched(struct net_link *l, struct pbuf *p, size_t unit)
 {
 	struct gso_seg s;
 
-	switch (gso_classify(&l->batch, p->payload, p->len, p->tot_len, &s)) {
+	switch (gso_classify(&l->batch, p->payload, p->len, p->tot_len, unit, &s)) {
 	case GSO_JOIN:
 		pbuf_copy_partial(p, l->batch.buf + l->batch.len, (u16_t)s.payload,
 				  (u16_t)s.hlen);
@@ -110,19 +112,41 @@ static bool batched(struct net_link *l, struct pbuf *p)
 	return true;
 }
 
+static int send_fragment(void *arg, const struct netdev_tx *tx)
+{
+	struct net_link *l = arg;
+	int r = netdev_transmit(l->dev, tx);
+
+	if (!r)
+		l->dev->stats.tx_ip_frags++;
+	return r;
+}
+
+/*
+ * A frame longer than the MTU is a large TCP segment (net/bigseg.h),
+ * which the device cuts, or an IPv4 datagram, which is cut here (lwIP
+ * fragments IPv6 itself). Large segments always merge (they are data
+ * segments of a synchronized IPv4 connection, and lwIP sets no other
+ * flag): the frame that is not merged is cut as a datagram.
+ */
 static err_t link_output(struct netif *n, struct pbuf *p)
 {
 	struct net_link *l = n->state;
 	struct netdev_seg segs[NETDEV_MAX_SEGS];
 	struct netdev_tx tx = { .segs = segs, .len = p->tot_len };
+	bool over = n->mtu && p->tot_len > NETDEV_ETH_HLEN + n->mtu;
+	size_t unit = over && l->batch.tso4 ? net_bigseg_unit(p->payload, p->len, p->tot_len) : 0;
 	uint8_t *flat = NULL;
 	int r;
 
-	if (l->batch.buf && batched(l, p))
+	if (l->batch.buf && (!over || unit) && batched(l, p, unit)) {
+		if (unit)
+			l->dev->stats.tx_big_segs++;
 		return ERR_OK;
+	}
 	/* lwIP's TCP builds its headers in the first piece. */
-	if (l->tx_offload && csum_tx_tcp(p->payload, p->len, p->tot_len, &tx.csum_start,
-					 &tx.csum_offset))
+	if (!over && l->tx_offload &&
+	    csum_tx_tcp(p->payload, p->len, p->tot_len, &tx.csum_start, &tx.csum_offset))
 		tx.csum_partial = true;
 	for (struct pbuf *q = p; q; q = q->next) {
 		if (!q->len)
@@ -141,7 +165,7 @@ static err_t link_output(struct netif *n, struct pbuf *p)
 		}
 		segs[tx.nsegs++] = (struct netdev_seg){ q->payload, q->len };
 	}
-	r = netdev_transmit(l->dev, &tx);
+	r = over ? ipfrag_send(&tx, n->mtu, send_fragment, l) : netdev_transmit(l->dev, &tx);
 	kfree(flat);
 	if (r) {
 		LINK_STATS_INC(link.drop);
@@ -313,6 +337,11 @@ struct netif *net_netif_attach(struct netdev *dev)
 		netif_set_link_up(&l->netif);
 	netdev_set_receiver(dev, link_receive, l);
 	return &l->netif;
+}
+
+bool net_netif_tso4(const struct netif *n)
+{
+	return n->linkoutput == link_output && ((struct net_link *)n->state)->batch.tso4;
 }
 
 struct netdev *net_netif_dev(const struct netif *n)

@@ -46,7 +46,7 @@ bool net_oowack_drop(const uint8_t *f, size_t len)
 	struct tcp_pcb *pcb;
 	uintptr_t now, last;
 
-	if (!frame_tcp(f, len, &s) || s.data_len ||
+	if (!frame_tcp(f, len, len, &s) || s.data_len ||
 	    (s.flags & (FRAME_TCP_SYN | FRAME_TCP_FIN | FRAME_TCP_RST)))
 		return false;
 	pcb = net_tcp_find(tcp_active_pcbs, s.version, s.src, s.dst, s.sport, s.dport);

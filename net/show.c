@@ -35,6 +35,12 @@ void net_show(void)
 			printk(", tx gso %llu frames %llu segments",
 			       (unsigned long long)dev->stats.tx_gso_frames,
 			       (unsigned long long)dev->stats.tx_gso_segs);
+		if (dev && dev->stats.tx_big_segs)
+			printk(", tx big %llu segments",
+			       (unsigned long long)dev->stats.tx_big_segs);
+		if (dev && dev->stats.tx_ip_frags)
+			printk(", tx ip %llu fragments",
+			       (unsigned long long)dev->stats.tx_ip_frags);
 		for (unsigned i = 0; dev && i < NETDEV_DROP_REASONS; i++)
 			if (dev->stats.drops[i])
 				printk(", %s %llu", netdev_drop_name(i),

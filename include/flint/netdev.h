@@ -57,6 +57,9 @@ struct netdev_stats {
 	uint64_t tx_packets, tx_bytes;
 	uint64_t rx_interrupts, tx_notifies;
 	uint64_t tx_gso_frames, tx_gso_segs;	/* large TCP frames sent, the segments they make */
+	/* Kept by the network stack's link layer (net/netif.c): lwIP's TCP
+	 * segments longer than the MTU, and IPv4 fragments it cut. */
+	uint64_t tx_big_segs, tx_ip_frags;
 	uint64_t drops[NETDEV_DROP_REASONS];
 };
 

@@ -84,7 +84,9 @@ void net_netif_flush(void);
 #define LWIP_IPV6 1
 #define IP_FORWARD 0
 #define IP_REASSEMBLY 1
-#define IP_FRAG 1
+/* IPv4 datagrams longer than the MTU are cut by the link (net/ipfrag.h),
+ * which lets large TCP segments through to the device (net/bigseg.h). */
+#define IP_FRAG 0
 #define IP_DEFAULT_TTL 64
 #define LWIP_ICMP 1
 #define LWIP_BROADCAST_PING 0
@@ -142,7 +144,8 @@ void net_netif_flush(void);
 #define TCP_LISTEN_BACKLOG 1
 #define TCP_DEFAULT_LISTEN_BACKLOG 0xff
 #define LWIP_TCP_KEEPALIVE 1
-#define LWIP_TCP_PCB_NUM_EXT_ARGS 1	/* net/oowack.c's last ACK time */
+/* net/oowack.c's last ACK time, net/bigseg.c's MSS. */
+#define LWIP_TCP_PCB_NUM_EXT_ARGS 2
 #define TCP_MAXRTX 12
 #define TCP_SYNMAXRTX 6
 #define LWIP_EVENT_API 0

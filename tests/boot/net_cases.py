@@ -631,35 +631,45 @@ TAP_SCRIPT = """/bin/net_epoll udp 5005 &
 httpd -f -p 80 -h /www &
 httpd=$!
 ping -c 1 -W 5 %s && echo net-test: ping ok
+ping -c 1 -s 4000 -W 5 %s && echo net-test: big ping ok
 wget -q -O - http://%s/latest/meta-data/instance-id && echo
 nc -l -p 99 > /dev/null
 echo net-test: end
 kill $httpd
-""" % (TAP_HOST, METADATA)
+""" % (TAP_HOST, TAP_HOST, METADATA)
 INSTANCE_ID = "i-flint-test"
+# The second datagram is longer than the MTU: the guest reassembles it
+# and cuts its echo into IPv4 fragments (net/ipfrag.c).
 UDP_CLIENT = """import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.settimeout(2)
-got = None
-for i in range(15):
-    s.sendto(b"udp-round-trip", ("%s", 5005))
-    try:
-        got = s.recv(2048)
+for want in (b"udp-round-trip", bytes(range(256)) * 24):
+    got = None
+    for i in range(15):
+        s.sendto(want, ("%s", 5005))
+        try:
+            got = s.recv(8192)
+            break
+        except OSError:
+            pass
+    if got != want:
+        print("udp %%d bytes: got %%r" %% (len(want), got if got is None else len(got)))
         break
-    except OSError:
-        pass
-print("udp ok" if got == b"udp-round-trip" else "udp: got %%r" %% got)
+else:
+    print("udp ok")
 """
 
 
 def tap_checks(g, ns, big_sha):
     """The tap case's host side, in the namespace ns: its problems."""
     problems = httpd_host(None, None, big_sha, ns.name, "http://%s" % TAP_GUEST)(g)
-    p = subprocess.run(ns.exec(["busybox", "ping", "-c", "2", "-W", "5", TAP_GUEST]),
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    if p.returncode:
-        problems.append("ping of the guest from the namespace failed: " +
-                        p.stdout.strip()[-200:])
+    for size in ("56", "4000"):
+        p = subprocess.run(ns.exec(["busybox", "ping", "-c", "2", "-s", size, "-W", "5",
+                                    TAP_GUEST]),
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if p.returncode:
+            problems.append("ping -s %s of the guest from the namespace failed: %s" % (
+                size, p.stdout.strip()[-200:]))
     p = subprocess.run(ns.exec(["python3", "-c", UDP_CLIENT % TAP_GUEST]),
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if p.stdout.strip() != "udp ok":
@@ -671,6 +681,8 @@ def tap_checks(g, ns, big_sha):
         problems.append("the guest's wget of the metadata address: %s" % e)
     if "net-test: ping ok" not in g.output():
         problems.append("ping %s from the guest failed" % TAP_HOST)
+    if "net-test: big ping ok" not in g.output():
+        problems.append("ping -s 4000 %s from the guest failed" % TAP_HOST)
     subprocess.run(ns.exec(["python3", "-c", "import socket; socket.create_connection("
                             "('%s', 99), 5).sendall(b'end')" % TAP_GUEST]),
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

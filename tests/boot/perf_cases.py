@@ -8,8 +8,11 @@ hands the guest TCP segments of up to 64 KiB.
 
 net-tap-bulk-out: the other way, 32 MiB of random bytes from the guest's
 busybox nc to a host server, which must get every byte unchanged: with
-HOST_TSO4 (the console line lists host-tso4) the guest merges lwIP's
-segments into frames of up to 64 KiB, and net.show must count some.
+HOST_TSO4 (the console line lists host-tso4) the guest's connection
+grows large segments (net/bigseg.h) that it merges into frames of up to
+64 KiB, and net.show must count both. net-tap-bulk-out-mss: 8 MiB the
+same way with net.tso_segs=1, which keeps lwIP's segments at the MSS:
+still merged, none large.
 
 net-tap-port-reuse: a client that reuses the port of a connection the
 guest closed first (the guest's side is in TIME-WAIT, the client's is
@@ -156,14 +159,16 @@ c.close()
 """
 
 
-def bulk_out(nc, ns):
-    """net-tap-bulk-out: its problems."""
-    path = os.path.join(nc.IMAGES, "net-tap-bulk-out.data")
-    data = os.urandom(BULK_BYTES)
+def bulk_out(nc, ns, name, size, opts, big):
+    """net-tap-bulk-out and its variant: size random bytes from the
+    guest, booted with the kernel options opts; big: whether large TCP
+    segments must be counted (else none may be). Its problems."""
+    path = os.path.join(nc.IMAGES, name + ".data")
+    data = os.urandom(size)
     with open(path, "wb") as f:
         f.write(data)
     server = subprocess.Popen(ns.exec(["python3", "-c", BULK_SERVER, nc.TAP_HOST, str(BULK_PORT),
-                                       str(BULK_BYTES), str(nc.CASE_TIMEOUT)]),
+                                       str(size), str(nc.CASE_TIMEOUT)]),
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     out = ""
     try:
@@ -176,16 +181,16 @@ def bulk_out(nc, ns):
             g.wait_line(r"^net-bulk: sent", nc.CASE_TIMEOUT)
             guest.append(g)
             return []
-        problems = nc.run_guest("net-tap-bulk-out", script, host, [(path, "/data")],
-                                transport="pci-modern", nets=["tap:tap0"], ip=nc.TAP_IP,
-                                netns=ns.name)
+        problems = nc.run_guest(name, script, host, [(path, "/data")],
+                                transport="pci-modern", nets=["tap:tap0"],
+                                ip=(opts + " " + nc.TAP_IP).strip(), netns=ns.name)
         out = server.communicate(timeout=30)[0].strip()
     finally:
         server.kill()
         server.wait()
         os.unlink(path)
-    print("  net-tap-bulk-out: " + out, flush=True)
-    want = "received %d bytes" % BULK_BYTES
+    print("  %s: %s" % (name, out), flush=True)
+    want = "received %d bytes" % size
     if not out.startswith(want) or not out.endswith(hashlib.sha256(data).hexdigest()):
         problems.append("the host got %r, expected %s and sha256 %s" % (
             out[-200:], want, hashlib.sha256(data).hexdigest()))
@@ -197,10 +202,12 @@ def bulk_out(nc, ns):
     if not any(l.startswith("virtio: net") and " eth0 " in l and " host-tso4" in l
                for l in lines):
         problems.append("no host-tso4 on eth0's console line")
-    gso = [l for l in lines if l.startswith("net: eth0 rx") and ", tx gso " in l]
-    if not gso:
-        problems.append("net.show counts no GSO frames on eth0: %r" % [
-            l for l in lines if l.startswith("net: eth0")])
+    eth0 = [l for l in lines if l.startswith("net: eth0 rx")]
+    if not any(", tx gso " in l for l in eth0):
+        problems.append("net.show counts no GSO frames on eth0: %r" % eth0)
+    if big != any(", tx big " in l for l in eth0):
+        problems.append("net.show counts %s large TCP segments on eth0: %r" % (
+            "no" if big else "some", eth0))
     return problems
 
 
@@ -208,9 +215,8 @@ def register():
     why = ("not root" if os.geteuid() != 0 else
            None if os.path.exists("/dev/net/tun") else "no /dev/net/tun")
     if why:
-        print("SKIP boot.net-tap-bulk-in, net-tap-bulk-out, net-tap-port-reuse: %s (the cases "
-              "need a namespace and a tap)" % why,
-              flush=True)
+        print("SKIP boot.net-tap-bulk-in, net-tap-bulk-out, net-tap-bulk-out-mss, "
+              "net-tap-port-reuse: %s (the cases need a namespace and a tap)" % why, flush=True)
         return
 
     @case("net-tap-bulk-in")
@@ -225,7 +231,14 @@ def register():
     def _():
         nc = net()
         with nc.Netns("net-tap-bulk-out") as ns:
-            return bulk_out(nc, ns)
+            return bulk_out(nc, ns, "net-tap-bulk-out", BULK_BYTES, "", True)
+
+    @case("net-tap-bulk-out-mss")
+    def _():
+        nc = net()
+        with nc.Netns("net-tap-bulk-out-mss") as ns:
+            return bulk_out(nc, ns, "net-tap-bulk-out-mss", BULK_BYTES // 4,
+                            "net.tso_segs=1", False)
 
     @case("net-tap-port-reuse")
     def _():

@@ -255,7 +255,7 @@ TEST(segment_fields)
 		set_ports_seq(tcp);
 		memcpy(tcp + 8, "\x12\x34\x56\x78", 4);
 		tcp[13] = 0x11;					/* FIN+ACK */
-		CHECK(frame_tcp(frame, len, &s));
+		CHECK(frame_tcp(frame, len, len, &s));
 		CHECK_EQ(s.version, (unsigned)version);
 		CHECK_EQ(s.sport, 40000);
 		CHECK_EQ(s.dport, 8000);
@@ -263,20 +263,24 @@ TEST(segment_fields)
 		CHECK_EQ(s.ack, 0x12345678u);
 		CHECK_EQ(s.flags, FRAME_TCP_FIN | FRAME_TCP_ACK);
 		CHECK_EQ(s.data_len, (size_t)88);
+		CHECK_EQ(s.hlen, (size_t)32);
+		/* Only the headers in the first piece, the rest elsewhere. */
+		CHECK(frame_tcp(frame, off + 32, len, &s) && s.data_len == 88);
+		CHECK(!frame_tcp(frame, off + 31, len, &s));
 		CHECK(s.src == frame + ETH + (version == 4 ? 12 : 8));
 		CHECK(s.dst == s.src + (version == 4 ? 4 : 16));
 		tcp[12] = 0xf0;					/* 60 bytes of header */
-		CHECK(frame_tcp(frame, len, &s) && s.data_len == 60);
+		CHECK(frame_tcp(frame, len, len, &s) && s.data_len == 60);
 		len = build(version, 0, &off, &seed);
 		tcp = frame + off;
 		tcp[12] = 0x50;
-		CHECK(frame_tcp(frame, len, &s) && s.data_len == 0);
+		CHECK(frame_tcp(frame, len, len, &s) && s.data_len == 0);
 		tcp[12] = 0x60;					/* 24 bytes, the segment 20 */
-		CHECK(!frame_tcp(frame, len, &s));
+		CHECK(!frame_tcp(frame, len, len, &s));
 		tcp[12] = 0x40;					/* shorter than any header */
-		CHECK(!frame_tcp(frame, len, &s));
+		CHECK(!frame_tcp(frame, len, len, &s));
 		tcp[12] = 0x50;
-		CHECK(!frame_tcp(frame, off + 19, &s));		/* cut short */
+		CHECK(!frame_tcp(frame, off + 19, off + 19, &s));		/* cut short */
 	}
 }
 
@@ -304,7 +308,7 @@ TEST(hostile_frames)
 			(uint16_t)check_rand(&seed), (uint16_t)check_below(&seed, 64), true);
 		csum_tx_tcp(copy, check_below(&seed, cut + 1), cut, &start, &offset);
 		frame_tcp_syn(copy, cut, &syn);
-		frame_tcp(copy, cut, &seg);
+		frame_tcp(copy, cut, cut, &seg);
 		free(copy);
 	}
 }

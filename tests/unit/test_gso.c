@@ -15,9 +15,10 @@
 #define TCP_HLEN 32			/* 20 and the option (12, padded) */
 #define ACK 0x10
 #define PSH 0x08
+#define FIN 0x01
 
 static uint8_t batch_buf[GSO_FRAME_MAX];
-static uint8_t frame[2048];
+static uint8_t frame[GSO_FRAME_MAX];
 
 struct seg {
 	int version;
@@ -26,6 +27,7 @@ struct seg {
 	size_t payload;
 	uint32_t tsval;
 	uint16_t window;
+	size_t unit;			/* a large segment's device segments */
 };
 
 /* Builds the segment in frame, its payload bytes numbered by sequence
@@ -97,7 +99,7 @@ static enum gso_verdict offer(const struct seg *s)
 {
 	size_t len = build(s);
 	struct gso_seg g;
-	enum gso_verdict v = gso_classify(&batch, frame, len, len, &g);
+	enum gso_verdict v = gso_classify(&batch, frame, len, len, s->unit, &g);
 
 	if (v == GSO_JOIN) {
 		CHECK_EQ(g.payload, s->payload);
@@ -208,6 +210,94 @@ TEST(run_ipv6_with_psh)
 	CHECK_EQ(batch_buf[ETH + 40 + 13], ACK | PSH);	/* for the last segment */
 }
 
+/* FIN joins and ends the run; the frame carries it for the device to
+ * put on its last segment. */
+TEST(fin_ends_the_run)
+{
+	struct netdev_tx tx = { 0 };
+	struct seg s = full(4, 1000 + MSS);
+
+	reset(true, true);
+	CHECK_EQ(offer_full(4, 1000), GSO_START);
+	s.flags |= FIN | PSH;
+	CHECK_EQ(offer(&s), GSO_JOIN);
+	CHECK(gso_full(&batch));
+	gso_finish(&batch, &tx);
+	CHECK_EQ(tx.gso_size, MSS);
+	check_frame(&tx, 4, 1000, 2 * MSS);
+	CHECK_EQ(batch_buf[ETH + 20 + 13], ACK | PSH | FIN);
+	/* A FIN segment alone is a batch of one, ended. */
+	reset(true, true);
+	s = full(4, 1000);
+	s.flags |= FIN;
+	CHECK_EQ(offer(&s), GSO_START);
+	CHECK(gso_full(&batch));
+}
+
+/* Large segments (net/bigseg.h) come with their unit: alone, one makes a
+ * GSO frame of that size; of whole units, they merge up to 64 KiB; one
+ * that is not whole units ends the run; another unit starts again. */
+TEST(large_segments)
+{
+	struct netdev_tx tx = { 0 };
+	struct seg s = full(4, 1000);
+	size_t big = 8 * MSS;
+
+	reset(true, true);
+	s.payload = big;
+	s.unit = MSS;
+	CHECK_EQ(offer(&s), GSO_START);
+	CHECK(!gso_full(&batch));
+	gso_finish(&batch, &tx);
+	CHECK_EQ(tx.gso_type, NETDEV_GSO_TCPV4);
+	CHECK_EQ(tx.gso_size, MSS);
+	CHECK_EQ(tx.gso_hdr_len, ETH + 20 + TCP_HLEN);
+	check_frame(&tx, 4, 1000, big);
+
+	reset(true, true);
+	for (unsigned i = 0; i < 5; i++) {
+		s = full(4, 1000 + (uint32_t)(i * big));
+		s.payload = big;
+		s.unit = MSS;
+		CHECK_EQ(offer(&s), i ? GSO_JOIN : GSO_START);
+	}
+	CHECK(!gso_full(&batch));
+	s = full(4, 1000 + (uint32_t)(5 * big));
+	s.payload = big;
+	s.unit = MSS;
+	CHECK_EQ(offer(&s), GSO_START);		/* 6 would pass 64 KiB */
+
+	reset(true, true);
+	s = full(4, 1000);
+	s.payload = big;
+	s.unit = MSS;
+	CHECK_EQ(offer(&s), GSO_START);
+	s = full(4, 1000 + (uint32_t)big);
+	s.payload = big - 100;
+	s.unit = MSS;
+	CHECK_EQ(offer(&s), GSO_JOIN);
+	CHECK(gso_full(&batch));		/* its tail is a short segment */
+	gso_finish(&batch, &tx);
+	check_frame(&tx, 4, 1000, 2 * big - 100);
+
+	reset(true, true);
+	s = full(4, 1000);
+	s.payload = big;
+	s.unit = MSS;
+	CHECK_EQ(offer(&s), GSO_START);
+	s = full(4, 1000 + (uint32_t)big);
+	s.payload = big;
+	s.unit = MSS - 8;			/* another connection's size */
+	CHECK_EQ(offer(&s), GSO_START);
+	/* A regular segment of the unit's size joins a run of large ones. */
+	s = full(4, 1000 + (uint32_t)(2 * big));
+	CHECK_EQ(offer(&s), GSO_START);
+	s = full(4, 1000 + (uint32_t)(2 * big + MSS));
+	s.payload = big;
+	s.unit = MSS;
+	CHECK_EQ(offer(&s), GSO_JOIN);
+}
+
 TEST(gap_in_sequence_starts_again)
 {
 	reset(true, true);
@@ -241,10 +331,10 @@ TEST(other_options_ack_or_window_start_again)
 	CHECK_EQ(offer(&s), GSO_START);
 }
 
-TEST(syn_fin_rst_urg_alone)
+TEST(syn_rst_urg_ecn_alone)
 {
-	static const uint8_t flags[] = { ACK | 0x01, ACK | 0x02, ACK | 0x04, ACK | 0x20, 0x02,
-					 0x04, PSH, 0 };
+	static const uint8_t flags[] = { ACK | 0x02, ACK | 0x04, ACK | 0x20, ACK | 0x40,
+					 ACK | 0x80, 0x02, 0x04, PSH, 0x01, 0 };
 
 	reset(true, true);
 	for (unsigned i = 0; i < sizeof(flags); i++) {
@@ -325,21 +415,21 @@ TEST(ip_options_extension_headers_fragments_alone)
 	reset(true, true);
 	len = build_full(4, 1000);
 	frame[ETH] = 0x46;			/* an option word */
-	CHECK_EQ(gso_classify(&batch, frame, len, len, &g), GSO_ALONE);
+	CHECK_EQ(gso_classify(&batch, frame, len, len, 0, &g), GSO_ALONE);
 	len = build_full(4, 1000);
 	frame[ETH + 6] = 0x20;			/* more fragments */
-	CHECK_EQ(gso_classify(&batch, frame, len, len, &g), GSO_ALONE);
+	CHECK_EQ(gso_classify(&batch, frame, len, len, 0, &g), GSO_ALONE);
 	len = build_full(6, 1000);
 	frame[ETH + 6] = 0;			/* hop-by-hop options */
-	CHECK_EQ(gso_classify(&batch, frame, len, len, &g), GSO_ALONE);
+	CHECK_EQ(gso_classify(&batch, frame, len, len, 0, &g), GSO_ALONE);
 	len = build_full(4, 1000);
 	frame[ETH + 9] = 17;			/* UDP */
-	CHECK_EQ(gso_classify(&batch, frame, len, len, &g), GSO_ALONE);
+	CHECK_EQ(gso_classify(&batch, frame, len, len, 0, &g), GSO_ALONE);
 	/* Headers beyond what is contiguous, or an IP length beyond the frame. */
 	len = build_full(4, 1000);
-	CHECK_EQ(gso_classify(&batch, frame, ETH + 20 + TCP_HLEN - 1, len, &g), GSO_ALONE);
-	CHECK_EQ(gso_classify(&batch, frame, len, len - 1, &g), GSO_ALONE);
-	CHECK_EQ(gso_classify(&batch, frame, ETH + 20 + TCP_HLEN, len, &g), GSO_START);
+	CHECK_EQ(gso_classify(&batch, frame, ETH + 20 + TCP_HLEN - 1, len, 0, &g), GSO_ALONE);
+	CHECK_EQ(gso_classify(&batch, frame, len, len - 1, 0, &g), GSO_ALONE);
+	CHECK_EQ(gso_classify(&batch, frame, ETH + 20 + TCP_HLEN, len, 0, &g), GSO_START);
 }
 
 TEST(versions_the_device_segments)
