@@ -24,6 +24,7 @@
  * than a large segment while data is unacknowledged. `net.tso_segs=1`
  * keeps every connection at its MSS.
  */
+#include <flint/netdev.h>
 #include <flint/param.h>
 
 #include "lwip/ip.h"
@@ -37,6 +38,11 @@
 #define BIGSEG_UNITS_MAX 16
 #define BIGSEG_CWND_SEGS 32		/* the window that qualifies, in MSS */
 #define TCP_HLEN 20			/* RFC 9293 §3.1: without options */
+#define TCP_HLEN_MAX 60
+#define IPV4_HLEN 20			/* RFC 791 §3.1: lwIP's TCP sends no options */
+/* A large segment's data and options: its IPv4 packet within what a
+ * device segments. */
+#define BIGSEG_DATA_MAX (NETDEV_GSO_IP_MAX - IPV4_HLEN - TCP_HLEN_MAX)
 
 static unsigned units = BIGSEG_UNITS_DEFAULT;
 static bool ext_id_valid;
@@ -63,7 +69,7 @@ KERNEL_PARAM("net.tso_segs", units_param);
 void net_bigseg_grow(struct tcp_pcb *pcb)
 {
 	struct netif *n;
-	unsigned mss, opts;
+	unsigned mss, opts, k;
 
 	if (units < 2 || (pcb->state != ESTABLISHED && pcb->state != CLOSE_WAIT) ||
 	    !IP_IS_V4_VAL(pcb->remote_ip) || pcb->cwnd < (tcpwnd_size_t)BIGSEG_CWND_SEGS * pcb->mss)
@@ -83,8 +89,14 @@ void net_bigseg_grow(struct tcp_pcb *pcb)
 	opts = (pcb->flags & TF_TIMESTAMP) ? LWIP_TCP_OPT_LENGTH(TF_SEG_OPTS_TS) : 0;
 	if (mss <= opts)
 		return;
+	/* Within what a device segments, whatever the MSS. */
+	k = units;
+	if (k > (BIGSEG_DATA_MAX - opts) / (mss - opts))
+		k = (BIGSEG_DATA_MAX - opts) / (mss - opts);
+	if (k < 2)
+		return;
 	tcp_ext_arg_set(pcb, ext_id, (void *)(uintptr_t)mss);
-	pcb->mss = (u16_t)(units * (mss - opts) + opts);
+	pcb->mss = (u16_t)(k * (mss - opts) + opts);
 }
 
 size_t net_bigseg_unit(const uint8_t *f, size_t avail, size_t len)
