@@ -3,8 +3,9 @@
  * discovery order (kernel/blockdev.c), so that programs (busybox dd,
  * sha256sum) read and write them. Any offset and length work: the
  * sectors around a transfer are read and, for a write, written back
- * whole. Nothing is cached: a write reaches the device before it returns
- * (its own write cache is not flushed: fsync does not reach it yet).
+ * whole. Nothing is cached: a write reaches the device before it returns,
+ * and fsync, fdatasync, sync and O_SYNC writes flush the device's own
+ * write cache.
  */
 #include <flint/blockdev.h>
 #include <flint/errno.h>
@@ -15,6 +16,7 @@
 #include <flint/vfs.h>
 
 #define BLKDEV_PERM 0660
+#define DISKSTATS_PERM 0444
 #define BLKDEV_PATH_MAX 16		/* "/dev/" and a device name */
 #define CHUNK (64 * 1024)		/* bytes moved per device request */
 /* Linux's virtio-blk numbers (drivers/block/virtio_blk.c): a dynamic
@@ -115,12 +117,63 @@ static int blk_stat(struct file *f, struct vfs_stat *st)
 	return 0;
 }
 
+/* Writes reach the device before they return: fsync flushes its cache
+ * (a device without one writes through, and the driver says done). */
+static int blk_fsync(struct file *f)
+{
+	struct blockdev *d = dev_of(f);
+
+	if (!d)
+		return -ENXIO;
+	return blockdev_flush(d) ? -EIO : 0;
+}
+
 static const struct file_ops blk_ops = {
 	.pread = blk_pread,
 	.pwrite = blk_pwrite,
 	.size = blk_size,
 	.stat = blk_stat,
+	.fsync = blk_fsync,
 };
+
+int blkdev_sync_all(void)
+{
+	int r = 0;
+
+	for (unsigned i = 0; i < blockdev_count(); i++)
+		if (blockdev_flush(blockdev_get(i)) && !r)
+			r = -EIO;
+	return r;
+}
+
+/* Linux's 17 figures after the name (Documentation/admin-guide/iostats):
+ * reads, merged, sectors, ms; writes, merged, sectors, ms; in flight, ms
+ * doing I/O, weighted ms; discards, merged, sectors, ms; flushes, ms.
+ * Flint counts requests and sectors, not time or merges. */
+static size_t gen_diskstats(long arg, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	(void)arg;
+	for (unsigned i = 0; i < blockdev_count(); i++) {
+		const struct blockdev *d = blockdev_get(i);
+		const struct blockdev_stats *s = &d->stats;
+		size_t at = len < size ? len : size;
+
+		len += (size_t)snprintf(buf + at, size - at,
+					"%4u %7u %s %llu 0 %llu 0 %llu 0 %llu 0 0 0 0 0 0 0 0 %llu 0\n",
+					VIRTBLK_MAJOR, i * VIRTBLK_MINORS, d->name,
+					(unsigned long long)__atomic_load_n(&s->reads, __ATOMIC_RELAXED),
+					(unsigned long long)__atomic_load_n(&s->read_sectors,
+									    __ATOMIC_RELAXED),
+					(unsigned long long)__atomic_load_n(&s->writes, __ATOMIC_RELAXED),
+					(unsigned long long)__atomic_load_n(&s->write_sectors,
+									    __ATOMIC_RELAXED),
+					(unsigned long long)__atomic_load_n(&s->flushes,
+									    __ATOMIC_RELAXED));
+	}
+	return len;
+}
 
 int blkdev_populate(void)
 {
@@ -136,4 +189,9 @@ int blkdev_populate(void)
 			return r;
 	}
 	return 0;
+}
+
+int blkdev_proc_populate(void)
+{
+	return vfs_mkgen(NULL, "/proc/diskstats", DISKSTATS_PERM, gen_diskstats, 0);
 }

@@ -135,6 +135,8 @@ void fs_init(const struct bootinfo *bi)
 		printk_line("fs: cannot create the disks in /dev (error %d)", -r);
 	tty_init();
 	r = proc_populate();
+	if (r == 0)
+		r = blkdev_proc_populate();
 	if (r < 0)
 		printk_line("fs: cannot create /proc (error %d)", -r);
 	if (show)

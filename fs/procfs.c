@@ -194,6 +194,7 @@ int proc_populate(void)
 		r = vfs_mkgen(NULL, "/proc/cpuinfo", PROC_FILE_PERM, gen_cpuinfo, 0);
 	if (r == 0)
 		r = vfs_mkgen(NULL, "/proc/meminfo", PROC_FILE_PERM, gen_meminfo, 0);
+
 	if (r == 0)
 		r = vfs_symlink_dynamic(NULL, "/proc/self", link_self);
 	return r;

@@ -1011,6 +1011,18 @@ long vfs_file_read(struct file *f, void *buf, size_t n)
 	return r;
 }
 
+/* O_SYNC and O_DSYNC (whose bit O_SYNC includes): a write that moved
+ * something returns once it is on stable storage. Memory (ramfs) is. */
+static long synced(struct file *f, long r)
+{
+	int e;
+
+	if (r <= 0 || !(f->flags & VFS_O_DSYNC) || !f->ops || !f->ops->fsync)
+		return r;
+	e = f->ops->fsync(f);
+	return e ? e : r;
+}
+
 long vfs_file_write(struct file *f, const void *buf, size_t n)
 {
 	long r;
@@ -1018,7 +1030,7 @@ long vfs_file_write(struct file *f, const void *buf, size_t n)
 	if (!can_write(f))
 		return -EBADF;
 	if (f->ops && f->ops->pwrite)
-		return advance(f, f->ops->pwrite(f, buf, n, offset_of(f)));
+		return synced(f, advance(f, f->ops->pwrite(f, buf, n, offset_of(f))));
 	if (f->ops)
 		return f->ops->write ? f->ops->write(f, buf, n) : -EINVAL;
 	lock();
@@ -1054,7 +1066,7 @@ long vfs_file_pwrite(struct file *f, const void *buf, size_t n, uint64_t offset)
 	if (!can_write(f))
 		return -EBADF;
 	if (f->ops)
-		return f->ops->pwrite ? f->ops->pwrite(f, buf, n, offset) : -ESPIPE;
+		return f->ops->pwrite ? synced(f, f->ops->pwrite(f, buf, n, offset)) : -ESPIPE;
 	lock();
 	r = write_at(f, buf, n, offset);
 	unlock();
@@ -1140,6 +1152,13 @@ int vfs_file_readdir(struct file *f, struct vfs_dirent *d)
 	}
 	unlock();
 	return r;
+}
+
+int vfs_file_fsync(struct file *f)
+{
+	if (!f->ops)
+		return 0;
+	return f->ops->fsync ? f->ops->fsync(f) : -EINVAL;
 }
 
 int vfs_file_truncate(struct file *f, uint64_t size)

@@ -76,11 +76,38 @@ static int check(const struct blockdev *dev, const struct bio *bio)
 	return 0;
 }
 
+/* A request the driver took, by what it was (the bio may be reused by
+ * then: its done can run before submit returns). */
+static void count(struct blockdev *dev, enum bio_op op, uint64_t sectors)
+{
+	struct blockdev_stats *s = &dev->stats;
+
+	switch (op) {
+	case BIO_READ:
+		__atomic_fetch_add(&s->reads, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&s->read_sectors, sectors, __ATOMIC_RELAXED);
+		break;
+	case BIO_WRITE:
+		__atomic_fetch_add(&s->writes, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&s->write_sectors, sectors, __ATOMIC_RELAXED);
+		break;
+	case BIO_FLUSH:
+		__atomic_fetch_add(&s->flushes, 1, __ATOMIC_RELAXED);
+		break;
+	}
+}
+
 int blockdev_submit(struct blockdev *dev, struct bio *bio)
 {
+	enum bio_op op = bio->op;
+	uint64_t sectors = bio->len / BLOCKDEV_SECTOR;
 	int err = check(dev, bio);
 
-	return err ? err : dev->ops->submit(dev, bio);
+	if (!err)
+		err = dev->ops->submit(dev, bio);
+	if (!err)
+		count(dev, op, op == BIO_FLUSH ? 0 : sectors);
+	return err;
 }
 
 static void wake(struct bio *bio)

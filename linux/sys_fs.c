@@ -620,7 +620,7 @@ static long fcntl_file(struct file *f, int fd, unsigned cmd, uint64_t arg)
 	case LINUX_F_SETFD:
 		return fdtable_set_cloexec(fds(), fd, arg & LINUX_FD_CLOEXEC);
 	case LINUX_F_GETFL:
-		return f->flags & (VFS_O_ACCMODE | SETFL_BITS);
+		return f->flags & (VFS_O_ACCMODE | SETFL_BITS | VFS_O_SYNC);
 	case LINUX_F_SETFL:
 		set_status_flags(f, SETFL_BITS, (int)arg);
 		return 0;
@@ -1020,9 +1020,9 @@ static long sys_getdents64(const uint64_t a[6])
 }
 SYSCALL(217, "getdents64", "fpu", sys_getdents64);
 
-/* Calls that only need a valid descriptor: data lives in RAM (fsync,
- * fdatasync, syncfs), and flock locks are always granted (one process
- * per program). */
+/* Calls that only need a valid descriptor: syncfs (the only filesystems
+ * are in memory), and flock locks are always granted (one process per
+ * program). */
 static long fd_check(uint64_t fd)
 {
 	struct file *f = fd_get(fd);
@@ -1033,15 +1033,35 @@ static long fd_check(uint64_t fd)
 	return 0;
 }
 
-static long sys_sync_fd(const uint64_t a[6])
+static long sys_syncfs(const uint64_t a[6])
 {
 	return fd_check(a[0]);
 }
-SYSCALL(74, "fsync", "f", sys_sync_fd);
-SYSCALL(75, "fdatasync", "f", sys_sync_fd);
-SYSCALL(306, "syncfs", "f", sys_sync_fd);
+SYSCALL(306, "syncfs", "f", sys_syncfs);
 
-SYSCALL(162, "sync", "", syscall_zero);
+/* fdatasync is fsync: a disk file's metadata is its size, which does
+ * not change. */
+static long sys_fsync(const uint64_t a[6])
+{
+	struct file *f = fd_get(a[0]);
+	long r;
+
+	if (!f)
+		return -EBADF;
+	r = vfs_file_fsync(f);
+	file_put(f);
+	return r;
+}
+SYSCALL(74, "fsync", "f", sys_fsync);
+SYSCALL(75, "fdatasync", "f", sys_fsync);
+
+static long sys_sync(const uint64_t a[6])
+{
+	(void)a;
+	blkdev_sync_all();
+	return 0;
+}
+SYSCALL(162, "sync", "", sys_sync);
 
 static long sys_flock(const uint64_t a[6])
 {

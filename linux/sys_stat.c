@@ -27,9 +27,10 @@
 #define LINUX_O_PATH 010000000
 #define LINUX_O_TMPFILE_BIT 020000000	/* __O_TMPFILE */
 /* The open flags the VFS understands; the others (O_LARGEFILE, O_NOCTTY,
- * O_SYNC, ...) mean nothing here. */
+ * ...) mean nothing here. */
 #define OPEN_PASSED (VFS_O_ACCMODE | VFS_O_CREAT | VFS_O_EXCL | VFS_O_TRUNC | VFS_O_APPEND | \
-		     VFS_O_DIRECTORY | VFS_O_NOFOLLOW | VFS_O_NONBLOCK | VFS_O_CLOEXEC)
+		     VFS_O_DIRECTORY | VFS_O_NOFOLLOW | VFS_O_NONBLOCK | VFS_O_CLOEXEC | \
+		     VFS_O_SYNC)
 /* What O_PATH keeps (fs/open.c, O_PATH_FLAGS). */
 #define OPEN_PATH_PASSED (VFS_O_DIRECTORY | VFS_O_NOFOLLOW | VFS_O_CLOEXEC)
 

@@ -51,6 +51,14 @@ struct blockdev_ops {
 	int (*submit)(struct blockdev *dev, struct bio *bio);
 };
 
+/* Requests the driver took (kernel/blockdev.c counts them, atomically),
+ * for /proc/diskstats. */
+struct blockdev_stats {
+	uint64_t reads, read_sectors;
+	uint64_t writes, write_sectors;
+	uint64_t flushes;
+};
+
 struct blockdev {
 	char name[BLOCKDEV_NAME_MAX];	/* "vda", "vdb", ... in discovery order */
 	uint64_t sectors;		/* capacity in BLOCKDEV_SECTOR units */
@@ -58,6 +66,7 @@ struct blockdev {
 	bool read_only;
 	const struct blockdev_ops *ops;
 	void *priv;			/* the driver's */
+	struct blockdev_stats stats;
 };
 
 /* Adds dev to the registry; 0, or -1 (with a message) when it is full or

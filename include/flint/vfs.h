@@ -47,6 +47,8 @@
 
 #define VFS_O_NONBLOCK 04000
 #define VFS_O_CLOEXEC 02000000
+#define VFS_O_DSYNC 010000
+#define VFS_O_SYNC 04010000		/* includes O_DSYNC's bit, as Linux's */
 
 /* Readiness bits for poll (Linux's POLL* values, uapi/asm-generic/poll.h). */
 #define VFS_POLLIN 0x001
@@ -109,6 +111,10 @@ struct file_ops {
 	long (*pread)(struct file *f, void *buf, size_t n, uint64_t offset);
 	long (*pwrite)(struct file *f, const void *buf, size_t n, uint64_t offset);
 	uint64_t (*size)(struct file *f);
+	/* Optional: what was written reaches stable storage (fsync,
+	 * fdatasync, O_SYNC and O_DSYNC writes). Without it fsync is
+	 * -EINVAL, as Linux answers for pipes, sockets and most devices. */
+	int (*fsync)(struct file *f);
 	/* The last reference is gone. */
 	void (*release)(struct file *f);
 };
@@ -272,6 +278,9 @@ unsigned vfs_file_poll(struct file *f);
 long vfs_file_ioctl(struct file *f, unsigned long cmd, void *arg);
 int vfs_file_readdir(struct file *f, struct vfs_dirent *d);
 int vfs_file_truncate(struct file *f, uint64_t size);
+/* fsync(2): 0 for ramfs nodes (memory is all the storage there is), the
+ * ops' fsync for others, -EINVAL where they have none. */
+int vfs_file_fsync(struct file *f);
 /* Keeps a node alive while something refers to it without an open file
  * (a working directory), even once it is removed. */
 void vfs_node_hold(struct vnode *n);
@@ -304,6 +313,11 @@ int vfs_poll_wait(uint64_t seen, uint64_t deadline);
 
 /* fs/blkdev.c: /dev/vda, /dev/vdb, ... for the registered block devices. */
 int blkdev_populate(void);
+/* sync(2): every block device's write cache flushed; 0 or the first
+ * failure (-EIO). */
+int blkdev_sync_all(void);
+/* /proc/diskstats (after proc_populate). */
+int blkdev_proc_populate(void);
 
 /* fs/pipe.c: a pipe's two ends (read, write), each with one reference. */
 int vfs_pipe(struct file *ends[2], int flags);

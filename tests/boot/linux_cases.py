@@ -761,11 +761,47 @@ def disk_write_case(transport, machine, device, extra, readonly=False):
         return problems
 
 
+# fsync, fdatasync, sync and O_SYNC/O_DSYNC writes reach the disk as
+# flushes, counted in /proc/diskstats (tests/apps/sync.c); the sector it
+# wrote must be in the image afterwards. Without a write cache
+# (cache=writethrough) the device offers no FLUSH and the driver answers
+# itself: the calls still succeed and count.
+SYNC_AT = 4096
+SYNC_DATA = b"sync-test"
+
+
+def sync_case(transport, machine, device, extra, libc, cache=None):
+    name = "linux-disk-sync-%s-%s%s" % (transport, libc, "-" + cache if cache else "")
+
+    @linux_case(name)
+    def _():
+        image = disk_image(name)
+        initrd = pack(name, app("sync", libc) + ":/bin/sync")
+        args = disk_args(image, device, extra)
+        if cache:
+            args[1] += ",cache=" + cache
+        r = boot(name, qemu.command(machine=machine, initrd=initrd, append="-- /bin/sync /dev/vda",
+                                    extra=args), timeout=TIMEOUT)
+        problems = check_boot(r, ENTRY)
+        if not fatal(problems) and not any(l.startswith("all ") and l.endswith(" checks passed")
+                                           for l in program_lines(r)):
+            problems.append("not every check passed: %r" % [
+                l for l in program_lines(r) if l.startswith("FAIL") or "checks" in l])
+        with open(image, "rb") as f:
+            f.seek(SYNC_AT)
+            if f.read(len(SYNC_DATA)) != SYNC_DATA:
+                problems.append("the image does not hold %r at %d" % (SYNC_DATA, SYNC_AT))
+        return problems
+
+
 def register_disks():
     for transport, machine, device, extra in DISK_TRANSPORTS:
         disk_read_case(transport, machine, device, extra)
         disk_write_case(transport, machine, device, extra)
     disk_write_case(*DISK_TRANSPORTS[0], readonly=True)
+    sync_case(*DISK_TRANSPORTS[0], "glibc")
+    sync_case(*DISK_TRANSPORTS[2], "musl")
+    sync_case(*DISK_TRANSPORTS[1], "musl", cache="writethrough")
 
 
 # ^C on the console (tests/apps/sigint.c): typed once the program says

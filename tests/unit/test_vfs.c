@@ -509,6 +509,92 @@ TEST(dev_nodes_read_write)
 	fdtable_release(&t);
 }
 
+static unsigned disk_syncs;
+static unsigned char disk[64];
+
+static long disk_pread(struct file *f, void *buf, size_t n, uint64_t off)
+{
+	(void)f;
+	if (off >= sizeof(disk))
+		return 0;
+	n = n < sizeof(disk) - off ? n : sizeof(disk) - off;
+	memcpy(buf, disk + off, n);
+	return (long)n;
+}
+
+static long disk_pwrite(struct file *f, const void *buf, size_t n, uint64_t off)
+{
+	(void)f;
+	if (off >= sizeof(disk))
+		return -ENOSPC;
+	n = n < sizeof(disk) - off ? n : sizeof(disk) - off;
+	memcpy(disk + off, buf, n);
+	return (long)n;
+}
+
+static uint64_t disk_size(struct file *f)
+{
+	(void)f;
+	return sizeof(disk);
+}
+
+static int disk_fsync(struct file *f)
+{
+	(void)f;
+	return ++disk_syncs == 99 ? -EIO : 0;
+}
+
+static const struct file_ops disk_ops = {
+	.pread = disk_pread, .pwrite = disk_pwrite, .size = disk_size, .fsync = disk_fsync,
+};
+
+/* fsync: memory files are synced already, a device's own fsync runs,
+ * pipes and devices without one are -EINVAL; O_SYNC and O_DSYNC writes
+ * sync after writing, and report its failure. */
+TEST(fsync_and_sync_writes)
+{
+	struct file *f, *p[2];
+
+	setup();
+	CHECK_EQ(dev_populate(), 0);
+	CHECK_EQ(vfs_mkblkdev(NULL, "/dev/disk", 0660, &disk_ops), 0);
+	CHECK_EQ(vfs_create_file(NULL, "/f", 0644, "hello", 5), 0);
+	CHECK_EQ(vfs_open_file(NULL, "/f", VFS_O_RDWR | VFS_O_SYNC, 0, &f), 0);
+	CHECK_EQ(vfs_file_write(f, "x", 1), 1);
+	CHECK_EQ(vfs_file_fsync(f), 0);
+	file_put(f);
+	CHECK_EQ(vfs_open_file(NULL, "/", VFS_O_RDONLY, 0, &f), 0);
+	CHECK_EQ(vfs_file_fsync(f), 0);
+	file_put(f);
+	CHECK_EQ(vfs_pipe(p, 0), 0);
+	CHECK_EQ(vfs_file_fsync(p[0]), -EINVAL);
+	CHECK_EQ(vfs_file_fsync(p[1]), -EINVAL);
+	file_put(p[0]);
+	file_put(p[1]);
+	CHECK_EQ(vfs_open_file(NULL, "/dev/null", VFS_O_WRONLY, 0, &f), 0);
+	CHECK_EQ(vfs_file_fsync(f), -EINVAL);
+	file_put(f);
+
+	disk_syncs = 0;
+	CHECK_EQ(vfs_open_file(NULL, "/dev/disk", VFS_O_RDWR, 0, &f), 0);
+	CHECK_EQ(vfs_file_write(f, "ab", 2), 2);
+	CHECK_EQ(disk_syncs, 0u);
+	CHECK_EQ(vfs_file_fsync(f), 0);
+	CHECK_EQ(disk_syncs, 1u);
+	file_put(f);
+	CHECK_EQ(vfs_open_file(NULL, "/dev/disk", VFS_O_RDWR | VFS_O_DSYNC, 0, &f), 0);
+	CHECK_EQ(vfs_file_write(f, "cd", 2), 2);
+	CHECK_EQ(vfs_file_pwrite(f, "ef", 2, 10), 2);
+	CHECK_EQ(disk_syncs, 3u);
+	CHECK_EQ(vfs_file_pwrite(f, "", 0, 10), 0);	/* nothing written, nothing synced */
+	CHECK_EQ(disk_syncs, 3u);
+	disk_syncs = 98;				/* the next one fails */
+	CHECK_EQ(vfs_file_write(f, "gh", 2), -EIO);
+	file_put(f);
+	/* Written before the failed sync, as on Linux. */
+	CHECK(!memcmp(disk, "cdgh", 4) && !memcmp(disk + 10, "ef", 2));
+}
+
 static unsigned gen_calls;
 
 /* 5000 bytes, more than a first buffer, ending in the call's number. */
