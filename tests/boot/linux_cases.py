@@ -14,9 +14,11 @@ module and the initrd as a fw_cfg file (Firecracker's initrd_path); the
 linux-fcshim-* cases boot programs through it.
 """
 import hashlib
+import json
 import os
 import random
 import re
+import shlex
 import shutil
 import struct
 import subprocess
@@ -791,6 +793,119 @@ def sync_case(transport, machine, device, extra, libc, cache=None):
             f.seek(SYNC_AT)
             if f.read(len(SYNC_DATA)) != SYNC_DATA:
                 problems.append("the image does not hold %r at %d" % (SYNC_DATA, SYNC_AT))
+        return problems
+
+
+# The tools for disks: flint-img mkfs makes ext2/ext4 images that the
+# host's e2fsck finds clean and debugfs reads back; flint run
+# --disk-image attaches them (a real boot reads one back whole), and
+# firecracker-config --rootfs/--drive writes Firecracker's drives.
+MKFS_TREE = {"sub/file": b"hello from the host\n", "top": b"x" * 5000}
+
+
+def tool(name, *args):
+    p = subprocess.run([os.path.join(ROOT, "tools", name), *args], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    return p.returncode, p.stdout
+
+
+def mkfs_problems(tmp):
+    problems = []
+    tree = os.path.join(tmp, "tree")
+    for rel, content in MKFS_TREE.items():
+        os.makedirs(os.path.dirname(os.path.join(tree, rel)), exist_ok=True)
+        with open(os.path.join(tree, rel), "wb") as f:
+            f.write(content)
+    os.symlink("sub/file", os.path.join(tree, "link"))
+    for fstype, bs, feature in (("ext2", "1024", None), ("ext4", "4096", "extent")):
+        image = os.path.join(tmp, fstype + ".img")
+        rc, out = tool("flint-img", "mkfs", "--type", fstype, "--block-size", bs, tree,
+                       "-o", image)
+        if rc:
+            problems.append("flint-img mkfs %s: rc %d: %s" % (fstype, rc, out.strip()))
+            continue
+        fsck = subprocess.run(["/usr/sbin/e2fsck", "-fn", image], stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+        if fsck.returncode:
+            problems.append("e2fsck -fn on the %s image: %s" % (fstype, fsck.stdout[-300:]))
+        for rel, content in MKFS_TREE.items():
+            got = subprocess.run(["/usr/sbin/debugfs", "-R", "cat /" + rel, image],
+                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout
+            if got != content:
+                problems.append("%s image: /%s reads back %d bytes, not %d" % (
+                    fstype, rel, len(got), len(content)))
+        info = subprocess.run(["/usr/sbin/dumpe2fs", "-h", image], stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True).stdout
+        if "Block size:               %s" % bs not in info or (feature and feature not in info):
+            problems.append("%s image: not %s-byte blocks%s" % (
+                fstype, bs, " with " + feature if feature else ""))
+    for bad in (["--size", "0", tree], [os.path.join(tmp, "none")]):
+        rc, out = tool("flint-img", "mkfs", *bad, "-o", os.path.join(tmp, "bad.img"))
+        if rc != 1 or "flint-img:" not in out:
+            problems.append("flint-img mkfs %s: rc %d, expected 1 and a message: %r" % (
+                " ".join(bad), rc, out.strip()[-200:]))
+    return problems
+
+
+def drive_arg_problems(tmp):
+    problems = []
+    image = os.path.join(tmp, "a,b.img")
+    with open(image, "wb") as f:
+        f.truncate(1 << 20)
+    want = {("--machine", "q35", "--disk-image", image, "--disk-image", image + ",ro"):
+            ["-drive file=%s,format=raw,if=none,id=vd0 -device virtio-blk-pci,drive=vd0" %
+             image.replace(",", ",,"),
+             "-drive file=%s,format=raw,if=none,id=vd1,readonly=on -device "
+             "virtio-blk-pci,drive=vd1" % image.replace(",", ",,")],
+            ("--machine", "microvm", "--disk-image", image):
+            ["-device virtio-blk-device,drive=vd0"]}
+    for args, wants in want.items():
+        rc, out = tool("flint", "run", "--dry-run", *args)
+        words = " ".join(out.replace("'", "").split())
+        for w in wants:
+            if rc or w not in words:
+                problems.append("flint run %s: rc %d, no %r in %r" % (" ".join(args), rc, w,
+                                                                      out.strip()))
+    for bad in ([os.path.join(tmp, "none.img")], [",ro"]):
+        rc, out = tool("flint", "run", "--dry-run", "--disk-image", *bad)
+        if rc != 2 or "error:" not in out:
+            problems.append("flint run --disk-image %s: rc %d, expected a usage error" % (
+                bad[0], rc))
+    rc, out = tool("flint", "firecracker-config", "--rootfs", image + ",ro", "--drive", image)
+    try:
+        drives = json.loads(out)["drives"]
+    except (ValueError, KeyError):
+        return problems + ["firecracker-config --rootfs: no JSON drives: %r" % out[-200:]]
+    want_drives = [{"drive_id": "rootfs", "path_on_host": image, "is_root_device": True,
+                    "is_read_only": True},
+                   {"drive_id": "drive1", "path_on_host": image, "is_root_device": False,
+                    "is_read_only": False}]
+    if drives != want_drives:
+        problems.append("firecracker-config drives %r, expected %r" % (drives, want_drives))
+    return problems
+
+
+@linux_case("linux-disk-tools")
+def _():
+    name = "linux-disk-tools"
+    with tempfile.TemporaryDirectory() as tmp:
+        problems = mkfs_problems(tmp) + drive_arg_problems(tmp)
+        image = os.path.join(tmp, "ext2.img")
+        if not os.path.exists(image):
+            return problems
+        with open(image, "rb") as f:
+            want = hashlib.sha256(f.read()).hexdigest() + "  /dev/vda"
+        # flint run's own QEMU line, booted by the harness (which reads
+        # QEMU's exit code, where flint run returns the kernel's status).
+        rc, out = tool("flint", "run", "--dry-run", "--accel", "tcg", "--initrd",
+                       busybox_initrd(name), "--disk-image", image + ",ro", "--",
+                       "/bin/sha256sum", "/dev/vda")
+        if rc:
+            return problems + ["flint run --dry-run: rc %d: %s" % (rc, out.strip()[-200:])]
+        r = boot(name, shlex.split(out), timeout=TIMEOUT)
+        problems += check_boot(r, ENTRY)
+        if not fatal(problems) and want not in program_lines(r):
+            problems.append("no line %r%s" % (want, tail(r)))
         return problems
 
 

@@ -226,6 +226,34 @@ def nic_args(nets, models, machine, macs=()):
     return argv + (MODERN_MMIO if modern_mmio else [])
 
 
+class DiskError(Exception):
+    """A --disk-image (or --rootfs, --drive) that cannot be attached."""
+
+
+def disk_spec(spec):
+    """FILE[,ro] -> (absolute path, read-only)."""
+    path, ro = (spec[:-3], True) if spec.endswith(",ro") else (spec, False)
+    if not path:
+        raise DiskError("%r: no file" % spec)
+    if not os.path.isfile(path):
+        raise DiskError("%s: no such file" % path)
+    return os.path.abspath(path), ro
+
+
+def disk_image_args(specs, machine):
+    """-drive/-device arguments for each FILE[,ro]: virtio-blk disks vda,
+    vdb, ... in order, over MMIO on microvm and PCI elsewhere."""
+    device = "virtio-blk-device" if machine.startswith("microvm") else "virtio-blk-pci"
+    argv = []
+    for i, spec in enumerate(specs):
+        path, ro = disk_spec(spec)
+        # QEMU's option syntax: a comma in a value is written twice.
+        argv += ["-drive", "file=%s,format=raw,if=none,id=vd%d%s" % (
+                     path.replace(",", ",,"), i, ",readonly=on" if ro else ""),
+                 "-device", "%s,drive=vd%d" % (device, i)]
+    return argv
+
+
 def exit_status(rc):
     """The kernel's status from QEMU's rc, or None if QEMU did not exit
     through isa-debug-exit (an odd rc)."""
