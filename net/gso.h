@@ -1,8 +1,9 @@
 /*
  * Merging consecutive TCP segments of one flow into one large frame for
  * a device that segments it again (NETDEV_F_TX_TSO4/6): the rules, pure
- * so that the host unit tests run them (net/gso.c). net/netif.c holds
- * the batch and copies the bytes.
+ * so that the host unit tests run them (net/gso.c). The batch keeps the
+ * frame's headers; where the payload lies is the caller's (net/netif.c
+ * holds the segments' pbufs, the unit test copies).
  *
  * A segment may join a batch when it is IPv4 without options or IPv6
  * without extension headers, TCP with data, ACK and perhaps PSH or FIN
@@ -34,6 +35,9 @@
 
 /* The largest frame a batch builds: Ethernet header and IP packet. */
 #define GSO_FRAME_MAX (NETDEV_ETH_HLEN + NETDEV_GSO_IP_MAX)
+/* The most header bytes a mergeable segment has: Ethernet, IPv6 (IPv4
+ * has less), TCP with options (RFC 9293 §3.1: 15 words). */
+#define GSO_HDR_MAX (NETDEV_ETH_HLEN + 40 + 60)
 
 /* A segment's place in its frame, as gso_classify reads it. */
 struct gso_seg {
@@ -45,11 +49,12 @@ struct gso_seg {
 	uint8_t flags;			/* PSH and FIN, as in the TCP header */
 };
 
-/* The frame being built in buf (GSO_FRAME_MAX bytes, the caller's). */
+/* The frame being built: its headers in buf (GSO_HDR_MAX bytes, the
+ * caller's), its payload the segments' own, in order. */
 struct gso_batch {
 	uint8_t *buf;
 	bool tso4, tso6;		/* which versions the device segments */
-	size_t len;			/* bytes in buf: 0 when there is no batch */
+	size_t len;			/* the frame's bytes: 0 when there is no batch */
 	unsigned segs;			/* segments in it */
 	unsigned version, hlen;
 	uint16_t gso_size;		/* the first segment's payload, or unit */
@@ -58,7 +63,7 @@ struct gso_batch {
 };
 
 enum gso_verdict {
-	GSO_JOIN,			/* its payload goes at buf + len: gso_add */
+	GSO_JOIN,			/* its payload comes next: gso_add */
 	GSO_START,			/* send the batch, then the frame starts one: gso_start */
 	GSO_ALONE,			/* send the batch, then the frame as it is */
 };
@@ -70,10 +75,10 @@ enum gso_verdict {
 enum gso_verdict gso_classify(const struct gso_batch *b, const uint8_t *f, size_t avail,
 			      size_t len, size_t unit, struct gso_seg *s);
 
-/* The frame is in buf (the headers and the payload): a batch of one. */
+/* Its headers (s->hlen bytes) are in buf: a batch of one. */
 void gso_start(struct gso_batch *b, const struct gso_seg *s);
 
-/* Its payload was copied to buf + len: the batch takes it. */
+/* Its payload follows the batch's: the batch takes it. */
 void gso_add(struct gso_batch *b, const struct gso_seg *s);
 
 /* Whether the batch should go now: it is ended, or no segment of
@@ -83,7 +88,8 @@ bool gso_full(const struct gso_batch *b);
 /* Ends the batch (len is 0 again): its frame's IP length (and IPv4
  * header checksum) set for the whole, and how the device cuts it in tx
  * (gso_size 0 for a batch of one, which goes as it is). The caller fills
- * in the TCP pseudo-header sum (csum_tx_tcp) and sends buf. */
+ * in the TCP pseudo-header sum (csum_tx_tcp) and sends the headers and
+ * the payload. */
 void gso_finish(struct gso_batch *b, struct netdev_tx *tx);
 
 #endif

@@ -7,17 +7,16 @@
  * lwIP's thread.
  *
  * Large segments: with NETDEV_F_TX_TSO4/6, consecutive TCP segments of
- * one flow are copied into one frame of up to 64 KiB (net/gso.h's rules)
- * that the device cuts up again: one descriptor chain and one host-side
- * write instead of one per 1,448 bytes, while lwIP's TCP stays as it is.
- * The batch goes when a frame that does not join it comes (before that
- * frame), when it is full, and when lwIP's core lock is released
- * (UNLOCK_TCPIP_CORE in lwipopts.h calls net_netif_flush): every output
- * runs under that lock, so a segment waits no longer than the critical
- * section that sent it. It is a copy in a buffer of the link's own, not
- * references to lwIP's pbufs (a retransmission rewrites a segment's
- * headers in place), and not built in the driver's buffers, which keeps
- * the device interface one call per frame.
+ * one flow go as one frame of up to 64 KiB (net/gso.h's rules) that the
+ * device cuts up again: one descriptor chain and one host-side write
+ * instead of one per segment. The batch goes when a frame that does not
+ * join it comes (before that frame), when it is full, and when lwIP's
+ * core lock is released (UNLOCK_TCPIP_CORE in lwipopts.h calls
+ * net_netif_flush): every output runs under that lock, so a segment
+ * waits no longer than the critical section that sent it. The frame is
+ * the first segment's headers, copied (the batch's own), and every
+ * segment's payload where it lies in lwIP's pbufs, held until the driver
+ * has copied it: no copy here.
  *
  * Checksums: with NETDEV_F_TX_CSUM lwIP leaves TCP's checksum to the
  * device (we store the pseudo-header's sum, as the device expects); UDP,
@@ -50,12 +49,24 @@
  * (every read bounces through a kernel page) and the kernel to go on. */
 #define RX_RESERVE_PAGES 64
 
+/* A batch's payload pieces: the frame's segments but its header. */
+#define LINK_PIECES_MAX (NETDEV_MAX_SEGS - 1)
+
 struct net_link {
 	struct netif netif;
 	struct netdev *dev;
 	bool tx_offload;		/* the device sums TCP */
 	bool check_tcp;			/* lwIP's TCP check is off: ours */
-	struct gso_batch batch;		/* with TSO: segments held back, merged */
+	/* With TSO: segments held back, merged. batch.buf has the first
+	 * one's headers; the payload stays in the segments' pbufs, held
+	 * (pbuf_ref) until the batch goes. A held segment is one lwIP
+	 * does not send again or change meanwhile (tcp_output_segment_busy
+	 * sees the reference), and its data is never rewritten. */
+	struct gso_batch batch;
+	struct netdev_seg pieces[LINK_PIECES_MAX];
+	unsigned npieces;
+	struct pbuf *held[LINK_PIECES_MAX];
+	unsigned nheld;
 };
 
 static struct net_link links[NETDEV_MAX];
@@ -65,19 +76,24 @@ static unsigned nlinks;
  * (the device's drops, lwIP's link drops): TCP sends the data again. */
 static void flush(struct net_link *l)
 {
-	struct netdev_seg seg = { l->batch.buf, 0 };
-	struct netdev_tx tx = { .segs = &seg, .nsegs = 1 };
+	struct netdev_seg segs[NETDEV_MAX_SEGS];
+	struct netdev_tx tx = { .segs = segs, .nsegs = 1 + l->npieces };
+	unsigned hlen = l->batch.hlen;
 
 	if (!l->batch.len)
 		return;
+	segs[0] = (struct netdev_seg){ l->batch.buf, hlen };
+	memcpy(segs + 1, l->pieces, l->npieces * sizeof(segs[0]));
 	gso_finish(&l->batch, &tx);
-	seg.len = tx.len;
-	tx.csum_partial = csum_tx_tcp(l->batch.buf, tx.len, tx.len, &tx.csum_start,
+	tx.csum_partial = csum_tx_tcp(l->batch.buf, hlen, tx.len, &tx.csum_start,
 				      &tx.csum_offset);
 	if (netdev_transmit(l->dev, &tx))
 		LINK_STATS_INC(link.drop);
 	else
 		LINK_STATS_INC(link.xmit);
+	for (unsigned i = 0; i < l->nheld; i++)
+		pbuf_free(l->held[i]);
+	l->npieces = l->nheld = 0;
 }
 
 void net_netif_flush(void)
@@ -86,21 +102,54 @@ void net_netif_flush(void)
 		flush(&links[i]);
 }
 
+/* The len bytes of p from off on as the batch's next pieces, p held.
+ * False, with nothing added, when they do not fit. */
+static bool hold_payload(struct net_link *l, struct pbuf *p, size_t off, size_t len)
+{
+	unsigned n = l->npieces;
+
+	for (struct pbuf *q = p; q && len; q = q->next) {
+		size_t take;
+
+		if (off >= q->len) {
+			off -= q->len;
+			continue;
+		}
+		if (n == LINK_PIECES_MAX)
+			return false;
+		take = q->len - off < len ? q->len - off : len;
+		l->pieces[n++] = (struct netdev_seg){ (uint8_t *)q->payload + off, take };
+		len -= take;
+		off = 0;
+	}
+	if (len)
+		return false;
+	l->npieces = n;
+	pbuf_ref(p);
+	l->held[l->nheld++] = p;
+	return true;
+}
+
 /* A frame into the batch, or sent after it; lwIP's TCP builds its
- * headers in the first piece. unit: a large segment's (net/bigseg.h). */
+ * headers in the first piece. unit: a large segment's (net/bigseg.h).
+ * False: the caller sends it as it is (the batch has gone). */
 static bool batched(struct net_link *l, struct pbuf *p, size_t unit)
 {
 	struct gso_seg s;
 
 	switch (gso_classify(&l->batch, p->payload, p->len, p->tot_len, unit, &s)) {
 	case GSO_JOIN:
-		pbuf_copy_partial(p, l->batch.buf + l->batch.len, (u16_t)s.payload,
-				  (u16_t)s.hlen);
-		gso_add(&l->batch, &s);
-		break;
+		if (hold_payload(l, p, s.hlen, s.payload)) {
+			gso_add(&l->batch, &s);
+			break;
+		}
+		/* Out of pieces: it starts the next batch. */
+		/* fall through */
 	case GSO_START:
 		flush(l);
-		pbuf_copy_partial(p, l->batch.buf, (u16_t)(s.hlen + s.payload), 0);
+		if (!hold_payload(l, p, s.hlen, s.payload))
+			return false;
+		memcpy(l->batch.buf, p->payload, s.hlen);
 		gso_start(&l->batch, &s);
 		break;
 	case GSO_ALONE:
@@ -309,7 +358,7 @@ static err_t link_init(struct netif *n)
 	l->batch.tso4 = l->tx_offload && (dev->features & NETDEV_F_TX_TSO4);
 	l->batch.tso6 = l->tx_offload && (dev->features & NETDEV_F_TX_TSO6);
 	if (l->batch.tso4 || l->batch.tso6) {
-		l->batch.buf = kmalloc(GSO_FRAME_MAX);
+		l->batch.buf = kmalloc(GSO_HDR_MAX);
 		if (!l->batch.buf)
 			return ERR_MEM;
 	}

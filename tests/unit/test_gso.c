@@ -93,8 +93,8 @@ static void reset(bool tso4, bool tso6)
 	batch = (struct gso_batch){ .buf = batch_buf, .tso4 = tso4, .tso6 = tso6 };
 }
 
-/* Offers the segment as net/netif.c does (copying on JOIN and START):
- * the verdict. */
+/* Offers the segment, its payload copied after the headers (net/netif.c
+ * holds the pbufs instead): the verdict. */
 static enum gso_verdict offer(const struct seg *s)
 {
 	size_t len = build(s);
