@@ -99,10 +99,12 @@ int cpio_parse(const void *buf, size_t len, cpio_entry_fn fn, void *arg,
 				 off, namesize);
 			return -EINVAL;
 		}
-		if (p[name_off + namesize - 1] != '\0' ||
-		    strnlen(p + name_off, namesize) != namesize - 1) {
-			snprintf(err, errlen, "entry at offset %zu: name not NUL-terminated at its size %zu",
-				 off, namesize);
+		/* NULs after the name's own pad it (tools/flint-initrd puts a
+		 * file's data on a page boundary so), as Linux's initramfs and
+		 * GNU cpio read it: the name ends at the first. */
+		if (p[name_off + namesize - 1] != '\0' || !p[name_off]) {
+			snprintf(err, errlen, "entry at offset %zu: name %s at its size %zu", off,
+				 p[name_off] ? "not NUL-terminated" : "empty", namesize);
 			return -EINVAL;
 		}
 		data_off = align_up(name_off + namesize, len);

@@ -885,6 +885,61 @@ def drive_arg_problems(tmp):
     return problems
 
 
+# tools/flint-initrd puts each regular file's data on a page boundary
+# (NULs pad the name); GNU cpio must unpack the same tree as from the
+# unpadded archive, and the kernel boots it (every case's initrd is one).
+def newc_data_offsets(archive):
+    """{name: data offset} of the archive's regular files with data."""
+    out, off = {}, 0
+    while True:
+        fields = [int(archive[off + 6 + 8 * i:off + 14 + 8 * i], 16) for i in range(13)]
+        mode, size, namesize = fields[1], fields[6], fields[11]
+        name = archive[off + 110:off + 110 + namesize].split(b"\0")[0].decode()
+        data = (off + 110 + namesize + 3) & ~3
+        if name == "TRAILER!!!":
+            return out
+        if mode & 0o170000 == 0o100000 and size:
+            out[name] = data
+        off = (data + size + 3) & ~3
+
+
+@case("flint-initrd-aligned")
+def _():
+    problems = []
+    with tempfile.TemporaryDirectory() as tmp:
+        big = os.path.join(tmp, "big")
+        with open(big, "wb") as f:
+            f.write(random.Random(1).randbytes(3 * 4096 + 17))
+        trees = {}
+        for variant, extra in (("aligned", []), ("plain", ["--no-align"])):
+            archive = os.path.join(tmp, variant + ".cpio")
+            p = subprocess.run([FLINT_INITRD, "-o", archive, os.path.join(ROOT, "README.md"),
+                                big + ":/data/big", "--busybox", "/bin", *extra],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            if p.returncode:
+                return ["flint-initrd %s: %s" % (variant, p.stdout.strip())]
+            out = os.path.join(tmp, variant)
+            os.makedirs(out)
+            with open(archive, "rb") as f:
+                data = f.read()
+            c = subprocess.run(["cpio", "-idm", "--quiet"], cwd=out, input=data,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            if c.returncode:
+                problems.append("cpio -i of the %s archive: %r" % (variant, c.stdout[-200:]))
+            offsets = newc_data_offsets(data)
+            if variant == "aligned" and (not offsets or any(o % 4096 for o in offsets.values())):
+                problems.append("file data not on page boundaries: %r" % offsets)
+            trees[variant] = {os.path.relpath(os.path.join(d, n), out):
+                              (open(os.path.join(d, n), "rb").read()
+                               if not os.path.islink(os.path.join(d, n)) else
+                               "-> " + os.readlink(os.path.join(d, n)))
+                              for d, _, names in os.walk(out) for n in names}
+        if trees["aligned"] != trees["plain"]:
+            problems.append("cpio -i unpacks different trees: %r" % sorted(
+                set(trees["aligned"].items()) ^ set(trees["plain"].items()))[:5])
+    return problems
+
+
 @linux_case("linux-disk-tools")
 def _():
     name = "linux-disk-tools"

@@ -217,6 +217,34 @@ TEST(name_without_nul)
 	CHECK_STR(err, "entry at offset 0: name not NUL-terminated at its size 3");
 }
 
+/* NULs after the name pad it (tools/flint-initrd puts data on a page
+ * boundary so): the name ends at the first; an empty name is refused. */
+TEST(name_padded_with_nuls)
+{
+	static char big[8192];
+	char a[1024], err[ERR_MAX];
+	struct seen seen = { 0 };
+	const struct cpio_entry *e;
+	size_t n = header(big, "070701", "file", 3, 4096 - CPIO_HEADER_SIZE);
+
+	memcpy(big + n, "file", 4);		/* then NULs to the page boundary */
+	memcpy(big + 4096, "abc", 3);
+	n = 4096 + 4;
+	n += header(big + n, "070701", CPIO_TRAILER, 0, -1);
+	memcpy(big + n, CPIO_TRAILER, sizeof(CPIO_TRAILER));
+	n += sizeof(CPIO_TRAILER);
+	while (n % CPIO_ALIGN)
+		big[n++] = 0;
+	CHECKF(cpio_parse(big, n, record, &seen, err, ERR_MAX) == 0, "%s", err);
+	e = find(&seen, "file");
+	CHECK(e != NULL);
+	CHECK_EQ(e->size, 3u);
+	CHECK_EQ((const char *)e->data - big, 4096);
+	n = archive(a, "070701", "", 3, -1, "abc");
+	CHECK_EQ(parse(a, n, err), -EINVAL);
+	CHECK_STR(err, "entry at offset 0: name empty at its size 1");
+}
+
 TEST(filesize_past_end)
 {
 	char a[1024], err[ERR_MAX];
