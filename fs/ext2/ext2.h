@@ -51,7 +51,7 @@ struct ext2_inode_info {
 	uint32_t ino, mode, uid, gid, links, atime, mtime, ctime, flags;
 	uint64_t size;
 	uint64_t blocks;	/* 512-byte units, as st_blocks */
-	uint32_t rdev;		/* device files: the number as stored (old or new form) */
+	uint32_t rdev;		/* device files: Linux's new_encode_dev form (VFS_RDEV) */
 };
 int ext2_iget(struct ext2_fs *fs, uint32_t ino, struct ext2_inode_info *out);
 

@@ -264,6 +264,9 @@ $(UNIT_EXT2_DIR)/%.img: $(UNIT_EXT2_DIR)/tree.made
 $(UNIT_EXT2_DIR)/%.info: $(UNIT_EXT2_DIR)/%.img
 	$(DUMPE2FS) -h $< > $@.tmp 2>/dev/null && mv $@.tmp $@
 
+# so that `make build/unit/test_ext2 && build/unit/test_ext2` works alone
+$(UNIT_OUT)/test_ext2: | $(UNIT_EXT2_FILES)
+
 UNIT_BINS := $(UNIT_TESTS:%=$(UNIT_OUT)/test_%)
 UNIT_OBJS := $(sort $(UNIT_TESTS:%=$(UNIT_OBJ)/$(UNIT_DIR)/test_%.o) \
 	$(foreach t,$(UNIT_TESTS),$(UNIT_SRCS_$(t):%.c=$(UNIT_OBJ)/%.o)))
