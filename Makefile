@@ -18,7 +18,7 @@ KERNEL_LDFLAGS := -nostdlib -z max-page-size=4096 -z noexecstack --build-id=none
 	-T arch/x86_64/linker.ld
 
 KERNEL_SRCS := $(sort $(wildcard arch/x86_64/*.c arch/x86_64/*.S kernel/*.c \
-	drivers/*.c drivers/virtio/*.c fs/*.c net/*.c linux/*.c init/*.c) lib/format.c lib/sort.c lib/string.c)
+	drivers/*.c drivers/virtio/*.c fs/*.c fs/ext2/*.c net/*.c linux/*.c init/*.c) lib/format.c lib/sort.c lib/string.c)
 KERNEL_OBJS := $(KERNEL_SRCS:%=$(BUILD)/kernel/%.o) $(BUILD)/kernel/syscall_names.o
 
 .PHONY: all run test bench deps clean

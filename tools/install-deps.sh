@@ -14,6 +14,8 @@ need cmp diffutils
 need python3 python3
 need lz4 lz4
 need cpio cpio
+# mke2fs and dumpe2fs live in /usr/sbin, often not on a user's PATH.
+[ -x /usr/sbin/mke2fs ] || [ -x /sbin/mke2fs ] || need mke2fs e2fsprogs
 need dpkg-source dpkg-dev
 need musl-gcc musl-tools
 need qemu-system-x86_64 qemu-system-x86

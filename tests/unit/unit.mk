@@ -58,6 +58,10 @@ UNIT_SRCS_virtio_net_dev := drivers/virtio/net.c drivers/virtio/net_rx.c drivers
 	drivers/virtio/virtio.c $(UNIT_DIR)/arch_stub.c $(UNIT_DIR)/virtio_fake.c
 UNIT_SRCS_elf := linux/elf.c
 UNIT_SRCS_cpio := fs/cpio.c
+# test_ext2: the ext2/ext4 reader (fs/ext2/) over images in memory; the
+# test provides kmalloc and kfree over malloc and free.
+UNIT_TESTS += ext2
+UNIT_SRCS_ext2 := fs/ext2/super.c fs/ext2/inode.c fs/ext2/extent.c fs/ext2/dir.c
 UNIT_SRCS_ipconfig := net/ipconfig.c
 UNIT_SRCS_csum := net/csum.c
 # test_gso: the rules for merging TCP segments into one frame (net/gso.c).
@@ -220,12 +224,56 @@ $(UNIT_CPIO_DIR)/tree.%.cpio: $(UNIT_CPIO_DIR)/tree/.made
 	cd $(UNIT_CPIO_DIR)/tree && find . ! -name .made | LC_ALL=C sort | \
 		$(CPIO) --quiet -o -H $* > ../tree.$*.cpio.tmp && mv ../tree.$*.cpio.tmp ../tree.$*.cpio
 
+# test_ext2 reads ext2 and ext4 images that Debian's mke2fs makes from the
+# tree $(UNIT_DIR)/ext2_tree.py writes (sparse files up to 5 GiB, 3000
+# entries in a directory, symlinks, odd modes and owners), one image per
+# layout below, each next to dumpe2fs -h's account of it (<name>.info),
+# the figures the test's statfs check compares against. The rev0 image is
+# made from a subtree: revision 0 cannot hold files of 2 GiB and more.
+# mke2fs -d writes directories as plain lists: e2fsck -D then rebuilds
+# those of the UNIT_EXT2_HTREE images as hash trees (dir_index), "many"
+# two levels deep. e2fsck exits with 1 when it changed something.
+E2FSCK ?= $(firstword $(wildcard /usr/sbin/e2fsck /sbin/e2fsck) e2fsck)
+MKE2FS ?= $(firstword $(wildcard /usr/sbin/mke2fs /sbin/mke2fs) mke2fs)
+DUMPE2FS ?= $(firstword $(wildcard /usr/sbin/dumpe2fs /sbin/dumpe2fs) dumpe2fs)
+UNIT_EXT2_DIR := $(UNIT_OUT)/ext2
+UNIT_EXT2_KINDS := ext2-1k ext2-2k ext2-4k ext2-rev0 ext2-metabg ext4 ext4-4k
+UNIT_EXT2_OPT_ext2-1k := -t ext2 -b 1024
+UNIT_EXT2_OPT_ext2-2k := -t ext2 -b 2048
+UNIT_EXT2_OPT_ext2-4k := -t ext2 -b 4096
+UNIT_EXT2_OPT_ext2-rev0 := -t ext2 -r 0 -b 1024
+UNIT_EXT2_OPT_ext2-metabg := -t ext2 -b 1024 -O meta_bg,^resize_inode
+UNIT_EXT2_OPT_ext4 := -t ext4
+UNIT_EXT2_OPT_ext4-4k := -t ext4 -b 4096
+UNIT_EXT2_SUB_ext2-rev0 := /level0
+UNIT_EXT2_HTREE := ext2-1k ext4 ext4-4k
+UNIT_EXT2_FILES := $(foreach k,$(UNIT_EXT2_KINDS),$(UNIT_EXT2_DIR)/$(k).img $(UNIT_EXT2_DIR)/$(k).info)
+
+$(UNIT_EXT2_DIR)/tree.made: $(UNIT_DIR)/ext2_tree.py $(UNIT_DIR)/unit.mk
+	rm -rf $(UNIT_EXT2_DIR)/tree && mkdir -p $(UNIT_EXT2_DIR)
+	$(PYTHON) $(UNIT_DIR)/ext2_tree.py $(UNIT_EXT2_DIR)/tree
+	touch $@
+
+$(UNIT_EXT2_DIR)/%.img: $(UNIT_EXT2_DIR)/tree.made
+	rm -f $@ $@.tmp
+	$(MKE2FS) -q -F $(UNIT_EXT2_OPT_$*) -d $(UNIT_EXT2_DIR)/tree$(UNIT_EXT2_SUB_$*) $@.tmp 32M \
+		> /dev/null
+	$(if $(filter $*,$(UNIT_EXT2_HTREE)),$(E2FSCK) -fyD $@.tmp > /dev/null 2>&1 || test $$? -le 1)
+	mv $@.tmp $@
+
+$(UNIT_EXT2_DIR)/%.info: $(UNIT_EXT2_DIR)/%.img
+	$(DUMPE2FS) -h $< > $@.tmp 2>/dev/null && mv $@.tmp $@
+
+# so that `make build/unit/test_ext2 && build/unit/test_ext2` works alone
+$(UNIT_OUT)/test_ext2: | $(UNIT_EXT2_FILES)
+
 UNIT_BINS := $(UNIT_TESTS:%=$(UNIT_OUT)/test_%)
 UNIT_OBJS := $(sort $(UNIT_TESTS:%=$(UNIT_OBJ)/$(UNIT_DIR)/test_%.o) \
 	$(foreach t,$(UNIT_TESTS),$(UNIT_SRCS_$(t):%.c=$(UNIT_OBJ)/%.o)))
 
 .PHONY: unit-tests
-unit-tests: $(UNIT_BINS) $(UNIT_LZ4_FRAMES) $(UNIT_CPIO_ARCHIVES) $(UNIT_ELF_FILES)
+unit-tests: $(UNIT_BINS) $(UNIT_LZ4_FRAMES) $(UNIT_CPIO_ARCHIVES) $(UNIT_ELF_FILES) \
+	$(UNIT_EXT2_FILES)
 
 $(UNIT_OBJ)/lib/format.o $(UNIT_OBJ)/$(UNIT_DIR)/test_format.o $(UNIT_OBJ)/fs/procfs.o: \
 	UNIT_EXTRA_CFLAGS := $(UNIT_FORMAT_RENAME)
@@ -235,6 +283,8 @@ $(UNIT_OBJ)/$(UNIT_DIR)/test_elf.o: UNIT_EXTRA_CFLAGS := \
 	-DELF_FIXTURE_DIR='"$(abspath $(UNIT_ELF_DIR))"'
 $(UNIT_OBJ)/$(UNIT_DIR)/test_cpio.o: UNIT_EXTRA_CFLAGS := \
 	-DCPIO_FIXTURE_DIR='"$(abspath $(UNIT_CPIO_DIR))"'
+$(UNIT_OBJ)/$(UNIT_DIR)/test_ext2.o: UNIT_EXTRA_CFLAGS := \
+	-DEXT2_FIXTURE_DIR='"$(abspath $(UNIT_EXT2_DIR))"'
 $(UNIT_OBJ)/$(UNIT_DIR)/test_mptable.o: UNIT_EXTRA_CFLAGS := \
 	-DMPTABLE_FIXTURE_DIR='"$(abspath $(UNIT_MPTABLE_DIR))"'
 $(UNIT_OBJ)/$(UNIT_DIR)/test_acpi.o: UNIT_EXTRA_CFLAGS := \
