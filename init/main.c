@@ -76,6 +76,7 @@ void start_kernel(struct bootinfo *bi)
 	thread_selftest();
 	virtio_selftest();
 	virtio_blk_selftest();
+	ext2_selftest();
 	virtio_net_selftest();
 	virtio_blk_bench();
 

@@ -60,9 +60,9 @@ static int emit_number(format_sink sink, void *arg, struct spec *sp, uint64_t v,
 	do {
 		unsigned d;
 
-		if (base == 16) {
-			d = v & 15;
-			v >>= 4;
+		if (base == 16 || base == 8) {
+			d = (unsigned)(v & (base - 1));
+			v >>= base == 16 ? 4 : 3;
 		} else {
 			v = div10(v, &d);
 		}
@@ -166,6 +166,7 @@ int vformat(format_sink sink, void *arg, const char *fmt, va_list ap)
 			break;
 		}
 		case 'u':
+		case 'o':
 		case 'x':
 		case 'X': {
 			uint64_t v = size_t_arg ? va_arg(ap, size_t) :
@@ -173,8 +174,9 @@ int vformat(format_sink sink, void *arg, const char *fmt, va_list ap)
 				     lng == 1   ? va_arg(ap, unsigned long) :
 						  va_arg(ap, unsigned int);
 
-			n += emit_number(sink, arg, &sp, v, false, *fmt == 'u' ? 10 : 16,
-					 *fmt == 'X', sp.alt && *fmt != 'u' && v != 0);
+			n += emit_number(sink, arg, &sp, v, false,
+					 *fmt == 'u' ? 10 : *fmt == 'o' ? 8 : 16, *fmt == 'X',
+					 sp.alt && (*fmt == 'x' || *fmt == 'X') && v != 0);
 			break;
 		}
 		case 'p':

@@ -318,6 +318,9 @@ int blkdev_populate(void);
 int blkdev_sync_all(void);
 /* /proc/diskstats (after proc_populate). */
 int blkdev_proc_populate(void);
+/* fs/ext2_check.c: with the test.ext2 option, the first disk read whole
+ * as ext2/ext4, one line per entry; a failure ends the VM (status 1). */
+void ext2_selftest(void);
 
 /* fs/pipe.c: a pipe's two ends (read, write), each with one reference. */
 int vfs_pipe(struct file *ends[2], int flags);

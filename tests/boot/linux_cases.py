@@ -964,6 +964,86 @@ def _():
         return problems
 
 
+# test.ext2 (fs/ext2_check.c): the guest reads an image made by
+# flint-img mkfs (mke2fs -d) through fs/ext2/ over a virtio disk and
+# prints a line per entry, compared with the host's tree: ext2 with 1 KiB
+# blocks over modern PCI, ext4 (Debian's defaults) over MMIO, ext2 with
+# 4 KiB blocks over legacy PCI.
+FNV_OFFSET, FNV_PRIME = 0xcbf29ce484222325, 0x100000001b3
+EXT2_LINE = re.compile(r"^ext2-test: ([DFLO]) (.*)$")
+
+
+def fnv64(data):
+    h = FNV_OFFSET
+    for b in data:
+        h = ((h ^ b) * FNV_PRIME) & 0xffffffffffffffff
+    return h
+
+
+def ext2_tree(top):
+    """A tree of files, holes, links and a 300-entry directory; the lines
+    the guest should print for it."""
+    rnd = random.Random(7)
+    files = {"empty": b"", "small": b"hello ext2\n", "dir/sub/deep": b"d" * 5000,
+             "dir/random": rnd.randbytes(100 * 1024)}
+    for i in range(300):
+        files["many/entry-%03d" % i] = b"%d\n" % i
+    for rel, data in files.items():
+        path = os.path.join(top, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(data)
+    with open(os.path.join(top, "holes"), "wb") as f:
+        f.seek(3 << 20)
+        f.write(b"after a hole")
+    os.chmod(os.path.join(top, "small"), 0o600)
+    os.symlink("small", os.path.join(top, "fast-link"))
+    os.symlink("dir/sub/" + "x" * 80, os.path.join(top, "slow-link"))
+    want = {"D /lost+found 40700"}		# mke2fs's own
+    for base, dirs, names in os.walk(top):
+        for n in dirs + names:
+            path = os.path.join(base, n)
+            rel = "/" + os.path.relpath(path, top)
+            st = os.lstat(path)
+            if os.path.islink(path):
+                want.add("L %s %s" % (rel, os.readlink(path)))
+            elif os.path.isdir(path):
+                want.add("D %s %o" % (rel, st.st_mode))
+            else:
+                with open(path, "rb") as f:
+                    want.add("F %s %o %d %016x" % (rel, st.st_mode, st.st_size,
+                                                   fnv64(f.read())))
+    return want
+
+
+def ext2_case(name, fstype, block_size, machine, device, extra):
+    @linux_case(name)
+    def _():
+        with tempfile.TemporaryDirectory() as tmp:
+            tree = os.path.join(tmp, "tree")
+            want = ext2_tree(tree)
+            image = os.path.join(IMAGES, name + ".img")
+            os.makedirs(IMAGES, exist_ok=True)
+            args = ["mkfs", "--type", fstype, "--size", "16M", tree, "-o", image]
+            rc, out = tool("flint-img", *args + (["--block-size", block_size]
+                                                  if block_size else []))
+            if rc:
+                return ["flint-img mkfs: %s" % out.strip()]
+        initrd = pack(name, app("hello", "musl"))
+        r = boot(name, qemu.command(machine=machine, initrd=initrd, append="test.ext2",
+                                    extra=disk_args(image, device, extra)), timeout=TIMEOUT)
+        problems = check_boot(r, ENTRY)
+        got = {m.group(1) + " " + m.group(2) for m in map(EXT2_LINE.match, r.lines()) if m}
+        if got != want:
+            problems.append("the guest's tree differs: missing %r, extra %r" % (
+                sorted(want - got)[:3], sorted(got - want)[:3]))
+        if not any(l.startswith("ext2-test: vda: %d entries read" % len(want))
+                   for l in r.lines()):
+            problems.append("no line 'ext2-test: vda: %d entries read'%s" % (len(want),
+                                                                              tail(r)))
+        return problems
+
+
 def register_disks():
     for transport, machine, device, extra in DISK_TRANSPORTS:
         disk_read_case(transport, machine, device, extra)
@@ -972,6 +1052,9 @@ def register_disks():
     sync_case(*DISK_TRANSPORTS[0], "glibc")
     sync_case(*DISK_TRANSPORTS[2], "musl")
     sync_case(*DISK_TRANSPORTS[1], "musl", cache="writethrough")
+    ext2_case("linux-ext2-1k-pci-modern", "ext2", "1024", *DISK_TRANSPORTS[0][1:])
+    ext2_case("linux-ext4-mmio", "ext4", None, *DISK_TRANSPORTS[2][1:])
+    ext2_case("linux-ext2-4k-pci-legacy", "ext2", "4096", *DISK_TRANSPORTS[1][1:])
 
 
 # ^C on the console (tests/apps/sigint.c): typed once the program says

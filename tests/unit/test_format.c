@@ -89,7 +89,7 @@ TEST(unsigned_and_hex_conversions)
 {
 	static const char *const fmts[] = {
 		"%u", "%x", "%X", "%#x", "%8x", "%-8x|", "%08x", "%08X", "%#10x", "%#-10x|",
-		"%#010x", "%12u", "%012u", "%-12u|", "%#x %#x",
+		"%#010x", "%12u", "%012u", "%-12u|", "%#x %#x", "%o", "%7o", "%07o", "%-7o|",
 	};
 	static const unsigned vals[] = { 0, 1, 9, 10, 15, 16, 0xff, 0xdeadbeef, 0x7fffffff, UINT_MAX };
 
