@@ -685,8 +685,9 @@ def register_bad_programs():
 
 # Disks as files: /dev/vda over each virtio transport, read whole by
 # busybox sha256sum (compared with the host's hash of the image), written
-# at an odd offset by busybox dd (checked in the image afterwards), and a
-# read-only disk that refuses the write.
+# at an odd offset by busybox dd (checked in the image afterwards, and the
+# disk flushed when the VM ends), and a read-only disk that refuses the
+# write.
 DISK_BYTES = 1 << 20
 DISK_WRITE_AT = 1000
 DISK_WRITE = b"HELLO-FLINT"
@@ -728,6 +729,20 @@ def disk_read_case(transport, machine, device, extra):
         return problems
 
 
+# QEMU's trace of the disk's requests (virtio_blk_*): after the last
+# write completes, one more request completes, the flush every VM's
+# normal end sends (init/main.c). Neither read nor write, it is counted
+# by its completion.
+BLK_TRACE = ["-trace", "virtio_blk_handle_read", "-trace", "virtio_blk_handle_write",
+             "-trace", "virtio_blk_req_complete"]
+BLK_EVENT = re.compile(r"\bvirtio_blk_(handle_read|handle_write|req_complete)\b")
+
+
+def flushed_at_exit(r):
+    events = [m.group(1) for m in map(BLK_EVENT.search, r.lines()) if m]
+    return events[-3:] == ["handle_write", "req_complete", "req_complete"]
+
+
 def disk_write_case(transport, machine, device, extra, readonly=False):
     name = "linux-disk-dd-%s%s" % (transport, "-readonly" if readonly else "")
 
@@ -745,8 +760,8 @@ def disk_write_case(transport, machine, device, extra, readonly=False):
                 "seek=%d" % DISK_WRITE_AT, "conv=notrunc"]
         r = boot(name, qemu.command(machine=machine, initrd=initrd,
                                     append="-- " + cmdline_words(argv),
-                                    extra=disk_args(image, device, extra, readonly)),
-                 timeout=TIMEOUT)
+                                    extra=disk_args(image, device, extra, readonly) +
+                                    BLK_TRACE), timeout=TIMEOUT)
         with open(image, "rb") as f:
             after = f.read()
         if readonly:
@@ -755,6 +770,9 @@ def disk_write_case(transport, machine, device, extra, readonly=False):
                 problems.append("a read-only disk changed")
             return problems
         problems = check_boot(r, ENTRY)
+        if not flushed_at_exit(r):
+            problems.append("no request completed after the last write: the disk was not "
+                            "flushed when the VM ended")
         expected = (before[:DISK_WRITE_AT] + DISK_WRITE +
                     before[DISK_WRITE_AT + len(DISK_WRITE):])
         if after != expected:
