@@ -11,7 +11,9 @@
  * itself), synchronized, routed over a device with TCP segmentation for
  * IPv4, and its congestion window has already opened to
  * BIGSEG_CWND_SEGS segments: short exchanges and slow paths never
- * change. Raising happens once and only upwards: lwIP asserts that a
+ * change. The look is taken as each segment reaches the connection
+ * (lwIP's input hook, under its core lock), which costs the send path
+ * nothing. Raising happens once and only upwards: lwIP asserts that a
  * queued segment is never longer than the MSS, and a congestion window
  * below one segment would stall its sender.
  *

@@ -15,8 +15,10 @@
 
 struct tcp_pcb;
 
-/* Before data is queued on pcb: enlarges its segments once the
- * connection qualifies. */
+/* Each segment that reaches pcb (lwIP's LWIP_HOOK_TCP_INPACKET_PCB, in
+ * net/lwip/lwip_hooks.h; a listening or TIME-WAIT pcb too) enlarges its
+ * segments once the connection qualifies: the ACKs that open a bulk
+ * sender's window come this way. */
 void net_bigseg_grow(struct tcp_pcb *pcb);
 
 /* For an outgoing TCP frame (len bytes, headers within the avail at f)

@@ -22,7 +22,6 @@
 #include "lwip/sockets.h"
 #include "lwip/tcp.h"
 #include "lwip/tcpip.h"
-#include "bigseg.h"
 #include "net_priv.h"
 #include "sockaddr.h"
 
@@ -469,16 +468,6 @@ struct xfer {
 	int lw_flags;
 };
 
-static void grow_segments(struct inet_sock *p)
-{
-	struct netconn *conn = lw_sock(p)->conn;
-
-	LOCK_TCPIP_CORE();
-	if (conn->pcb.tcp)
-		net_bigseg_grow(conn->pcb.tcp);
-	UNLOCK_TCPIP_CORE();
-}
-
 /* A stream's send: what lwIP takes now. ENOTCONN from lwIP means the
  * connection is gone or never was: Linux's EPIPE. */
 static long try_send(struct socket *s, void *arg)
@@ -496,8 +485,6 @@ static long try_send(struct socket *s, void *arg)
 		r = p->pending_err;
 		p->pending_err = 0;
 	} else {
-		if (s->type == SOCK_STREAM)
-			grow_segments(p);
 		n = s->type == SOCK_STREAM
 			? lwip_send(p->fd, x->buf + x->done, x->len - x->done, x->lw_flags)
 			: lwip_sendto(p->fd, x->buf, x->len, x->lw_flags,
