@@ -1004,7 +1004,8 @@ FS_LISTING = ["fs: /bin/ 0755", "fs: /bin/ash 0777 -> sh", "fs: /bin/sh 0755 123
               "fs: /dev/ 0755", "fs: /dev/console 0600 chr", "fs: /dev/null 0666 chr",
               "fs: /dev/tty 0666 chr", "fs: /dev/urandom 0666 chr", "fs: /dev/zero 0666 chr",
               "fs: /empty 0444 0", "fs: /etc/ 0700", "fs: /etc/motd 0600 6",
-              "fs: /proc/ 0555", "fs: /proc/cpuinfo 0444 0", "fs: /proc/meminfo 0444 0",
+              "fs: /proc/ 0555", "fs: /proc/cpuinfo 0444 0", "fs: /proc/diskstats 0444 0",
+              "fs: /proc/meminfo 0444 0",
               "fs: /proc/self 0777 -> (the caller's)"]
 
 
