@@ -557,7 +557,7 @@ TEST(fsync_and_sync_writes)
 
 	setup();
 	CHECK_EQ(dev_populate(), 0);
-	CHECK_EQ(vfs_mkblkdev(NULL, "/dev/disk", 0660, &disk_ops), 0);
+	CHECK_EQ(vfs_mkblkdev(NULL, "/dev/disk", 0660, &disk_ops, NULL), 0);
 	CHECK_EQ(vfs_create_file(NULL, "/f", 0644, "hello", 5), 0);
 	CHECK_EQ(vfs_open_file(NULL, "/f", VFS_O_RDWR | VFS_O_SYNC, 0, &f), 0);
 	CHECK_EQ(vfs_file_write(f, "x", 1), 1);
