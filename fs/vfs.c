@@ -418,7 +418,8 @@ int vfs_readlink(struct vnode *cwd, const char *path, char *buf, size_t size)
 	return r;
 }
 
-/* A directory's "." and its entry, and each subdirectory's "..". */
+/* A non-directory's names; a directory's "." and its entry, and each
+ * subdirectory's "..". */
 static uint32_t link_count(const struct vnode *n)
 {
 	uint32_t links = VFS_DIR_LINKS;
