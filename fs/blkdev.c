@@ -26,7 +26,7 @@
 
 static struct blockdev *dev_of(struct file *f)
 {
-	return blockdev_find(f->node->name);
+	return f->priv;
 }
 
 static uint64_t disk_bytes(struct blockdev *d)
@@ -184,7 +184,7 @@ int blkdev_populate(void)
 		int r;
 
 		snprintf(path, sizeof(path), "/dev/%s", d->name);
-		r = vfs_mkblkdev(NULL, path, BLKDEV_PERM, &blk_ops);
+		r = vfs_mkblkdev(NULL, path, BLKDEV_PERM, &blk_ops, d);
 		if (r < 0 && r != -EEXIST)
 			return r;
 	}

@@ -3,6 +3,7 @@
 #include <flint/bootinfo.h>
 #include <flint/cpio.h>
 #include <flint/errno.h>
+#include <flint/heap.h>
 #include <flint/memory.h>
 #include <flint/param.h>
 #include <flint/printk.h>
@@ -37,6 +38,61 @@ static const char *entry_path(const char *name)
 	return name;
 }
 
+/* A regular file whose other names may come later in the archive: newc
+ * gives each name of a hard-linked file its own entry, with the same
+ * inode number, nlink > 1, and the data on one of them (GNU cpio: the
+ * last). */
+struct linked_file {
+	uint32_t ino, devmajor, devminor;
+	struct vnode *node;		/* alive: nothing is unlinked meanwhile */
+	struct linked_file *next;
+};
+
+static struct linked_file *linked_find(struct linked_file *l, const struct cpio_entry *e)
+{
+	for (; l; l = l->next)
+		if (l->ino == e->ino && l->devmajor == e->devmajor && l->devminor == e->devminor)
+			return l;
+	return NULL;
+}
+
+/* A name of a hard-linked file: the first makes it, the others link to
+ * it, and the one with the data writes it. */
+static int unpack_linked(const struct cpio_entry *e, const char *path, uint32_t perm,
+			 struct linked_file **links)
+{
+	struct linked_file *l = linked_find(*links, e);
+	struct file *f;
+	long r;
+
+	if (l) {
+		r = vfs_link(l->node, "", false, NULL, path);
+	} else {
+		l = kmalloc(sizeof(*l));
+		if (!l)
+			return -ENOMEM;
+		*l = (struct linked_file){ .ino = e->ino, .devmajor = e->devmajor,
+					   .devminor = e->devminor };
+		r = vfs_create_file(NULL, path, perm, NULL, 0);
+		if (r == 0)
+			r = vfs_lookup(NULL, path, false, &l->node);
+		if (r < 0) {
+			kfree(l);
+			return (int)r;
+		}
+		l->next = *links;
+		*links = l;
+	}
+	if (r < 0 || !e->size)
+		return (int)r;
+	r = vfs_open_file(NULL, path, VFS_O_WRONLY | VFS_O_TRUNC, 0, &f);
+	if (r < 0)
+		return (int)r;
+	r = vfs_file_write(f, e->data, e->size);
+	file_put(f);
+	return r < 0 ? (int)r : 0;
+}
+
 static int unpack_entry(const struct cpio_entry *e, void *arg)
 {
 	const char *path = entry_path(e->name);
@@ -44,7 +100,6 @@ static int unpack_entry(const struct cpio_entry *e, void *arg)
 	static char target[VFS_PATH_MAX];	/* one boot CPU unpacks */
 	int r;
 
-	(void)arg;
 	if (!path) {
 		vfs_root()->mode = VFS_S_IFDIR | perm;
 		return 0;
@@ -56,7 +111,10 @@ static int unpack_entry(const struct cpio_entry *e, void *arg)
 			r = 0;
 		break;
 	case VFS_S_IFREG:
-		r = vfs_create_file(NULL, path, perm, e->data, e->size);
+		if (e->nlink > 1)
+			r = unpack_linked(e, path, perm, arg);
+		else
+			r = vfs_create_file(NULL, path, perm, e->data, e->size);
 		break;
 	case VFS_S_IFLNK:
 		if (e->size >= sizeof(target)) {
@@ -111,6 +169,7 @@ static void show_node(const char *path, const struct vnode *n, void *arg)
 void fs_init(const struct bootinfo *bi)
 {
 	char err[INITRD_ERR_MAX];
+	struct linked_file *links = NULL;
 	int r;
 
 	if (vfs_init() < 0) {
@@ -125,7 +184,13 @@ void fs_init(const struct bootinfo *bi)
 		if (cpio_parse(archive, bi->initrd_size, check_entry, NULL, err, sizeof(err)))
 			printk_line("initrd: %s", err);
 		else
-			cpio_parse(archive, bi->initrd_size, unpack_entry, NULL, err, sizeof(err));
+			cpio_parse(archive, bi->initrd_size, unpack_entry, &links, err, sizeof(err));
+		while (links) {
+			struct linked_file *next = links->next;
+
+			kfree(links);
+			links = next;
+		}
 	}
 	r = dev_populate();
 	if (r < 0)

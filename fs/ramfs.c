@@ -1,5 +1,6 @@
-/* The ramfs: nodes on the kernel heap, file data in one heap block per
- * node that grows by doubling (large blocks are whole pages). */
+/* The ramfs: nodes and their names (directory entries, one per hard link)
+ * on the kernel heap, file data in one heap block per node that grows by
+ * doubling (large blocks are whole pages). */
 #include <flint/errno.h>
 #include <flint/heap.h>
 #include <flint/string.h>
@@ -21,60 +22,84 @@ struct vnode *ramfs_new(uint32_t mode)
 	return n;
 }
 
-/* <0, 0, >0 as a's name sorts before, with or after name[0..len). */
-static int name_cmp(const struct vnode *a, const char *name, size_t len)
+/* <0, 0, >0 as e's name sorts before, with or after name[0..len). */
+static int name_cmp(const struct ramfs_entry *e, const char *name, size_t len)
 {
-	int c = strncmp(a->name, name, len);
+	int c = strncmp(e->name, name, len);
 
 	if (c)
 		return c;
-	return a->name[len] ? 1 : 0;
+	return e->name[len] ? 1 : 0;
 }
 
-struct vnode *ramfs_find(const struct vnode *dir, const char *name, size_t len)
+struct ramfs_entry *ramfs_find(const struct vnode *dir, const char *name, size_t len)
 {
-	for (struct vnode *c = dir->children; c; c = c->next) {
-		int r = name_cmp(c, name, len);
+	for (struct ramfs_entry *e = dir->entries; e; e = e->next) {
+		int r = name_cmp(e, name, len);
 
 		if (r == 0)
-			return c;
+			return e;
 		if (r > 0)
 			break;
 	}
 	return NULL;
 }
 
-void ramfs_link(struct vnode *dir, struct vnode *n, const char *name, size_t len)
-{
-	struct vnode **pp = &dir->children;
-
-	memcpy(n->name, name, len);
-	n->name[len] = '\0';
-	while (*pp && name_cmp(*pp, name, len) < 0)
-		pp = &(*pp)->next;
-	n->next = *pp;
-	*pp = n;
-	n->parent = dir;
-}
-
 void ramfs_put(struct vnode *n)
 {
-	if (n->parent || n->opens)
+	if (n->names || n->opens)
 		return;
 	kfree(n->data);
 	kfree(n);
 }
 
-void ramfs_unlink(struct vnode *n)
+/* e is out of its directory: out of its node's names too, and freed; the
+ * node goes once nothing keeps it. */
+static void drop(struct ramfs_entry *e)
 {
-	struct vnode **pp = &n->parent->children;
+	struct vnode *n = e->node;
+	struct ramfs_entry **pp = &n->names;
 
-	while (*pp != n)
-		pp = &(*pp)->next;
-	*pp = n->next;
-	n->next = NULL;
-	n->parent = NULL;
+	while (*pp != e)
+		pp = &(*pp)->alias;
+	*pp = e->alias;
+	n->nlink--;
+	kfree(e);
 	ramfs_put(n);
+}
+
+int ramfs_link(struct vnode *dir, struct vnode *n, const char *name, size_t len)
+{
+	struct ramfs_entry *e = kmalloc(sizeof(*e) + len + 1), *was, **pp;
+
+	if (!e)
+		return -ENOMEM;
+	*e = (struct ramfs_entry){ .node = n, .dir = dir };
+	memcpy(e->name, name, len);
+	e->name[len] = '\0';
+	pp = &dir->entries;
+	while (*pp && name_cmp(*pp, name, len) < 0)
+		pp = &(*pp)->next;
+	was = *pp && name_cmp(*pp, name, len) == 0 ? *pp : NULL;
+	e->next = was ? was->next : *pp;
+	*pp = e;
+	for (pp = &n->names; *pp; pp = &(*pp)->alias)
+		;
+	*pp = e;
+	n->nlink++;
+	if (was)
+		drop(was);
+	return 0;
+}
+
+void ramfs_unlink(struct ramfs_entry *e)
+{
+	struct ramfs_entry **pp = &e->dir->entries;
+
+	while (*pp != e)
+		pp = &(*pp)->next;
+	*pp = e->next;
+	drop(e);
 }
 
 int ramfs_resize(struct vnode *n, uint64_t size)

@@ -49,13 +49,21 @@ int vfs_init(void)
 	root = ramfs_new(VFS_S_IFDIR | VFS_ROOT_PERM);
 	if (!root)
 		return -ENOMEM;
-	root->parent = root;
+	root->opens = 1;	/* it has no name to keep it */
 	return 0;
 }
 
 struct vnode *vfs_root(void)
 {
 	return root;
+}
+
+/* A directory's parent: the root's is itself, a removed one has none. */
+static struct vnode *parent_of(const struct vnode *dir)
+{
+	if (dir == root)
+		return root;
+	return dir->names ? dir->names->dir : NULL;
 }
 
 static bool is_dot(const char *p, size_t len)
@@ -102,6 +110,7 @@ static int resolve(struct vnode *dir, const char *path, size_t plen, bool follow
 	if (*p == '/')
 		dir = root;
 	for (;;) {
+		struct ramfs_entry *e;
 		struct vnode *child;
 		const char *c;
 		size_t len;
@@ -126,14 +135,15 @@ static int resolve(struct vnode *dir, const char *path, size_t plen, bool follow
 		if (is_dot(c, len))
 			continue;
 		if (is_dotdot(c, len)) {
-			if (!dir->parent)
+			dir = parent_of(dir);
+			if (!dir)
 				return -ENOENT;	/* a removed directory */
-			dir = dir->parent;
 			continue;
 		}
-		child = ramfs_find(dir, c, len);
-		if (!child)
+		e = ramfs_find(dir, c, len);
+		if (!e)
 			return -ENOENT;
+		child = e->node;
 		if (is_type(child, VFS_S_IFLNK) && (!last || follow)) {
 			int r = follow_link(dir, child, &child, links);
 
@@ -162,7 +172,8 @@ int vfs_lookup(struct vnode *cwd, const char *path, bool follow, struct vnode **
 }
 
 /* Splits path into its directory (resolved) and last component. Returns
- * -EBUSY for a path without one ("/"). */
+ * -EBUSY for a path without one ("/"), -ENOENT in a removed directory
+ * (nothing is made there, as in Linux). */
 static int lookup_parent(struct vnode *cwd, const char *path, struct vnode **dir,
 			 const char **name, size_t *len)
 {
@@ -190,7 +201,9 @@ static int lookup_parent(struct vnode *cwd, const char *path, struct vnode **dir
 		if (r < 0)
 			return r;
 	}
-	return is_type(*dir, VFS_S_IFDIR) ? 0 : -ENOTDIR;
+	if (!is_type(*dir, VFS_S_IFDIR))
+		return -ENOTDIR;
+	return parent_of(*dir) ? 0 : -ENOENT;
 }
 
 /* Creates a node of mode at path; *out is it. */
@@ -210,7 +223,11 @@ static int create(struct vnode *cwd, const char *path, uint32_t mode, struct vno
 	n = ramfs_new(mode);
 	if (!n)
 		return -ENOMEM;
-	ramfs_link(dir, n, name, len);
+	r = ramfs_link(dir, n, name, len);
+	if (r < 0) {
+		ramfs_put(n);
+		return r;
+	}
 	*out = n;
 	return 0;
 }
@@ -245,7 +262,7 @@ static int create_with_data(struct vnode *cwd, const char *path, uint32_t mode,
 		return r;
 	r = ramfs_resize(n, size);
 	if (r < 0) {
-		ramfs_unlink(n);
+		ramfs_unlink(n->names);
 		return r;
 	}
 	if (size)
@@ -280,15 +297,17 @@ int vfs_create_file(struct vnode *cwd, const char *path, uint32_t perm,
 }
 
 static int mknode(struct vnode *cwd, const char *path, uint32_t mode,
-		  const struct file_ops *dev)
+		  const struct file_ops *dev, void *priv)
 {
 	struct vnode *n;
 	int r;
 
 	lock();
 	r = create(cwd, path, mode, &n);
-	if (r == 0)
+	if (r == 0) {
 		n->dev = dev;
+		n->dev_priv = priv;
+	}
 	unlock();
 	return r;
 }
@@ -296,13 +315,13 @@ static int mknode(struct vnode *cwd, const char *path, uint32_t mode,
 int vfs_mkdev(struct vnode *cwd, const char *path, uint32_t perm,
 	      const struct file_ops *dev)
 {
-	return mknode(cwd, path, VFS_S_IFCHR | (perm & VFS_S_PERM), dev);
+	return mknode(cwd, path, VFS_S_IFCHR | (perm & VFS_S_PERM), dev, NULL);
 }
 
 int vfs_mkblkdev(struct vnode *cwd, const char *path, uint32_t perm,
-		 const struct file_ops *dev)
+		 const struct file_ops *dev, void *priv)
 {
-	return mknode(cwd, path, VFS_S_IFBLK | (perm & VFS_S_PERM), dev);
+	return mknode(cwd, path, VFS_S_IFBLK | (perm & VFS_S_PERM), dev, priv);
 }
 
 int vfs_mksock(struct vnode *cwd, const char *path, uint32_t perm, void *sock,
@@ -399,14 +418,16 @@ int vfs_readlink(struct vnode *cwd, const char *path, char *buf, size_t size)
 	return r;
 }
 
+/* A non-directory's names; a directory's "." and its entry, and each
+ * subdirectory's "..". */
 static uint32_t link_count(const struct vnode *n)
 {
 	uint32_t links = VFS_DIR_LINKS;
 
 	if (!is_type(n, VFS_S_IFDIR))
-		return n->parent ? 1 : 0;
-	for (const struct vnode *c = n->children; c; c = c->next)
-		if (is_type(c, VFS_S_IFDIR))
+		return n->nlink;
+	for (const struct ramfs_entry *e = n->entries; e; e = e->next)
+		if (is_type(e->node, VFS_S_IFDIR))
 			links++;
 	return links;
 }
@@ -423,7 +444,7 @@ static void fill_stat(struct vnode *n, struct vfs_stat *st)
 		.size = n->gen ? 0 : n->size,
 	};
 	if (is_device(n) && n->dev->stat) {
-		struct file probe = { .ops = n->dev, .node = n };
+		struct file probe = { .ops = n->dev, .node = n, .priv = n->dev_priv };
 
 		n->dev->stat(&probe, st);
 	}
@@ -457,8 +478,8 @@ int vfs_chmod(struct vnode *cwd, const char *path, uint32_t perm, uint32_t mtime
 	return r;
 }
 
-/* The node at path's last component, not followed. */
-static int lookup_last(struct vnode *cwd, const char *path, struct vnode **out)
+/* The entry of path's last component (a symlink is not followed). */
+static int lookup_last(struct vnode *cwd, const char *path, struct ramfs_entry **out)
 {
 	struct vnode *dir;
 	const char *name;
@@ -473,19 +494,19 @@ static int lookup_last(struct vnode *cwd, const char *path, struct vnode **out)
 	return *out ? 0 : -ENOENT;
 }
 
-/* Removes path's node, a directory or not as dir says. */
+/* Removes path's entry, a directory or not as dir says. */
 static int remove_node(struct vnode *cwd, const char *path, bool dir)
 {
-	struct vnode *n;
-	int r = lookup_last(cwd, path, &n);
+	struct ramfs_entry *e;
+	int r = lookup_last(cwd, path, &e);
 
 	if (r < 0)
 		return r;
-	if (is_type(n, VFS_S_IFDIR) != dir)
+	if (is_type(e->node, VFS_S_IFDIR) != dir)
 		return dir ? -ENOTDIR : -EISDIR;
-	if (n->children)
+	if (e->node->entries)
 		return -ENOTEMPTY;
-	ramfs_unlink(n);
+	ramfs_unlink(e);
 	return 0;
 }
 
@@ -509,45 +530,85 @@ int vfs_rmdir(struct vnode *cwd, const char *path)
 	return r;
 }
 
+/* The new entry comes first (replacing the target), so that the node
+ * never lacks a name and an allocation failure changes nothing. */
 static int rename_node(struct vnode *cwd, const char *oldpath, const char *newpath)
 {
-	struct vnode *n, *dir, *old;
+	struct ramfs_entry *e, *target;
+	struct vnode *n, *dir;
 	const char *name;
 	size_t len;
-	int r = lookup_last(cwd, oldpath, &n);
+	int r = lookup_last(cwd, oldpath, &e);
 
 	if (r < 0)
 		return r;
+	n = e->node;
 	r = lookup_parent(cwd, newpath, &dir, &name, &len);
 	if (r < 0)
 		return r;
 	if (is_dot(name, len) || is_dotdot(name, len))
 		return -EINVAL;
 	/* A directory cannot move under itself. */
-	for (struct vnode *a = dir; ; a = a->parent) {
+	for (struct vnode *a = dir; a != root; a = parent_of(a))
 		if (a == n)
 			return -EINVAL;
-		if (a == root)
-			break;
-	}
-	old = ramfs_find(dir, name, len);
-	if (old == n)
+	target = ramfs_find(dir, name, len);
+	/* The same entry, or two names of one node: POSIX says nothing happens. */
+	if (target && target->node == n)
 		return 0;
-	if (old) {
+	if (target) {
+		const struct vnode *old = target->node;
+
 		if (is_type(n, VFS_S_IFDIR) && !is_type(old, VFS_S_IFDIR))
 			return -ENOTDIR;
 		if (!is_type(n, VFS_S_IFDIR) && is_type(old, VFS_S_IFDIR))
 			return -EISDIR;
-		if (old->children)
+		if (old->entries)
 			return -ENOTEMPTY;
-		ramfs_unlink(old);
 	}
-	/* Out of the old directory without freeing: the parent goes last. */
-	n->opens++;
-	ramfs_unlink(n);
-	n->opens--;
-	ramfs_link(dir, n, name, len);
-	return 0;
+	r = ramfs_link(dir, n, name, len);
+	if (r == 0)
+		ramfs_unlink(e);
+	return r;
+}
+
+static int link_node(struct vnode *oldcwd, const char *oldpath, bool follow,
+		     struct vnode *newcwd, const char *newpath)
+{
+	struct vnode *n = oldcwd ? oldcwd : root, *dir;
+	const char *name;
+	size_t len;
+	int r = 0;
+
+	if (oldpath[0])
+		r = lookup(oldcwd, oldpath, follow, &n);
+	if (r < 0)
+		return r;
+	r = lookup_parent(newcwd, newpath, &dir, &name, &len);
+	if (r == -EBUSY)
+		return -EEXIST;
+	if (r < 0)
+		return r;
+	if (is_dot(name, len) || is_dotdot(name, len) || ramfs_find(dir, name, len))
+		return -EEXIST;
+	if (is_type(n, VFS_S_IFDIR))
+		return -EPERM;
+	if (!n->nlink)
+		return -ENOENT;		/* unlinked, open by AT_EMPTY_PATH */
+	if (n->nlink >= VFS_LINK_MAX)
+		return -EMLINK;
+	return ramfs_link(dir, n, name, len);
+}
+
+int vfs_link(struct vnode *oldcwd, const char *oldpath, bool follow, struct vnode *newcwd,
+	     const char *newpath)
+{
+	int r;
+
+	lock();
+	r = link_node(oldcwd, oldpath, follow, newcwd, newpath);
+	unlock();
+	return r;
 }
 
 void vfs_node_hold(struct vnode *n)
@@ -578,16 +639,16 @@ int vfs_rename(struct vnode *cwd, const char *oldpath, const char *newpath)
 static void walk(struct vnode *dir, char *path, size_t len,
 		 void (*fn)(const char *path, const struct vnode *n, void *arg), void *arg)
 {
-	for (struct vnode *c = dir->children; c; c = c->next) {
-		size_t n = strlen(c->name);
+	for (struct ramfs_entry *e = dir->entries; e; e = e->next) {
+		size_t n = strlen(e->name);
 
 		if (len + 1 + n >= VFS_PATH_MAX)
 			continue;
 		path[len] = '/';
-		memcpy(path + len + 1, c->name, n + 1);
-		fn(path, c, arg);
-		if (is_type(c, VFS_S_IFDIR))
-			walk(c, path, len + 1 + n, fn, arg);
+		memcpy(path + len + 1, e->name, n + 1);
+		fn(path, e->node, arg);
+		if (is_type(e->node, VFS_S_IFDIR))
+			walk(e->node, path, len + 1 + n, fn, arg);
 	}
 }
 
@@ -609,22 +670,21 @@ static int path_of(const struct vnode *n, char *buf, size_t size)
 {
 	size_t at = size;
 
-	if (!n->parent)
+	if (n != root && !n->names)
 		return -ENOENT;
 	if (size < 2)
 		return -ERANGE;
 	buf[--at] = '\0';
 	if (n == root)
 		buf[--at] = '/';
-	for (; n != root; n = n->parent) {
-		size_t len = strlen(n->name);
+	/* A file's oldest name; every directory above it is live. */
+	for (; n != root; n = n->names->dir) {
+		size_t len = strlen(n->names->name);
 
-		if (!n->parent)
-			return -ENOENT;
 		if (at < len + 1)
 			return -ERANGE;
 		at -= len;
-		memcpy(buf + at, n->name, len);
+		memcpy(buf + at, n->names->name, len);
 		buf[--at] = '/';
 	}
 	return (int)at;
@@ -892,8 +952,10 @@ int vfs_open_file(struct vnode *cwd, const char *path, int flags, uint32_t perm,
 	if (r == 0) {
 		n->opens++;
 		f->node = n;
-		if (is_device(n))
+		if (is_device(n)) {
 			f->ops = n->dev;
+			f->priv = n->dev_priv;
+		}
 	}
 	unlock();
 	if (r < 0) {
@@ -1135,18 +1197,18 @@ long vfs_file_ioctl(struct file *f, unsigned long cmd, void *arg)
 
 int vfs_file_readdir(struct file *f, struct vfs_dirent *d)
 {
-	struct vnode *c;
+	struct ramfs_entry *e;
 	uint64_t i = 0;
 	int r = 0;
 
 	if (!f->node || !is_type(f->node, VFS_S_IFDIR))
 		return -ENOTDIR;
 	lock();
-	for (c = f->node->children; c && i < f->offset; c = c->next)
+	for (e = f->node->entries; e && i < f->offset; e = e->next)
 		i++;
-	if (c) {
-		d->mode = c->mode;
-		memcpy(d->name, c->name, sizeof(d->name));
+	if (e) {
+		d->mode = e->node->mode;
+		memcpy(d->name, e->name, strlen(e->name) + 1);
 		f->offset++;
 		r = 1;
 	}

@@ -999,9 +999,10 @@ static long getdents(struct file *f, uint64_t udirp, uint64_t count)
 	return done ? (long)done : r;
 }
 
-/* A directory removed while open lists nothing: Linux says -ENOENT. Its
- * parent link only changes under the VFS lock; a stale read here is as
- * good as a listing that started a moment earlier. */
+/* A directory removed while open (no name; the root has none either)
+ * lists nothing: Linux says -ENOENT. Its name only changes under the VFS
+ * lock; a stale read here is as good as a listing that started a moment
+ * earlier. */
 static long sys_getdents64(const uint64_t a[6])
 {
 	struct file *f = fd_get(a[0]);
@@ -1011,7 +1012,7 @@ static long sys_getdents64(const uint64_t a[6])
 		return -EBADF;
 	if (!is_dir(f) || f->ops)
 		r = -ENOTDIR;
-	else if (!__atomic_load_n(&f->node->parent, __ATOMIC_RELAXED))
+	else if (f->node != vfs_root() && !__atomic_load_n(&f->node->names, __ATOMIC_RELAXED))
 		r = -ENOENT;
 	else
 		r = getdents(f, a[1], a[2]);

@@ -6,8 +6,9 @@
  * arch/x86/entry/syscalls/syscall_64.tbl.
  *
  * Flint runs one user, root, on one ramfs: permission checks pass,
- * ownership is always 0 and chown changes nothing, and there are no hard
- * links, device nodes or FIFOs to create.
+ * ownership is always 0 and chown changes nothing, and there are no
+ * device nodes or FIFOs to create. Hard links (link, linkat) are the
+ * ramfs's own: see docs/fs.md.
  */
 #include <flint/page_alloc.h>
 #include <flint/string.h>
@@ -681,24 +682,42 @@ static long sys_renameat2(const uint64_t a[6])
 }
 SYSCALL(316, "renameat2", "fsfsx", sys_renameat2);
 
-/* The ramfs has no hard links: after the checks that come first in Linux
- * (the source exists, the target does not), EPERM, which is what Linux
- * answers for a filesystem that cannot make them. */
+/* AT_EMPTY_PATH: what olddirfd names itself, kept alive by o->dirf. A
+ * file without a node (a pipe) is on another filesystem in Linux. */
+static long link_source_fd(struct upath *o, int olddirfd)
+{
+	struct file *f;
+
+	if (olddirfd == LINUX_AT_FDCWD) {
+		o->dir = cwd_get();
+		return 0;
+	}
+	f = fdtable_get(&process_current()->fds, olddirfd);
+	if (!f)
+		return -EBADF;
+	o->dirf = f;
+	o->dir = f->node;
+	return f->node ? 0 : -EXDEV;
+}
+
+/* AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH in Linux, which root has. */
 static long link_at(int olddirfd, uint64_t uold, int newdirfd, uint64_t unew, int flags)
 {
-	int follow = flags & LINUX_AT_SYMLINK_FOLLOW ? 0 : LINUX_AT_SYMLINK_NOFOLLOW;
-	struct vfs_stat st;
+	struct upath o, n;
 	long r;
 
 	if (flags & ~(LINUX_AT_SYMLINK_FOLLOW | LINUX_AT_EMPTY_PATH))
 		return -EINVAL;
-	r = stat_at(olddirfd, uold, follow | (flags & LINUX_AT_EMPTY_PATH), &st);
+	r = upath_copy(&o, uold, flags & LINUX_AT_EMPTY_PATH);
 	if (r < 0)
 		return r;
-	r = stat_at(newdirfd, unew, LINUX_AT_SYMLINK_NOFOLLOW, &st);
-	if (r == 0)
-		return -EEXIST;
-	return r == -ENOENT ? -EPERM : r;
+	r = o.path[0] ? upath_at(&o, olddirfd) : link_source_fd(&o, olddirfd);
+	if (r == 0 && (r = upath_get(&n, newdirfd, unew)) == 0) {
+		r = vfs_link(o.dir, o.path, flags & LINUX_AT_SYMLINK_FOLLOW, n.dir, n.path);
+		upath_put(&n);
+	}
+	upath_put(&o);
+	return r;
 }
 
 static long sys_link(const uint64_t a[6])

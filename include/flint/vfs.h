@@ -16,6 +16,7 @@
 #define VFS_SYMLINK_MAX 40	/* links followed in one lookup (ELOOP) */
 #define VFS_PATH_MAX 4096	/* a symlink target's bytes */
 #define VFS_DYNLINK_MAX 32	/* a dynamic symlink's target bytes (/proc/self) */
+#define VFS_LINK_MAX 65000	/* names of one node (EMLINK), ext4's limit */
 #define FDTABLE_MAX 1024	/* descriptors in one table (RLIMIT_NOFILE) */
 
 /* File types and permission bits, with Linux's values. */
@@ -119,7 +120,21 @@ struct file_ops {
 	void (*release)(struct file *f);
 };
 
-/* A ramfs node. Directories keep their children sorted by name. */
+struct vnode;
+
+/* A directory entry: one name of a node in one directory. A non-directory
+ * has one per hard link, a directory one (none for the root and once it
+ * is removed). */
+struct ramfs_entry {
+	struct vnode *node;
+	struct vnode *dir;		/* the directory it is in */
+	struct ramfs_entry *next;	/* dir's next entry, sorted by name */
+	struct ramfs_entry *alias;	/* the node's next name, newer */
+	char name[];			/* NUL-terminated, at most VFS_NAME_MAX bytes */
+};
+
+/* A ramfs node, separate from its names. It lives while it has a name or
+ * an open file (or a hold). */
 struct vnode {
 	uint32_t mode;			/* type and permissions */
 	uint32_t mtime;
@@ -128,6 +143,7 @@ struct vnode {
 	unsigned char *data;		/* regular file, symlink: cap bytes */
 	size_t cap;
 	const struct file_ops *dev;	/* VFS_S_IFCHR, VFS_S_IFBLK */
+	void *dev_priv;			/* a device's files' priv (vfs_mkblkdev) */
 	/* A generated file (/proc): its content, made at each open from
 	 * gen_arg (what vfs_mkgen was given). */
 	size_t (*gen)(long arg, char *buf, size_t size);
@@ -137,10 +153,10 @@ struct vnode {
 	/* A socket node (VFS_S_IFSOCK): the AF_UNIX socket bound to it, NULL
 	 * once that socket is closed. */
 	void *sock;
-	struct vnode *parent;		/* NULL once unlinked; root: itself */
-	struct vnode *children, *next;	/* directory entries, sorted */
-	unsigned opens;			/* open file descriptions */
-	char name[VFS_NAME_MAX + 1];
+	struct ramfs_entry *entries;	/* a directory's, sorted by name */
+	struct ramfs_entry *names;	/* the entries naming it, oldest first */
+	uint32_t nlink;			/* how many names (a directory: 0 or 1) */
+	unsigned opens;			/* open file descriptions and holds */
 };
 
 /* An open file description: shared by the descriptors dup'ed from it. */
@@ -194,9 +210,10 @@ int vfs_mkdir(struct vnode *cwd, const char *path, uint32_t perm);
 int vfs_symlink(struct vnode *cwd, const char *target, const char *path);
 int vfs_mkdev(struct vnode *cwd, const char *path, uint32_t perm,
 	      const struct file_ops *dev);
-/* The same for a block device node (a disk: ops with pread). */
+/* The same for a block device node (a disk: ops with pread); priv is its
+ * files' priv (the disk), whatever name opens it. */
 int vfs_mkblkdev(struct vnode *cwd, const char *path, uint32_t perm,
-		 const struct file_ops *dev);
+		 const struct file_ops *dev, void *priv);
 /* A socket node at path (AF_UNIX's bind; -EEXIST when path exists) bound
  * to sock, held (vfs_node_hold) for the socket: *out is it. Opening it
  * answers -ENXIO, as Linux does. */
@@ -230,11 +247,20 @@ int vfs_chmod(struct vnode *cwd, const char *path, uint32_t perm, uint32_t mtime
  * until its last description is closed. */
 int vfs_unlink(struct vnode *cwd, const char *path);
 int vfs_rmdir(struct vnode *cwd, const char *path);
-/* Replaces newpath if it exists (an empty directory by a directory only). */
+/* Replaces newpath if it exists (an empty directory by a directory only);
+ * two names of one node: nothing happens, as POSIX says. */
 int vfs_rename(struct vnode *cwd, const char *oldpath, const char *newpath);
+/* A hard link: newpath (from newcwd) becomes another name of oldpath's
+ * node (from oldcwd; follow: a final symlink is followed). An empty
+ * oldpath is oldcwd itself (AT_EMPTY_PATH; the caller keeps it alive).
+ * -EEXIST, -EPERM for a directory, -ENOENT for a node without a name,
+ * -EMLINK past VFS_LINK_MAX, or a lookup's error. */
+int vfs_link(struct vnode *oldcwd, const char *oldpath, bool follow, struct vnode *newcwd,
+	     const char *newpath);
 
-/* Calls fn for every node under dir, depth first in name order, with its
- * path from the root. */
+/* Calls fn for every entry under dir, depth first in name order, with its
+ * path from the root and its node (a node with hard links comes once per
+ * name). */
 void vfs_walk(struct vnode *dir, void (*fn)(const char *path, const struct vnode *n, void *arg),
 	      void *arg);
 
@@ -286,7 +312,8 @@ int vfs_file_fsync(struct file *f);
 void vfs_node_hold(struct vnode *n);
 void vfs_node_release(struct vnode *n);
 /* The node's absolute path (getcwd, /proc/self/exe), NUL-terminated: its
- * length without the NUL, -ERANGE, or -ENOENT once it is unlinked. */
+ * length without the NUL, -ERANGE, or -ENOENT once it is unlinked. A node
+ * with hard links gives its oldest remaining name. */
 int vfs_path_of(const struct vnode *n, char *buf, size_t size);
 
 /* The same by descriptor (the unit tests and the boot's own users). */
@@ -384,14 +411,17 @@ int proc_process_added(int pid, const char *exe);
 int proc_set_exe(int pid, const char *path);
 void proc_process_removed(int pid);
 
-/* fs/ramfs.c: the nodes under the VFS. */
+/* fs/ramfs.c: the nodes and entries under the VFS. */
 struct vnode *ramfs_new(uint32_t mode);		/* NULL when out of memory */
-struct vnode *ramfs_find(const struct vnode *dir, const char *name, size_t len);
-/* Enters n in dir under name (len bytes, at most VFS_NAME_MAX). */
-void ramfs_link(struct vnode *dir, struct vnode *n, const char *name, size_t len);
-/* Takes n out of its directory; frees it unless it is open. */
-void ramfs_unlink(struct vnode *n);
-/* Frees an unlinked node once its last description is gone. */
+struct ramfs_entry *ramfs_find(const struct vnode *dir, const char *name, size_t len);
+/* Enters n in dir under name (len bytes, at most VFS_NAME_MAX), replacing
+ * the entry of that name if there is one (rename): 0, or -ENOMEM with
+ * nothing changed. */
+int ramfs_link(struct vnode *dir, struct vnode *n, const char *name, size_t len);
+/* Takes e out of its directory and frees it; its node goes too once it
+ * has no name and is not open. */
+void ramfs_unlink(struct ramfs_entry *e);
+/* Frees a node without names once its last description (or hold) is gone. */
 void ramfs_put(struct vnode *n);
 /* Sets the data size, zero-filling growth: 0, -ENOMEM or -EFBIG. */
 int ramfs_resize(struct vnode *n, uint64_t size);

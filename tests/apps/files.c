@@ -1,7 +1,7 @@
 /* Files on the root file system (ramfs on Flint): everything happens in a
- * fresh directory under /tmp, removed at the end; then the files the
- * kernel provides: /proc/self/exe, /dev/null, /dev/zero, /proc/meminfo,
- * /proc/cpuinfo. */
+ * fresh directory under /tmp, removed at the end (hard links in a
+ * directory of their own there); then the files the kernel provides:
+ * /proc/self/exe, /dev/null, /dev/zero, /proc/meminfo, /proc/cpuinfo. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -138,6 +138,109 @@ static void check_cwd(void)
 	      "cwd '%s'", buf);
 }
 
+static int nlink_is(const char *path, nlink_t want)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0 && st.st_nlink == want;
+}
+
+/* link, linkat and their errors; the names are left for links_cleanup. */
+static void check_link_calls(const char *one, const char *sub)
+{
+	char two[PATH_MAX], three[PATH_MAX];
+	struct stat a, b;
+
+	snprintf(two, sizeof(two), "%s", in_dir("ln/two"));
+	snprintf(three, sizeof(three), "%s", in_dir("ln/sub/three"));
+	check(link(one, two) == 0 && link(two, three) == 0 && nlink_is(one, 3),
+	      "link: three names", "%s", strerror(errno));
+	check(stat(one, &a) == 0 && stat(three, &b) == 0 && a.st_ino == b.st_ino,
+	      "link: one inode", "%s", strerror(errno));
+	int fd = open(three, O_WRONLY | O_APPEND);
+	check(fd >= 0 && write(fd, "!", 1) == 1 && file_is(one, "shared!"),
+	      "link: written through one name, read through another", "%s", strerror(errno));
+	close(fd);
+	check(link(one, two) < 0 && errno == EEXIST, "link onto a name: EEXIST", "%s",
+	      strerror(errno));
+	check(link(sub, in_dir("ln/d")) < 0 && errno == EPERM, "link of a directory: EPERM",
+	      "%s", strerror(errno));
+	check(link(in_dir("ln/nope"), in_dir("ln/x")) < 0 && errno == ENOENT,
+	      "link of nothing: ENOENT", "%s", strerror(errno));
+	check(link(one, in_dir("ln/nope/x")) < 0 && errno == ENOENT,
+	      "link into nothing: ENOENT", "%s", strerror(errno));
+	check(link(one, in_dir("ln/one/x")) < 0 && errno == ENOTDIR,
+	      "link into a file: ENOTDIR", "%s", strerror(errno));
+	check(linkat(AT_FDCWD, one, AT_FDCWD, in_dir("ln/x"), AT_REMOVEDIR) < 0 &&
+	      errno == EINVAL, "linkat with an unknown flag: EINVAL", "%s", strerror(errno));
+
+	/* A symlink is linked itself, unless AT_SYMLINK_FOLLOW. */
+	check(symlink("one", in_dir("ln/sym")) == 0 && link(in_dir("ln/sym"), in_dir("ln/sym2")) == 0 &&
+	      lstat(in_dir("ln/sym2"), &b) == 0 && S_ISLNK(b.st_mode) && nlink_is(one, 3),
+	      "link of a symlink links the symlink", "%s", strerror(errno));
+	check(linkat(AT_FDCWD, in_dir("ln/sym"), AT_FDCWD, in_dir("ln/four"), AT_SYMLINK_FOLLOW) == 0 &&
+	      lstat(in_dir("ln/four"), &b) == 0 && S_ISREG(b.st_mode) && nlink_is(one, 4),
+	      "linkat AT_SYMLINK_FOLLOW", "%s", strerror(errno));
+	int dfd = open(in_dir("ln"), O_RDONLY | O_DIRECTORY);
+	int sfd = open(sub, O_RDONLY | O_DIRECTORY);
+	check(dfd >= 0 && sfd >= 0 && linkat(dfd, "one", sfd, "five", 0) == 0 && nlink_is(one, 5),
+	      "linkat from directory descriptors", "%s", strerror(errno));
+	close(sfd);
+	/* Root has CAP_DAC_READ_SEARCH, which AT_EMPTY_PATH asks for (whether
+	 * others may depends on the host's kernel). */
+	fd = open(one, O_RDONLY);
+	int r = linkat(fd, "", dfd, "six", AT_EMPTY_PATH);
+	check(r == 0 ? nlink_is(one, 6) : geteuid() != 0,
+	      "linkat AT_EMPTY_PATH", "%s", strerror(errno));
+	if (r == 0)
+		unlinkat(dfd, "six", 0);
+	close(fd);
+	close(dfd);
+}
+
+/* Hard links in tmp/ln (and ln/sub): calls, renames, unlinks while open. */
+static void check_links(void)
+{
+	char one[PATH_MAX], sub[PATH_MAX], buf[16] = { 0 };
+	struct stat st;
+	int fd;
+
+	snprintf(one, sizeof(one), "%s", in_dir("ln/one"));
+	snprintf(sub, sizeof(sub), "%s", in_dir("ln/sub"));
+	if (!check(mkdir(in_dir("ln"), 0755) == 0 && mkdir(sub, 0755) == 0,
+		   "mkdir for links", "%s", strerror(errno)))
+		return;
+	fd = open(one, O_CREAT | O_EXCL | O_WRONLY, 0644);
+	check(fd >= 0 && write(fd, "shared", 6) == 6 && nlink_is(one, 1), "a file to link",
+	      "%s", strerror(errno));
+	close(fd);
+	check_link_calls(one, sub);
+
+	/* rename onto another name of the same file does nothing (POSIX);
+	 * across directories it keeps the count. */
+	check(rename(one, in_dir("ln/two")) == 0 && nlink_is(one, 5) && nlink_is(in_dir("ln/two"), 5),
+	      "rename onto a hard link of itself does nothing", "%s", strerror(errno));
+	check(rename(in_dir("ln/two"), in_dir("ln/sub/moved")) == 0 &&
+	      access(in_dir("ln/two"), F_OK) < 0 && nlink_is(in_dir("ln/sub/moved"), 5),
+	      "rename a hard link across directories", "%s", strerror(errno));
+
+	/* Every name goes while it is open: still readable, nlink 0. */
+	fd = open(in_dir("ln/sub/five"), O_RDONLY);
+	const char *names[] = { "ln/one", "ln/four", "ln/sub/three", "ln/sub/moved",
+				"ln/sub/five" };
+	int gone = fd >= 0;
+	for (int i = 0; i < 5; i++)
+		gone &= unlink(in_dir(names[i])) == 0 && fstat(fd, &st) == 0 &&
+			st.st_nlink == (nlink_t)(4 - i);
+	check(gone, "unlink one name at a time: nlink drops", "%s", strerror(errno));
+	check(fstat(fd, &st) == 0 && st.st_nlink == 0 && read(fd, buf, sizeof(buf)) == 7 &&
+	      !memcmp(buf, "shared!", 7), "all names unlinked while open: still readable",
+	      "nlink %lu, '%s'", (unsigned long)st.st_nlink, buf);
+	close(fd);
+	check(unlink(in_dir("ln/sym")) == 0 && unlink(in_dir("ln/sym2")) == 0 && rmdir(sub) == 0 &&
+	      rmdir(in_dir("ln")) == 0, "links cleaned up", "%s", strerror(errno));
+}
+
 static void check_remove(void)
 {
 	struct stat st;
@@ -207,6 +310,7 @@ int main(int argc, char **argv)
 		check_names();
 		check_readdir();
 		check_cwd();
+		check_links();
 		check_remove();
 	}
 	check_devices();
