@@ -11,9 +11,6 @@
 #include <flint/vfs.h>
 
 #define INITRD_ERR_MAX 160
-#define OCTAL_PERM_DIGITS 4
-#define OCTAL_SHIFT 3
-#define OCTAL_MASK 7
 
 static bool show;
 KERNEL_FLAG("fs.show", show);
@@ -135,34 +132,31 @@ static int unpack_entry(const struct cpio_entry *e, void *arg)
 	return 0;
 }
 
-static void show_node(const char *path, const struct vnode *n, void *arg)
+static void show_node(const char *path, const struct ramfs_entry *e, void *arg)
 {
-	char perm[OCTAL_PERM_DIGITS + 1];
-	uint32_t bits = n->mode & VFS_S_PERM;
+	const struct vnode *n = e->node;
+	unsigned perm = n->mode & VFS_S_PERM;
 
 	(void)arg;
-	for (int i = OCTAL_PERM_DIGITS - 1; i >= 0; i--, bits >>= OCTAL_SHIFT)
-		perm[i] = (char)('0' + (bits & OCTAL_MASK));
-	perm[OCTAL_PERM_DIGITS] = '\0';
 	switch (n->mode & VFS_S_IFMT) {
 	case VFS_S_IFDIR:
-		printk_line("fs: %s/ %s", path, perm);
+		printk_line("fs: %s/ %04o", path, perm);
 		break;
 	case VFS_S_IFLNK:
 		if (n->link)
-			printk_line("fs: %s %s -> (the caller's)", path, perm);
+			printk_line("fs: %s %04o -> (the caller's)", path, perm);
 		else
-			printk_line("fs: %s %s -> %.*s", path, perm, (int)n->size,
+			printk_line("fs: %s %04o -> %.*s", path, perm, (int)n->size,
 				    (const char *)n->data);
 		break;
 	case VFS_S_IFCHR:
-		printk_line("fs: %s %s chr", path, perm);
+		printk_line("fs: %s %04o chr", path, perm);
 		break;
 	case VFS_S_IFBLK:
-		printk_line("fs: %s %s blk", path, perm);
+		printk_line("fs: %s %04o blk", path, perm);
 		break;
 	default:
-		printk_line("fs: %s %s %llu", path, perm, (unsigned long long)n->size);
+		printk_line("fs: %s %04o %llu", path, perm, (unsigned long long)n->size);
 	}
 }
 

@@ -637,7 +637,7 @@ int vfs_rename(struct vnode *cwd, const char *oldpath, const char *newpath)
 }
 
 static void walk(struct vnode *dir, char *path, size_t len,
-		 void (*fn)(const char *path, const struct vnode *n, void *arg), void *arg)
+		 void (*fn)(const char *path, const struct ramfs_entry *e, void *arg), void *arg)
 {
 	for (struct ramfs_entry *e = dir->entries; e; e = e->next) {
 		size_t n = strlen(e->name);
@@ -646,14 +646,14 @@ static void walk(struct vnode *dir, char *path, size_t len,
 			continue;
 		path[len] = '/';
 		memcpy(path + len + 1, e->name, n + 1);
-		fn(path, e->node, arg);
+		fn(path, e, arg);
 		if (is_type(e->node, VFS_S_IFDIR))
 			walk(e->node, path, len + 1 + n, fn, arg);
 	}
 }
 
-void vfs_walk(struct vnode *dir, void (*fn)(const char *path, const struct vnode *n, void *arg),
-	      void *arg)
+void vfs_walk(struct vnode *dir,
+	      void (*fn)(const char *path, const struct ramfs_entry *e, void *arg), void *arg)
 {
 	char *path = kmalloc(VFS_PATH_MAX);
 

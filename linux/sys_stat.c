@@ -201,13 +201,16 @@ struct fs_usage {
 	uint64_t pages;
 };
 
-static void count_node(const char *path, const struct vnode *n, void *arg)
+/* A node with hard links counts once, at its first name. */
+static void count_node(const char *path, const struct ramfs_entry *e, void *arg)
 {
 	struct fs_usage *u = arg;
 
 	(void)path;
+	if (e != e->node->names)
+		return;
 	u->nodes++;
-	u->pages += (n->size + FS_PAGE - 1) / FS_PAGE;
+	u->pages += (e->node->size + FS_PAGE - 1) / FS_PAGE;
 }
 
 /* A tmpfs-like answer: the free pages are the free space (and the nodes

@@ -259,10 +259,10 @@ int vfs_link(struct vnode *oldcwd, const char *oldpath, bool follow, struct vnod
 	     const char *newpath);
 
 /* Calls fn for every entry under dir, depth first in name order, with its
- * path from the root and its node (a node with hard links comes once per
- * name). */
-void vfs_walk(struct vnode *dir, void (*fn)(const char *path, const struct vnode *n, void *arg),
-	      void *arg);
+ * path from the root (a node with hard links comes once per name: its
+ * first, e == e->node->names, once). */
+void vfs_walk(struct vnode *dir,
+	      void (*fn)(const char *path, const struct ramfs_entry *e, void *arg), void *arg);
 
 void fdtable_init(struct fdtable *t);
 /* Closes every descriptor. */
