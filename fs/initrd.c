@@ -1,5 +1,7 @@
 /* The boot's "fs" stage: the initrd (a newc cpio archive) unpacked into
- * the ramfs at /, then /dev (with the console tty) and /proc. */
+ * the ramfs at /, then /dev (with the console tty) and /proc. A regular
+ * file's data stays where it lies in the archive (the initrd's memory is
+ * the kernel's for good): unpacking copies no file. */
 #include <flint/bootinfo.h>
 #include <flint/cpio.h>
 #include <flint/errno.h>
@@ -111,7 +113,7 @@ static int unpack_entry(const struct cpio_entry *e, void *arg)
 		if (e->nlink > 1)
 			r = unpack_linked(e, path, perm, arg);
 		else
-			r = vfs_create_file(NULL, path, perm, e->data, e->size);
+			r = vfs_create_file_in_place(NULL, path, perm, (void *)e->data, e->size);
 		break;
 	case VFS_S_IFLNK:
 		if (e->size >= sizeof(target)) {

@@ -49,7 +49,8 @@ void ramfs_put(struct vnode *n)
 {
 	if (n->names || n->opens)
 		return;
-	kfree(n->data);
+	if (!n->borrowed)
+		kfree(n->data);
 	kfree(n);
 }
 
@@ -117,9 +118,11 @@ int ramfs_resize(struct vnode *n, uint64_t size)
 			return -ENOMEM;
 		if (n->size)
 			memcpy(data, n->data, n->size);
-		kfree(n->data);
+		if (!n->borrowed)
+			kfree(n->data);
 		n->data = data;
 		n->cap = cap;
+		n->borrowed = false;
 	}
 	if (size > n->size)
 		memset(n->data + n->size, 0, size - n->size);

@@ -285,6 +285,23 @@ int vfs_symlink(struct vnode *cwd, const char *target, const char *path)
 	return r;
 }
 
+int vfs_create_file_in_place(struct vnode *cwd, const char *path, uint32_t perm, void *data,
+			     size_t size)
+{
+	struct vnode *n;
+	int r;
+
+	lock();
+	r = create(cwd, path, VFS_S_IFREG | (perm & VFS_S_PERM), &n);
+	if (r == 0 && size) {
+		n->data = data;
+		n->cap = n->size = size;
+		n->borrowed = true;
+	}
+	unlock();
+	return r;
+}
+
 int vfs_create_file(struct vnode *cwd, const char *path, uint32_t perm,
 		    const void *data, size_t size)
 {

@@ -142,6 +142,10 @@ struct vnode {
 	uint64_t size;			/* file data or symlink target bytes */
 	unsigned char *data;		/* regular file, symlink: cap bytes */
 	size_t cap;
+	/* data lies in memory the ramfs does not own (the initrd's, kept
+	 * for the kernel's life): never freed; moved to the heap when the
+	 * file grows past it. */
+	bool borrowed;
 	const struct file_ops *dev;	/* VFS_S_IFCHR, VFS_S_IFBLK */
 	void *dev_priv;			/* a device's files' priv (vfs_mkblkdev) */
 	/* A generated file (/proc): its content, made at each open from
@@ -237,6 +241,11 @@ int vfs_mkgen(struct vnode *cwd, const char *path, uint32_t perm,
  * the VFS lock, so it takes no lock that is held around VFS calls. */
 int vfs_symlink_dynamic(struct vnode *cwd, const char *path,
 			size_t (*link)(char *buf, size_t size));
+/* Creates (O_EXCL) a regular file whose data are the size bytes at data,
+ * in place: they must stay valid, and be this file's alone, for the
+ * kernel's life (the initrd's files). */
+int vfs_create_file_in_place(struct vnode *cwd, const char *path, uint32_t perm, void *data,
+			     size_t size);
 /* Creates (O_EXCL) a regular file holding n bytes of data. */
 int vfs_create_file(struct vnode *cwd, const char *path, uint32_t perm,
 		    const void *data, size_t n);

@@ -802,6 +802,45 @@ static const struct file_ops disk_ops = {
 	.pread = disk_pread, .pwrite = disk_pwrite, .size = disk_size, .fsync = disk_fsync,
 };
 
+/* A file made in place (the initrd's) reads its bytes where they lie,
+ * writes within them there, moves to the heap when it grows (the old
+ * bytes left alone), and is never freed into the heap: 50 rounds with
+ * the free pages back where they were. */
+TEST(file_in_place)
+{
+	static char archive[64];
+	struct file *f;
+	char buf[32];
+	size_t free_before;
+
+	setup();
+	free_before = page_free_count();
+	for (int round = 0; round < 50; round++) {
+		memcpy(archive, "in the archive", 15);
+		CHECK_EQ(vfs_create_file_in_place(NULL, "/p", 0644, archive, 14), 0);
+		CHECK_EQ(vfs_open_file(NULL, "/p", VFS_O_RDWR, 0, &f), 0);
+		CHECK_EQ(vfs_file_read(f, buf, sizeof(buf)), 14);
+		CHECK(!memcmp(buf, "in the archive", 14));
+		CHECK(f->node->data == (unsigned char *)archive);
+		CHECK_EQ(vfs_file_pwrite(f, "IN", 2, 0), 2);
+		CHECK(!memcmp(archive, "IN the archive", 14));	/* written where it lies */
+		CHECK_EQ(vfs_file_truncate(f, 6), 0);
+		CHECK(f->node->data == (unsigned char *)archive);
+		CHECK_EQ(vfs_file_pwrite(f, " grown past it", 14, 6), 14);
+		CHECK(f->node->data != (unsigned char *)archive);
+		CHECK(!memcmp(archive + 7, "archive", 7));	/* the archive untouched */
+		CHECK_EQ(vfs_file_pread(f, buf, sizeof(buf), 0), 20);
+		CHECK(!memcmp(buf, "IN the grown past it", 20));
+		file_put(f);
+		CHECK_EQ(vfs_unlink(NULL, "/p"), 0);
+		CHECK_EQ(vfs_create_file_in_place(NULL, "/q", 0644, archive, 14), 0);
+		CHECK_EQ(vfs_unlink(NULL, "/q"), 0);		/* freed without its data */
+	}
+	CHECK_EQ(vfs_create_file_in_place(NULL, "/e", 0644, NULL, 0), 0);
+	CHECK_EQ(vfs_unlink(NULL, "/e"), 0);
+	CHECK(page_free_count() + 1 >= free_before);
+}
+
 /* fsync: memory files are synced already, a device's own fsync runs,
  * pipes and devices without one are -EINVAL; O_SYNC and O_DSYNC writes
  * sync after writing, and report its failure. */
