@@ -61,12 +61,11 @@ UNIT_SRCS_cpio := fs/cpio.c
 # test_ext2: the ext2/ext4 reader (fs/ext2/) over images in memory; the
 # test provides kmalloc and kfree over malloc and free.
 UNIT_TESTS += ext2
-UNIT_SRCS_ext2 := fs/ext2/super.c fs/ext2/inode.c fs/ext2/extent.c fs/ext2/dir.c
+UNIT_SRCS_ext2 := $(sort $(wildcard fs/ext2/*.c))
 # test_ext2w: the ext2 writer (fs/ext2/) on fresh mke2fs images in memory,
 # each result checked with e2fsck -fn and debugfs's rdump.
 UNIT_TESTS += ext2w
-UNIT_SRCS_ext2w := fs/ext2/super.c fs/ext2/inode.c fs/ext2/extent.c fs/ext2/dir.c \
-	fs/ext2/balloc.c fs/ext2/ialloc.c fs/ext2/file.c fs/ext2/namei.c
+UNIT_SRCS_ext2w := $(UNIT_SRCS_ext2)
 UNIT_SRCS_ipconfig := net/ipconfig.c
 UNIT_SRCS_csum := net/csum.c
 # test_gso: the rules for merging TCP segments into one frame (net/gso.c).
