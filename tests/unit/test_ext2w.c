@@ -804,6 +804,62 @@ TEST(enospc)
 	free(im.data);
 }
 
+static char names[3100][EXT2_NAME_LEN + 1];
+static int nnames;
+
+static int collect_name(void *arg, const char *name, size_t len, uint32_t ino, unsigned type)
+{
+	(void)arg;
+	(void)ino;
+	(void)type;
+	CHECK(nnames < 3100);
+	memcpy(names[nnames], name, len);
+	names[nnames++][len] = '\0';
+	return 0;
+}
+
+/* A hash-indexed directory (test_ext2's ext2-1k image, "many" made an
+ * htree by e2fsck -D) changed: it loses EXT2_INDEX_FL, and e2fsck finds
+ * a plain directory with the right records. */
+TEST(htree_dir)
+{
+	struct image im = load(EXT2_FIXTURE_DIR, "ext2-1k");
+	struct ext2_fs *fs = mount_rw(&im);
+	struct ext2_inode_info info;
+	uint32_t many, ino, gone;
+	char name[64], img[600];
+	uint64_t entries = 0;
+
+	nnames = 0;
+	CHECK_EQ(ext2_lookup(fs, EXT2_ROOT, "many", 4, &many), 0);
+	CHECK_EQ(ext2_iget(fs, many, &info), 0);
+	CHECK(info.flags & EXT2_INDEX_FL);
+	/* every tenth of its old names goes */
+	CHECK_EQ(ext2_readdir(fs, many, &entries, collect_name, NULL), 0);
+	CHECK(nnames > 3000);
+	for (int i = 2; i < nnames; i += 10) {
+		CHECK_EQ(ext2_unlink(fs, many, names[i], strlen(names[i]), NOW, &gone), 0);
+		evict(fs, gone);
+	}
+	for (int i = 0; i < 200; i++) {
+		snprintf(name, sizeof(name), "new-%d", i);
+		CHECK_EQ(ext2_create(fs, many, name, strlen(name), &attr644, &ino), 0);
+	}
+	CHECK_EQ(ext2_iget(fs, many, &info), 0);
+	CHECK(!(info.flags & EXT2_INDEX_FL));
+	CHECK_EQ(ext2_rename(fs, many, "new-7", 5, EXT2_ROOT, "moved", 5, NOW, &gone), 0);
+	CHECK_EQ(ext2_lookup(fs, EXT2_ROOT, "moved", 5, &ino), 0);
+	ext2_unmount(fs);
+	fs = mount_ro(&im);
+	CHECK_EQ(ext2_lookup(fs, many, "new-199", 7, &ino), 0);
+	CHECK_EQ(ext2_lookup(fs, many, "new-7", 5, &ino), -ENOENT);
+	ext2_unmount(fs);
+	save(&im, "htree", img, sizeof(img));
+	fsck_clean(img);
+	unlink(img);
+	free(im.data);
+}
+
 static void refused(struct image *im, bool writable, const char *why_part)
 {
 	struct ext2_dev dev = { mem_read, im, im->size, writable ? mem_write : NULL };
