@@ -189,7 +189,8 @@ static int walk(struct check *c, uint32_t dir, unsigned depth)
 static int check_disk(struct check *c)
 {
 	char why[EXT2_WHY_MAX];
-	struct ext2_dev dev = { dev_read, c, c->dev->sectors * BLOCKDEV_SECTOR };
+	struct ext2_dev dev = { .read = dev_read, .arg = c,
+				.size = c->dev->sectors * BLOCKDEV_SECTOR };
 	int r = ext2_mount(&dev, &c->fs, why, sizeof(why));
 
 	if (r < 0) {

@@ -1,7 +1,12 @@
 /* ext2/ext4 directories, read linearly (spec 4.1): every block is a chain
  * of records, each checked before use. An htree (dir_index) directory is
  * read the same way: its index blocks look like one empty record filling
- * the block, and its root's index hides inside ".."'s record. */
+ * the block, and its root's index hides inside ".."'s record.
+ * The writer changes records in place (spec 4.1): a new name goes into
+ * the first record with room for it (splitting it), else into a new
+ * block; a removed one is merged into the record before it, or, first in
+ * its block, left with inode 0. A changed htree directory loses its
+ * EXT2_INDEX_FL and becomes a plain one, which the records still are. */
 #include <flint/errno.h>
 #include <flint/heap.h>
 #include <flint/string.h>
@@ -17,6 +22,29 @@ static int load_dir(struct ext2_fs *fs, uint32_t dir, struct ext2_inode *raw)
 	if (r)
 		return r;
 	return (raw->i_mode & EXT2_S_IFMT) == EXT2_S_IFDIR ? 0 : -ENOTDIR;
+}
+
+/* Checks the record at off of a directory block: its rec_len and name
+ * inside the block, its inode inside the filesystem. */
+static int rec_check(const struct ext2_fs *fs, const unsigned char *buf, uint32_t off,
+		     uint32_t *rec_len, size_t *name_len)
+{
+	const struct ext2_dir_entry *de = (const void *)(buf + off);
+
+	if (fs->block_size - off < EXT2_DIR_REC_MIN)
+		return -EIO;
+	*rec_len = de->rec_len;
+	*name_len = de->name_len;
+	if (fs->block_size > EXT4_DIR_REC_MAX_DISK &&
+	    (*rec_len == EXT4_DIR_REC_MAX_DISK || *rec_len == 0))
+		*rec_len = fs->block_size;
+	if (!(fs->incompat & EXT2_INCOMPAT_FILETYPE))
+		*name_len |= (size_t)de->file_type << 8;
+	if (*rec_len < EXT2_DIR_REC_MIN || (*rec_len & 3) || *rec_len > fs->block_size - off ||
+	    *name_len > EXT2_NAME_LEN || EXT2_DIR_REC_HEADER + *name_len > *rec_len ||
+	    de->inode > fs->inodes_count || (de->inode && !*name_len))
+		return -EIO;
+	return 0;
 }
 
 /* Calls fn for each used record at or after byte *pos; see ext2_readdir. */
@@ -52,26 +80,13 @@ static int walk(struct ext2_fs *fs, const struct ext2_inode *raw, uint64_t *pos,
 		r = ext2_read_block(fs, dblk, buf);
 		while (!r && off < fs->block_size) {
 			const struct ext2_dir_entry *de = (const void *)(buf + off);
-			uint32_t rec_len = de->rec_len;
-			size_t name_len = de->name_len;
 			uint64_t at = (b << fs->log_block) + off;
+			uint32_t rec_len;
+			size_t name_len;
 
-			if (fs->block_size - off < EXT2_DIR_REC_MIN) {
-				r = -EIO;
+			r = rec_check(fs, buf, off, &rec_len, &name_len);
+			if (r)
 				break;
-			}
-			if (fs->block_size > EXT4_DIR_REC_MAX_DISK &&
-			    (rec_len == EXT4_DIR_REC_MAX_DISK || rec_len == 0))
-				rec_len = fs->block_size;
-			if (!filetype)
-				name_len |= (size_t)de->file_type << 8;
-			if (rec_len < EXT2_DIR_REC_MIN || (rec_len & 3) ||
-			    rec_len > fs->block_size - off || name_len > EXT2_NAME_LEN ||
-			    EXT2_DIR_REC_HEADER + name_len > rec_len ||
-			    de->inode > fs->inodes_count || (de->inode && !name_len)) {
-				r = -EIO;
-				break;
-			}
 			if (de->inode && at >= *pos) {
 				unsigned type = filetype && de->file_type <= EXT2_FT_SYMLINK ?
 						de->file_type : EXT2_FT_UNKNOWN;
@@ -141,4 +156,217 @@ int ext2_lookup(struct ext2_fs *fs, uint32_t dir, const char *name, size_t len, 
 		return -ENOENT;
 	*ino = l.ino;
 	return 0;
+}
+
+/* The room a record of a name of n bytes takes (spec 4.1: 4-byte aligned). */
+#define REC_LEN(n) ((uint32_t)(EXT2_DIR_REC_HEADER + (n) + 3) & ~3u)
+
+unsigned ext2_mode_type(uint32_t mode)
+{
+	switch (mode & EXT2_S_IFMT) {
+	case EXT2_S_IFREG: return EXT2_FT_REG_FILE;
+	case EXT2_S_IFDIR: return EXT2_FT_DIR;
+	case EXT2_S_IFCHR: return EXT2_FT_CHRDEV;
+	case EXT2_S_IFBLK: return EXT2_FT_BLKDEV;
+	case EXT2_S_IFIFO: return EXT2_FT_FIFO;
+	case EXT2_S_IFSOCK: return EXT2_FT_SOCK;
+	case EXT2_S_IFLNK: return EXT2_FT_SYMLINK;
+	default: return EXT2_FT_UNKNOWN;
+	}
+}
+
+static void fill(const struct ext2_fs *fs, struct ext2_dir_entry *de, const char *name,
+		 size_t len, uint32_t ino, unsigned type)
+{
+	de->inode = ino;
+	de->name_len = (uint8_t)len;
+	de->file_type = fs->incompat & EXT2_INCOMPAT_FILETYPE ? (uint8_t)type : 0;
+	memcpy(de->name, name, len);
+}
+
+static void touch(struct ext2_fs *fs, struct ext2_inode *dir)
+{
+	dir->i_flags &= ~EXT2_INDEX_FL;
+	dir->i_mtime = dir->i_ctime = fs->now;
+}
+
+/* Where name is: its block (read into buf), its record's offset and the
+ * offset of the record before it in the block (*prev == *off: none). */
+static int find(struct ext2_fs *fs, const struct ext2_inode *dir, const char *name, size_t len,
+		unsigned char *buf, uint64_t *dblk, uint32_t *off, uint32_t *prev)
+{
+	uint64_t size = ext2_inode_size(fs, dir), nblocks = size >> fs->log_block;
+	int r;
+
+	if (size & (fs->block_size - 1))
+		return -EIO;
+	for (uint64_t b = 0; b < nblocks; b++) {
+		uint64_t run;
+
+		r = ext2_map(fs, dir, b, dblk, &run);
+		if (r)
+			return r;
+		if (!*dblk)
+			continue;
+		r = ext2_read_block(fs, *dblk, buf);
+		*prev = 0;
+		for (uint32_t at = 0; !r && at < fs->block_size; ) {
+			const struct ext2_dir_entry *de = (const void *)(buf + at);
+			uint32_t rec_len;
+			size_t name_len;
+
+			r = rec_check(fs, buf, at, &rec_len, &name_len);
+			if (!r && de->inode && name_len == len && !memcmp(de->name, name, len)) {
+				*off = at;
+				return 0;
+			}
+			*prev = at;
+			at += rec_len;
+		}
+		if (r)
+			return r;
+	}
+	return -ENOENT;
+}
+
+int ext2_dir_add(struct ext2_fs *fs, struct ext2_inode *dir, uint32_t dir_ino, const char *name,
+		 size_t len, uint32_t ino, unsigned type)
+{
+	uint64_t size = ext2_inode_size(fs, dir), nblocks = size >> fs->log_block;
+	uint64_t dblk = 0, run, goal;
+	uint32_t need = REC_LEN(len);
+	unsigned char *buf;
+	int r = 0;
+
+	if (size & (fs->block_size - 1))
+		return -EIO;
+	buf = kmalloc(fs->block_size);
+	if (!buf)
+		return -ENOMEM;
+	for (uint64_t b = 0; b < nblocks && !r; b++) {
+		r = ext2_map(fs, dir, b, &dblk, &run);
+		if (r || !dblk)
+			continue;
+		r = ext2_read_block(fs, dblk, buf);
+		for (uint32_t at = 0; !r && at < fs->block_size; ) {
+			struct ext2_dir_entry *de = (void *)(buf + at);
+			uint32_t rec_len, used;
+			size_t name_len;
+
+			r = rec_check(fs, buf, at, &rec_len, &name_len);
+			if (r)
+				break;
+			used = de->inode ? REC_LEN(name_len) : 0;
+			if (rec_len >= used + need) {
+				if (used) {
+					de->rec_len = (uint16_t)used;
+					de = (void *)(buf + at + used);
+					de->rec_len = (uint16_t)(rec_len - used);
+				}
+				fill(fs, de, name, len, ino, type);
+				r = ext2_write_block(fs, dblk, buf);
+				if (!r)
+					touch(fs, dir);
+				kfree(buf);
+				return r;
+			}
+			at += rec_len;
+		}
+	}
+	/* no room: a new block at the end, one record filling it */
+	goal = ext2_group_first_block(fs, (dir_ino - 1) / fs->inodes_per_group);
+	if (!r && nblocks && !ext2_map(fs, dir, nblocks - 1, &dblk, &run) && dblk)
+		goal = dblk + 1;
+	if (!r && size + fs->block_size > UINT32_MAX)
+		r = -EFBIG;
+	if (!r)
+		r = ext2_new_block(fs, goal, &dblk);
+	if (!r) {
+		struct ext2_dir_entry *de = (void *)buf;
+
+		memset(buf, 0, fs->block_size);
+		de->rec_len = (uint16_t)fs->block_size;
+		fill(fs, de, name, len, ino, type);
+		r = ext2_write_block(fs, dblk, buf);
+		if (!r)
+			r = ext2_link_block(fs, dir, nblocks, dblk);
+		if (r) {
+			ext2_free_block(fs, dblk);
+			/* indirect blocks it did link stay, counted */
+			ext2_inode_store(fs, dir_ino, dir);
+		}
+	}
+	kfree(buf);
+	if (r)
+		return r;
+	dir->i_size_lo = (uint32_t)(size + fs->block_size);
+	touch(fs, dir);
+	return 0;
+}
+
+int ext2_dir_remove(struct ext2_fs *fs, struct ext2_inode *dir, const char *name, size_t len)
+{
+	unsigned char *buf = kmalloc(fs->block_size);
+	uint64_t dblk;
+	uint32_t off, prev;
+	int r;
+
+	if (!buf)
+		return -ENOMEM;
+	r = find(fs, dir, name, len, buf, &dblk, &off, &prev);
+	if (!r) {
+		struct ext2_dir_entry *de = (void *)(buf + off);
+
+		if (prev != off) {
+			struct ext2_dir_entry *pd = (void *)(buf + prev);
+
+			pd->rec_len = (uint16_t)(pd->rec_len + de->rec_len);
+		} else {
+			de->inode = 0;
+		}
+		r = ext2_write_block(fs, dblk, buf);
+	}
+	kfree(buf);
+	if (!r)
+		touch(fs, dir);
+	return r;
+}
+
+int ext2_dir_set(struct ext2_fs *fs, struct ext2_inode *dir, const char *name, size_t len,
+		 uint32_t ino, unsigned type)
+{
+	unsigned char *buf = kmalloc(fs->block_size);
+	uint64_t dblk;
+	uint32_t off, prev;
+	int r;
+
+	if (!buf)
+		return -ENOMEM;
+	r = find(fs, dir, name, len, buf, &dblk, &off, &prev);
+	if (!r) {
+		struct ext2_dir_entry *de = (void *)(buf + off);
+
+		fill(fs, de, name, len, ino, type);
+		r = ext2_write_block(fs, dblk, buf);
+	}
+	kfree(buf);
+	if (!r)
+		touch(fs, dir);
+	return r;
+}
+
+static int not_dot(void *arg, const char *name, size_t len, uint32_t ino, unsigned type)
+{
+	(void)arg;
+	(void)ino;
+	(void)type;
+	return !(len == 1 && name[0] == '.') && !(len == 2 && name[0] == '.' && name[1] == '.');
+}
+
+int ext2_dir_empty(struct ext2_fs *fs, const struct ext2_inode *dir)
+{
+	uint64_t pos = 0;
+	int r = walk(fs, dir, &pos, not_dot, NULL);
+
+	return r == 1 ? -ENOTEMPTY : r;
 }

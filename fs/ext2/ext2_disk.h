@@ -186,6 +186,7 @@ struct ext2_group_desc {
 #define EXT2_S_IFIFO 0010000
 
 /* i_flags (spec 3.5.12, ext4 layout "i_flags") */
+#define EXT2_INDEX_FL 0x00001000	/* a hash-indexed directory (dir_index) */
 #define EXT4_HUGE_FILE_FL 0x00040000	/* i_blocks counts fs blocks, not sectors */
 #define EXT4_EXTENTS_FL 0x00080000	/* i_block holds an extent tree */
 #define EXT4_INLINE_DATA_FL 0x10000000
@@ -216,6 +217,16 @@ struct ext2_inode {
 	uint16_t i_checksum_lo;
 	uint16_t i_reserved;
 };
+
+/* ext4 layout "Inode Table": past the 128 bytes above, in inodes of
+ * s_inode_size > 128, i_extra_isize counts the extra fields in use. */
+#define EXT2_INODE_EXTRA_ISIZE_OFF 0x80
+#define EXT2_LINK_MAX 32000		/* the most i_links_count ext2 allows */
+
+/* ext4 layout "Extended Attributes": i_file_acl's block starts with this
+ * magic and a count of the inodes sharing it. */
+#define EXT2_XATTR_MAGIC 0xEA020000
+#define EXT2_XATTR_REFCOUNT_OFF 4
 
 /* ext4 layout "Extent Tree": a 12-byte header, then 12-byte index entries
  * (interior nodes, eh_depth > 0) or extents (leaves, eh_depth == 0). The

@@ -7,21 +7,23 @@
 
 #include "ext2_int.h"
 
+static uint64_t inode_off(const struct ext2_fs *fs, uint32_t ino)
+{
+	uint32_t g = (ino - 1) / fs->inodes_per_group, idx = (ino - 1) % fs->inodes_per_group;
+
+	/* load_groups checked that the whole table lies inside the filesystem */
+	return (fs->itable[g] << fs->log_block) + (uint64_t)idx * fs->inode_size;
+}
+
 int ext2_inode_load(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *raw)
 {
-	uint32_t g, idx;
-	uint64_t off;
 	int r;
 
 	if (ino == 0 || ino > fs->inodes_count)
 		return -EINVAL;
-	g = (ino - 1) / fs->inodes_per_group;
-	idx = (ino - 1) % fs->inodes_per_group;
-	if (idx >= fs->iused[g])
+	if ((ino - 1) % fs->inodes_per_group >= fs->iused[(ino - 1) / fs->inodes_per_group])
 		return -ENOENT;
-	/* load_groups checked that the whole table lies inside the filesystem */
-	off = (fs->itable[g] << fs->log_block) + (uint64_t)idx * fs->inode_size;
-	r = ext2_dev_read(fs, off, raw, sizeof(*raw));
+	r = ext2_dev_read(fs, inode_off(fs, ino), raw, sizeof(*raw));
 	if (r)
 		return r;
 	if (raw->i_mode == 0)
@@ -33,6 +35,46 @@ int ext2_inode_load(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *raw)
 	default:
 		return -EIO;
 	}
+}
+
+int ext2_inode_store(struct ext2_fs *fs, uint32_t ino, const struct ext2_inode *raw)
+{
+	if (ino == 0 || ino > fs->inodes_count)
+		return -EIO;
+	return ext2_dev_write(fs, inode_off(fs, ino), raw, sizeof(*raw));
+}
+
+int ext2_inode_init(struct ext2_fs *fs, uint32_t ino, const struct ext2_inode *raw)
+{
+	unsigned char *buf;
+	int r;
+
+	if (ino == 0 || ino > fs->inodes_count)
+		return -EIO;
+	buf = kzalloc(fs->inode_size);
+	if (!buf)
+		return -ENOMEM;
+	memcpy(buf, raw, sizeof(*raw));
+	if (fs->extra_isize)
+		memcpy(buf + EXT2_INODE_EXTRA_ISIZE_OFF, &fs->extra_isize, sizeof(fs->extra_isize));
+	r = ext2_dev_write(fs, inode_off(fs, ino), buf, fs->inode_size);
+	kfree(buf);
+	return r;
+}
+
+/* A fast symlink keeps its target in i_block and owns no block but
+ * perhaps an extended attribute block. */
+bool ext2_fast_symlink(const struct ext2_fs *fs, const struct ext2_inode *raw)
+{
+	uint64_t sectors = raw->i_blocks_lo, ea_sectors = 0;
+
+	if ((raw->i_mode & EXT2_S_IFMT) != EXT2_S_IFLNK || (raw->i_flags & EXT4_EXTENTS_FL))
+		return false;
+	if (fs->ro_compat & EXT2_RO_COMPAT_HUGE_FILE)
+		sectors |= (uint64_t)raw->i_blocks_high << 32;
+	if (raw->i_file_acl_lo || raw->i_file_acl_high)
+		ea_sectors = (uint64_t)fs->cluster_ratio << (fs->log_block - 9);
+	return sectors == ea_sectors;
 }
 
 uint64_t ext2_inode_size(const struct ext2_fs *fs, const struct ext2_inode *raw)
@@ -217,7 +259,7 @@ long ext2_read(struct ext2_fs *fs, uint32_t ino, uint64_t off, void *buf, size_t
 long ext2_readlink(struct ext2_fs *fs, uint32_t ino, char *buf, size_t len)
 {
 	struct ext2_inode raw;
-	uint64_t size, sectors, ea_sectors = 0, dblk, run;
+	uint64_t size, dblk, run;
 	char *tmp;
 	int r = ext2_inode_load(fs, ino, &raw);
 
@@ -232,14 +274,7 @@ long ext2_readlink(struct ext2_fs *fs, uint32_t ino, char *buf, size_t len)
 		return -EIO;
 	if (len > size)
 		len = (size_t)size;
-	/* A fast symlink keeps its target in i_block and owns no block but
-	 * perhaps an extended attribute block. */
-	sectors = raw.i_blocks_lo;
-	if (fs->ro_compat & EXT2_RO_COMPAT_HUGE_FILE)
-		sectors |= (uint64_t)raw.i_blocks_high << 32;
-	if (raw.i_file_acl_lo || raw.i_file_acl_high)
-		ea_sectors = (uint64_t)fs->cluster_ratio << (fs->log_block - 9);
-	if (sectors == ea_sectors && !(raw.i_flags & EXT4_EXTENTS_FL)) {
+	if (ext2_fast_symlink(fs, &raw)) {
 		if (size >= EXT2_I_BLOCK_BYTES)
 			return -EIO;
 		memcpy(buf, raw.i_block, len);

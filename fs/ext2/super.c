@@ -1,6 +1,8 @@
 /* ext2/ext4 superblock, group descriptors, features and statfs: the
  * mount checks every number the rest of the reader relies on, so that
- * inode.c, extent.c and dir.c need only check what they read themselves. */
+ * inode.c, extent.c and dir.c need only check what they read themselves.
+ * A read-write mount (ext2 only) keeps the superblock and descriptors in
+ * memory and writes each change through at once. */
 #include <flint/errno.h>
 #include <flint/heap.h>
 #include <flint/string.h>
@@ -80,11 +82,35 @@ static const struct feature_name incompat_names[] = {
 };
 
 static const struct feature_name ro_compat_names[] = {
+	{ EXT2_RO_COMPAT_SPARSE_SUPER, "sparse_super" },
+	{ EXT2_RO_COMPAT_LARGE_FILE, "large_file" },
 	{ EXT2_RO_COMPAT_BTREE_DIR, "btree_dir" },
+	{ EXT2_RO_COMPAT_HUGE_FILE, "huge_file" },
+	{ EXT2_RO_COMPAT_GDT_CSUM, "uninit_bg" },
+	{ EXT2_RO_COMPAT_DIR_NLINK, "dir_nlink" },
+	{ EXT2_RO_COMPAT_EXTRA_ISIZE, "extra_isize" },
+	{ EXT2_RO_COMPAT_QUOTA, "quota" },
+	{ EXT2_RO_COMPAT_BIGALLOC, "bigalloc" },
+	{ EXT2_RO_COMPAT_METADATA_CSUM, "metadata_csum" },
+	{ EXT2_RO_COMPAT_PROJECT, "project" },
+	{ EXT2_RO_COMPAT_VERITY, "verity" },
+	{ EXT2_RO_COMPAT_ORPHAN_PRESENT, "orphan_present" },
 	{ EXT2_RO_COMPAT_HAS_SNAPSHOT, "snapshot" },
 	{ EXT2_RO_COMPAT_REPLICA, "replica" },
 	{ EXT2_RO_COMPAT_READONLY, "read-only" },
 	{ EXT2_RO_COMPAT_SHARED_BLOCKS, "shared_blocks" },
+	{ 0, NULL },
+};
+
+static const struct feature_name compat_names[] = {
+	{ EXT2_COMPAT_DIR_PREALLOC, "dir_prealloc" },
+	{ EXT2_COMPAT_IMAGIC_INODES, "imagic_inodes" },
+	{ EXT2_COMPAT_HAS_JOURNAL, "has_journal" },
+	{ EXT2_COMPAT_EXT_ATTR, "ext_attr" },
+	{ EXT2_COMPAT_RESIZE_INODE, "resize_inode" },
+	{ EXT2_COMPAT_DIR_INDEX, "dir_index" },
+	{ EXT2_COMPAT_SPARSE_SUPER2, "sparse_super2" },
+	{ EXT2_COMPAT_ORPHAN_FILE, "orphan_file" },
 	{ 0, NULL },
 };
 
@@ -102,6 +128,16 @@ static const struct feature_name ro_compat_names[] = {
 	EXT2_RO_COMPAT_EXTRA_ISIZE | EXT2_RO_COMPAT_QUOTA | EXT2_RO_COMPAT_BIGALLOC | \
 	EXT2_RO_COMPAT_METADATA_CSUM | EXT2_RO_COMPAT_PROJECT | EXT2_RO_COMPAT_VERITY | \
 	EXT2_RO_COMPAT_ORPHAN_PRESENT)
+/* What a read-write mount writes: plain ext2. The rest is refused rather
+ * than half kept: a journal, extents, checksums, 64-bit or flexible group
+ * layouts and the counts of huge_file, dir_nlink and quotas would all need
+ * their own upkeep. dir_index is kept by clearing EXT2_INDEX_FL on each
+ * directory changed (the linear records stay right), ext_attr blocks are
+ * only dropped with their last inode, resize_inode's blocks are left alone. */
+#define RW_COMPAT (EXT2_COMPAT_DIR_PREALLOC | EXT2_COMPAT_EXT_ATTR | \
+	EXT2_COMPAT_RESIZE_INODE | EXT2_COMPAT_DIR_INDEX | EXT2_COMPAT_SPARSE_SUPER2)
+#define RW_INCOMPAT (EXT2_INCOMPAT_FILETYPE | EXT2_INCOMPAT_META_BG)
+#define RW_RO_COMPAT (EXT2_RO_COMPAT_SPARSE_SUPER | EXT2_RO_COMPAT_LARGE_FILE)
 
 /* Appends the names of the bits of set (hex for nameless ones). */
 static void why_features(struct why *w, uint32_t set, const struct feature_name *names)
@@ -155,6 +191,51 @@ int ext2_read_block(struct ext2_fs *fs, uint64_t blk, void *buf)
 	return ext2_read_blocks(fs, blk, 1, buf);
 }
 
+int ext2_dev_write(struct ext2_fs *fs, uint64_t off, const void *buf, size_t len)
+{
+	int r;
+
+	if (!fs->rw)
+		return -EROFS;
+	if (off > fs->dev.size || len > fs->dev.size - off)
+		return -EIO;
+	r = fs->dev.write(fs->dev.arg, off, buf, len);
+	if (r < 0)
+		return r;
+	return r ? -EIO : 0;
+}
+
+int ext2_write_block(struct ext2_fs *fs, uint64_t blk, const void *buf)
+{
+	if (!ext2_block_ok(fs, blk))
+		return -EIO;
+	/* the map's cached indirect blocks must not go stale */
+	for (unsigned i = 0; i < EXT2_IND_LEVELS; i++)
+		if (fs->ind_blk[i] == blk)
+			fs->ind_blk[i] = 0;
+	return ext2_dev_write(fs, blk << fs->log_block, buf, fs->block_size);
+}
+
+/* Only the 32 bytes of ext2's descriptor: a read-write mount has no 64bit. */
+int ext2_write_desc(struct ext2_fs *fs, uint32_t g)
+{
+	return ext2_dev_write(fs, fs->gd_off[g], &fs->gd[g], EXT2_DESC_SIZE);
+}
+
+static int write_super(struct ext2_fs *fs)
+{
+	fs->sb->s_free_blocks_count_lo = (uint32_t)fs->free_blocks;
+	fs->sb->s_free_inodes_count = (uint32_t)fs->free_inodes;
+	fs->sb->s_wtime = fs->now;
+	fs->sb_dirty = false;
+	return ext2_dev_write(fs, EXT2_SUPER_OFFSET, fs->sb, EXT2_SUPER_SIZE);
+}
+
+int ext2_flush_super(struct ext2_fs *fs)
+{
+	return fs->sb_dirty ? write_super(fs) : 0;
+}
+
 static bool power_of_3_5_7(uint32_t g)
 {
 	for (uint32_t base = 3; base <= 7; base += 2) {
@@ -199,6 +280,23 @@ static uint64_t desc_block(const struct ext2_fs *fs, const struct ext2_super *sb
 	       (group_has_super(fs, sb, (uint32_t)g) ? 1 : 0);
 }
 
+uint32_t ext2_group_reserved(const struct ext2_fs *fs, uint32_t g)
+{
+	uint32_t per_block = fs->block_size / fs->desc_size;
+	uint32_t old_blocks = (fs->groups + per_block - 1) / per_block, n;
+	uint32_t in_meta = g % per_block;
+
+	if (fs->incompat & EXT2_INCOMPAT_META_BG)
+		old_blocks = fs->sb->s_first_meta_bg;
+	n = group_has_super(fs, fs->sb, g) ? 1 + old_blocks + fs->sb->s_reserved_gdt_blocks : 0;
+	/* meta_bg: a meta group's descriptors in its first, second and last
+	 * groups, after the superblock copy if any */
+	if ((fs->incompat & EXT2_INCOMPAT_META_BG) && g / per_block >= fs->sb->s_first_meta_bg &&
+	    (in_meta == 0 || in_meta == 1 || in_meta == per_block - 1))
+		n = (group_has_super(fs, fs->sb, g) ? 1 : 0) + 1;
+	return n;
+}
+
 /* Reads and checks every group descriptor: the bitmaps and inode table
  * inside the filesystem; sums the free counts. */
 static int load_groups(struct ext2_fs *fs, const struct ext2_super *sb, struct why *w)
@@ -226,8 +324,10 @@ static int load_groups(struct ext2_fs *fs, const struct ext2_super *sb, struct w
 	}
 	fs->itable = kmalloc((size_t)fs->groups * sizeof(*fs->itable));
 	fs->iused = kmalloc((size_t)fs->groups * sizeof(*fs->iused));
+	fs->gd = kzalloc((size_t)fs->groups * sizeof(*fs->gd));
+	fs->gd_off = kmalloc((size_t)fs->groups * sizeof(*fs->gd_off));
 	buf = kmalloc(fs->block_size);
-	if (!fs->itable || !fs->iused || !buf) {
+	if (!fs->itable || !fs->iused || !fs->gd || !fs->gd_off || !buf) {
 		kfree(buf);
 		return why_fail(w, -ENOMEM, "no memory for ", fs->groups, " groups");
 	}
@@ -272,6 +372,8 @@ static int load_groups(struct ext2_fs *fs, const struct ext2_super *sb, struct w
 				break;
 			}
 			fs->itable[g] = it;
+			memcpy(&fs->gd[g], d, fs->desc_size < sizeof(*d) ? fs->desc_size : sizeof(*d));
+			fs->gd_off[g] = (blk << fs->log_block) + (uint64_t)i * fs->desc_size;
 			fs->iused[g] = fs->inodes_per_group;
 			if (csum && (d->bg_flags & EXT4_BG_INODE_UNINIT))
 				fs->iused[g] = 0;
@@ -402,7 +504,7 @@ int ext2_mount(const struct ext2_dev *dev, struct ext2_fs **out, char *whybuf, s
 		if (!fs->ind_buf[i])
 			r = why_fail(&w, -ENOMEM, "no memory", 0, NULL);
 	}
-	kfree(sb);
+	fs->sb = sb;
 	if (r) {
 		ext2_unmount(fs);
 		return r;
@@ -415,6 +517,14 @@ void ext2_unmount(struct ext2_fs *fs)
 {
 	if (!fs)
 		return;
+	/* A failed write leaves the state "not clean": e2fsck will look. */
+	if (fs->rw) {
+		fs->sb->s_state |= EXT2_VALID_FS;
+		write_super(fs);
+	}
+	kfree(fs->sb);
+	kfree(fs->gd);
+	kfree(fs->gd_off);
 	for (unsigned i = 0; i < EXT2_IND_LEVELS; i++)
 		kfree(fs->ind_buf[i]);
 	kfree(fs->itable);
@@ -468,4 +578,84 @@ int ext2_statfs(const struct ext2_fs *fs, struct ext2_statfs *st)
 	st->inodes = fs->inodes_count;
 	st->free_inodes = fs->free_inodes;
 	return 0;
+}
+
+/* What only the writer refuses: revision 0, blocks above 4 KiB, features
+ * outside RW_*; one line naming them all. */
+static int rw_refused(const struct ext2_fs *fs, struct why *w)
+{
+	uint32_t compat = fs->compat & ~RW_COMPAT, incompat = fs->incompat & ~RW_INCOMPAT;
+	uint32_t ro_compat = fs->ro_compat & ~RW_RO_COMPAT;
+	const char *sep = "";
+
+	if (fs->rev != EXT2_DYNAMIC_REV)
+		return why_fail(w, -EROFS, "read-only: revision ", fs->rev,
+				" is not written (revision 1 only)");
+	if (fs->block_size > EXT2_RW_MAX_BLOCK)
+		return why_fail(w, -EROFS, "read-only: blocks of ", fs->block_size,
+				" bytes are not written (4096 at most)");
+	if (!compat && !incompat && !ro_compat)
+		return 0;
+	w->pos = 0;
+	why_str(w, "ext2: read-only: cannot write feature(s): ");
+	if (compat) {
+		why_features(w, compat, compat_names);
+		sep = " ";
+	}
+	if (incompat) {
+		why_str(w, sep);
+		why_features(w, incompat, incompat_names);
+		sep = " ";
+	}
+	if (ro_compat) {
+		why_str(w, sep);
+		why_features(w, ro_compat, ro_compat_names);
+	}
+	return -EROFS;
+}
+
+int ext2_mount_rw(const struct ext2_dev *dev, uint32_t now, struct ext2_fs **out, char *whybuf,
+		  size_t whylen)
+{
+	struct why w = { whybuf, whylen, 0 };
+	struct ext2_fs *fs;
+	int r = ext2_mount(dev, out, whybuf, whylen);
+
+	if (r)
+		return r;
+	fs = *out;
+	if (!dev->write)
+		r = why_fail(&w, -EROFS, "read-only: the device cannot be written", 0, NULL);
+	if (!r)
+		r = ext2_rw_problem(fs, whybuf, whylen);
+	if (!r)
+		r = rw_refused(fs, &w);
+	if (!r && (fs->sb->s_first_ino <= EXT2_ROOT_INO || fs->sb->s_first_ino > fs->inodes_count))
+		r = why_fail(&w, -EINVAL, "bad first inode ", fs->sb->s_first_ino, "");
+	if (r) {
+		ext2_unmount(fs);
+		*out = NULL;
+		return r;
+	}
+	fs->first_ino = fs->sb->s_first_ino;
+	/* new inodes carry the extra fields mke2fs would give them */
+	fs->extra_isize = fs->sb->s_want_extra_isize;
+	if (fs->extra_isize < fs->sb->s_min_extra_isize)
+		fs->extra_isize = fs->sb->s_min_extra_isize;
+	if (fs->inode_size == EXT2_GOOD_OLD_INODE_SIZE || (fs->extra_isize & 3) ||
+	    fs->extra_isize > fs->inode_size - EXT2_GOOD_OLD_INODE_SIZE)
+		fs->extra_isize = 0;
+	fs->rw = true;
+	fs->now = now;
+	fs->sb->s_state &= (uint16_t)~EXT2_VALID_FS;
+	fs->sb->s_mnt_count++;
+	fs->sb->s_mtime = now;
+	r = write_super(fs);
+	if (r) {
+		why_fail(&w, r, "cannot write the superblock", 0, NULL);
+		fs->rw = false;
+		ext2_unmount(fs);
+		*out = NULL;
+	}
+	return r;
 }

@@ -73,7 +73,7 @@ static struct image load(const char *kind)
 
 static int try_mount(struct image *im, struct ext2_fs **fs, char *why, size_t whylen)
 {
-	struct ext2_dev dev = { mem_read, im, im->size };
+	struct ext2_dev dev = { mem_read, im, im->size, NULL };
 
 	return ext2_mount(&dev, fs, why, whylen);
 }

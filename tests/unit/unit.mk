@@ -61,7 +61,11 @@ UNIT_SRCS_cpio := fs/cpio.c
 # test_ext2: the ext2/ext4 reader (fs/ext2/) over images in memory; the
 # test provides kmalloc and kfree over malloc and free.
 UNIT_TESTS += ext2
-UNIT_SRCS_ext2 := fs/ext2/super.c fs/ext2/inode.c fs/ext2/extent.c fs/ext2/dir.c
+UNIT_SRCS_ext2 := $(sort $(wildcard fs/ext2/*.c))
+# test_ext2w: the ext2 writer (fs/ext2/) on fresh mke2fs images in memory,
+# each result checked with e2fsck -fn and debugfs's rdump.
+UNIT_TESTS += ext2w
+UNIT_SRCS_ext2w := $(UNIT_SRCS_ext2)
 UNIT_SRCS_ipconfig := net/ipconfig.c
 UNIT_SRCS_csum := net/csum.c
 # test_gso: the rules for merging TCP segments into one frame (net/gso.c).
@@ -267,13 +271,34 @@ $(UNIT_EXT2_DIR)/%.info: $(UNIT_EXT2_DIR)/%.img
 # so that `make build/unit/test_ext2 && build/unit/test_ext2` works alone
 $(UNIT_OUT)/test_ext2: | $(UNIT_EXT2_FILES)
 
+# test_ext2w starts from empty ext2 images of 1, 2 and 4 KiB blocks (the
+# 1 KiB one without large_file, which the writer must then set) and a
+# small one of few inodes for running out of space. DEBUGFS: the test's.
+DEBUGFS ?= $(firstword $(wildcard /usr/sbin/debugfs /sbin/debugfs) debugfs)
+UNIT_EXT2W_DIR := $(UNIT_OUT)/ext2w
+UNIT_EXT2W_KINDS := 1k 2k 4k small
+UNIT_EXT2W_OPT_1k := -b 1024 -O ^large_file
+UNIT_EXT2W_OPT_2k := -b 2048
+UNIT_EXT2W_OPT_4k := -b 4096
+UNIT_EXT2W_OPT_small := -b 1024 -N 32
+UNIT_EXT2W_SIZE_small := 1M
+UNIT_EXT2W_FILES := $(UNIT_EXT2W_KINDS:%=$(UNIT_EXT2W_DIR)/%.img)
+
+$(UNIT_EXT2W_DIR)/%.img: $(UNIT_DIR)/unit.mk
+	@mkdir -p $(dir $@)
+	rm -f $@ $@.tmp
+	$(MKE2FS) -q -F -t ext2 $(UNIT_EXT2W_OPT_$*) $@.tmp $(or $(UNIT_EXT2W_SIZE_$*),32M) > /dev/null
+	mv $@.tmp $@
+
+$(UNIT_OUT)/test_ext2w: | $(UNIT_EXT2W_FILES) $(UNIT_EXT2_FILES)
+
 UNIT_BINS := $(UNIT_TESTS:%=$(UNIT_OUT)/test_%)
 UNIT_OBJS := $(sort $(UNIT_TESTS:%=$(UNIT_OBJ)/$(UNIT_DIR)/test_%.o) \
 	$(foreach t,$(UNIT_TESTS),$(UNIT_SRCS_$(t):%.c=$(UNIT_OBJ)/%.o)))
 
 .PHONY: unit-tests
 unit-tests: $(UNIT_BINS) $(UNIT_LZ4_FRAMES) $(UNIT_CPIO_ARCHIVES) $(UNIT_ELF_FILES) \
-	$(UNIT_EXT2_FILES)
+	$(UNIT_EXT2_FILES) $(UNIT_EXT2W_FILES)
 
 $(UNIT_OBJ)/lib/format.o $(UNIT_OBJ)/$(UNIT_DIR)/test_format.o $(UNIT_OBJ)/fs/procfs.o: \
 	UNIT_EXTRA_CFLAGS := $(UNIT_FORMAT_RENAME)
@@ -285,6 +310,10 @@ $(UNIT_OBJ)/$(UNIT_DIR)/test_cpio.o: UNIT_EXTRA_CFLAGS := \
 	-DCPIO_FIXTURE_DIR='"$(abspath $(UNIT_CPIO_DIR))"'
 $(UNIT_OBJ)/$(UNIT_DIR)/test_ext2.o: UNIT_EXTRA_CFLAGS := \
 	-DEXT2_FIXTURE_DIR='"$(abspath $(UNIT_EXT2_DIR))"'
+$(UNIT_OBJ)/$(UNIT_DIR)/test_ext2w.o: UNIT_EXTRA_CFLAGS := \
+	-DEXT2W_FIXTURE_DIR='"$(abspath $(UNIT_EXT2W_DIR))"' \
+	-DEXT2_FIXTURE_DIR='"$(abspath $(UNIT_EXT2_DIR))"' \
+	-DE2FSCK='"$(E2FSCK)"' -DDEBUGFS='"$(DEBUGFS)"'
 $(UNIT_OBJ)/$(UNIT_DIR)/test_mptable.o: UNIT_EXTRA_CFLAGS := \
 	-DMPTABLE_FIXTURE_DIR='"$(abspath $(UNIT_MPTABLE_DIR))"'
 $(UNIT_OBJ)/$(UNIT_DIR)/test_acpi.o: UNIT_EXTRA_CFLAGS := \
