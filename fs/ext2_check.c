@@ -10,8 +10,11 @@
  *   ext2-test: L /link target
  *
  * and a last line with the count, or a line saying what failed (status
- * 1). The filesystems are not mounted for programs yet: this is the
- * reader's check on a virtio disk until they are.
+ * 1). With test.ext2.write too, the disk is then mounted read-write and
+ * changed in a known way (write_check) for the host's e2fsck and debugfs
+ * to check, or the refusal's line printed. The filesystems are not
+ * mounted for programs yet: this is the library's check on a virtio disk
+ * until they are.
  */
 #include <flint/blockdev.h>
 #include <flint/errno.h>
@@ -35,8 +38,22 @@
 #define S_IFREG 0100000
 #define S_IFLNK 0120000
 
-static bool enabled;
+/* test.ext2.write's changes (tests/boot/linux_cases.py checks them). */
+#define WRITE_DIR "flint"
+#define WRITE_FILE "data"
+#define WRITE_BYTES 200000
+#define WRITE_LINK "link"
+#define WRITE_MOVE_FROM "small"
+#define WRITE_MOVE_TO "small-moved"
+#define WRITE_REMOVE "empty"
+#define WRITE_TIME 1700000000u		/* the fs layer has no wall clock */
+#define DIR_PERM 0755
+#define FILE_PERM 0644
+#define LINK_PERM 0777
+
+static bool enabled, write_enabled;
 KERNEL_FLAG("test.ext2", enabled);
+KERNEL_FLAG("test.ext2.write", write_enabled);
 
 struct check {
 	struct blockdev *dev;
@@ -69,6 +86,98 @@ static int dev_read(void *arg, uint64_t off, void *buf, size_t len)
 		len -= take;
 	}
 	return 0;
+}
+
+/* Any byte range through whole sectors: the sectors at either end read,
+ * changed and written back. */
+static int dev_write(void *arg, uint64_t off, const void *buf, size_t len)
+{
+	struct check *c = arg;
+	uint64_t ss = c->dev->sector_size;
+	const uint8_t *in = buf;
+
+	while (len) {
+		uint64_t first = off / ss * ss;
+		size_t skip = (size_t)(off - first);
+		size_t take = len < CHUNK - skip ? len : CHUNK - skip;
+		size_t bytes = (skip + take + ss - 1) / ss * ss;
+
+		if ((skip || take % ss) &&
+		    blockdev_read(c->dev, first / BLOCKDEV_SECTOR, c->bounce, bytes))
+			return -EIO;
+		memcpy(c->bounce + skip, in, take);
+		if (blockdev_write(c->dev, first / BLOCKDEV_SECTOR, c->bounce, bytes))
+			return -EIO;
+		in += take;
+		off += take;
+		len -= take;
+	}
+	return 0;
+}
+
+/* The pattern test.ext2.write writes (the host makes the same). */
+static uint8_t pattern(size_t i)
+{
+	return (uint8_t)(i * 7 + i / 251);
+}
+
+/* A directory, a file, a symlink, a rename and an unlink. */
+static int write_check(struct check *c)
+{
+	struct ext2_new_attr dir = { DIR_PERM, 0, 0, WRITE_TIME };
+	struct ext2_new_attr file = { FILE_PERM, 0, 0, WRITE_TIME };
+	struct ext2_new_attr link = { LINK_PERM, 0, 0, WRITE_TIME };
+	uint32_t d, f, l, gone;
+	int r = ext2_mkdir(c->fs, EXT2_ROOT, WRITE_DIR, strlen(WRITE_DIR), &dir, &d);
+
+	if (r == 0)
+		r = ext2_create(c->fs, d, WRITE_FILE, strlen(WRITE_FILE), &file, &f);
+	for (size_t off = 0; r == 0 && off < WRITE_BYTES;) {
+		size_t n = WRITE_BYTES - off < CHUNK ? WRITE_BYTES - off : CHUNK;
+		long w;
+
+		for (size_t i = 0; i < n; i++)
+			c->data[i] = pattern(off + i);
+		w = ext2_write(c->fs, f, off, c->data, n, WRITE_TIME);
+		r = w < 0 ? (int)w : (size_t)w != n ? -EIO : 0;
+		off += n;
+	}
+	if (r == 0)
+		r = ext2_symlink(c->fs, d, WRITE_LINK, strlen(WRITE_LINK), WRITE_FILE,
+				 strlen(WRITE_FILE), &link, &l);
+	if (r == 0)
+		r = ext2_rename(c->fs, EXT2_ROOT, WRITE_MOVE_FROM, strlen(WRITE_MOVE_FROM), d,
+				WRITE_MOVE_TO, strlen(WRITE_MOVE_TO), WRITE_TIME, &gone);
+	if (r == 0)
+		r = ext2_unlink(c->fs, EXT2_ROOT, WRITE_REMOVE, strlen(WRITE_REMOVE), WRITE_TIME,
+				&gone);
+	if (r == 0 && gone)
+		r = ext2_evict(c->fs, gone, WRITE_TIME);
+	return r;
+}
+
+static int check_write(struct check *c)
+{
+	char why[EXT2_WHY_MAX];
+	struct ext2_dev dev = { .read = dev_read, .arg = c,
+				.size = c->dev->sectors * BLOCKDEV_SECTOR, .write = dev_write };
+	int r = ext2_mount_rw(&dev, WRITE_TIME, &c->fs, why, sizeof(why));
+
+	if (r == -EROFS) {
+		printk_line("ext2-test: read-write mount refused: %s", why);
+		return 0;
+	}
+	if (r < 0) {
+		printk_line("ext2-test: read-write mount: %s", why);
+		return r;
+	}
+	r = write_check(c);
+	ext2_unmount(c->fs);
+	if (r < 0)
+		printk_line("ext2-test: writing: error %d", r);
+	else
+		printk_line("ext2-test: wrote /" WRITE_DIR);
+	return r;
 }
 
 static uint64_t fnv(uint64_t h, const uint8_t *p, size_t n)
@@ -228,6 +337,8 @@ void ext2_selftest(void)
 		c->data = kmalloc(CHUNK);
 		if (c->bounce && c->data)
 			r = check_disk(c);
+		if (r >= 0 && write_enabled)
+			r = check_write(c);
 		else
 			printk_line("ext2-test: out of memory");
 		kfree(c->bounce);

@@ -986,7 +986,10 @@ def _():
 # flint-img mkfs (mke2fs -d) through fs/ext2/ over a virtio disk and
 # prints a line per entry, compared with the host's tree: ext2 with 1 KiB
 # blocks over modern PCI, ext4 (Debian's defaults) over MMIO, ext2 with
-# 4 KiB blocks over legacy PCI.
+# 4 KiB blocks over legacy PCI. With test.ext2.write it then changes the
+# ext2 images (a directory, a 200000-byte file, a symlink, a rename, an
+# unlink), which the host's e2fsck must find clean and debugfs must read
+# back; ext4 must be refused read-write.
 FNV_OFFSET, FNV_PRIME = 0xcbf29ce484222325, 0x100000001b3
 EXT2_LINE = re.compile(r"^ext2-test: ([DFLO]) (.*)$")
 
@@ -1034,6 +1037,38 @@ def ext2_tree(top):
     return want
 
 
+def debugfs(image, request):
+    return subprocess.run(["/usr/sbin/debugfs", "-R", request, image], stdout=subprocess.PIPE,
+                          stderr=subprocess.DEVNULL).stdout
+
+
+def ext2_write_problems(r, image, fstype):
+    """test.ext2.write's changes (fs/ext2_check.c), seen by e2fsck and
+    debugfs; ext4 is refused read-write, and left as it was."""
+    problems = []
+    fsck = subprocess.run(["/usr/sbin/e2fsck", "-fn", image], stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True)
+    if fsck.returncode:
+        problems.append("e2fsck -fn after the guest's writes: %s" % fsck.stdout[-400:])
+    if fstype == "ext4":
+        if not any(l.startswith("ext2-test: read-write mount refused: ") for l in r.lines()):
+            problems.append("no line refusing a read-write mount of ext4")
+        return problems
+    if "ext2-test: wrote /flint" not in r.lines():
+        return problems + ["no line 'ext2-test: wrote /flint'%s" % tail(r)]
+    want = bytes((i * 7 + i // 251) & 0xff for i in range(200000))
+    if debugfs(image, "cat /flint/data") != want:
+        problems.append("/flint/data does not hold the guest's 200000 bytes")
+    if debugfs(image, "cat /flint/small-moved") != b"hello ext2\n":
+        problems.append("/small was not moved to /flint/small-moved")
+    root = debugfs(image, "ls /").decode(errors="replace").split()
+    if "empty" in root or "small" in root:
+        problems.append("the root still lists what the guest removed or moved: %r" % root)
+    if b'Fast link dest: "data"' not in debugfs(image, "stat /flint/link"):
+        problems.append("/flint/link is not a fast symlink to data")
+    return problems
+
+
 def ext2_case(name, fstype, block_size, machine, device, extra):
     @linux_case(name)
     def _():
@@ -1048,7 +1083,8 @@ def ext2_case(name, fstype, block_size, machine, device, extra):
             if rc:
                 return ["flint-img mkfs: %s" % out.strip()]
         initrd = pack(name, app("hello", "musl"))
-        r = boot(name, qemu.command(machine=machine, initrd=initrd, append="test.ext2",
+        r = boot(name, qemu.command(machine=machine, initrd=initrd,
+                                    append="test.ext2 test.ext2.write",
                                     extra=disk_args(image, device, extra)), timeout=TIMEOUT)
         problems = check_boot(r, ENTRY)
         got = {m.group(1) + " " + m.group(2) for m in map(EXT2_LINE.match, r.lines()) if m}
@@ -1059,7 +1095,7 @@ def ext2_case(name, fstype, block_size, machine, device, extra):
                    for l in r.lines()):
             problems.append("no line 'ext2-test: vda: %d entries read'%s" % (len(want),
                                                                               tail(r)))
-        return problems
+        return problems + ext2_write_problems(r, image, fstype)
 
 
 def register_disks():
