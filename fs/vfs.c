@@ -206,20 +206,32 @@ static int lookup_parent(struct vnode *cwd, const char *path, struct vnode **dir
 	return parent_of(*dir) ? 0 : -ENOENT;
 }
 
+/* The directory and last component of path for a name to be made: -EEXIST
+ * when it is taken ("/", ".", ".." always are). */
+static int new_name(struct vnode *cwd, const char *path, struct vnode **dir, const char **name,
+		    size_t *len)
+{
+	int r = lookup_parent(cwd, path, dir, name, len);
+
+	if (r == -EBUSY)
+		return -EEXIST;
+	if (r < 0)
+		return r;
+	if (is_dot(*name, *len) || is_dotdot(*name, *len) || ramfs_find(*dir, *name, *len))
+		return -EEXIST;
+	return 0;
+}
+
 /* Creates a node of mode at path; *out is it. */
 static int create(struct vnode *cwd, const char *path, uint32_t mode, struct vnode **out)
 {
 	struct vnode *dir, *n;
 	const char *name;
 	size_t len;
-	int r = lookup_parent(cwd, path, &dir, &name, &len);
+	int r = new_name(cwd, path, &dir, &name, &len);
 
-	if (r == -EBUSY)
-		return -EEXIST;
 	if (r < 0)
 		return r;
-	if (is_dot(name, len) || is_dotdot(name, len) || ramfs_find(dir, name, len))
-		return -EEXIST;
 	n = ramfs_new(mode);
 	if (!n)
 		return -ENOMEM;
@@ -601,13 +613,9 @@ static int link_node(struct vnode *oldcwd, const char *oldpath, bool follow,
 		r = lookup(oldcwd, oldpath, follow, &n);
 	if (r < 0)
 		return r;
-	r = lookup_parent(newcwd, newpath, &dir, &name, &len);
-	if (r == -EBUSY)
-		return -EEXIST;
+	r = new_name(newcwd, newpath, &dir, &name, &len);
 	if (r < 0)
 		return r;
-	if (is_dot(name, len) || is_dotdot(name, len) || ramfs_find(dir, name, len))
-		return -EEXIST;
 	if (is_type(n, VFS_S_IFDIR))
 		return -EPERM;
 	if (!n->nlink)

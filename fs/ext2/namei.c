@@ -132,6 +132,24 @@ int ext2_create(struct ext2_fs *fs, uint32_t dir, const char *name, size_t len,
 	return new_inode(fs, dir, name, len, EXT2_S_IFREG | (a->mode & 07777), a, ino, NULL, NULL);
 }
 
+/* A new inode's block 0, near its group, holding buf. */
+static int first_block(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *raw,
+		       const void *buf)
+{
+	uint64_t blk;
+	int r = ext2_new_block(fs, ext2_group_first_block(fs, (ino - 1) / fs->inodes_per_group),
+			       &blk);
+
+	if (r)
+		return r;
+	r = ext2_write_block(fs, blk, buf);
+	if (!r)
+		r = ext2_link_block(fs, raw, 0, blk);
+	if (r)
+		ext2_free_block(fs, blk);
+	return r;
+}
+
 /* A directory's first block: "." and "..", the second filling it. */
 static int init_dir(struct ext2_fs *fs, uint32_t dir, uint32_t ino, struct ext2_inode *raw,
 		    const void *arg)
@@ -139,7 +157,6 @@ static int init_dir(struct ext2_fs *fs, uint32_t dir, uint32_t ino, struct ext2_
 	unsigned char *buf = kzalloc(fs->block_size);
 	struct ext2_dir_entry *dot = (void *)buf, *dotdot;
 	bool ft = fs->incompat & EXT2_INCOMPAT_FILETYPE;
-	uint64_t blk;
 	int r;
 
 	(void)arg;
@@ -156,14 +173,7 @@ static int init_dir(struct ext2_fs *fs, uint32_t dir, uint32_t ino, struct ext2_
 	dotdot->name_len = 2;
 	dotdot->file_type = ft ? EXT2_FT_DIR : 0;
 	dotdot->name[0] = dotdot->name[1] = '.';
-	r = ext2_new_block(fs, ext2_group_first_block(fs, (ino - 1) / fs->inodes_per_group), &blk);
-	if (!r) {
-		r = ext2_write_block(fs, blk, buf);
-		if (!r)
-			r = ext2_link_block(fs, raw, 0, blk);
-		if (r)
-			ext2_free_block(fs, blk);
-	}
+	r = first_block(fs, ino, raw, buf);
 	kfree(buf);
 	if (!r)
 		raw->i_size_lo = fs->block_size;
@@ -189,7 +199,6 @@ static int init_symlink(struct ext2_fs *fs, uint32_t dir, uint32_t ino, struct e
 {
 	const struct target *t = arg;
 	unsigned char *buf;
-	uint64_t blk;
 	int r;
 
 	(void)dir;
@@ -202,14 +211,7 @@ static int init_symlink(struct ext2_fs *fs, uint32_t dir, uint32_t ino, struct e
 	if (!buf)
 		return -ENOMEM;
 	memcpy(buf, t->s, t->len);
-	r = ext2_new_block(fs, ext2_group_first_block(fs, (ino - 1) / fs->inodes_per_group), &blk);
-	if (!r) {
-		r = ext2_write_block(fs, blk, buf);
-		if (!r)
-			r = ext2_link_block(fs, raw, 0, blk);
-		if (r)
-			ext2_free_block(fs, blk);
-	}
+	r = first_block(fs, ino, raw, buf);
 	kfree(buf);
 	return r;
 }
