@@ -7,6 +7,7 @@
 #include <flint/errno.h>
 #include <flint/heap.h>
 #include <flint/memory.h>
+#include <flint/page_alloc.h>
 #include <flint/param.h>
 #include <flint/printk.h>
 #include <flint/string.h>
@@ -162,6 +163,74 @@ static void show_node(const char *path, const struct ramfs_entry *e, void *arg)
 	}
 }
 
+/* The initrd's pages, and which hold some file's data (borrowed by the
+ * ramfs: vfs_create_file_in_place). */
+struct initrd_pages {
+	uint64_t first;			/* phys of the first page wholly in it */
+	size_t n;			/* pages wholly in it */
+	uint8_t *keep;			/* a bit a page */
+};
+
+static void keep_data(const char *path, const struct ramfs_entry *e, void *arg)
+{
+	struct initrd_pages *ip = arg;
+	const struct vnode *n = e->node;
+	uint64_t start, end;
+
+	(void)path;
+	if (!n->borrowed || !n->cap || e != n->names)
+		return;
+	start = virt_to_phys(n->data);
+	end = start + n->cap;
+	if (end <= ip->first || start >= ip->first + ip->n * PAGE_SIZE)
+		return;
+	start = start < ip->first ? 0 : (start - ip->first) / PAGE_SIZE;
+	end = (end - ip->first + PAGE_SIZE - 1) / PAGE_SIZE;
+	for (uint64_t pg = start; pg < end && pg < ip->n; pg++)
+		ip->keep[pg / 8] |= (uint8_t)(1u << pg % 8);
+}
+
+/*
+ * The archive's pages that hold no file's data (headers, names, link
+ * targets, padding, files that were copied) go back to the page
+ * allocator; a page with any file's bytes stays, as that file's. Only
+ * pages wholly inside the initrd are freed: its ends may share a page
+ * with something else. A file that later moves to the heap, or is
+ * removed, keeps its pages reserved.
+ */
+static void free_unused(const struct bootinfo *bi)
+{
+	uint64_t end = (bi->initrd_base + bi->initrd_size) / PAGE_SIZE * PAGE_SIZE;
+	struct initrd_pages ip = {
+		.first = (bi->initrd_base + PAGE_SIZE - 1) / PAGE_SIZE * PAGE_SIZE };
+	size_t kept = 0, freed = 0;
+
+	if (end <= ip.first)
+		return;
+	ip.n = (size_t)((end - ip.first) / PAGE_SIZE);
+	ip.keep = kzalloc((ip.n + 7) / 8);
+	if (!ip.keep)
+		return;
+	vfs_walk(vfs_root(), keep_data, &ip);
+	for (size_t pg = 0; pg < ip.n;) {
+		size_t run = 0;
+
+		if (ip.keep[pg / 8] & (1u << pg % 8)) {
+			kept++;
+			pg++;
+			continue;
+		}
+		while (pg + run < ip.n && !(ip.keep[(pg + run) / 8] & (1u << (pg + run) % 8)))
+			run++;
+		page_free(ip.first + pg * PAGE_SIZE, (unsigned)run);
+		freed += run;
+		pg += run;
+	}
+	kfree(ip.keep);
+	if (show)
+		printk_line("initrd: %zu pages: %zu hold file data, %zu freed", ip.n, kept, freed);
+}
+
 void fs_init(const struct bootinfo *bi)
 {
 	char err[INITRD_ERR_MAX];
@@ -187,6 +256,7 @@ void fs_init(const struct bootinfo *bi)
 			kfree(links);
 			links = next;
 		}
+		free_unused(bi);
 	}
 	r = dev_populate();
 	if (r < 0)
