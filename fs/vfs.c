@@ -66,6 +66,13 @@ static struct vnode *parent_of(const struct vnode *dir)
 	return dir->names ? dir->names->dir : NULL;
 }
 
+static bool ends_in_slash(const char *path)
+{
+	size_t n = strlen(path);
+
+	return n > 1 && path[n - 1] == '/';
+}
+
 static bool is_dot(const char *p, size_t len)
 {
 	return len == 1 && p[0] == '.';
@@ -119,6 +126,9 @@ static int resolve(struct vnode *dir, const char *path, size_t plen, bool follow
 		while (p < end && *p == '/')
 			p++;
 		if (p == end) {
+			/* "f/" names a directory, as on Linux: not a file. */
+			if (end[-1] == '/' && !is_type(dir, VFS_S_IFDIR))
+				return -ENOTDIR;
 			*out = dir;
 			return 0;
 		}
@@ -541,10 +551,19 @@ static int remove_node(struct vnode *cwd, const char *path, bool dir)
 
 int vfs_unlink(struct vnode *cwd, const char *path)
 {
+	struct vnode *n;
 	int r;
 
 	lock();
-	r = remove_node(cwd, path, false);
+	/* "f/": what it names is not unlinked (Linux: ENOTDIR for a file,
+	 * EISDIR for a directory). */
+	if (ends_in_slash(path)) {
+		r = lookup(cwd, path, true, &n);
+		if (r == 0)
+			r = -EISDIR;
+	} else {
+		r = remove_node(cwd, path, false);
+	}
 	unlock();
 	return r;
 }
@@ -916,6 +935,9 @@ static int open_node(struct vnode *cwd, const char *path, int flags, uint32_t pe
 	int acc = flags & VFS_O_ACCMODE, r;
 	struct vnode *n;
 
+	/* Linux's answer to creating "f/", whether or not it exists. */
+	if ((flags & VFS_O_CREAT) && ends_in_slash(path))
+		return -EISDIR;
 	r = lookup(cwd, path, !(flags & VFS_O_NOFOLLOW), &n);
 	if (r == -ENOENT && (flags & VFS_O_CREAT))
 		r = create(cwd, path, VFS_S_IFREG | (perm & VFS_S_PERM), &n);

@@ -100,6 +100,25 @@ static void check_names(void)
 	      (long long)st.st_size);
 	check(mkdir(in_dir("sub"), 0755) == 0 && stat(in_dir("sub"), &st) == 0 &&
 	      S_ISDIR(st.st_mode), "mkdir", "%s", strerror(errno));
+	/* A trailing slash names a directory. */
+	errno = 0;
+	check(stat(in_dir("log2/"), &st) < 0 && errno == ENOTDIR, "stat file/: ENOTDIR", "%s",
+	      strerror(errno));
+	errno = 0;
+	check(open(in_dir("log2/"), O_RDONLY) < 0 && errno == ENOTDIR, "open file/: ENOTDIR",
+	      "%s", strerror(errno));
+	errno = 0;
+	check(stat(in_dir("link/"), &st) < 0 && errno == ENOTDIR,
+	      "stat link-to-file/: ENOTDIR", "%s", strerror(errno));
+	check(stat(in_dir("sub/"), &st) == 0 && S_ISDIR(st.st_mode), "stat dir/", "%s",
+	      strerror(errno));
+	errno = 0;
+	check(open(in_dir("new/"), O_CREAT | O_WRONLY, 0644) < 0 && errno == EISDIR &&
+	      stat(in_dir("new"), &st) < 0, "creat new/: EISDIR, nothing made", "%s",
+	      strerror(errno));
+	errno = 0;
+	check(unlink(in_dir("log2/")) < 0 && errno == ENOTDIR && stat(in_dir("log2"), &st) == 0,
+	      "unlink file/: ENOTDIR, kept", "%s", strerror(errno));
 }
 
 static void check_readdir(void)
