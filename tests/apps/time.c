@@ -54,8 +54,10 @@ static void check_wall(void)
 	check(gettimeofday(&tv, NULL) == 0 && tv.tv_sec >= real && tv.tv_sec <= real + 1 &&
 	      tv.tv_usec >= 0 && tv.tv_usec < 1000000, "gettimeofday", "%lld.%06ld, realtime %lld",
 	      (long long)tv.tv_sec, (long)tv.tv_usec, real);
+	/* time() reads a coarse clock on Linux (the vDSO's, a tick behind the
+	 * precise one), so at a second's edge it may still say the last. */
 	time_t t = time(NULL);
-	check(t >= real && t <= real + 1, "time", "%lld, realtime %lld", (long long)t, real);
+	check(t >= real - 1 && t <= real + 1, "time", "%lld, realtime %lld", (long long)t, real);
 }
 
 static void check_res(clockid_t clock, const char *what)
