@@ -982,11 +982,41 @@ def _():
     if not lines or int(lines[0].group(3)) == 0:
         problems.append("no initrd pages freed: %r" % [l for l in r.lines()
                                                       if l.startswith("initrd:")])
-    for path, dest in ((data, "/data/file"), ("/bin/busybox", "/bin/busybox")):
+    for path, dest in ((data, "/data/file"), (HOST_BUSYBOX, "/bin/busybox")):
         with open(path, "rb") as f:
             want = hashlib.sha256(f.read()).hexdigest() + "  " + dest
         if want not in program_lines(r):
             problems.append("no line %r%s" % (want, tail(r)))
+    return problems
+
+
+# Hard links in an archive GNU cpio made (newc: one inode number, the
+# data on the last entry) become one file with three names.
+@linux_case("linux-initrd-hardlinks")
+def _():
+    name = "linux-initrd-hardlinks"
+    with tempfile.TemporaryDirectory() as tmp:
+        os.makedirs(os.path.join(tmp, "bin"))
+        os.makedirs(os.path.join(tmp, "a"))
+        os.makedirs(os.path.join(tmp, "b"))
+        shutil.copy(HOST_BUSYBOX, os.path.join(tmp, "bin", "busybox"))
+        with open(os.path.join(tmp, "a", "one"), "wb") as f:
+            f.write(b"linked data\n")
+        os.link(os.path.join(tmp, "a", "one"), os.path.join(tmp, "a", "two"))
+        os.link(os.path.join(tmp, "a", "one"), os.path.join(tmp, "b", "three"))
+        archive = os.path.join(IMAGES, name + ".cpio")
+        os.makedirs(IMAGES, exist_ok=True)
+        with open(archive, "wb") as out:
+            subprocess.run("find . | LC_ALL=C sort | cpio --quiet -o -H newc", shell=True,
+                           cwd=tmp, stdout=out, check=True)
+    argv = ["/bin/busybox", "stat", "-c", "%h %i %s %n", "/a/one", "/a/two", "/b/three"]
+    r = boot(name, qemu.command(initrd=archive, append="-- " + cmdline_words(argv)),
+             timeout=TIMEOUT)
+    problems = check_boot(r, ENTRY)
+    got = [l.split() for l in program_lines(r) if l.endswith(("/a/one", "/a/two", "/b/three"))]
+    if len(got) != 3 or any(g[0] != "3" or g[2] != "12" for g in got) or \
+            len({g[1] for g in got}) != 1:
+        problems.append("not one 12-byte file with three names: %r%s" % (got, tail(r)))
     return problems
 
 
