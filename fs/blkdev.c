@@ -67,22 +67,19 @@ static long transfer(struct blockdev *d, uint8_t *bounce, void *buf, size_t n, u
 	return r < 0 ? r : (long)n;
 }
 
-static long blk_rw(struct file *f, void *buf, size_t n, uint64_t off, bool write)
+long blkdev_bytes(struct blockdev *d, void *buf, size_t n, uint64_t off, bool write)
 {
-	struct blockdev *d = dev_of(f);
 	uint8_t *bounce;
 	size_t done = 0;
 	long r = 0;
 
-	if (!d)
-		return -ENXIO;
 	if (write && d->read_only)
 		return -EPERM;
 	if (off >= disk_bytes(d))
 		return write && n ? -ENOSPC : 0;
 	if (n > disk_bytes(d) - off)
 		n = (size_t)(disk_bytes(d) - off);
-	bounce = kmalloc(CHUNK + 2 * d->sector_size);
+	bounce = kmalloc((n < CHUNK ? n : CHUNK) + 2 * d->sector_size);
 	if (!bounce)
 		return -ENOMEM;
 	while (done < n) {
@@ -95,6 +92,13 @@ static long blk_rw(struct file *f, void *buf, size_t n, uint64_t off, bool write
 	}
 	kfree(bounce);
 	return done ? (long)done : r;
+}
+
+static long blk_rw(struct file *f, void *buf, size_t n, uint64_t off, bool write)
+{
+	struct blockdev *d = dev_of(f);
+
+	return d ? blkdev_bytes(d, buf, n, off, write) : -ENXIO;
 }
 
 static long blk_pread(struct file *f, void *buf, size_t n, uint64_t off)

@@ -28,7 +28,7 @@
 #include "ext2/ext2.h"
 
 #define CHECK_FAILED 1			/* the exit status when the check fails */
-#define CHUNK (64 * 1024)		/* bytes per device request and file read */
+#define CHUNK (64 * 1024)		/* bytes per file read and write */
 #define DEPTH_MAX 16			/* directories below the root */
 #define ENTRIES_MAX 4096		/* entries of one directory */
 #define FNV_OFFSET 0xcbf29ce484222325ull	/* FNV-1a 64 (draft-eastlake-fnv) */
@@ -58,61 +58,28 @@ KERNEL_FLAG("test.ext2.write", write_enabled);
 struct check {
 	struct blockdev *dev;
 	struct ext2_fs *fs;
-	uint8_t *bounce;		/* CHUNK bytes: device sectors */
 	uint8_t *data;			/* CHUNK bytes: file data */
 	char path[VFS_PATH_MAX];
 	unsigned entries;
 };
 
-/* Any byte range of the disk through whole sectors. */
-static int dev_read(void *arg, uint64_t off, void *buf, size_t len)
+/* The reader's and writer's byte ranges, through fs/blkdev.c's sectors:
+ * all of it or an error. */
+static int dev_bytes(struct check *c, void *buf, size_t len, uint64_t off, bool write)
 {
-	struct check *c = arg;
-	uint64_t ss = c->dev->sector_size;
-	uint8_t *out = buf;
+	long r = blkdev_bytes(c->dev, buf, len, off, write);
 
-	while (len) {
-		uint64_t first = off / ss * ss;
-		size_t skip = (size_t)(off - first);
-		size_t take = len < CHUNK - skip ? len : CHUNK - skip;
-		size_t bytes = (skip + take + ss - 1) / ss * ss;
-		int r = blockdev_read(c->dev, first / BLOCKDEV_SECTOR, c->bounce, bytes);
-
-		if (r)
-			return -EIO;
-		memcpy(out, c->bounce + skip, take);
-		out += take;
-		off += take;
-		len -= take;
-	}
-	return 0;
+	return r < 0 ? (int)r : (size_t)r == len ? 0 : -EIO;
 }
 
-/* Any byte range through whole sectors: the sectors at either end read,
- * changed and written back. */
+static int dev_read(void *arg, uint64_t off, void *buf, size_t len)
+{
+	return dev_bytes(arg, buf, len, off, false);
+}
+
 static int dev_write(void *arg, uint64_t off, const void *buf, size_t len)
 {
-	struct check *c = arg;
-	uint64_t ss = c->dev->sector_size;
-	const uint8_t *in = buf;
-
-	while (len) {
-		uint64_t first = off / ss * ss;
-		size_t skip = (size_t)(off - first);
-		size_t take = len < CHUNK - skip ? len : CHUNK - skip;
-		size_t bytes = (skip + take + ss - 1) / ss * ss;
-
-		if ((skip || take % ss) &&
-		    blockdev_read(c->dev, first / BLOCKDEV_SECTOR, c->bounce, bytes))
-			return -EIO;
-		memcpy(c->bounce + skip, in, take);
-		if (blockdev_write(c->dev, first / BLOCKDEV_SECTOR, c->bounce, bytes))
-			return -EIO;
-		in += take;
-		off += take;
-		len -= take;
-	}
-	return 0;
+	return dev_bytes(arg, (void *)buf, len, off, true);
 }
 
 /* The pattern test.ext2.write writes (the host makes the same). */
@@ -333,15 +300,13 @@ void ext2_selftest(void)
 	c = kzalloc(sizeof(*c));
 	if (c) {
 		c->dev = blockdev_get(0);
-		c->bounce = kmalloc(CHUNK);
 		c->data = kmalloc(CHUNK);
-		if (c->bounce && c->data)
+		if (c->data)
 			r = check_disk(c);
 		if (r >= 0 && write_enabled)
 			r = check_write(c);
 		else
 			printk_line("ext2-test: out of memory");
-		kfree(c->bounce);
 		kfree(c->data);
 	}
 	kfree(c);

@@ -349,6 +349,12 @@ int vfs_poll_wait(uint64_t seen, uint64_t deadline);
 
 /* fs/blkdev.c: /dev/vda, /dev/vdb, ... for the registered block devices. */
 int blkdev_populate(void);
+struct blockdev;
+/* n bytes at any offset of d, through whole sectors (those at either end
+ * read, and for a write written back whole), clipped at its end: the
+ * count moved, or a negative errno when nothing was (-EPERM: a write to a
+ * read-only disk, -ENOSPC: a write past the end). */
+long blkdev_bytes(struct blockdev *d, void *buf, size_t n, uint64_t off, bool write);
 /* sync(2): every block device's write cache flushed; 0 or the first
  * failure (-EIO). */
 int blkdev_sync_all(void);
