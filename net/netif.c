@@ -49,9 +49,6 @@
  * (every read bounces through a kernel page) and the kernel to go on. */
 #define RX_RESERVE_PAGES 64
 
-/* A batch's payload pieces: the frame's segments but its header. */
-#define LINK_PIECES_MAX (NETDEV_MAX_SEGS - 1)
-
 struct net_link {
 	struct netif netif;
 	struct netdev *dev;
@@ -63,9 +60,9 @@ struct net_link {
 	 * does not send again or change meanwhile (tcp_output_segment_busy
 	 * sees the reference), and its data is never rewritten. */
 	struct gso_batch batch;
-	struct netdev_seg pieces[LINK_PIECES_MAX];
-	unsigned npieces;
-	struct pbuf *held[LINK_PIECES_MAX];
+	struct netdev_seg segs[NETDEV_MAX_SEGS];	/* batch.buf's headers, then the payload */
+	unsigned nsegs;
+	struct pbuf *held[NETDEV_MAX_SEGS - 1];
 	unsigned nheld;
 };
 
@@ -76,16 +73,12 @@ static unsigned nlinks;
  * (the device's drops, lwIP's link drops): TCP sends the data again. */
 static void flush(struct net_link *l)
 {
-	struct netdev_seg segs[NETDEV_MAX_SEGS];
-	struct netdev_tx tx = { .segs = segs, .nsegs = 1 + l->npieces };
-	unsigned hlen = l->batch.hlen;
+	struct netdev_tx tx = { .segs = l->segs, .nsegs = l->nsegs };
 
 	if (!l->batch.len)
 		return;
-	segs[0] = (struct netdev_seg){ l->batch.buf, hlen };
-	memcpy(segs + 1, l->pieces, l->npieces * sizeof(segs[0]));
 	gso_finish(&l->batch, &tx);
-	tx.csum_partial = csum_tx_tcp(l->batch.buf, hlen, tx.len, &tx.csum_start,
+	tx.csum_partial = csum_tx_tcp(l->batch.buf, l->segs[0].len, tx.len, &tx.csum_start,
 				      &tx.csum_offset);
 	if (netdev_transmit(l->dev, &tx))
 		LINK_STATS_INC(link.drop);
@@ -93,7 +86,7 @@ static void flush(struct net_link *l)
 		LINK_STATS_INC(link.xmit);
 	for (unsigned i = 0; i < l->nheld; i++)
 		pbuf_free(l->held[i]);
-	l->npieces = l->nheld = 0;
+	l->nsegs = l->nheld = 0;
 }
 
 void net_netif_flush(void)
@@ -106,7 +99,7 @@ void net_netif_flush(void)
  * False, with nothing added, when they do not fit. */
 static bool hold_payload(struct net_link *l, struct pbuf *p, size_t off, size_t len)
 {
-	unsigned n = l->npieces;
+	unsigned n = l->nsegs;
 
 	for (struct pbuf *q = p; q && len; q = q->next) {
 		size_t take;
@@ -115,16 +108,16 @@ static bool hold_payload(struct net_link *l, struct pbuf *p, size_t off, size_t 
 			off -= q->len;
 			continue;
 		}
-		if (n == LINK_PIECES_MAX)
+		if (n == NETDEV_MAX_SEGS)
 			return false;
 		take = q->len - off < len ? q->len - off : len;
-		l->pieces[n++] = (struct netdev_seg){ (uint8_t *)q->payload + off, take };
+		l->segs[n++] = (struct netdev_seg){ (uint8_t *)q->payload + off, take };
 		len -= take;
 		off = 0;
 	}
 	if (len)
 		return false;
-	l->npieces = n;
+	l->nsegs = n;
 	pbuf_ref(p);
 	l->held[l->nheld++] = p;
 	return true;
@@ -147,8 +140,12 @@ static bool batched(struct net_link *l, struct pbuf *p, size_t unit)
 		/* fall through */
 	case GSO_START:
 		flush(l);
-		if (!hold_payload(l, p, s.hlen, s.payload))
+		l->segs[0] = (struct netdev_seg){ l->batch.buf, s.hlen };
+		l->nsegs = 1;
+		if (!hold_payload(l, p, s.hlen, s.payload)) {
+			l->nsegs = 0;
 			return false;
+		}
 		memcpy(l->batch.buf, p->payload, s.hlen);
 		gso_start(&l->batch, &s);
 		break;
