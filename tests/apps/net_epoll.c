@@ -46,6 +46,7 @@
 #define RTT_MAX_ROUNDS 100000
 #define HEADER_MAX 4096
 #define CONNECT_GAP_US 2000		/* between connects: slirp's forward listens with a backlog of 1 */
+#define RECONNECTS 4			/* after resets before any reply, each after a longer pause */
 #define QUIT_GRACE_S 5.0
 #define MEM_REPORT_STEP 250		/* MemFree is printed at each new max of this many */
 
@@ -384,7 +385,7 @@ struct client {
 	int fd;
 	uint64_t sent, got;
 	int bad;			/* the first mismatch seen, or a reset */
-	int retried;			/* reconnected once after a reset before any reply */
+	int retried;			/* reconnects after a reset before any reply */
 };
 
 /* Says why connection I failed, so that a rare failure can be told apart:
@@ -455,17 +456,21 @@ static int echo_all(const char *host, int port, int nconn, uint64_t bytes)
 							   "wrong byte");
 					}
 				c->got += r;
-			} else if (r < 0 && errno == ECONNRESET && !c->got && !c->retried) {
+			} else if (r < 0 && errno == ECONNRESET && !c->got && c->retried < RECONNECTS) {
 				/* Reset before any reply: over slirp, the host's own
 				 * listen queue overflowed (slirp's forward listens with a
 				 * backlog of 1 and the kernel falls back to SYN cookies;
 				 * a cookie that fails to validate resets the connection,
 				 * see TcpExtSyncookiesFailed): the guest never saw it.
-				 * Once more, said. */
+				 * Again, said, once the queue has had time to drain:
+				 * several resets come in a burst. */
+				int retried = c->retried + 1;
+
 				report_bad(events[k].data.u32, c, 0, "reset before any reply, reconnected");
 				epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
 				close(c->fd);
-				*c = (struct client){ .retried = 1 };
+				usleep(CONNECT_GAP_US << retried);
+				*c = (struct client){ .retried = retried };
 				c->fd = client_connect(ep, host, port, events[k].data.u32);
 				continue;
 			} else if (r == 0 || errno != EAGAIN) {

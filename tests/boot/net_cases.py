@@ -586,8 +586,8 @@ def epoll_case(libc):
                     problems.append("round %d, %d connections x %d bytes: %s" % (
                         rnd, conns, size, out.strip().replace("\n", "; ")))
                 # Resets before any reply: the host's listen overflow on
-                # slirp's forward (net_epoll.c), reconnected once; a few
-                # are the host's, many would be the guest's.
+                # slirp's forward (net_epoll.c), reconnected a few times at
+                # most; a few are the host's, many would be the guest's.
                 again = [l for l in out.splitlines() if "reset before any reply, reconnected" in l]
                 for l in again:
                     print("  %s: round %d: %s" % (name, rnd, l), flush=True)
