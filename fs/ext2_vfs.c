@@ -26,10 +26,25 @@ struct shared_node {
 	struct shared_node *next;
 };
 
+/* The metadata cache: recent small transfers' 4 KiB pieces of the disk
+ * (bitmaps, inode tables, indirect and directory blocks), direct-mapped
+ * by offset and written through, so that the library's many small reads
+ * and read-modify-writes of one block cost no request each. */
+#define META_CHUNK 4096u
+#define META_SLOTS 256u			/* 1 MiB per mount */
+
+struct meta_slot {
+	uint64_t chunk;			/* its offset / META_CHUNK */
+	bool valid;
+	uint8_t *data;
+};
+
 struct ext2_mount {
 	struct ext2_fs *fs;
 	struct blockdev *disk;
+	uint64_t disk_size;
 	struct shared_node *shared;
+	struct meta_slot meta[META_SLOTS];
 };
 
 static struct ext2_mount *em_of(const struct vnode *n)
@@ -49,14 +64,76 @@ static int disk_bytes(struct ext2_mount *em, void *buf, size_t len, uint64_t off
 	return r < 0 ? (int)r : (size_t)r == len ? 0 : -EIO;
 }
 
-static int disk_read(void *arg, uint64_t off, void *buf, size_t len)
+/* The slot that holds [off, off + len) whole, loaded; NULL when the range
+ * is not inside one chunk or the chunk cannot be read whole (the disk's
+ * last piece) or no memory is left: then the disk serves it. */
+static struct meta_slot *meta_slot(struct ext2_mount *em, uint64_t off, size_t len)
 {
-	return disk_bytes(arg, buf, len, off, false);
+	uint64_t chunk = off / META_CHUNK;
+	struct meta_slot *s = &em->meta[chunk % META_SLOTS];
+
+	if (!len || chunk != (off + len - 1) / META_CHUNK ||
+	    (chunk + 1) * META_CHUNK > em->disk_size)
+		return NULL;
+	if (s->valid && s->chunk == chunk)
+		return s;
+	if (!s->data)
+		s->data = kmalloc(META_CHUNK);
+	if (!s->data)
+		return NULL;
+	s->valid = false;
+	if (disk_bytes(em, s->data, META_CHUNK, chunk * META_CHUNK, false))
+		return NULL;
+	s->chunk = chunk;
+	s->valid = true;
+	return s;
 }
 
+static int disk_read(void *arg, uint64_t off, void *buf, size_t len)
+{
+	struct ext2_mount *em = arg;
+	struct meta_slot *s = len <= META_CHUNK ? meta_slot(em, off, len) : NULL;
+
+	if (!s)
+		return disk_bytes(em, buf, len, off, false);
+	memcpy(buf, s->data + off % META_CHUNK, len);
+	return 0;
+}
+
+/* A small write lands in its chunk, and the sectors around it go to the
+ * disk from there (no read first); a large one goes straight to the disk
+ * and into whatever chunks it covers that are cached. */
 static int disk_write(void *arg, uint64_t off, const void *buf, size_t len)
 {
-	return disk_bytes(arg, (void *)buf, len, off, true);
+	struct ext2_mount *em = arg;
+	struct meta_slot *s = len <= META_CHUNK ? meta_slot(em, off, len) : NULL;
+	uint32_t sector = em->disk->sector_size;
+	uint64_t first, last;
+
+	if (!s) {
+		for (uint64_t c = off / META_CHUNK; len && c <= (off + len - 1) / META_CHUNK; c++) {
+			struct meta_slot *o = &em->meta[c % META_SLOTS];
+			uint64_t from = c * META_CHUNK > off ? c * META_CHUNK : off;
+			uint64_t to = (c + 1) * META_CHUNK < off + len ? (c + 1) * META_CHUNK :
+									off + len;
+
+			if (o->valid && o->chunk == c)
+				memcpy(o->data + from % META_CHUNK, (const uint8_t *)buf + (from - off),
+				       (size_t)(to - from));
+		}
+		return disk_bytes(em, (void *)buf, len, off, true);
+	}
+	memcpy(s->data + off % META_CHUNK, buf, len);
+	first = off / sector * sector;
+	last = (off + len + sector - 1) / sector * sector;
+	return disk_bytes(em, s->data + (first - s->chunk * META_CHUNK), (size_t)(last - first),
+			  first, true);
+}
+
+static void meta_free(struct ext2_mount *em)
+{
+	for (unsigned i = 0; i < META_SLOTS; i++)
+		kfree(em->meta[i].data);
 }
 
 static struct vnode *shared_find(struct ext2_mount *em, uint32_t ino)
@@ -380,6 +457,7 @@ static void unmount(struct vfs_mount *m)
 	ext2_unmount(em->fs);
 	while (em->shared)
 		shared_remove(em, em->shared->node);
+	meta_free(em);
 	kfree(em);
 	m->sb = NULL;
 }
@@ -400,11 +478,13 @@ static int mount(struct vfs_mount *m, const char *data, char *why, size_t whylen
 	if (!em)
 		return -ENOMEM;
 	em->disk = m->disk;
+	em->disk_size = dev.size;
 	if (m->flags & VFS_MS_RDONLY)
 		r = ext2_mount(&dev, &em->fs, why, whylen);
 	else
 		r = ext2_mount_rw(&dev, vfs_now(), &em->fs, why, whylen);
 	if (r < 0) {
+		meta_free(em);
 		kfree(em);
 		return r;
 	}
