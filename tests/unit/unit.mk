@@ -79,6 +79,11 @@ UNIT_SRCS_ipfrag := net/ipfrag.c net/csum.c
 # and CPUID itself.
 UNIT_SRCS_vfs := fs/vfs.c fs/ramfs.c fs/dev.c fs/pipe.c fs/tty.c fs/procfs.c lib/format.c \
 	kernel/heap.c kernel/page_alloc.c kernel/memmap.c lib/sort.c $(UNIT_DIR)/arch_stub.c
+# test_pagecache runs fs/pagecache.c over fake RAM with a fake backing
+# store; $(UNIT_DIR)/sched_fake.c stands in for the mutex and the clock.
+UNIT_TESTS += pagecache
+UNIT_SRCS_pagecache := fs/pagecache.c kernel/page_ref.c kernel/heap.c kernel/page_alloc.c \
+	kernel/memmap.c lib/sort.c $(UNIT_DIR)/sched_fake.c $(UNIT_DIR)/arch_stub.c
 # test_mm runs linux/mm.c on the heap over fake RAM, with page tables and
 # the mutex from $(UNIT_DIR)/uspace_fake.c.
 UNIT_SRCS_mm := linux/mm.c kernel/page_ref.c $(UNIT_DIR)/uspace_fake.c kernel/heap.c kernel/page_alloc.c \
