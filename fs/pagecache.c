@@ -476,19 +476,32 @@ void pagecache_set_dirty(struct pagecache *c, uint64_t index)
 	mutex_unlock(&c->lock);
 }
 
-int pagecache_adopt(struct pagecache *c, uint64_t index, uint64_t phys)
+int pagecache_adopt(struct pagecache *c, uint64_t index, uint64_t phys, uint64_t npages)
 {
-	uint64_t *slot;
 	int r = 0;
 
 	mutex_lock(&c->lock);
-	slot = walk(c, index, true);
-	if (!slot) {
-		r = -ENOMEM;
-	} else {
-		if (*slot)
-			drop(c, slot);
-		enter(c, slot, phys);
+	while (npages && !r) {
+		/* One walk a leaf: its slots lie side by side. */
+		uint64_t *slot = walk(c, index, true);
+		uint64_t n = MIN(npages, PAGECACHE_FANOUT - (index & SLOT_MASK));
+
+		if (!slot) {
+			r = -ENOMEM;
+			break;
+		}
+		for (uint64_t i = 0; i < n; i++) {
+			if (slot[i])
+				drop(c, &slot[i]);
+			slot[i] = phys + i * PAGE_SIZE;
+		}
+		c->pages += n;
+		count(&total_pages, (int64_t)n);
+		if (!c->backing)
+			count(&total_shmem, (int64_t)n);
+		index += n;
+		phys += n * PAGE_SIZE;
+		npages -= n;
 	}
 	mutex_unlock(&c->lock);
 	return r;

@@ -1,13 +1,11 @@
 /* The ramfs: nodes and their names (directory entries, one per hard link)
- * on the kernel heap, file data in one heap block per node that grows by
- * doubling (large blocks are whole pages). */
+ * on the kernel heap, a regular file's data in its page cache (memory
+ * only: those pages are the data), a symlink's target in a heap block. */
 #include <flint/errno.h>
 #include <flint/heap.h>
 #include <flint/string.h>
 #include <flint/vfs.h>
 
-#define RAMFS_MIN_CAP 64
-#define RAMFS_MAX_SIZE ((uint64_t)1 << 40)	/* far past any RAM */
 
 static uint64_t last_ino;
 
@@ -17,6 +15,7 @@ struct vnode *ramfs_new(uint32_t mode)
 
 	if (n) {
 		n->mode = mode;
+		pagecache_init(&n->cache, NULL);
 		n->ino = __atomic_add_fetch(&last_ino, 1, __ATOMIC_RELAXED);
 	}
 	return n;
@@ -49,8 +48,8 @@ void ramfs_put(struct vnode *n)
 {
 	if (n->names || n->opens)
 		return;
-	if (!n->borrowed)
-		kfree(n->data);
+	pagecache_destroy(&n->cache);
+	kfree(n->data);
 	kfree(n);
 }
 
@@ -105,27 +104,8 @@ void ramfs_unlink(struct ramfs_entry *e)
 
 int ramfs_resize(struct vnode *n, uint64_t size)
 {
-	if (size > RAMFS_MAX_SIZE)
-		return -EFBIG;
-	if (size > n->cap) {
-		size_t cap = n->cap ? n->cap : RAMFS_MIN_CAP;
-		unsigned char *data;
-
-		while (cap < size)
-			cap *= 2;
-		data = kmalloc(cap);
-		if (!data)
-			return -ENOMEM;
-		if (n->size)
-			memcpy(data, n->data, n->size);
-		if (!n->borrowed)
-			kfree(n->data);
-		n->data = data;
-		n->cap = cap;
-		n->borrowed = false;
-	}
-	if (size > n->size)
-		memset(n->data + n->size, 0, size - n->size);
-	n->size = size;
-	return 0;
+	int r = pagecache_resize(&n->cache, size);
+	if (r == 0)
+		n->size = size;
+	return r;
 }

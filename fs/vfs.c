@@ -4,6 +4,7 @@
  * the public functions take it, the static tree helpers expect it held. */
 #include <flint/errno.h>
 #include <flint/heap.h>
+#include <flint/memory.h>
 #include <flint/sched.h>
 #include <flint/string.h>
 #include <flint/vfs.h>
@@ -273,22 +274,29 @@ int vfs_mkdir(struct vnode *cwd, const char *path, uint32_t perm)
 	return create_locked(cwd, path, VFS_S_IFDIR | (perm & VFS_S_PERM), &n);
 }
 
-/* Creates a node of mode at path holding n bytes of data. */
+/* Creates a node of mode at path holding n bytes of data: a symlink's
+ * in a heap block, a file's in its cache. */
 static int create_with_data(struct vnode *cwd, const char *path, uint32_t mode,
 			    const void *data, size_t size)
 {
 	struct vnode *n;
-	int r = create(cwd, path, mode, &n);
+	long r = create(cwd, path, mode, &n);
 
 	if (r < 0)
-		return r;
-	r = ramfs_resize(n, size);
+		return (int)r;
+	if (is_type(n, VFS_S_IFLNK)) {
+		n->data = kmalloc(size);
+		r = n->data ? 0 : -ENOMEM;
+		if (n->data)
+			memcpy(n->data, data, size);
+	} else if (size) {
+		r = pagecache_write(&n->cache, data, size, 0);
+	}
 	if (r < 0) {
 		ramfs_unlink(n->names);
-		return r;
+		return (int)r;
 	}
-	if (size)
-		memcpy(n->data, data, size);
+	n->size = size;
 	return 0;
 }
 
@@ -310,18 +318,22 @@ int vfs_symlink(struct vnode *cwd, const char *target, const char *path)
 int vfs_create_file_in_place(struct vnode *cwd, const char *path, uint32_t perm, void *data,
 			     size_t size)
 {
-	struct vnode *n;
-	int r;
+	size_t whole = ((uintptr_t)data % PAGE_SIZE) ? 0 : size / PAGE_SIZE * PAGE_SIZE;
+	struct vnode *n = NULL;
+	long r;
 
 	lock();
 	r = create(cwd, path, VFS_S_IFREG | (perm & VFS_S_PERM), &n);
-	if (r == 0 && size) {
-		n->data = data;
-		n->cap = n->size = size;
-		n->borrowed = true;
-	}
+	if (r == 0 && whole)
+		r = pagecache_adopt(&n->cache, 0, virt_to_phys(data), whole / PAGE_SIZE);
+	if (r == 0 && size > whole)
+		r = pagecache_write(&n->cache, (uint8_t *)data + whole, size - whole, whole);
+	if (r >= 0)
+		r = ramfs_resize(n, size);
+	else if (r != -EEXIST && n)
+		ramfs_unlink(n->names);
 	unlock();
-	return r;
+	return r < 0 ? (int)r : 0;
 }
 
 int vfs_create_file(struct vnode *cwd, const char *path, uint32_t perm,
@@ -1030,43 +1042,35 @@ static bool can_write(const struct file *f)
 	return (f->flags & VFS_O_ACCMODE) != VFS_O_RDONLY;
 }
 
-/* Copies from a ramfs file (or a generated one) at offset. */
-static long read_at(const struct file *f, void *buf, size_t n, uint64_t offset)
+/* Copies from a ramfs file (through its cache) or a generated one at
+ * offset. */
+static long read_at(struct file *f, void *buf, size_t n, uint64_t offset)
 {
-	const struct vnode *v = f->node;
-	const unsigned char *data = v->data;
-	uint64_t size = v->size;
+	struct vnode *v = f->node;
+	const struct gen_buf *g = f->priv;
 
 	if (is_type(v, VFS_S_IFDIR))
 		return -EISDIR;
-	if (v->gen) {
-		const struct gen_buf *g = f->priv;
-
-		data = (const unsigned char *)g->data;
-		size = g->len;
-	}
-	if (offset >= size)
+	if (!v->gen)
+		return pagecache_read(&v->cache, buf, n, offset);
+	if (offset >= g->len)
 		return 0;
-	if (n > size - offset)
-		n = (size_t)(size - offset);
-	memcpy(buf, data + offset, n);
+	if (n > g->len - offset)
+		n = (size_t)(g->len - offset);
+	memcpy(buf, g->data + offset, n);
 	return (long)n;
 }
 
 static long write_at(struct file *f, const void *buf, size_t n, uint64_t offset)
 {
 	struct vnode *v = f->node;
-	int r;
+	long r;
 
 	if (f->flags & VFS_O_APPEND)
 		offset = v->size;
-	if (offset + n > v->size) {
-		r = ramfs_resize(v, offset + n);
-		if (r < 0)
-			return r;
-	}
-	memcpy(v->data + offset, buf, n);
-	return (long)n;
+	r = pagecache_write(&v->cache, buf, n, offset);
+	v->size = pagecache_size(&v->cache);
+	return r;
 }
 
 /* A seekable device's transfer at the file's offset: the offset is read

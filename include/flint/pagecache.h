@@ -95,10 +95,11 @@ int pagecache_allocate(struct pagecache *c, uint64_t off, uint64_t len, bool kee
 int pagecache_map_page(struct pagecache *c, uint64_t index, uint64_t *phys);
 /* The page at index (if present) was written through a mapping. */
 void pagecache_set_dirty(struct pagecache *c, uint64_t index);
-/* Makes phys (a page nothing else owns, with one reference) the file's
- * page at index without copying (the initrd's pages); the size is not
- * changed. 0, or -ENOMEM (phys stays the caller's). */
-int pagecache_adopt(struct pagecache *c, uint64_t index, uint64_t phys);
+/* Makes the npages pages from phys on (pages nothing else owns) the
+ * file's pages from index on without copying (the initrd's pages); the
+ * size is not changed. 0, or -ENOMEM: the pages before the one that
+ * failed are the cache's, the rest stay the caller's. */
+int pagecache_adopt(struct pagecache *c, uint64_t index, uint64_t phys, uint64_t npages);
 
 /* Writes the dirty pages of [from, to) (bytes) to the backing store and
  * marks them clean: 0 or the first error (those pages stay dirty). A

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <flint/pagecache.h>
 #include <flint/sync.h>
 
 #define VFS_NAME_MAX 255	/* bytes in one path component */
@@ -139,13 +140,11 @@ struct vnode {
 	uint32_t mode;			/* type and permissions */
 	uint32_t mtime;
 	uint64_t ino;			/* unique, from 1 */
-	uint64_t size;			/* file data or symlink target bytes */
-	unsigned char *data;		/* regular file, symlink: cap bytes */
-	size_t cap;
-	/* data lies in memory the ramfs does not own (the initrd's, kept
-	 * for the kernel's life): never freed; moved to the heap when the
-	 * file grows past it. */
-	bool borrowed;
+	/* A regular file's data size (what its cache's size is: the data
+	 * paths keep both), or a symlink target's bytes. */
+	uint64_t size;
+	unsigned char *data;		/* a symlink's target, on the heap */
+	struct pagecache cache;		/* a regular file's data */
 	const struct file_ops *dev;	/* VFS_S_IFCHR, VFS_S_IFBLK */
 	void *dev_priv;			/* a device's files' priv (vfs_mkblkdev) */
 	/* A generated file (/proc): its content, made at each open from
@@ -241,9 +240,11 @@ int vfs_mkgen(struct vnode *cwd, const char *path, uint32_t perm,
  * the VFS lock, so it takes no lock that is held around VFS calls. */
 int vfs_symlink_dynamic(struct vnode *cwd, const char *path,
 			size_t (*link)(char *buf, size_t size));
-/* Creates (O_EXCL) a regular file whose data are the size bytes at data,
- * in place: they must stay valid, and be this file's alone, for the
- * kernel's life (the initrd's files). */
+/* Creates (O_EXCL) a regular file whose data are the size bytes at data
+ * (the initrd's files): when data is page-aligned, its whole pages become
+ * the file's cache pages without a copy (they are the file's from then
+ * on, and go back to the page allocator when it lets them go); the last
+ * partial page, and any unaligned data, is copied. */
 int vfs_create_file_in_place(struct vnode *cwd, const char *path, uint32_t perm, void *data,
 			     size_t size);
 /* Creates (O_EXCL) a regular file holding n bytes of data. */
@@ -438,7 +439,8 @@ int ramfs_link(struct vnode *dir, struct vnode *n, const char *name, size_t len)
 void ramfs_unlink(struct ramfs_entry *e);
 /* Frees a node without names once its last description (or hold) is gone. */
 void ramfs_put(struct vnode *n);
-/* Sets the data size, zero-filling growth: 0, -ENOMEM or -EFBIG. */
+/* Sets a regular file's size: growth reads as zeros (a hole, no
+ * memory), the pages past a cut go. 0 or -EFBIG. */
 int ramfs_resize(struct vnode *n, uint64_t size);
 
 /* fs/dev.c: /dev with null, zero, urandom and console. */

@@ -2,14 +2,12 @@
  * fake backing store that counts its reads and writes: the sparse index,
  * reads and writes across pages, holes, truncation, writeback of dirty
  * pages only, shrink of clean unreferenced pages only, a page at 1 TiB.
- * sched_fake.c stands in for the mutex and the clock. */
+ * sched_fake.c stands in for the mutex, the clock and threads. */
 #include <flint/errno.h>
 #include <flint/memory.h>
 #include <flint/page_alloc.h>
 #include <flint/page_ref.h>
 #include <flint/pagecache.h>
-#include <flint/thread.h>
-#include <flint/timer.h>
 
 #include "check.h"
 
@@ -25,27 +23,6 @@ struct disk {
 	unsigned reads, writes;
 	int fail;			/* the next write's error */
 };
-
-static unsigned flushers;
-
-struct thread *thread_create(void (*fn)(void *arg), void *arg, int cpu)
-{
-	(void)fn;
-	(void)arg;
-	(void)cpu;
-	flushers++;
-	return NULL;
-}
-
-void thread_detach(struct thread *t)
-{
-	(void)t;
-}
-
-void sleep_ns(uint64_t ns)
-{
-	(void)ns;
-}
 
 static int disk_read(void *arg, uint64_t index, void *page)
 {
@@ -239,7 +216,6 @@ TEST(backing_reads_missing_pages_and_writes_back_dirty_ones)
 	disk = (struct disk){ 0 };
 	setup();
 	pagecache_init(&c, &backing);
-	CHECK_EQ(flushers, 1u);
 	CHECK_EQ(pagecache_resize(&c, 10 * PAGE_SIZE + 100), 0);
 	/* A read brings the pages in once. */
 	CHECK_EQ(pagecache_read(&c, b, 10, 3 * PAGE_SIZE + 5), 10);
@@ -326,7 +302,7 @@ TEST(adopted_pages_are_the_files)
 	page = page_alloc(1);
 	CHECK(page);
 	memcpy(phys_to_virt(page), "in place", 8);
-	CHECK_EQ(pagecache_adopt(&c, 2, page), 0);
+	CHECK_EQ(pagecache_adopt(&c, 2, page, 1), 0);
 	CHECK_EQ(pagecache_resize(&c, 2 * PAGE_SIZE + 8), 0);
 	CHECK_EQ(pagecache_read(&c, b, 8, 2 * PAGE_SIZE), 8);
 	CHECK(!memcmp(b, "in place", 8));
