@@ -85,8 +85,9 @@ UNIT_TESTS += pagecache
 UNIT_SRCS_pagecache := fs/pagecache.c kernel/page_ref.c kernel/heap.c kernel/page_alloc.c \
 	kernel/memmap.c lib/sort.c $(UNIT_DIR)/sched_fake.c $(UNIT_DIR)/arch_stub.c
 # test_mm runs linux/mm.c on the heap over fake RAM, with page tables and
-# the mutex from $(UNIT_DIR)/uspace_fake.c.
-UNIT_SRCS_mm := linux/mm.c kernel/page_ref.c $(UNIT_DIR)/uspace_fake.c kernel/heap.c kernel/page_alloc.c \
+# the mutex from $(UNIT_DIR)/uspace_fake.c, and files as memory-only page
+# caches.
+UNIT_SRCS_mm := linux/mm.c fs/pagecache.c kernel/page_ref.c $(UNIT_DIR)/uspace_fake.c kernel/heap.c kernel/page_alloc.c \
 	kernel/memmap.c lib/sort.c $(UNIT_DIR)/arch_stub.c
 # test_time includes linux/sys_time.c and linux/sys_info.c whole and runs
 # their handlers against stand-ins for the clock, scheduler and user copies.
