@@ -1286,6 +1286,46 @@ int vfs_file_truncate(struct file *f, uint64_t size)
 	return r;
 }
 
+int vfs_file_allocate(struct file *f, int mode, uint64_t off, uint64_t len)
+{
+	struct vnode *n = f->node;
+	bool keep = mode & VFS_FALLOC_KEEP_SIZE;
+	int r = 0;
+
+	if (!can_write(f))
+		return -EBADF;
+	if (f->ops || !n || !is_type(n, VFS_S_IFREG))
+		return is_type(n, VFS_S_IFDIR) ? -EISDIR : -ENODEV;
+	if (off + len < off || off + len > PAGECACHE_MAX_SIZE)
+		return -EFBIG;
+	lock();
+	if (mode & (VFS_FALLOC_PUNCH_HOLE | VFS_FALLOC_ZERO_RANGE))
+		pagecache_punch(&n->cache, off, len);
+	else
+		r = pagecache_allocate(&n->cache, off, len, keep);
+	if (r == 0 && !keep && off + len > n->size)
+		r = pagecache_resize(&n->cache, off + len);
+	n->size = pagecache_size(&n->cache);
+	unlock();
+	return r;
+}
+
+int vfs_open_unnamed(uint32_t perm, int flags, struct file **out)
+{
+	struct file *f = file_new(NULL, flags & ~VFS_OPEN_ONLY, NULL);
+	struct vnode *n = ramfs_new(VFS_S_IFREG | (perm & VFS_S_PERM));
+
+	if (!f || !n) {
+		kfree(f);
+		kfree(n);
+		return -ENOMEM;
+	}
+	n->opens = 1;
+	f->node = n;
+	*out = f;
+	return 0;
+}
+
 int vfs_open(struct fdtable *t, struct vnode *cwd, const char *path, int flags, uint32_t perm)
 {
 	struct file *f;

@@ -1059,6 +1059,7 @@ SYSCALL(75, "fdatasync", "f", sys_fsync);
 static long sys_sync(const uint64_t a[6])
 {
 	(void)a;
+	pagecache_sync_all();
 	blkdev_sync_all();
 	return 0;
 }

@@ -313,7 +313,21 @@ int vfs_file_stat(struct file *f, struct vfs_stat *st);
 unsigned vfs_file_poll(struct file *f);
 long vfs_file_ioctl(struct file *f, unsigned long cmd, void *arg);
 int vfs_file_readdir(struct file *f, struct vfs_dirent *d);
+/* ftruncate: a ramfs file's size; growth is a hole (no memory). */
 int vfs_file_truncate(struct file *f, uint64_t size);
+/* fallocate(2)'s modes, with Linux's values (uapi/linux/falloc.h). */
+#define VFS_FALLOC_KEEP_SIZE 0x01
+#define VFS_FALLOC_PUNCH_HOLE 0x02
+#define VFS_FALLOC_ZERO_RANGE 0x10
+/* fallocate on a ramfs file, mode checked by the caller: 0 allocates the
+ * range's pages (zeros), PUNCH_HOLE frees them, ZERO_RANGE zeroes it
+ * (freeing whole pages); the size grows to cover the range unless
+ * KEEP_SIZE. 0, -EBADF (not open for writing), -ENODEV or -EISDIR (not
+ * a regular file), -EFBIG, -ENOMEM. */
+int vfs_file_allocate(struct file *f, int mode, uint64_t off, uint64_t len);
+/* A new description (flags: VFS_O_*) of a new regular ramfs file with no
+ * name (memfd_create): the file goes with its last description. */
+int vfs_open_unnamed(uint32_t perm, int flags, struct file **out);
 /* fsync(2): 0 for ramfs nodes (memory is all the storage there is), the
  * ops' fsync for others, -EINVAL where they have none. */
 int vfs_file_fsync(struct file *f);
