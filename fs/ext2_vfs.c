@@ -3,15 +3,21 @@
  * over a disk, through fs/blkdev.c's byte ranges. A node's ino is its
  * inode number on the disk. ext2 mounts read-write; the others, and an
  * ext2 the library refuses to write, only read-only (the reason in one
- * line). Every change is on the disk when its call returns (the library
- * writes through, in an order that leaks space at worst after a crash);
- * fsync and sync add the disk's FLUSH.
+ * line). A regular file's data goes through its page cache, whose pages
+ * are read from and written back to the disk here (fsync, sync, the
+ * flusher); every other change is on the disk when its call returns (the
+ * library writes through, in an order that leaks space at worst after a
+ * crash). fsync and sync add the disk's FLUSH. The library is used by one
+ * thread at a time: the mount's lock, taken inside the VFS's and a
+ * cache's, since the flusher writes pages back without the VFS lock.
  */
 #include <flint/blockdev.h>
 #include <flint/errno.h>
 #include <flint/format.h>
 #include <flint/heap.h>
+#include <flint/memory.h>
 #include <flint/string.h>
+#include <flint/sync.h>
 
 #include "ext2/ext2.h"
 #include "fs.h"
@@ -40,6 +46,7 @@ struct meta_slot {
 };
 
 struct ext2_mount {
+	struct mutex lock;		/* over fs, meta and shared */
 	struct ext2_fs *fs;
 	struct blockdev *disk;
 	uint64_t disk_size;
@@ -169,57 +176,115 @@ static void shared_remove(struct ext2_mount *em, const struct vnode *n)
 		}
 }
 
-/* What the disk says of n now: its size, time and link count. */
+static void lock(struct ext2_mount *em)
+{
+	mutex_lock(&em->lock);
+}
+
+static void unlock(struct ext2_mount *em)
+{
+	mutex_unlock(&em->lock);
+}
+
+/* What the disk says of n now: its link count, and a directory's size and
+ * time (a regular file's size is its cache's, ahead of the disk's). */
 static int refresh(struct vnode *n)
 {
 	struct ext2_inode_info in;
 	int r = ext2_iget(fs_of(n), (uint32_t)n->ino, &in);
 
 	if (r == 0) {
-		n->size = in.size;
-		n->mtime = in.mtime;
 		n->disk_links = in.links;
+		if ((n->mode & VFS_S_IFMT) == VFS_S_IFDIR) {
+			n->size = in.size;
+			n->mtime = in.mtime;
+		}
 	}
 	return r;
 }
 
+/* The cache's backing store: a page of the file, zeros past the disk's
+ * end of it (a page the cache lacks has never been written since). */
+static int read_page(void *arg, uint64_t index, void *page)
+{
+	struct vnode *n = arg;
+	struct ext2_mount *em = em_of(n);
+	long r = -EIO;
+
+	if (!em)
+		return r;
+	lock(em);
+	r = ext2_read(em->fs, (uint32_t)n->ino, index * PAGE_SIZE, page, PAGE_SIZE);
+	unlock(em);
+	if (r < 0)
+		return (int)r;
+	memset((uint8_t *)page + r, 0, PAGE_SIZE - (size_t)r);
+	return 0;
+}
+
+static int write_page(void *arg, uint64_t index, const void *page, size_t len)
+{
+	struct vnode *n = arg;
+	struct ext2_mount *em = em_of(n);
+	long r = -EIO;
+
+	if (!em || (n->mnt->flags & VFS_MS_RDONLY))
+		return em ? -EROFS : (int)r;
+	lock(em);
+	r = ext2_write(em->fs, (uint32_t)n->ino, index * PAGE_SIZE, page, len, vfs_now());
+	unlock(em);
+	return r < 0 ? (int)r : (size_t)r == len ? 0 : -EIO;
+}
+
 /* The node of inode ino of m's, made from the disk (a symlink with its
- * target), or the one in memory already. */
+ * target, a regular file with its cache), or the one in memory already.
+ * Called without the mount's lock. */
 static int node_of(struct vfs_mount *m, uint32_t ino, struct vnode **out)
 {
 	struct ext2_mount *em = m->sb;
 	struct ext2_inode_info in;
-	struct vnode *n = shared_find(em, ino);
-	int r;
+	struct vnode *n;
+	long r;
 
-	if (n) {
+	lock(em);
+	n = shared_find(em, ino);
+	r = n ? 0 : ext2_iget(em->fs, ino, &in);
+	unlock(em);
+	if (n || r < 0) {
 		*out = n;
-		return 0;
+		return (int)r;
 	}
-	r = ext2_iget(em->fs, ino, &in);
-	if (r < 0)
-		return r;
 	n = vfs_fs_node(m, in.mode, ino);
 	if (!n)
 		return -ENOMEM;
 	n->mtime = in.mtime;
 	n->disk_links = in.links;
-	if ((in.mode & VFS_S_IFMT) != VFS_S_IFLNK) {
-		n->size = in.size;
-	} else {
+	n->size = in.size;
+	if ((in.mode & VFS_S_IFMT) == VFS_S_IFREG) {
+		n->backing = (struct pagecache_backing){ read_page, write_page, n };
+		pagecache_init(&n->cache, &n->backing);
+		r = pagecache_resize(&n->cache, in.size);
+	} else if ((in.mode & VFS_S_IFMT) == VFS_S_IFLNK) {
 		size_t len = in.size < VFS_PATH_MAX ? (size_t)in.size : VFS_PATH_MAX;
-		long got;
 
-		r = ramfs_resize(n, len);
-		got = r < 0 ? r : ext2_readlink(em->fs, ino, (char *)n->data, len);
-		if (got < 0) {
-			ramfs_put(n);
-			return (int)got;
+		n->data = kmalloc(len ? len : 1);
+		r = -ENOMEM;
+		if (n->data) {
+			lock(em);
+			r = ext2_readlink(em->fs, ino, (char *)n->data, len);
+			unlock(em);
 		}
-		n->size = (uint64_t)got;
+		n->size = r < 0 ? 0 : (uint64_t)r;
 	}
-	if (in.links > 1 && (in.mode & VFS_S_IFMT) != VFS_S_IFDIR)
+	if (r < 0) {
+		ramfs_put(n);
+		return (int)r;
+	}
+	if (in.links > 1 && (in.mode & VFS_S_IFMT) != VFS_S_IFDIR) {
+		lock(em);
 		shared_add(em, n);
+		unlock(em);
+	}
 	*out = n;
 	return 0;
 }
@@ -258,13 +323,16 @@ static int gather(void *arg, const char *name, size_t len, uint32_t ino, unsigne
 
 static int load_dir(struct vnode *dir)
 {
+	struct ext2_mount *em = em_of(dir);
 	struct names nm = { 0 };
 	uint64_t cookie = 0;
 	int r;
 
+	lock(em);
 	do
-		r = ext2_readdir(fs_of(dir), (uint32_t)dir->ino, &cookie, gather, &nm);
+		r = ext2_readdir(em->fs, (uint32_t)dir->ino, &cookie, gather, &nm);
 	while (r == 1 && nm.used);	/* gather stopped: out of memory */
+	unlock(em);
 	if (r == 1)
 		r = -ENOMEM;
 	for (size_t at = 0; r == 0 && at < nm.used;) {
@@ -290,122 +358,132 @@ static int create(struct vnode *dir, const char *name, size_t len, uint32_t mode
 		  const char *target, size_t tlen, struct vnode **out)
 {
 	struct ext2_new_attr a = { mode & VFS_S_PERM, 0, 0, vfs_now() };
-	struct ext2_fs *fs = fs_of(dir);
+	struct ext2_mount *em = em_of(dir);
 	uint32_t ino;
 	int r;
 
+	lock(em);
 	switch (mode & VFS_S_IFMT) {
 	case VFS_S_IFREG:
-		r = ext2_create(fs, (uint32_t)dir->ino, name, len, &a, &ino);
+		r = ext2_create(em->fs, (uint32_t)dir->ino, name, len, &a, &ino);
 		break;
 	case VFS_S_IFDIR:
-		r = ext2_mkdir(fs, (uint32_t)dir->ino, name, len, &a, &ino);
+		r = ext2_mkdir(em->fs, (uint32_t)dir->ino, name, len, &a, &ino);
+		if (r == 0)
+			r = refresh(dir);
 		break;
 	case VFS_S_IFLNK:
-		r = ext2_symlink(fs, (uint32_t)dir->ino, name, len, target, tlen, &a, &ino);
+		r = ext2_symlink(em->fs, (uint32_t)dir->ino, name, len, target, tlen, &a, &ino);
 		break;
 	default:
-		return -EPERM;	/* device, FIFO and socket nodes stay in memory filesystems */
+		r = -EPERM;	/* device, FIFO and socket nodes stay in memory filesystems */
 	}
-	if (r < 0)
-		return r;
-	r = node_of(dir->mnt, ino, out);
-	if (r == 0 && (mode & VFS_S_IFMT) == VFS_S_IFDIR) {
+	unlock(em);
+	if (r == 0)
+		r = node_of(dir->mnt, ino, out);
+	if (r == 0 && (mode & VFS_S_IFMT) == VFS_S_IFDIR)
 		(*out)->loaded = true;
-		r = refresh(dir);
-	}
 	return r;
 }
 
 static int link(struct vnode *n, struct vnode *dir, const char *name, size_t len)
 {
-	int r = ext2_link(fs_of(n), (uint32_t)n->ino, (uint32_t)dir->ino, name, len, vfs_now());
+	struct ext2_mount *em = em_of(n);
+	int r;
 
+	lock(em);
+	r = ext2_link(em->fs, (uint32_t)n->ino, (uint32_t)dir->ino, name, len, vfs_now());
 	if (r == 0) {
 		n->disk_links++;
-		shared_add(em_of(n), n);
+		shared_add(em, n);
 	}
+	unlock(em);
 	return r;
 }
 
 static int remove(struct ramfs_entry *e)
 {
 	struct vnode *n = e->node, *dir = e->dir;
+	struct ext2_mount *em = em_of(dir);
 	bool is_dir = (n->mode & VFS_S_IFMT) == VFS_S_IFDIR;
 	uint32_t gone = 0;
 	int r;
 
+	lock(em);
 	if (is_dir)
-		r = ext2_rmdir(fs_of(dir), (uint32_t)dir->ino, e->name, strlen(e->name), vfs_now(),
+		r = ext2_rmdir(em->fs, (uint32_t)dir->ino, e->name, strlen(e->name), vfs_now(),
 			       &gone);
 	else
-		r = ext2_unlink(fs_of(dir), (uint32_t)dir->ino, e->name, strlen(e->name),
-				vfs_now(), &gone);
-	if (r < 0)
-		return r;
-	n->gone = gone == n->ino;
-	if (!n->gone)
-		refresh(n);
-	return is_dir ? refresh(dir) : 0;
+		r = ext2_unlink(em->fs, (uint32_t)dir->ino, e->name, strlen(e->name), vfs_now(),
+				&gone);
+	if (r == 0) {
+		n->gone = gone == n->ino;
+		if (!n->gone)
+			refresh(n);
+		if (is_dir)
+			r = refresh(dir);
+	}
+	unlock(em);
+	return r;
 }
 
 static int rename(struct ramfs_entry *e, struct vnode *dir, const char *name, size_t len,
 		  struct ramfs_entry *target)
 {
+	struct ext2_mount *em = em_of(dir);
 	struct vnode *from = e->dir;
 	uint32_t gone = 0;
-	int r = ext2_rename(fs_of(dir), (uint32_t)from->ino, e->name, strlen(e->name),
-			    (uint32_t)dir->ino, name, len, vfs_now(), &gone);
+	int r;
 
-	if (r < 0)
-		return r;
-	if (target) {
+	lock(em);
+	r = ext2_rename(em->fs, (uint32_t)from->ino, e->name, strlen(e->name), (uint32_t)dir->ino,
+			name, len, vfs_now(), &gone);
+	if (r == 0 && target) {
 		target->node->gone = gone == target->node->ino;
 		if (!target->node->gone)
 			refresh(target->node);
 	}
-	refresh(from);
-	return from == dir ? 0 : refresh(dir);
+	if (r == 0)
+		r = refresh(from);
+	if (r == 0 && from != dir)
+		r = refresh(dir);
+	unlock(em);
+	return r;
 }
 
 static int setattr(struct vnode *n)
 {
+	struct ext2_mount *em = em_of(n);
 	struct ext2_setattr sa = {
 		.valid = EXT2_ATTR_MODE | EXT2_ATTR_MTIME | EXT2_ATTR_CTIME,
 		.mode = n->mode & VFS_S_PERM,
 		.mtime = n->mtime,
 		.ctime = vfs_now(),
 	};
+	int r;
 
-	return ext2_setattr(fs_of(n), (uint32_t)n->ino, &sa);
-}
-
-static long read(struct vnode *n, void *buf, size_t len, uint64_t off)
-{
-	return ext2_read(fs_of(n), (uint32_t)n->ino, off, buf, len);
-}
-
-static long write(struct vnode *n, const void *buf, size_t len, uint64_t off)
-{
-	uint32_t now = vfs_now();
-	long r = ext2_write(fs_of(n), (uint32_t)n->ino, off, buf, len, now);
-
-	if (r > 0 && off + (uint64_t)r > n->size)
-		n->size = off + (uint64_t)r;
-	if (r > 0)
-		n->mtime = now;
+	lock(em);
+	r = ext2_setattr(em->fs, (uint32_t)n->ino, &sa);
+	unlock(em);
 	return r;
 }
 
+/* The cache first, so that no page past the new end is written back
+ * after the disk's file is cut. */
 static int truncate(struct vnode *n, uint64_t size)
 {
+	struct ext2_mount *em = em_of(n);
 	uint32_t now = vfs_now();
-	int r = ext2_truncate(fs_of(n), (uint32_t)n->ino, size, now);
+	int r = pagecache_resize(&n->cache, size);
 
-	if (r == 0) {
-		n->size = size;
+	if (r < 0)
+		return r;
+	lock(em);
+	r = ext2_truncate(em->fs, (uint32_t)n->ino, size, now);
+	unlock(em);
+	n->size = pagecache_size(&n->cache);
+	if (r == 0)
 		n->mtime = now;
-	}
 	return r;
 }
 
@@ -415,17 +493,24 @@ static void evict(struct vnode *n)
 
 	if (!em)
 		return;		/* after the VM's last sync */
+	if ((n->mode & VFS_S_IFMT) == VFS_S_IFREG && !n->gone)
+		pagecache_writeback(&n->cache, 0, UINT64_MAX);
+	lock(em);
 	shared_remove(em, n);
 	if (n->gone)
 		ext2_evict(em->fs, (uint32_t)n->ino, vfs_now());
+	unlock(em);
 }
 
 static int statfs(struct vfs_mount *m, struct vfs_statfs *st)
 {
 	struct ext2_mount *em = m->sb;
 	struct ext2_statfs es;
-	int r = ext2_statfs(em->fs, &es);
+	int r;
 
+	lock(em);
+	r = ext2_statfs(em->fs, &es);
+	unlock(em);
 	if (r < 0)
 		return r;
 	st->type = EXT2_SUPER_MAGIC;
@@ -439,6 +524,8 @@ static int statfs(struct vfs_mount *m, struct vfs_statfs *st)
 	return 0;
 }
 
+/* What the library wrote reaches the disk's medium; the caller wrote the
+ * cache's pages back first. */
 static int sync(struct vfs_mount *m)
 {
 	struct ext2_mount *em = m->sb;
@@ -454,12 +541,14 @@ static void unmount(struct vfs_mount *m)
 
 	if (!em)
 		return;
+	lock(em);
 	ext2_unmount(em->fs);
 	while (em->shared)
 		shared_remove(em, em->shared->node);
 	meta_free(em);
-	kfree(em);
 	m->sb = NULL;
+	unlock(em);
+	kfree(em);
 }
 
 static int mount(struct vfs_mount *m, const char *data, char *why, size_t whylen)
@@ -510,8 +599,6 @@ static const struct vfs_node_ops ext2_ops = {
 	.remove = remove,
 	.rename = rename,
 	.setattr = setattr,
-	.read = read,
-	.write = write,
 	.truncate = truncate,
 	.evict = evict,
 	.statfs = statfs,

@@ -20,7 +20,9 @@
 struct blockdev;
 
 /* The operations of a disk filesystem's nodes. n->mnt is the mount; a
- * node the filesystem made has n->ino its own inode number. */
+ * node the filesystem made has n->ino its own inode number. Lock order:
+ * the VFS lock, a file's cache (<flint/pagecache.h>), the filesystem's
+ * own; a filesystem never calls the cache holding its own lock. */
 struct vfs_node_ops {
 	/* Enters every name of directory dir (vfs_fs_enter), once. */
 	int (*load_dir)(struct vnode *dir);
@@ -36,10 +38,11 @@ struct vfs_node_ops {
 		      struct ramfs_entry *target);
 	/* n's mode and mtime reach the disk. */
 	int (*setattr)(struct vnode *n);
-	long (*read)(struct vnode *n, void *buf, size_t len, uint64_t off);
-	long (*write)(struct vnode *n, const void *buf, size_t len, uint64_t off);
+	/* A regular file's new size, in its cache and on the disk. Its data
+	 * goes through its cache, whose backing store the filesystem set. */
 	int (*truncate)(struct vnode *n, uint64_t size);
-	/* The node leaves memory: an inode left without links goes now. */
+	/* The node leaves memory: its dirty pages are written back, or, for
+	 * an inode left without links, the inode goes. */
 	void (*evict)(struct vnode *n);
 	int (*statfs)(struct vfs_mount *m, struct vfs_statfs *st);
 	/* Everything written so far reaches the disk, then a FLUSH. */
@@ -70,6 +73,12 @@ uint32_t mount_statfs_flags(const struct vfs_mount *m);
 /* A memory filesystem's figures: its files' pages and the free memory,
  * or its size= limit. */
 void mount_memory_statfs(struct vfs_mount *m, struct vfs_statfs *st);
+
+/* tmpfs's size=: whether a write of [off, off + len) to memory file n
+ * fits its mount (0 or -ENOSPC), and, after a change of n's pages, the
+ * mount's count of them (pages_before: n's before it). */
+int ramfs_charge(struct vnode *n, uint64_t off, uint64_t len);
+void ramfs_charged(struct vnode *n, uint64_t pages_before);
 
 /* A node of m's (mode, ino), not yet named. */
 struct vnode *vfs_fs_node(struct vfs_mount *m, uint32_t mode, uint64_t ino);

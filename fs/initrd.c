@@ -1,7 +1,8 @@
 /* The boot's "fs" stage: the initrd (a newc cpio archive) unpacked into
  * the ramfs at /, then /dev (with the console tty) and /proc. A regular
- * file's data stays where it lies in the archive (the initrd's memory is
- * the kernel's for good): unpacking copies no file. */
+ * file's whole pages of data, where the archive put them on page
+ * boundaries, become its cache pages where they lie: unpacking copies
+ * only the last partial page of each file (and unaligned files). */
 #include <flint/bootinfo.h>
 #include <flint/cpio.h>
 #include <flint/errno.h>
@@ -17,6 +18,33 @@
 
 static bool show;
 KERNEL_FLAG("fs.show", show);
+
+/* The initrd's pages, and which hold some file's data (the files'
+ * cache pages now: vfs_create_file_in_place). */
+struct initrd_pages {
+	uint64_t first;			/* phys of the first page wholly in it */
+	size_t n;			/* pages wholly in it */
+	uint8_t *keep;			/* a bit a page */
+};
+
+/* What unpacking keeps track of. */
+struct unpack {
+	struct linked_file *links;
+	struct initrd_pages pages;
+};
+
+/* The whole pages of a file's data at data (size bytes) become its own
+ * when they are page-aligned: they stay out of free_unused. */
+static void keep_pages(struct initrd_pages *ip, const void *data, size_t size)
+{
+	uint64_t start = virt_to_phys(data);
+
+	if (!ip->keep || start % PAGE_SIZE || start < ip->first)
+		return;
+	for (uint64_t pg = (start - ip->first) / PAGE_SIZE, n = size / PAGE_SIZE; n && pg < ip->n;
+	     pg++, n--)
+		ip->keep[pg / 8] |= (uint8_t)(1u << pg % 8);
+}
 
 static int check_entry(const struct cpio_entry *e, void *arg)
 {
@@ -95,6 +123,7 @@ static int unpack_linked(const struct cpio_entry *e, const char *path, uint32_t 
 
 static int unpack_entry(const struct cpio_entry *e, void *arg)
 {
+	struct unpack *u = arg;
 	const char *path = entry_path(e->name);
 	uint32_t perm = e->mode & VFS_S_PERM;
 	static char target[VFS_PATH_MAX];	/* one boot CPU unpacks */
@@ -111,10 +140,12 @@ static int unpack_entry(const struct cpio_entry *e, void *arg)
 			r = 0;
 		break;
 	case VFS_S_IFREG:
-		if (e->nlink > 1)
-			r = unpack_linked(e, path, perm, arg);
-		else
+		if (e->nlink > 1) {
+			r = unpack_linked(e, path, perm, &u->links);
+		} else {
+			keep_pages(&u->pages, e->data, e->size);
 			r = vfs_create_file_in_place(NULL, path, perm, (void *)e->data, e->size);
+		}
 		break;
 	case VFS_S_IFLNK:
 		if (e->size >= sizeof(target)) {
@@ -163,78 +194,54 @@ static void show_node(const char *path, const struct ramfs_entry *e, void *arg)
 	}
 }
 
-/* The initrd's pages, and which hold some file's data (borrowed by the
- * ramfs: vfs_create_file_in_place). */
-struct initrd_pages {
-	uint64_t first;			/* phys of the first page wholly in it */
-	size_t n;			/* pages wholly in it */
-	uint8_t *keep;			/* a bit a page */
-};
-
-static void keep_data(const char *path, const struct ramfs_entry *e, void *arg)
-{
-	struct initrd_pages *ip = arg;
-	const struct vnode *n = e->node;
-	uint64_t start, end;
-
-	(void)path;
-	if (!n->borrowed || !n->cap || e != n->names)
-		return;
-	start = virt_to_phys(n->data);
-	end = start + n->cap;
-	if (end <= ip->first || start >= ip->first + ip->n * PAGE_SIZE)
-		return;
-	start = start < ip->first ? 0 : (start - ip->first) / PAGE_SIZE;
-	end = (end - ip->first + PAGE_SIZE - 1) / PAGE_SIZE;
-	for (uint64_t pg = start; pg < end && pg < ip->n; pg++)
-		ip->keep[pg / 8] |= (uint8_t)(1u << pg % 8);
-}
 
 /*
  * The archive's pages that hold no file's data (headers, names, link
  * targets, padding, files that were copied) go back to the page
- * allocator; a page with any file's bytes stays, as that file's. Only
- * pages wholly inside the initrd are freed: its ends may share a page
- * with something else. A file that later moves to the heap, or is
- * removed, keeps its pages reserved.
+ * allocator; the pages the files took are theirs. Only pages wholly
+ * inside the initrd are either: its ends may share a page with something
+ * else.
  */
-static void free_unused(const struct bootinfo *bi)
+static void pages_init(struct initrd_pages *ip, const struct bootinfo *bi)
 {
 	uint64_t end = (bi->initrd_base + bi->initrd_size) / PAGE_SIZE * PAGE_SIZE;
-	struct initrd_pages ip = {
-		.first = (bi->initrd_base + PAGE_SIZE - 1) / PAGE_SIZE * PAGE_SIZE };
+
+	ip->first = (bi->initrd_base + PAGE_SIZE - 1) / PAGE_SIZE * PAGE_SIZE;
+	if (end <= ip->first)
+		return;
+	ip->n = (size_t)((end - ip->first) / PAGE_SIZE);
+	ip->keep = kzalloc((ip->n + 7) / 8);
+}
+
+static void free_unused(struct initrd_pages *ip)
+{
 	size_t kept = 0, freed = 0;
 
-	if (end <= ip.first)
+	if (!ip->keep)
 		return;
-	ip.n = (size_t)((end - ip.first) / PAGE_SIZE);
-	ip.keep = kzalloc((ip.n + 7) / 8);
-	if (!ip.keep)
-		return;
-	vfs_walk(vfs_root(), keep_data, &ip);
-	for (size_t pg = 0; pg < ip.n;) {
+	for (size_t pg = 0; pg < ip->n;) {
 		size_t run = 0;
 
-		if (ip.keep[pg / 8] & (1u << pg % 8)) {
+		if (ip->keep[pg / 8] & (1u << pg % 8)) {
 			kept++;
 			pg++;
 			continue;
 		}
-		while (pg + run < ip.n && !(ip.keep[(pg + run) / 8] & (1u << (pg + run) % 8)))
+		while (pg + run < ip->n && !(ip->keep[(pg + run) / 8] & (1u << (pg + run) % 8)))
 			run++;
-		page_free(ip.first + pg * PAGE_SIZE, (unsigned)run);
+		page_free(ip->first + pg * PAGE_SIZE, (unsigned)run);
 		freed += run;
 		pg += run;
 	}
-	kfree(ip.keep);
+	kfree(ip->keep);
 	if (show)
-		printk_line("initrd: %zu pages: %zu hold file data, %zu freed", ip.n, kept, freed);
+		printk_line("initrd: %zu pages: %zu hold file data, %zu freed", ip->n, kept, freed);
 }
 
 void fs_init(const struct bootinfo *bi)
 {
 	char err[INITRD_ERR_MAX];
-	struct linked_file *links = NULL;
+	struct unpack u = { 0 };
 	int r;
 
 	if (vfs_init() < 0) {
@@ -246,17 +253,19 @@ void fs_init(const struct bootinfo *bi)
 
 		/* A first pass checks the whole archive, so a malformed one
 		 * leaves the root empty. */
-		if (cpio_parse(archive, bi->initrd_size, check_entry, NULL, err, sizeof(err)))
+		if (cpio_parse(archive, bi->initrd_size, check_entry, NULL, err, sizeof(err))) {
 			printk_line("initrd: %s", err);
-		else
-			cpio_parse(archive, bi->initrd_size, unpack_entry, &links, err, sizeof(err));
-		while (links) {
-			struct linked_file *next = links->next;
-
-			kfree(links);
-			links = next;
+		} else {
+			pages_init(&u.pages, bi);
+			cpio_parse(archive, bi->initrd_size, unpack_entry, &u, err, sizeof(err));
 		}
-		free_unused(bi);
+		while (u.links) {
+			struct linked_file *next = u.links->next;
+
+			kfree(u.links);
+			u.links = next;
+		}
+		free_unused(&u.pages);
 	}
 	mount_boot_memory();
 	r = dev_populate();

@@ -11,6 +11,7 @@
 #include <flint/format.h>
 #include <flint/heap.h>
 #include <flint/page_alloc.h>
+#include <flint/pagecache.h>
 #include <flint/param.h>
 #include <flint/printk.h>
 #include <flint/string.h>
@@ -337,9 +338,10 @@ static int remount(struct vnode *target, unsigned flags)
 	/* A disk filesystem mounted read-only was checked for that alone. */
 	if (m->type->ops && (m->flags & VFS_MS_RDONLY) && !(flags & VFS_MS_RDONLY))
 		return -EROFS;
-	if (m->type->ops && !(m->flags & VFS_MS_RDONLY) && (flags & VFS_MS_RDONLY) &&
-	    m->type->ops->sync)
+	if (m->type->ops && !(m->flags & VFS_MS_RDONLY) && (flags & VFS_MS_RDONLY)) {
+		pagecache_sync_all();
 		m->type->ops->sync(m);
+	}
 	m->flags = flags & VFS_MS_FLAGS;
 	return 0;
 }
@@ -411,7 +413,7 @@ int vfs_umount(struct vnode *cwd, const char *target, unsigned flags)
 		 * reachable only by what holds it; its disk is synced. */
 		if (r == 0)
 			destroy(m);
-		else if (m->type->ops && m->type->ops->sync)
+		else if (m->type->ops)
 			m->type->ops->sync(m);
 		r = 0;
 	}
@@ -509,7 +511,7 @@ void mount_memory_statfs(struct vfs_mount *m, struct vfs_statfs *st)
 
 int vfs_sync_all(void)
 {
-	int r = 0;
+	int r = pagecache_sync_all();
 
 	vfs_lock();
 	for (struct vfs_mount *m = mounts; m; m = m->next)
@@ -525,6 +527,7 @@ int vfs_sync_all(void)
 
 void vfs_shutdown(void)
 {
+	pagecache_sync_all();
 	vfs_lock();
 	for (struct vfs_mount *m = mounts; m; m = m->next)
 		if (m->type->ops && m->type->ops->unmount && m->sb) {

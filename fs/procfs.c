@@ -6,6 +6,7 @@
 #include <flint/format.h>
 #include <flint/memory.h>
 #include <flint/page_alloc.h>
+#include <flint/pagecache.h>
 #include <flint/sched.h>
 #include <flint/vfs.h>
 
@@ -81,12 +82,15 @@ static void meminfo_line(struct gen_out *o, const char *name, uint64_t pages)
 		   (unsigned long long)(pages * (PAGE_SIZE / BYTES_PER_KB)));
 }
 
-/* No page cache, no swap: what is free is available. */
+/* No swap. The page cache's pages are Cached, memory-only files' among
+ * them (Shmem, as Linux counts tmpfs); what is free and the clean pages
+ * of disk files (which shrink may drop) are available. */
 static size_t gen_meminfo(long arg, char *buf, size_t size)
 {
 	struct gen_out o = { buf, size, 0 };
 	uint64_t free = page_free_count();
 	uint64_t total = __atomic_load_n(&total_pages, __ATOMIC_RELAXED);
+	struct pagecache_stats pc;
 
 	(void)arg;
 	while (free > total &&
@@ -95,13 +99,16 @@ static size_t gen_meminfo(long arg, char *buf, size_t size)
 		;
 	if (free > total)
 		total = free;
+	pagecache_stats(&pc);
 	meminfo_line(&o, "MemTotal:", total);
 	meminfo_line(&o, "MemFree:", free);
-	meminfo_line(&o, "MemAvailable:", free);
+	meminfo_line(&o, "MemAvailable:", free + pc.cached - pc.shmem - pc.dirty);
 	meminfo_line(&o, "Buffers:", 0);
-	meminfo_line(&o, "Cached:", 0);
+	meminfo_line(&o, "Cached:", pc.cached);
 	meminfo_line(&o, "SwapTotal:", 0);
 	meminfo_line(&o, "SwapFree:", 0);
+	meminfo_line(&o, "Dirty:", pc.dirty);
+	meminfo_line(&o, "Shmem:", pc.shmem);
 	return o.len;
 }
 

@@ -1,16 +1,13 @@
 /* The ramfs: nodes and their names (directory entries, one per hard link)
- * on the kernel heap, file data in one heap block per node that grows by
- * doubling (large blocks are whole pages). */
+ * on the kernel heap, a regular file's data in its page cache (memory
+ * only: those pages are the data), a symlink's target in a heap block. */
 #include <flint/errno.h>
 #include <flint/heap.h>
+#include <flint/memory.h>
 #include <flint/string.h>
 #include <flint/vfs.h>
 
 #include "fs.h"
-
-#define RAMFS_MIN_CAP 64
-#define RAMFS_MAX_SIZE ((uint64_t)1 << 40)	/* far past any RAM */
-#define RAMFS_PAGE 4096				/* the unit of a mount's size= */
 
 static uint64_t last_ino;
 
@@ -20,6 +17,7 @@ struct vnode *ramfs_new(uint32_t mode)
 
 	if (n) {
 		n->mode = mode;
+		pagecache_init(&n->cache, NULL);
 		n->ino = __atomic_add_fetch(&last_ino, 1, __ATOMIC_RELAXED);
 	}
 	return n;
@@ -48,12 +46,6 @@ struct ramfs_entry *ramfs_find(const struct vnode *dir, const char *name, size_t
 	return NULL;
 }
 
-/* A file's pages, as a mount's size= counts them. */
-static uint64_t pages_of(uint64_t size)
-{
-	return (size + RAMFS_PAGE - 1) / RAMFS_PAGE;
-}
-
 void ramfs_put(struct vnode *n)
 {
 	if (n->names || n->opens)
@@ -61,9 +53,9 @@ void ramfs_put(struct vnode *n)
 	if (n->mnt && n->mnt->type->ops)
 		n->mnt->type->ops->evict(n);
 	else if (n->mnt)
-		n->mnt->used_pages -= pages_of(n->size);
-	if (!n->borrowed)
-		kfree(n->data);
+		n->mnt->used_pages -= n->cache.pages;
+	pagecache_destroy(&n->cache);
+	kfree(n->data);
 	kfree(n);
 }
 
@@ -118,34 +110,40 @@ void ramfs_unlink(struct ramfs_entry *e)
 
 int ramfs_resize(struct vnode *n, uint64_t size)
 {
-	struct vfs_mount *m = n->mnt;
+	uint64_t before = n->cache.pages;
+	int r = pagecache_resize(&n->cache, size);
 
-	if (size > RAMFS_MAX_SIZE)
-		return -EFBIG;
-	if (m && m->size_limit && pages_of(size) > pages_of(n->size) &&
-	    (m->used_pages + pages_of(size) - pages_of(n->size)) * RAMFS_PAGE > m->size_limit)
+	if (r == 0)
+		n->size = size;
+	ramfs_charged(n, before);
+	return r;
+}
+
+/* Pages a write of [off, off + len) may add: every page past the end,
+ * and those before it when the file has holes. */
+static uint64_t new_pages(const struct vnode *n, uint64_t off, uint64_t len)
+{
+	uint64_t first = off / PAGE_SIZE, end = (off + len + PAGE_SIZE - 1) / PAGE_SIZE;
+	uint64_t have = (n->size + PAGE_SIZE - 1) / PAGE_SIZE;
+
+	if (n->cache.pages < have)
+		return end - first;
+	return end > have ? end - (first > have ? first : have) : 0;
+}
+
+int ramfs_charge(struct vnode *n, uint64_t off, uint64_t len)
+{
+	const struct vfs_mount *m = n->mnt;
+
+	if (!m || !m->size_limit || !len)
+		return 0;
+	if ((m->used_pages + new_pages(n, off, len)) * PAGE_SIZE > m->size_limit)
 		return -ENOSPC;
-	if (size > n->cap) {
-		size_t cap = n->cap ? n->cap : RAMFS_MIN_CAP;
-		unsigned char *data;
-
-		while (cap < size)
-			cap *= 2;
-		data = kmalloc(cap);
-		if (!data)
-			return -ENOMEM;
-		if (n->size)
-			memcpy(data, n->data, n->size);
-		if (!n->borrowed)
-			kfree(n->data);
-		n->data = data;
-		n->cap = cap;
-		n->borrowed = false;
-	}
-	if (size > n->size)
-		memset(n->data + n->size, 0, size - n->size);
-	if (m)
-		m->used_pages = m->used_pages + pages_of(size) - pages_of(n->size);
-	n->size = size;
 	return 0;
+}
+
+void ramfs_charged(struct vnode *n, uint64_t pages_before)
+{
+	if (n->mnt)
+		n->mnt->used_pages = n->mnt->used_pages + n->cache.pages - pages_before;
 }

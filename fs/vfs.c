@@ -5,6 +5,7 @@
  * public functions take it, the static tree helpers expect it held. */
 #include <flint/errno.h>
 #include <flint/heap.h>
+#include <flint/memory.h>
 #include <flint/sched.h>
 #include <flint/string.h>
 #include <flint/vfs.h>
@@ -416,28 +417,37 @@ int vfs_mkdir(struct vnode *cwd, const char *path, uint32_t perm)
 	return create_locked(cwd, path, VFS_S_IFDIR | (perm & VFS_S_PERM), &n);
 }
 
-/* Creates a node of mode at path holding n bytes of data (a disk's
- * symlink gets its target at creation). */
+/* Creates a node of mode at path holding n bytes of data: a symlink's
+ * in a heap block (a disk's gets its target at creation), a file's in its
+ * cache. */
 static int create_with_data(struct vnode *cwd, const char *path, uint32_t mode,
 			    const void *data, size_t size)
 {
 	struct vnode *n;
-	int r = create_node(cwd, path, mode, data, size, &n);
+	long r = create_node(cwd, path, mode, data, size, &n);
 
 	if (r < 0)
-		return r;
-	if (ops_of(n)) {
-		long w = is_type(n, VFS_S_IFREG) && size ? ops_of(n)->write(n, data, size, 0) : 0;
+		return (int)r;
+	if (is_type(n, VFS_S_IFLNK) && ops_of(n)) {
+		return 0;
+	} else if (is_type(n, VFS_S_IFLNK)) {
+		n->data = kmalloc(size);
+		r = n->data ? 0 : -ENOMEM;
+		if (n->data)
+			memcpy(n->data, data, size);
+	} else if (size) {
+		uint64_t before = n->cache.pages;
 
-		return w < 0 ? (int)w : 0;
+		r = ramfs_charge(n, 0, size);
+		if (r == 0)
+			r = pagecache_write(&n->cache, data, size, 0);
+		ramfs_charged(n, before);
 	}
-	r = ramfs_resize(n, size);
 	if (r < 0) {
 		ramfs_unlink(n->names);
-		return r;
+		return (int)r;
 	}
-	if (size)
-		memcpy(n->data, data, size);
+	n->size = size;
 	return 0;
 }
 
@@ -459,19 +469,24 @@ int vfs_symlink(struct vnode *cwd, const char *target, const char *path)
 int vfs_create_file_in_place(struct vnode *cwd, const char *path, uint32_t perm, void *data,
 			     size_t size)
 {
-	struct vnode *n;
-	int r;
+	size_t whole = ((uintptr_t)data % PAGE_SIZE) ? 0 : size / PAGE_SIZE * PAGE_SIZE;
+	struct vnode *n = NULL;
+	long r;
 
 	lock();
 	r = create(cwd, path, VFS_S_IFREG | (perm & VFS_S_PERM), &n);
-	if (r == 0 && size) {
-		n->data = data;
-		n->cap = n->size = size;
-		n->borrowed = true;
-		n->mnt->used_pages += (size + VFS_STATFS_BSIZE - 1) / VFS_STATFS_BSIZE;
-	}
+	if (r == 0 && whole)
+		r = pagecache_adopt(&n->cache, 0, virt_to_phys(data), whole / PAGE_SIZE);
+	if (r == 0 && size > whole)
+		r = pagecache_write(&n->cache, (uint8_t *)data + whole, size - whole, whole);
+	if (r >= 0)
+		r = ramfs_resize(n, size);
+	else if (r != -EEXIST && n)
+		ramfs_unlink(n->names);
+	if (r >= 0)
+		ramfs_charged(n, 0);
 	unlock();
-	return r;
+	return r < 0 ? (int)r : 0;
 }
 
 int vfs_create_file(struct vnode *cwd, const char *path, uint32_t perm,
@@ -1249,47 +1264,40 @@ static bool can_write(const struct file *f)
 	return (f->flags & VFS_O_ACCMODE) != VFS_O_RDONLY;
 }
 
-/* Copies from a ramfs file (or a generated one) at offset. */
-static long read_at(const struct file *f, void *buf, size_t n, uint64_t offset)
+/* Copies from a regular file (through its cache: a disk file's reads the
+ * disk for what it lacks) or a generated one at offset. */
+static long read_at(struct file *f, void *buf, size_t n, uint64_t offset)
 {
-	const struct vnode *v = f->node;
-	const unsigned char *data = v->data;
-	uint64_t size = v->size;
+	struct vnode *v = f->node;
+	const struct gen_buf *g = f->priv;
 
 	if (is_type(v, VFS_S_IFDIR))
 		return -EISDIR;
-	if (ops_of(v))
-		return ops_of(v)->read(f->node, buf, n, offset);
-	if (v->gen) {
-		const struct gen_buf *g = f->priv;
-
-		data = (const unsigned char *)g->data;
-		size = g->len;
-	}
-	if (offset >= size)
+	if (!v->gen)
+		return pagecache_read(&v->cache, buf, n, offset);
+	if (offset >= g->len)
 		return 0;
-	if (n > size - offset)
-		n = (size_t)(size - offset);
-	memcpy(buf, data + offset, n);
+	if (n > g->len - offset)
+		n = (size_t)(g->len - offset);
+	memcpy(buf, g->data + offset, n);
 	return (long)n;
 }
 
 static long write_at(struct file *f, const void *buf, size_t n, uint64_t offset)
 {
 	struct vnode *v = f->node;
-	int r;
+	uint64_t before;
+	long r;
 
 	if (f->flags & VFS_O_APPEND)
 		offset = v->size;
-	if (ops_of(v))
-		return ops_of(v)->write(v, buf, n, offset);
-	if (offset + n > v->size) {
-		r = ramfs_resize(v, offset + n);
-		if (r < 0)
-			return r;
-	}
-	memcpy(v->data + offset, buf, n);
-	return (long)n;
+	before = v->cache.pages;
+	r = ramfs_charge(v, offset, n);
+	if (r == 0)
+		r = pagecache_write(&v->cache, buf, n, offset);
+	v->size = pagecache_size(&v->cache);
+	ramfs_charged(v, before);
+	return r;
 }
 
 /* A seekable device's transfer at the file's offset: the offset is read
@@ -1491,8 +1499,9 @@ int vfs_file_readdir(struct file *f, struct vfs_dirent *d)
 	return r;
 }
 
-/* A disk file's writes are on the disk when they return (fs/ext2_vfs.c):
- * its fsync is the disk's FLUSH. */
+/* A disk file's dirty pages go to the disk (its other changes are there
+ * already, fs/ext2_vfs.c), then the disk's FLUSH. The open file keeps the
+ * node; the write-back runs without the VFS lock. */
 int vfs_file_fsync(struct file *f)
 {
 	int r;
@@ -1501,6 +1510,10 @@ int vfs_file_fsync(struct file *f)
 		return f->ops->fsync ? f->ops->fsync(f) : -EINVAL;
 	if (!ops_of(f->node) || read_only(f->node))
 		return 0;
+	r = is_type(f->node, VFS_S_IFREG) ?
+	    pagecache_writeback(&f->node->cache, 0, UINT64_MAX) : 0;
+	if (r < 0)
+		return r;
 	lock();
 	r = ops_of(f->node)->sync(f->node->mnt);
 	unlock();
@@ -1571,6 +1584,55 @@ int vfs_file_statfs(struct file *f, struct vfs_statfs *st)
 	r = statfs_of(f->node, st);
 	unlock();
 	return r;
+}
+
+int vfs_file_allocate(struct file *f, int mode, uint64_t off, uint64_t len)
+{
+	struct vnode *n = f->node;
+	bool keep = mode & VFS_FALLOC_KEEP_SIZE;
+	int r = 0;
+
+	if (!can_write(f))
+		return -EBADF;
+	if (f->ops || !n || !is_type(n, VFS_S_IFREG))
+		return is_type(n, VFS_S_IFDIR) ? -EISDIR : -ENODEV;
+	if (off + len < off || off + len > PAGECACHE_MAX_SIZE)
+		return -EFBIG;
+	/* ext2 has no fallocate on Linux either (glibc's posix_fallocate
+	 * then writes zeros itself). */
+	if (ops_of(n))
+		return -EOPNOTSUPP;
+	lock();
+	uint64_t before = n->cache.pages;
+
+	if (mode & (VFS_FALLOC_PUNCH_HOLE | VFS_FALLOC_ZERO_RANGE))
+		pagecache_punch(&n->cache, off, len);
+	else
+		r = ramfs_charge(n, off, len);
+	if (r == 0 && !(mode & (VFS_FALLOC_PUNCH_HOLE | VFS_FALLOC_ZERO_RANGE)))
+		r = pagecache_allocate(&n->cache, off, len, keep);
+	if (r == 0 && !keep && off + len > n->size)
+		r = pagecache_resize(&n->cache, off + len);
+	n->size = pagecache_size(&n->cache);
+	ramfs_charged(n, before);
+	unlock();
+	return r;
+}
+
+int vfs_open_unnamed(uint32_t perm, int flags, struct file **out)
+{
+	struct file *f = file_new(NULL, flags & ~VFS_OPEN_ONLY, NULL);
+	struct vnode *n = ramfs_new(VFS_S_IFREG | (perm & VFS_S_PERM));
+
+	if (!f || !n) {
+		kfree(f);
+		kfree(n);
+		return -ENOMEM;
+	}
+	n->opens = 1;
+	f->node = n;
+	*out = f;
+	return 0;
 }
 
 int vfs_open(struct fdtable *t, struct vnode *cwd, const char *path, int flags, uint32_t perm)

@@ -98,7 +98,7 @@ static struct phdr phdr_read(const uint8_t *p)
 /* Checks what a PT_LOAD and a PT_TLS share: the file range inside the file,
  * memsz >= filesz, the memory range inside user space (so nothing wraps),
  * and the alignment. */
-static int range_check(const struct phdr *ph, size_t size, int i, struct elf_error *err)
+static int range_check(const struct phdr *ph, uint64_t size, int i, struct elf_error *err)
 {
 	if (ph->filesz > ph->memsz)
 		return fail(err, "p_filesz is larger than p_memsz", i, ph->filesz);
@@ -113,7 +113,7 @@ static int range_check(const struct phdr *ph, size_t size, int i, struct elf_err
 	return 0;
 }
 
-static int load_segment(struct elf_image *img, const struct phdr *ph, size_t size,
+static int load_segment(struct elf_image *img, const struct phdr *ph, uint64_t size,
 			int i, struct elf_error *err)
 {
 	int rc = range_check(ph, size, i, err);
@@ -204,13 +204,19 @@ static int header_check(const uint8_t *p, size_t size, struct elf_error *err)
 int elf_parse(const void *image, size_t size, uint64_t base,
 	      struct elf_image *out, struct elf_error *err)
 {
+	return elf_parse_head(image, size, size, base, out, err);
+}
+
+int elf_parse_head(const void *image, size_t avail, uint64_t size, uint64_t base,
+		   struct elf_image *out, struct elf_error *err)
+{
 	const uint8_t *p = image;
 	struct elf_image img = { 0 };
 	uint64_t phoff, entry, phdr_vaddr = 0;
 	const struct elf_segment *s;
 	int rc, has_phdr = 0;
 
-	rc = header_check(p, size, err);
+	rc = header_check(p, avail, err);
 	if (rc)
 		return rc;
 	img.pie = rd(p + EH_TYPE, 2) == ET_DYN;

@@ -20,7 +20,6 @@
 #define PIE_RANDOM_PAGES (1u << 16)
 #define ELF_MAGIC "\177ELF"
 #define ELF_MAGIC_LEN 4
-#define ELF_FILE_MAX (256u << 20)	/* a disk program read whole for exec */
 #define CPUID_LEAF_FEATURES 1		/* EDX: what AT_HWCAP carries on x86-64 */
 #define CLOCK_TICKS 100			/* AT_CLKTCK: USER_HZ */
 /* Room on the first stack beyond the strings: the pointer arrays, the
@@ -34,6 +33,12 @@
 #define MAX_ARG_COUNT 0x7fffffff
 #define BINPRM_BUF_SIZE 256
 #define SCRIPT_DEPTH 4			/* interpreters of interpreters */
+/* The most of a program's start read to find its program headers (the
+ * rest is mapped, not read): 1024 of them. */
+#define ELF_HEAD_MAX (64 * 1024)
+#define EH_PHOFF 32			/* gABI ELF64 header: e_phoff, e_phnum */
+#define EH_PHNUM 56
+#define PHDR_SIZE 56
 /* A program starts with interrupts on (IF) and bit 1, which always reads
  * 1 (SDM vol. 1 §3.4.3). */
 #define RFLAGS_START 0x202
@@ -53,21 +58,31 @@ static uint64_t pie_base(void)
 	return PIE_BASE + (uint64_t)(r % PIE_RANDOM_PAGES) * PAGE_SIZE;
 }
 
-static int map_segments(struct mm *mm, const struct elf_image *img, const uint8_t *file)
+static const uint8_t zeros[PAGE_SIZE];
+
+/* Maps each PT_LOAD segment of the ELF file n: its file pages as a
+ * private mapping of the file (the cache's pages, copied only where
+ * written), the rest anonymous; the bytes after the file's part in its
+ * last page are zeroed in a private copy when .bss follows, as Linux
+ * does. */
+static int map_segments(struct mm *mm, const struct elf_image *img, struct vnode *n)
 {
+	const int fixed = LINUX_MAP_PRIVATE | LINUX_MAP_FIXED;
+
 	for (unsigned i = 0; i < img->nsegments; i++) {
 		const struct elf_segment *s = &img->segments[i];
-		/* The file bytes from the segment's first page, as mmap of the
-		 * file would place them. */
-		uint64_t lead = s->vaddr - s->map_start;
-		long r = mm_mmap(mm, s->map_start, s->map_end - s->map_start, (int)s->prot,
-				 LINUX_MAP_PRIVATE | LINUX_MAP_ANONYMOUS | LINUX_MAP_FIXED, NULL, 0, 0);
+		uint64_t file_end = s->vaddr + s->file_size;
+		uint64_t file_map_end = s->file_size ? ALIGN_UP(file_end, PAGE_SIZE) : s->map_start;
+		long r = 0;
 
-		if (r < 0)
-			return (int)r;
-		if (s->file_offset < lead)
-			lead = s->file_offset;
-		r = mm_write(mm, s->vaddr - lead, file + s->file_offset - lead, s->file_size + lead);
+		if (file_map_end > s->map_start)
+			r = mm_mmap(mm, s->map_start, file_map_end - s->map_start, (int)s->prot,
+				    fixed, n, s->file_offset - (s->vaddr - s->map_start));
+		if (r >= 0 && s->map_end > file_map_end)
+			r = mm_mmap(mm, file_map_end, s->map_end - file_map_end, (int)s->prot,
+				    fixed | LINUX_MAP_ANONYMOUS, NULL, 0);
+		if (r >= 0 && s->bss_end > file_end && file_map_end > file_end)
+			r = mm_write(mm, file_end, zeros, file_map_end - file_end);
 		if (r < 0)
 			return (int)r;
 	}
@@ -109,7 +124,7 @@ static int build_stack(struct mm *mm, const struct elf_image *img, const char *p
 	entropy_random(a.random, sizeof(a.random));
 	r = mm_mmap(mm, USER_TOP - MM_STACK_SIZE, MM_STACK_SIZE,
 		    LINUX_PROT_READ | LINUX_PROT_WRITE | (img->exec_stack ? LINUX_PROT_EXEC : 0),
-		    LINUX_MAP_PRIVATE | LINUX_MAP_ANONYMOUS | LINUX_MAP_FIXED, NULL, 0, 0);
+		    LINUX_MAP_PRIVATE | LINUX_MAP_ANONYMOUS | LINUX_MAP_FIXED, NULL, 0);
 	if (r >= 0)
 		r = elf_build_stack(&a, img, sp);
 	if (r >= 0)
@@ -118,22 +133,60 @@ static int build_stack(struct mm *mm, const struct elf_image *img, const char *p
 	return (int)r;
 }
 
-static int load_elf(struct mm *mm, const struct vnode *n, const char *path,
+/* The file's first bytes that hold its ELF header and program headers,
+ * in a heap block: its length, or a negative errno. */
+static long read_head(struct file *f, uint64_t size, uint8_t **out)
+{
+	size_t want = (size_t)MIN(size, (uint64_t)PAGE_SIZE);
+	uint8_t *head = kmalloc(want ? want : 1);
+	long got;
+
+	if (!head)
+		return -ENOMEM;
+	got = vfs_file_pread(f, head, want, 0);
+	if (got >= EH_PHNUM + 2) {
+		uint64_t phoff = 0, need;
+
+		memcpy(&phoff, head + EH_PHOFF, sizeof(phoff));
+		need = phoff + (uint64_t)(head[EH_PHNUM] | head[EH_PHNUM + 1] << 8) * PHDR_SIZE;
+		if (phoff < ELF_HEAD_MAX && need > (uint64_t)got && need <= MIN(size, ELF_HEAD_MAX)) {
+			kfree(head);
+			head = kmalloc((size_t)need);
+			if (!head)
+				return -ENOMEM;
+			got = vfs_file_pread(f, head, (size_t)need, 0);
+		}
+	}
+	if (got < 0)
+		kfree(head);
+	else
+		*out = head;
+	return got;
+}
+
+static int load_elf(struct mm *mm, struct file *f, const char *path,
 		    const char *const *argv, const char *const *envp, struct trap_frame *regs,
 		    bool report)
 {
+	struct vnode *n = f->node;
 	struct elf_image img;
 	struct elf_error err;
+	uint8_t *head;
 	uint64_t sp;
+	long got = read_head(f, n->size, &head);
 	int r;
 
-	if (elf_parse(n->data, n->size, pie_base(), &img, &err) < 0) {
+	if (got < 0)
+		return exec_error(report, path, "cannot read it", (int)got);
+	r = elf_parse_head(head, (size_t)got, n->size, pie_base(), &img, &err);
+	kfree(head);
+	if (r < 0) {
 		if (report)
 			printk("flint: %s: %s (program header %d, value %#llx)\n", path, err.msg,
 			       err.phdr_index, (unsigned long long)err.value);
 		return -ENOEXEC;
 	}
-	r = map_segments(mm, &img, n->data);
+	r = map_segments(mm, &img, n);
 	if (r == 0)
 		r = build_stack(mm, &img, path, argv, envp, &sp);
 	if (r < 0)
@@ -155,17 +208,17 @@ static int load(struct mm *mm, struct vnode *cwd, const char *path, const char *
 
 /* "#!interpreter [one argument]": the interpreter runs with the script's
  * path in place of argv[0] (Linux's binfmt_script). */
-static int load_script(struct mm *mm, struct vnode *cwd, const struct vnode *n, const char *path,
-		       const char *const *argv, const char *const *envp,
+static int load_script(struct mm *mm, struct vnode *cwd, const char *start, size_t len,
+		       const char *path, const char *const *argv, const char *const *envp,
 		       struct trap_frame *regs, char *exe, bool report, unsigned depth)
 {
 	char line[BINPRM_BUF_SIZE];
-	size_t len = n->size < sizeof(line) - 1 ? n->size : sizeof(line) - 1, argc = 0;
+	size_t argc = 0;
 	char *interp, *arg = NULL, *end;
 	const char **nargv;
 	int r;
 
-	memcpy(line, n->data + 2, len - 2);
+	memcpy(line, start + 2, len - 2);
 	line[len - 2] = '\0';
 	end = strchr(line, '\n');
 	if (!end)
@@ -202,31 +255,14 @@ static int load_script(struct mm *mm, struct vnode *cwd, const struct vnode *n, 
 	return r;
 }
 
-/* A disk file's bytes, read whole into a copy of its node, until disk
- * files have cache pages that exec can map. */
-static int disk_view(struct file *f, struct vnode *view)
-{
-	long r;
-
-	*view = *f->node;
-	if (view->size > ELF_FILE_MAX)
-		return -ENOMEM;
-	view->data = kmalloc((size_t)view->size);
-	if (!view->data)
-		return -ENOMEM;
-	r = vfs_file_pread(f, view->data, (size_t)view->size, 0);
-	if (r >= 0 && (uint64_t)r == view->size)
-		return 0;
-	kfree(view->data);
-	return r < 0 ? (int)r : -EIO;
-}
-
 static int load(struct mm *mm, struct vnode *cwd, const char *path, const char *const *argv,
 		const char *const *envp, struct trap_frame *regs, char *exe, bool report,
 		unsigned depth)
 {
-	struct vnode *n, view;
+	char start[BINPRM_BUF_SIZE - 1];
 	struct file *f;
+	struct vnode *n;
+	long len = 0;
 	int r;
 
 	if (depth > SCRIPT_DEPTH)
@@ -235,29 +271,22 @@ static int load(struct mm *mm, struct vnode *cwd, const char *path, const char *
 	if (r < 0)
 		return exec_error(report, path, r == -ENOENT ? "no such file" : "cannot open it", r);
 	n = f->node;
-	if (n && (n->mode & VFS_S_IFMT) == VFS_S_IFREG && !n->data && n->size) {
-		r = disk_view(f, &view);
-		if (r < 0) {
-			file_put(f);
-			return exec_error(report, path, "cannot read it", r);
-		}
-		n = &view;
-	}
 	if (!n || (n->mode & VFS_S_IFMT) != VFS_S_IFREG)
 		r = exec_error(report, path, "not a regular file", -EACCES);
 	else if (!(n->mode & 0111))
 		r = exec_error(report, path, "not executable (no x permission)", -EACCES);
 	else if (vfs_node_noexec(n))
 		r = exec_error(report, path, "on a noexec mount", -EACCES);
-	else if (n->size >= 2 && n->data[0] == '#' && n->data[1] == '!')
-		r = load_script(mm, cwd, n, path, argv, envp, regs, exe, report, depth);
-	else if (n->size < ELF_MAGIC_LEN || memcmp(n->data, ELF_MAGIC, ELF_MAGIC_LEN))
+	else if ((len = vfs_file_pread(f, start, sizeof(start), 0)) < 0)
+		r = exec_error(report, path, "cannot read it", (int)len);
+	else if (len >= 2 && start[0] == '#' && start[1] == '!')
+		r = load_script(mm, cwd, start, (size_t)len, path, argv, envp, regs, exe, report,
+				depth);
+	else if (len < ELF_MAGIC_LEN || memcmp(start, ELF_MAGIC, ELF_MAGIC_LEN))
 		r = exec_error(report, path, "not an ELF executable (exec format error)", -ENOEXEC);
-	else if ((r = load_elf(mm, n, path, argv, envp, regs, report)) == 0 &&
-		 vfs_path_of(f->node, exe, LINUX_EXE_MAX) < 0)
+	else if ((r = load_elf(mm, f, path, argv, envp, regs, report)) == 0 &&
+		 vfs_path_of(n, exe, LINUX_EXE_MAX) < 0)
 		exe[0] = '\0';
-	if (n == &view)
-		kfree(view.data);
 	file_put(f);
 	return r;
 }

@@ -9,7 +9,10 @@
  * inside an area, with that area's protection, except that a private page
  * with other owners (after fork: <flint/page_ref.h> counts them) is never
  * writable, so that the first write copies it; every mapped page holds
- * one reference and counts in mm->pages. Pages are never touched through
+ * one reference and counts in mm->pages. A file area holds a hold on its
+ * node (vfs_node_hold) and maps its file's cache pages (<flint/pagecache.h>):
+ * shared, the cache page itself; private, the cache page read-only until
+ * a write copies it, as fork's pages. Pages are never touched through
  * user addresses, only through the direct map, so no call can fault on its
  * own lock. A page that leaves the page tables loses its reference only
  * after the TLBs are flushed: until then another CPU may still reach it,
@@ -21,9 +24,11 @@
 #include <flint/memory.h>
 #include <flint/page_alloc.h>
 #include <flint/page_ref.h>
+#include <flint/pagecache.h>
 #include <flint/string.h>
 #include <flint/sync.h>
 #include <flint/uspace.h>
+#include <flint/vfs.h>
 
 #include "mm.h"
 
@@ -49,10 +54,9 @@
 _Static_assert(LINUX_PROT_READ == UPROT_R && LINUX_PROT_WRITE == UPROT_W &&
 	       LINUX_PROT_EXEC == UPROT_X, "LINUX_PROT_* and UPROT_* differ");
 
-/* Area kinds: pages that MADV_DONTNEED keeps, since dropping them would
- * lose data Linux keeps (the file's bytes, a shared mapping's memory). */
-#define AREA_FILE 1u		/* a private copy of a file */
-#define AREA_SHARED 2u		/* anonymous MAP_SHARED: fork shares its pages, writable */
+/* Area kinds. */
+#define AREA_FILE 1u		/* over a file's cache pages (private: copied on write) */
+#define AREA_SHARED 2u		/* MAP_SHARED: fork shares its pages, writable */
 
 /* The most areas one call adds before merging: mremap with MREMAP_FIXED
  * splits around the destination, the old tail and the old range. Each
@@ -68,6 +72,8 @@ struct area {
 	uint64_t start, end;
 	unsigned prot;		/* LINUX_PROT_* */
 	unsigned kind;		/* AREA_* */
+	struct vnode *node;	/* AREA_FILE: the file, held */
+	uint64_t pgoff;		/* AREA_FILE: the file's page at start */
 };
 
 struct mm {
@@ -140,16 +146,43 @@ static void release_page(struct mm *mm, uint64_t phys)
 	mm->pages--;
 }
 
-/* Unmaps the pages of [start, end); they are freed after the flush. */
-static void drop_pages(struct mm *mm, uint64_t start, uint64_t end)
+static uint64_t file_index(const struct area *a, uint64_t va)
+{
+	return a->pgoff + (va - a->start) / PAGE_SIZE;
+}
+
+static bool shared_file(const struct area *a)
+{
+	return (a->kind & (AREA_FILE | AREA_SHARED)) == (AREA_FILE | AREA_SHARED);
+}
+
+/* Unmaps a's pages in [start, end); they are freed after the flush. A
+ * shared file page mapped writable may have been written: dirty. */
+static void drop_pages(struct mm *mm, const struct area *a, uint64_t start, uint64_t end)
 {
 	for (uint64_t va = start; (va = uspace_next_mapped(mm->us, va, end)) < end;
 	     va += PAGE_SIZE) {
-		uint64_t phys = uspace_unmap(mm->us, va);
+		unsigned prot = 0;
+		uint64_t phys = uspace_lookup(mm->us, va, &prot);
 
-		if (phys)
+		if (phys && shared_file(a) && (prot & UPROT_W))
+			pagecache_set_dirty(&a->node->cache, file_index(a, va));
+		if (uspace_unmap(mm->us, va))
 			release_page(mm, phys);
 	}
+}
+
+/* An area copy that refers to the node too (a split, fork). */
+static void hold_area(const struct area *a)
+{
+	if (a->node)
+		vfs_node_hold(a->node);
+}
+
+static void release_area(const struct area *a)
+{
+	if (a->node)
+		vfs_node_release(a->node);
 }
 
 /* A zeroed page mapped at va, its first n bytes from src: its physical
@@ -243,7 +276,7 @@ static void insert_at(struct mm *mm, unsigned i, struct area a)
 	mm->count++;
 }
 
-/* Removes areas [i, j). */
+/* Removes areas [i, j) (their holds pass to the caller). */
 static void remove_areas(struct mm *mm, unsigned i, unsigned j)
 {
 	memmove(&mm->areas[i], &mm->areas[j], (mm->count - j) * sizeof(*mm->areas));
@@ -260,7 +293,10 @@ static void split_at(struct mm *mm, uint64_t addr)
 		return;
 	right = mm->areas[i];
 	right.start = addr;
+	if (right.node)
+		right.pgoff = file_index(&mm->areas[i], addr);
 	mm->areas[i].end = addr;
+	hold_area(&right);
 	insert_at(mm, i + 1, right);
 }
 
@@ -271,10 +307,13 @@ static void merge_areas(struct mm *mm)
 	for (unsigned i = 0; i < mm->count; i++) {
 		struct area *prev = out ? &mm->areas[out - 1] : NULL, *a = &mm->areas[i];
 
-		if (prev && prev->end == a->start && prev->prot == a->prot && prev->kind == a->kind)
+		if (prev && prev->end == a->start && prev->prot == a->prot && prev->kind == a->kind &&
+		    prev->node == a->node && (!a->node || file_index(prev, a->start) == a->pgoff)) {
 			prev->end = a->end;
-		else
+			release_area(a);
+		} else {
 			mm->areas[out++] = *a;
+		}
 	}
 	mm->count = out;
 }
@@ -287,8 +326,10 @@ static void unmap_range(struct mm *mm, uint64_t start, uint64_t end)
 	split_at(mm, start);
 	split_at(mm, end);
 	i = area_index(mm, start);
-	for (j = i; j < mm->count && mm->areas[j].start < end; j++)
-		drop_pages(mm, mm->areas[j].start, mm->areas[j].end);
+	for (j = i; j < mm->count && mm->areas[j].start < end; j++) {
+		drop_pages(mm, &mm->areas[j], mm->areas[j].start, mm->areas[j].end);
+		release_area(&mm->areas[j]);
+	}
 	remove_areas(mm, i, j);
 }
 
@@ -320,14 +361,13 @@ static int map_kind(int flags, unsigned *kind)
 		*kind = anon ? 0 : AREA_FILE;
 		return 0;
 	case LINUX_MAP_SHARED:
-		*kind = AREA_SHARED;
-		/* Shared file pages would need a page cache the VFS does not
-		 * have: Linux's answer for a file that cannot be mapped. */
-		return anon ? 0 : -ENODEV;
+		*kind = anon ? AREA_SHARED : AREA_SHARED | AREA_FILE;
+		return 0;
 	case LINUX_MAP_SHARED_VALIDATE:
 		if (anon)
 			return -EINVAL;
-		return (unsigned)flags & ~MAP_KNOWN ? -EOPNOTSUPP : -ENODEV;
+		*kind = AREA_SHARED | AREA_FILE;
+		return (unsigned)flags & ~MAP_KNOWN ? -EOPNOTSUPP : 0;
 	default:
 		return -EINVAL;
 	}
@@ -348,42 +388,40 @@ static long place(const struct mm *mm, uint64_t addr, uint64_t len, int flags)
 	return addr ? (long)addr : -ENOMEM;
 }
 
-/* Gives each page of a its bytes of data[0, size) from off on, zero
- * beyond. */
-static int fill_pages(struct mm *mm, const struct area *a, const uint8_t *data, uint64_t size,
-		      uint64_t off)
-{
-	for (uint64_t va = a->start; va < a->end; va += PAGE_SIZE, off += PAGE_SIZE) {
-		uint64_t n = off < size ? MIN(size - off, (uint64_t)PAGE_SIZE) : 0;
+static int new_page(struct mm *mm, const struct area *a, uint64_t va, bool write,
+		    uint64_t *phys);
 
-		if (!add_page(mm, va, a->prot, n ? data + off : NULL, n))
-			return -ENOMEM;
-	}
-	return 0;
-}
-
-/* Puts a in place of whatever was there, its pages filled now or on
- * first touch. */
-static int install(struct mm *mm, struct area a, bool fill, const uint8_t *data,
-		   uint64_t size, uint64_t off)
+/* Puts a in place of whatever was there (its node's hold passes to the
+ * mm), its pages made now when populate says so. */
+static int install(struct mm *mm, struct area a, bool populate)
 {
-	if (reserve(mm, AREAS_PER_CALL))
+	uint64_t phys;
+
+	if (reserve(mm, AREAS_PER_CALL)) {
+		release_area(&a);
 		return -ENOMEM;
+	}
 	unmap_range(mm, a.start, a.end);
 	insert_at(mm, area_index(mm, a.start), a);
-	if (fill && fill_pages(mm, &a, data, size, off)) {
-		unmap_range(mm, a.start, a.end);
-		return -ENOMEM;
+	for (uint64_t va = a.start; populate && va < a.end; va += PAGE_SIZE) {
+		int r = new_page(mm, &a, va, false, &phys);
+
+		/* MAP_POPULATE of a file stops quietly at its end. */
+		if (r == -ENXIO)
+			break;
+		if (r) {
+			unmap_range(mm, a.start, a.end);
+			return -ENOMEM;
+		}
 	}
 	merge_areas(mm);
 	return 0;
 }
 
 long mm_mmap(struct mm *mm, uint64_t addr, uint64_t len, int prot, int flags,
-	     const void *data, uint64_t size, uint64_t off)
+	     struct vnode *node, uint64_t off)
 {
 	struct area a = { .prot = (unsigned)prot & PROT_RWX };
-	bool fill;
 	long ret;
 
 	if (!page_aligned(off) || !len)
@@ -406,16 +444,21 @@ long mm_mmap(struct mm *mm, uint64_t addr, uint64_t len, int prot, int flags,
 	ret = map_kind(flags, &a.kind);
 	if (ret)
 		return ret;
-	/* A file's bytes are copied now; anonymous memory comes on demand
-	 * unless populated (and PROT_NONE memory could not be touched). */
-	fill = (a.kind & AREA_FILE) || ((flags & LINUX_MAP_POPULATE) && a.prot);
+	if (a.kind & AREA_FILE) {
+		a.node = node;
+		a.pgoff = off / PAGE_SIZE;
+		vfs_node_hold(node);
+	}
 	lock(mm);
 	ret = place(mm, addr, len, flags);
 	if (ret >= 0) {
 		a.start = (uint64_t)ret;
 		a.end = a.start + len;
-		if (install(mm, a, fill, data, size, off))
+		/* PROT_NONE memory could not be touched: nothing to populate. */
+		if (install(mm, a, (flags & LINUX_MAP_POPULATE) && a.prot))
 			ret = -ENOMEM;
+	} else {
+		release_area(&a);
 	}
 	unlock(mm);
 	return ret;
@@ -595,14 +638,17 @@ long mm_mremap(struct mm *mm, uint64_t old, uint64_t oldlen, uint64_t newlen, in
 	return ret;
 }
 
-/* MADV_DONTNEED: private anonymous pages go; they read back as zero. */
+/* MADV_DONTNEED: private anonymous pages go (they read back as zero),
+ * and private copies of file pages (the file's page comes back); file
+ * pages are unmapped, to fault back in. Shared anonymous memory lives
+ * only in its mappings: it stays. */
 static void discard(struct mm *mm, uint64_t start, uint64_t end)
 {
 	for (unsigned i = area_index(mm, start); i < mm->count && mm->areas[i].start < end; i++) {
 		const struct area *a = &mm->areas[i];
 
-		if (!(a->kind & (AREA_FILE | AREA_SHARED)))
-			drop_pages(mm, MAX(a->start, start), MIN(a->end, end));
+		if (a->kind != AREA_SHARED)
+			drop_pages(mm, a, MAX(a->start, start), MIN(a->end, end));
 	}
 }
 
@@ -626,12 +672,60 @@ long mm_madvise(struct mm *mm, uint64_t addr, uint64_t len, int advice)
 	return ret;
 }
 
+/* A shared file area's pages in [start, end) that are mapped writable
+ * may have been written since they were last written back: dirty. */
+static void mark_written(struct mm *mm, const struct area *a, uint64_t start, uint64_t end)
+{
+	for (uint64_t va = start; (va = uspace_next_mapped(mm->us, va, end)) < end;
+	     va += PAGE_SIZE) {
+		unsigned prot = 0;
+
+		if (uspace_lookup(mm->us, va, &prot) && (prot & UPROT_W))
+			pagecache_set_dirty(&a->node->cache, file_index(a, va));
+	}
+}
+
+long mm_msync(struct mm *mm, uint64_t addr, uint64_t len, int flags)
+{
+	uint64_t end = addr + page_up(len), at = addr;
+	long ret = 0;
+	int err = 0;
+
+	if ((unsigned)flags & ~(LINUX_MS_ASYNC | LINUX_MS_INVALIDATE | LINUX_MS_SYNC) ||
+	    !page_aligned(addr) || ((flags & LINUX_MS_ASYNC) && (flags & LINUX_MS_SYNC)))
+		return -EINVAL;
+	if (end < addr)
+		return -ENOMEM;
+	if (end == addr)
+		return 0;
+	lock(mm);
+	for (unsigned i = area_index(mm, addr); i < mm->count && mm->areas[i].start < end; i++) {
+		const struct area *a = &mm->areas[i];
+		uint64_t from = MAX(a->start, addr), to = MIN(a->end, end);
+
+		if (a->start > at)
+			ret = -ENOMEM;
+		at = a->end;
+		if (!shared_file(a))
+			continue;
+		mark_written(mm, a, from, to);
+		/* MS_ASYNC: the flusher writes them soon, as on Linux. */
+		if ((flags & LINUX_MS_SYNC) && !err)
+			err = pagecache_writeback(&a->node->cache, file_index(a, from) * PAGE_SIZE,
+						  file_index(a, to) * PAGE_SIZE);
+	}
+	if (at < end)
+		ret = -ENOMEM;
+	unlock(mm);
+	return err ? err : ret;
+}
+
 /* Moves the heap's end to newbrk's page; growing needs free space and,
  * as Linux keeps, a free page above it. */
 static int move_break(struct mm *mm, uint64_t newbrk)
 {
 	uint64_t from = page_up(mm->brk), to = page_up(newbrk);
-	struct area heap = { from, to, LINUX_PROT_READ | LINUX_PROT_WRITE, 0 };
+	struct area heap = { .start = from, .end = to, .prot = LINUX_PROT_READ | LINUX_PROT_WRITE };
 
 	if (to <= from) {
 		unmap_range(mm, to, from);
@@ -670,14 +764,58 @@ static bool allows(unsigned prot, bool write, bool exec)
 	return prot && (!write || (prot & LINUX_PROT_WRITE)) && (!exec || (prot & LINUX_PROT_EXEC));
 }
 
+/* A page for a's va, where none is mapped: zeroed for anonymous memory;
+ * the file's cache page for a file area (read-only until written, so
+ * that a write marks it dirty, or is copied: private), or a private copy
+ * of it at once for a write. 0 with *phys, -ENXIO past the file's end,
+ * -ENOMEM. */
+static int new_page(struct mm *mm, const struct area *a, uint64_t va, bool write,
+		    uint64_t *phys)
+{
+	uint64_t page;
+	unsigned prot = a->prot;
+	int r;
+
+	if (!a->node) {
+		*phys = add_page(mm, va, prot, NULL, 0);
+		return *phys ? 0 : -ENOMEM;
+	}
+	r = pagecache_map_page(&a->node->cache, file_index(a, va), &page);
+	if (r)
+		return r;
+	if (write && !(a->kind & AREA_SHARED)) {
+		*phys = add_page(mm, va, prot, phys_to_virt(page), PAGE_SIZE);
+		if (page_ref_put(page))
+			page_free(page, 1);
+		if (*phys)
+			mm->cow_copies++;
+		return *phys ? 0 : -ENOMEM;
+	}
+	if (write)
+		pagecache_set_dirty(&a->node->cache, file_index(a, va));
+	else
+		prot &= ~UPROT_W;
+	if (uspace_map(mm->us, va, page, prot)) {
+		if (page_ref_put(page))
+			page_free(page, 1);
+		return -ENOMEM;
+	}
+	mm->pages++;
+	*phys = page;
+	return 0;
+}
+
 /* Gives a's page at va, mapped at phys without write access, its area's
- * protection back: as it is when no one else maps it, else as a private
- * copy. The page now at va, or 0 when memory ran out. */
+ * protection back: as it is when no one else maps it (a shared file's
+ * page is now dirty), else as a private copy. The page now at va, or 0
+ * when memory ran out. */
 static uint64_t unshare(struct mm *mm, const struct area *a, uint64_t va, uint64_t phys)
 {
 	uint64_t copy;
 
 	if ((a->kind & AREA_SHARED) || page_ref_count(phys) == 1) {
+		if (shared_file(a))
+			pagecache_set_dirty(&a->node->cache, file_index(a, va));
 		uspace_protect(mm->us, va, a->prot);
 		return phys;
 	}
@@ -696,33 +834,53 @@ static uint64_t unshare(struct mm *mm, const struct area *a, uint64_t va, uint64
 }
 
 /* The page at va, inside an area, allocated or unshared as a write to it
- * needs: only a writable translation guarantees this mm owns it alone. */
+ * needs: only a writable translation guarantees this mm owns it alone.
+ * 0 when memory ran out or va is past its file's end. */
 static uint64_t page_to_write(struct mm *mm, const struct area *a, uint64_t va)
 {
 	unsigned prot;
 	uint64_t phys = uspace_lookup(mm->us, va, &prot);
 
 	if (!phys)
-		return add_page(mm, va, a->prot, NULL, 0);
+		return new_page(mm, a, va, true, &phys) ? 0 : phys;
 	return prot & UPROT_W ? phys : unshare(mm, a, va, phys);
 }
+
+/* One try: 0, -EFAULT (no area, or the wrong protection), -ENXIO (past a
+ * file's end) or -ENOMEM. */
+static int fault(struct mm *mm, uint64_t va, bool write, bool exec)
+{
+	const struct area *a = find_area(mm, va);
+	uint64_t phys;
+
+	if (!a || !allows(a->prot, write, exec))
+		return -EFAULT;
+	/* Another thread may have resolved the fault first. */
+	if (write)
+		return page_to_write(mm, a, va) ? 0 : -ENOMEM;
+	if (uspace_lookup(mm->us, va, NULL))
+		return 0;
+	return new_page(mm, a, va, false, &phys);
+}
+
+/* Out of memory: clean pages of disk files go (with no mm lock held, as
+ * pagecache_shrink needs), and the fault is tried once more. */
+#define SHRINK_PAGES 256
 
 bool mm_fault(struct mm *mm, uint64_t addr, bool write, bool exec)
 {
 	uint64_t va = page_down(addr);
-	const struct area *a;
-	bool ok;
+	int r;
 
 	lock(mm);
-	a = find_area(mm, va);
-	ok = a && allows(a->prot, write, exec);
-	/* Another thread may have resolved the fault first. */
-	if (ok && write)
-		ok = page_to_write(mm, a, va) != 0;
-	else if (ok && !uspace_lookup(mm->us, va, NULL))
-		ok = add_page(mm, va, a->prot, NULL, 0) != 0;
+	r = fault(mm, va, write, exec);
 	unlock(mm);
-	return ok;
+	if (r == -ENOMEM && pagecache_shrink(SHRINK_PAGES)) {
+		lock(mm);
+		r = fault(mm, va, write, exec);
+		unlock(mm);
+	}
+	return r == 0;
 }
 
 int mm_write(struct mm *mm, uint64_t addr, const void *src, size_t n)
@@ -787,10 +945,10 @@ static int share_page(struct mm *parent, struct mm *child, const struct area *a,
 	unsigned prot = a->prot;	/* a page made here has its area's */
 	uint64_t phys = uspace_lookup(parent->us, va, &prot);
 
-	if (!phys && (a->kind & AREA_SHARED))
+	if (!phys && a->kind == AREA_SHARED)
 		phys = add_page(parent, va, a->prot, NULL, 0);
 	if (!phys)
-		return a->kind & AREA_SHARED ? -ENOMEM : 0;
+		return a->kind == AREA_SHARED ? -ENOMEM : 0;
 	if (!(a->kind & AREA_SHARED) && (prot & UPROT_W)) {
 		prot &= ~UPROT_W;
 		uspace_protect(parent->us, va, prot);
@@ -816,14 +974,16 @@ static int copy_areas(struct mm *parent, struct mm *child)
 	child->count = parent->count;
 	child->brk_start = parent->brk_start;
 	child->brk = parent->brk;
+	for (unsigned i = 0; i < parent->count; i++)
+		hold_area(&parent->areas[i]);
 	for (unsigned i = 0; i < parent->count; i++) {
 		const struct area *a = &parent->areas[i];
 
-		/* A shared area's untouched pages are made now, so that both
-		 * reach the same ones: every page; a private one's are only
-		 * those mapped. */
+		/* A shared anonymous area's untouched pages are made now, so
+		 * that both reach the same ones: every page; other areas' are
+		 * only those mapped (a file's come from its cache). */
 		for (uint64_t va = a->start; va < a->end; va += PAGE_SIZE) {
-			if (!(a->kind & AREA_SHARED) &&
+			if (a->kind != AREA_SHARED &&
 			    (va = uspace_next_mapped(parent->us, va, a->end)) == a->end)
 				break;
 			if (share_page(parent, child, a, va))
@@ -855,8 +1015,10 @@ struct mm *mm_fork(struct mm *parent)
 void mm_destroy(struct mm *mm)
 {
 	for (unsigned i = 0; i < mm->count; i++)
-		drop_pages(mm, mm->areas[i].start, mm->areas[i].end);
+		drop_pages(mm, &mm->areas[i], mm->areas[i].start, mm->areas[i].end);
 	flush(mm);
+	for (unsigned i = 0; i < mm->count; i++)
+		release_area(&mm->areas[i]);
 	uspace_destroy(mm->us);
 	kfree(mm->areas);
 	kfree(mm);

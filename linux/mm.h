@@ -1,9 +1,10 @@
 /*
  * A process's memory (linux/mm.c): its address space as a sorted list of
  * areas (VMAs) over a struct uspace, with the Linux calls that change it
- * (mmap, munmap, mprotect, mremap, madvise, brk) and demand paging. Pages
- * are allocated on first touch and zero-filled; private file mappings get
- * a copy of the file's bytes. See docs/linux-abi.md, "Memory".
+ * (mmap, munmap, mprotect, mremap, madvise, msync, brk) and demand paging.
+ * Anonymous pages are allocated on first touch and zero-filled; file
+ * mappings map the file's page-cache pages. See docs/linux-abi.md,
+ * "Memory".
  */
 #ifndef LINUX_MM_H
 #define LINUX_MM_H
@@ -37,6 +38,9 @@
 #define LINUX_MADV_NORMAL 0
 #define LINUX_MADV_DONTNEED 4
 #define LINUX_MADV_FREE 8
+#define LINUX_MS_ASYNC 1
+#define LINUX_MS_INVALIDATE 2
+#define LINUX_MS_SYNC 4
 
 /* Where the kernel places mappings that name no address: below the
  * stack, growing down, like Linux's top-down layout. */
@@ -45,6 +49,7 @@
 
 struct mm;
 struct uspace;
+struct vnode;
 
 /* NULL when out of memory. */
 struct mm *mm_create(void);
@@ -65,11 +70,16 @@ struct mm *mm_fork(struct mm *mm);
 struct uspace *mm_uspace(struct mm *mm);
 
 /* The calls, with Linux's arguments and results (an address, 0, or a
- * negative errno). data/size: for a private file mapping, the whole file's
- * bytes (the kernel copies [off, off + len) of them, zero beyond the end);
- * NULL for anonymous memory. Each takes the mm's lock itself. */
+ * negative errno). node: a file mapping's file (held by the mapping
+ * while it lasts), off its offset; NULL for anonymous memory. A file's
+ * pages are its cache pages: MAP_SHARED maps them (a store marks them
+ * dirty), MAP_PRIVATE maps them read-only and copies one on its first
+ * write. Each takes the mm's lock itself. */
 long mm_mmap(struct mm *mm, uint64_t addr, uint64_t len, int prot, int flags,
-	     const void *data, uint64_t size, uint64_t off);
+	     struct vnode *node, uint64_t off);
+/* msync(2): MS_SYNC writes a shared file mapping's dirty pages back
+ * through the file's backing store. */
+long mm_msync(struct mm *mm, uint64_t addr, uint64_t len, int flags);
 long mm_munmap(struct mm *mm, uint64_t addr, uint64_t len);
 long mm_mprotect(struct mm *mm, uint64_t addr, uint64_t len, int prot);
 long mm_mremap(struct mm *mm, uint64_t old, uint64_t oldlen, uint64_t newlen, int flags,
@@ -82,7 +92,8 @@ uint64_t mm_brk(struct mm *mm, uint64_t newbrk);
 void mm_set_brk(struct mm *mm, uint64_t start);
 
 /* Demand paging: maps a page for addr if an area allows the access.
- * false: a SIGSEGV (no area, or the wrong protection). */
+ * false: a SIGSEGV (no area, the wrong protection, or a file mapping's
+ * page past the file's end, where Linux sends SIGBUS). */
 bool mm_fault(struct mm *mm, uint64_t addr, bool write, bool exec);
 
 /* Writes kernel bytes into the address space regardless of protection,

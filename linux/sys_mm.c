@@ -11,24 +11,29 @@ static long sys_mmap(const uint64_t a[6])
 {
 	uint64_t addr = a[0], len = a[1], off = a[5];
 	int prot = (int)a[2], flags = (int)a[3], fd = (int)a[4];
+	int acc, type = flags & LINUX_MAP_TYPE;
 	struct file *f;
 	long r;
 
 	if (flags & LINUX_MAP_ANONYMOUS)
-		return mm_mmap(current_mm(), addr, len, prot, flags, NULL, 0, 0);
+		return mm_mmap(current_mm(), addr, len, prot, flags, NULL, 0);
 	f = fdtable_get(&process_current()->fds, fd);
 	if (!f)
 		return -EBADF;
-	/* A disk file has no pages to map before the page cache. */
-	if (!f->node || (f->node->mode & VFS_S_IFMT) != VFS_S_IFREG ||
-	    (!f->node->data && f->node->size))
+	acc = f->flags & VFS_O_ACCMODE;
+	/* Linux's checks (mm/mmap.c, do_mmap): a shared writable mapping
+	 * needs a file open for writing, and not for appending only. */
+	if (!f->node || (f->node->mode & VFS_S_IFMT) != VFS_S_IFREG || f->ops || f->node->gen)
 		r = -ENODEV;
-	else if ((f->flags & VFS_O_ACCMODE) == VFS_O_WRONLY)
+	else if (acc == VFS_O_WRONLY)
+		r = -EACCES;
+	else if ((type == LINUX_MAP_SHARED || type == LINUX_MAP_SHARED_VALIDATE) &&
+		 (prot & LINUX_PROT_WRITE) && (acc != VFS_O_RDWR || (f->flags & VFS_O_APPEND)))
 		r = -EACCES;
 	else if ((prot & LINUX_PROT_EXEC) && vfs_node_noexec(f->node))
 		r = -EPERM;
 	else
-		r = mm_mmap(current_mm(), addr, len, prot, flags, f->node->data, f->node->size, off);
+		r = mm_mmap(current_mm(), addr, len, prot, flags, f->node, off);
 	file_put(f);
 	return r;
 }
@@ -64,6 +69,8 @@ static long sys_brk(const uint64_t a[6])
 }
 SYSCALL(12, "brk", "p:p", sys_brk);
 
-/* Memory is never written back anywhere: ramfs files are not mapped
- * shared, so there is nothing to sync. */
-SYSCALL(26, "msync", "pxx", syscall_zero);
+static long sys_msync(const uint64_t a[6])
+{
+	return mm_msync(current_mm(), a[0], a[1], (int)a[2]);
+}
+SYSCALL(26, "msync", "pxx", sys_msync);

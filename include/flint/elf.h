@@ -70,6 +70,12 @@ struct elf_error {
  * filled (err may be NULL). Reads nothing outside image. */
 int elf_parse(const void *image, size_t size, uint64_t base,
 	      struct elf_image *out, struct elf_error *err);
+/* The same from the file's first avail bytes (the header and program
+ * headers must lie in them; -ELF_ENOEXEC otherwise), its segments checked
+ * against the whole file's size: a loader that maps the file reads no
+ * more of it. */
+int elf_parse_head(const void *image, size_t avail, uint64_t size, uint64_t base,
+		   struct elf_image *out, struct elf_error *err);
 
 /* The auxiliary vector types (include/uapi/linux/auxvec.h; x86-64 psABI
  * §3.4.3), in the order elf_build_stack writes them. */

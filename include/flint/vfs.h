@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <flint/pagecache.h>
 #include <flint/sync.h>
 
 #define VFS_NAME_MAX 255	/* bytes in one path component */
@@ -139,13 +140,11 @@ struct vnode {
 	uint32_t mode;			/* type and permissions */
 	uint32_t mtime;
 	uint64_t ino;			/* unique, from 1 */
-	uint64_t size;			/* file data or symlink target bytes */
-	unsigned char *data;		/* regular file, symlink: cap bytes */
-	size_t cap;
-	/* data lies in memory the ramfs does not own (the initrd's, kept
-	 * for the kernel's life): never freed; moved to the heap when the
-	 * file grows past it. */
-	bool borrowed;
+	/* A regular file's data size (what its cache's size is: the data
+	 * paths keep both), or a symlink target's bytes. */
+	uint64_t size;
+	unsigned char *data;		/* a symlink's target, on the heap */
+	struct pagecache cache;		/* a regular file's data */
 	const struct file_ops *dev;	/* VFS_S_IFCHR, VFS_S_IFBLK */
 	void *dev_priv;			/* a device's files' priv (vfs_mkblkdev) */
 	/* A generated file (/proc): its content, made at each open from
@@ -169,6 +168,7 @@ struct vnode {
 	bool loaded;
 	bool gone;
 	uint32_t disk_links;
+	struct pagecache_backing backing;	/* a disk file's cache's */
 };
 
 /* Mount flags, Linux's MS_* values (uapi/linux/mount.h). */
@@ -303,9 +303,11 @@ int vfs_mkgen(struct vnode *cwd, const char *path, uint32_t perm,
  * the VFS lock, so it takes no lock that is held around VFS calls. */
 int vfs_symlink_dynamic(struct vnode *cwd, const char *path,
 			size_t (*link)(char *buf, size_t size));
-/* Creates (O_EXCL) a regular file whose data are the size bytes at data,
- * in place: they must stay valid, and be this file's alone, for the
- * kernel's life (the initrd's files). */
+/* Creates (O_EXCL) a regular file whose data are the size bytes at data
+ * (the initrd's files): when data is page-aligned, its whole pages become
+ * the file's cache pages without a copy (they are the file's from then
+ * on, and go back to the page allocator when it lets them go); the last
+ * partial page, and any unaligned data, is copied. */
 int vfs_create_file_in_place(struct vnode *cwd, const char *path, uint32_t perm, void *data,
 			     size_t size);
 /* Creates (O_EXCL) a regular file holding n bytes of data. */
@@ -374,7 +376,21 @@ int vfs_file_stat(struct file *f, struct vfs_stat *st);
 unsigned vfs_file_poll(struct file *f);
 long vfs_file_ioctl(struct file *f, unsigned long cmd, void *arg);
 int vfs_file_readdir(struct file *f, struct vfs_dirent *d);
+/* ftruncate: a ramfs file's size; growth is a hole (no memory). */
 int vfs_file_truncate(struct file *f, uint64_t size);
+/* fallocate(2)'s modes, with Linux's values (uapi/linux/falloc.h). */
+#define VFS_FALLOC_KEEP_SIZE 0x01
+#define VFS_FALLOC_PUNCH_HOLE 0x02
+#define VFS_FALLOC_ZERO_RANGE 0x10
+/* fallocate on a ramfs file, mode checked by the caller: 0 allocates the
+ * range's pages (zeros), PUNCH_HOLE frees them, ZERO_RANGE zeroes it
+ * (freeing whole pages); the size grows to cover the range unless
+ * KEEP_SIZE. 0, -EBADF (not open for writing), -ENODEV or -EISDIR (not
+ * a regular file), -EFBIG, -ENOMEM. */
+int vfs_file_allocate(struct file *f, int mode, uint64_t off, uint64_t len);
+/* A new description (flags: VFS_O_*) of a new regular ramfs file with no
+ * name (memfd_create): the file goes with its last description. */
+int vfs_open_unnamed(uint32_t perm, int flags, struct file **out);
 /* fsync(2): 0 for ramfs nodes (memory is all the storage there is), the
  * ops' fsync for others, -EINVAL where they have none. */
 int vfs_file_fsync(struct file *f);
@@ -534,7 +550,8 @@ int ramfs_link(struct vnode *dir, struct vnode *n, const char *name, size_t len)
 void ramfs_unlink(struct ramfs_entry *e);
 /* Frees a node without names once its last description (or hold) is gone. */
 void ramfs_put(struct vnode *n);
-/* Sets the data size, zero-filling growth: 0, -ENOMEM or -EFBIG. */
+/* Sets a regular file's size: growth reads as zeros (a hole, no
+ * memory), the pages past a cut go. 0 or -EFBIG. */
 int ramfs_resize(struct vnode *n, uint64_t size);
 
 /* fs/dev.c: /dev with null, zero, urandom and console. */

@@ -1000,7 +1000,7 @@ def fs_cpio(entries):
 FS_ENTRIES = [(".", 0o40755, b""), ("bin", 0o40755, b""), ("bin/sh", 0o100755, b"x" * 12345),
               ("bin/ash", 0o120777, b"sh"), ("etc", 0o40700, b""),
               ("etc/motd", 0o100600, b"hello\n"), ("empty", 0o100444, b"")]
-FS_LISTING = ["initrd: 3 pages: 3 hold file data, 0 freed", "fs: /bin/ 0755", "fs: /bin/ash 0777 -> sh", "fs: /bin/sh 0755 12345",
+FS_LISTING = ["initrd: 3 pages: 0 hold file data, 3 freed", "fs: /bin/ 0755", "fs: /bin/ash 0777 -> sh", "fs: /bin/sh 0755 12345",
               "fs: /dev/ 0755", "fs: /dev/console 0600 chr", "fs: /dev/null 0666 chr",
               "fs: /dev/shm/ 1777", "fs: /dev/tty 0666 chr", "fs: /dev/urandom 0666 chr",
               "fs: /dev/zero 0666 chr", "fs: /empty 0444 0", "fs: /etc/ 0700",

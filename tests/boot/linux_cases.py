@@ -160,7 +160,7 @@ def run_program(name, path, machine="q35", smp=1, args=(), env=(), status=0, opt
 
 LIBCS = ["musl", "glibc"]
 CHECK_PROGRAMS = ["args", "files", "mem", "time", "random", "threads", "poll", "signal",
-                  "efault", "sigmask", "restart"]
+                  "efault", "sigmask", "restart", "mapfile"]
 # Also run as static-PIE (APPS_PIE in tests/apps/apps.mk).
 PIE_CHECK_PROGRAMS = ["args", "files"]
 
@@ -989,6 +989,54 @@ def _():
             want = hashlib.sha256(f.read()).hexdigest() + "  " + dest
         if want not in program_lines(r):
             problems.append("no line %r%s" % (want, tail(r)))
+    return problems
+
+
+# A 1 GiB ramfs file in a 2 GiB VM: its data lies in pages of the page
+# cache, no contiguous memory (tests/apps/mapfile.c, "big").
+@linux_case("linux-mapfile-big")
+def _():
+    name = "linux-mapfile-big"
+    initrd = pack(name, app("mapfile", "musl") + ":/bin/mapfile")
+    r = boot(name, qemu.command(initrd=initrd, mem="2048M", append="-- /bin/mapfile big"),
+             timeout=TIMEOUT * 6)
+    problems = check_boot(r, ENTRY)
+    if not fatal(problems) and "all 2 checks passed" not in program_lines(r):
+        problems.append("the 1 GiB file did not read back%s" % tail(r))
+    return problems
+
+
+# MAP_PRIVATE of a 64 MiB initrd file maps the initrd's own pages (in
+# place, through the page cache): reading it all copies nothing, writing
+# K pages copies K (MemFree, in tests/apps/mapfile.c "cow"), and
+# proc.show counts them among the process's copies on write.
+COW_PAGES = 10
+COW_LINE = re.compile(r"proc: \d+ \(/bin/mapfile\) ended with wait status 0: (\d+) pages "
+                      r"copied on write")
+
+
+@linux_case("linux-mapfile-cow")
+def _():
+    name = "linux-mapfile-cow"
+    data = os.path.join(IMAGES, name + ".data")
+    os.makedirs(IMAGES, exist_ok=True)
+    with open(data, "wb") as f:
+        f.write(random.Random(name).randbytes(64 << 20))
+    initrd = pack(name, app("mapfile", "musl") + ":/bin/mapfile", data + ":/data/big")
+    r = boot(name, qemu.command(initrd=initrd, mem="256M",
+                                append="proc.show -- /bin/mapfile cow /data/big %d" % COW_PAGES),
+             timeout=TIMEOUT * 3)
+    problems = check_boot(r, ENTRY)
+    if fatal(problems):
+        return problems
+    if "all 4 checks passed" not in program_lines(r):
+        problems.append("not every check passed: %r" % [
+            l for l in program_lines(r) if l.startswith(("FAIL", "cow:")) or "checks" in l])
+    copies = [int(m.group(1)) for m in map(COW_LINE.match, r.lines()) if m]
+    # The program's own data pages are copied on their first write too.
+    if not copies or not COW_PAGES <= copies[0] < COW_PAGES + 32:
+        problems.append("proc.show's copies on write: %r, want %d and a few" % (copies,
+                                                                              COW_PAGES))
     return problems
 
 

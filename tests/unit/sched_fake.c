@@ -1,10 +1,12 @@
 /* The scheduler as test_unix and test_netlink need it: one thread, a
  * mutex that checks it is used in pairs, a sleep that never blocks (it
  * ends at its deadline, or else as if a signal came), a clock that
- * stands still, and printk swallowed. */
+ * stands still, no new threads (the page cache's flusher is not
+ * started), and printk swallowed. */
 #include <flint/errno.h>
 #include <flint/printk.h>
 #include <flint/sched.h>
+#include <flint/thread.h>
 #include <flint/timer.h>
 
 #include <stdio.h>
@@ -47,6 +49,24 @@ int sched_sleep(spinlock_t *release, uint64_t deadline, bool interruptible)
 void sched_wake(struct thread *t)
 {
 	(void)t;
+}
+
+struct thread *thread_create(void (*fn)(void *arg), void *arg, int cpu)
+{
+	(void)fn;
+	(void)arg;
+	(void)cpu;
+	return NULL;
+}
+
+void thread_detach(struct thread *t)
+{
+	(void)t;
+}
+
+void sleep_ns(uint64_t ns)
+{
+	(void)ns;
 }
 
 uint64_t clock_ns(void)

@@ -11,7 +11,11 @@
 #include <flint/memory.h>
 #include <flint/page_alloc.h>
 #include <flint/page_ref.h>
+#include <flint/pagecache.h>
+#include <flint/thread.h>
+#include <flint/timer.h>
 #include <flint/uspace.h>
+#include <flint/vfs.h>
 
 #include "../../linux/mm.h"
 #include "check.h"
@@ -30,6 +34,58 @@ extern long fake_map_budget;
 bool fake_stale(const struct uspace *us);
 
 static _Alignas(PAGE_SIZE) unsigned char ram[RAM_PAGES * PAGE_SIZE];
+
+/* Files are nodes with a memory-only page cache; the holds on them are
+ * counted, and must be gone when every mm is. */
+static int holds;
+
+void vfs_node_hold(struct vnode *n)
+{
+	(void)n;
+	holds++;
+}
+
+void vfs_node_release(struct vnode *n)
+{
+	(void)n;
+	CHECK(holds > 0);
+	holds--;
+}
+
+struct thread *thread_create(void (*fn)(void *arg), void *arg, int cpu)
+{
+	(void)fn;
+	(void)arg;
+	(void)cpu;
+	return NULL;
+}
+
+void thread_detach(struct thread *t)
+{
+	(void)t;
+}
+
+void sleep_ns(uint64_t ns)
+{
+	(void)ns;
+}
+
+uint64_t clock_ns(void)
+{
+	return 1;
+}
+
+/* A new file holding bytes[0, n). */
+static struct vnode *file_of(const void *bytes, size_t n)
+{
+	static struct vnode nodes[4];
+	static unsigned next;
+	struct vnode *v = &nodes[next++ % 4];
+
+	pagecache_init(&v->cache, NULL);
+	CHECK_EQ(pagecache_write(&v->cache, bytes, n, 0), (long)n);
+	return v;
+}
 
 static void setup_ram(unsigned npages)
 {
@@ -135,7 +191,7 @@ static void check_tags(struct mm *mm, uint64_t va, unsigned n, unsigned char tag
 
 static long map_fixed(struct mm *mm, uint64_t addr, unsigned npages, int prot)
 {
-	long r = mm_mmap(mm, addr, npages * PG, prot, FIXED, NULL, 0, 0);
+	long r = mm_mmap(mm, addr, npages * PG, prot, FIXED, NULL, 0);
 
 	CHECK_EQ(r, addr);
 	return r;
@@ -144,7 +200,7 @@ static long map_fixed(struct mm *mm, uint64_t addr, unsigned npages, int prot)
 TEST(anonymous_memory_is_demand_zero)
 {
 	struct mm *mm = setup();
-	long a = mm_mmap(mm, 0, 3 * PG, RW, ANON, NULL, 0, 0);
+	long a = mm_mmap(mm, 0, 3 * PG, RW, ANON, NULL, 0);
 
 	CHECKF(a > 0 && (uint64_t)a % PG == 0 && (uint64_t)a + 3 * PG <= MM_MMAP_TOP,
 	       "mmap gave %#lx", a);
@@ -197,21 +253,21 @@ TEST(fault_outside_areas_fails)
 TEST(placement_is_top_down_and_reuses_holes)
 {
 	struct mm *mm = setup();
-	long a = mm_mmap(mm, 0, 4 * PG, RW, ANON, NULL, 0, 0);
-	long b = mm_mmap(mm, 0, PG, RW, ANON, NULL, 0, 0);
+	long a = mm_mmap(mm, 0, 4 * PG, RW, ANON, NULL, 0);
+	long b = mm_mmap(mm, 0, PG, RW, ANON, NULL, 0);
 	long c;
 
 	CHECK_EQ(a, MM_MMAP_TOP - 4 * PG);
 	CHECK_EQ(b, a - PG);
 	CHECK_EQ(mm_munmap(mm, (uint64_t)a, 4 * PG), 0);
-	c = mm_mmap(mm, 0, 2 * PG, RW, ANON, NULL, 0, 0);
+	c = mm_mmap(mm, 0, 2 * PG, RW, ANON, NULL, 0);
 	CHECK_EQ(c, MM_MMAP_TOP - 2 * PG);
 	/* Too big for the hole that is left: below b. */
-	c = mm_mmap(mm, 0, 3 * PG, RW, ANON, NULL, 0, 0);
+	c = mm_mmap(mm, 0, 3 * PG, RW, ANON, NULL, 0);
 	CHECK_EQ(c, b - 3 * PG);
 	/* A stack above MM_MMAP_TOP changes nothing. */
 	map_fixed(mm, USER_TOP - MM_STACK_SIZE, 1, RW);
-	c = mm_mmap(mm, 0, 2 * PG, RW, ANON, NULL, 0, 0);
+	c = mm_mmap(mm, 0, 2 * PG, RW, ANON, NULL, 0);
 	CHECK_EQ(c, MM_MMAP_TOP - 4 * PG);
 	mm_destroy(mm);
 }
@@ -221,17 +277,17 @@ TEST(free_hint_is_used)
 	struct mm *mm = setup();
 	long r;
 
-	CHECK_EQ(mm_mmap(mm, A, 2 * PG, RW, ANON, NULL, 0, 0), A);
+	CHECK_EQ(mm_mmap(mm, A, 2 * PG, RW, ANON, NULL, 0), A);
 	/* Rounded up to a page, like Linux. */
-	CHECK_EQ(mm_mmap(mm, A + 2 * PG + 1, PG, RW, ANON, NULL, 0, 0), A + 3 * PG);
+	CHECK_EQ(mm_mmap(mm, A + 2 * PG + 1, PG, RW, ANON, NULL, 0), A + 3 * PG);
 	/* Taken: the hint is only a hint. */
-	r = mm_mmap(mm, A + PG, PG, RW, ANON, NULL, 0, 0);
+	r = mm_mmap(mm, A + PG, PG, RW, ANON, NULL, 0);
 	CHECK_EQ(r, MM_MMAP_TOP - PG);
 	/* Below mmap_min_addr or past the top: ignored. */
-	CHECK_EQ(mm_mmap(mm, 0x1000, PG, RW, ANON, NULL, 0, 0), MM_MMAP_TOP - 2 * PG);
-	CHECK_EQ(mm_mmap(mm, USER_TOP - PG, 2 * PG, RW, ANON, NULL, 0, 0), MM_MMAP_TOP - 4 * PG);
+	CHECK_EQ(mm_mmap(mm, 0x1000, PG, RW, ANON, NULL, 0), MM_MMAP_TOP - 2 * PG);
+	CHECK_EQ(mm_mmap(mm, USER_TOP - PG, 2 * PG, RW, ANON, NULL, 0), MM_MMAP_TOP - 4 * PG);
 	/* Above MM_MMAP_TOP is fine when free. */
-	CHECK_EQ(mm_mmap(mm, USER_TOP - PG, PG, RW, ANON, NULL, 0, 0), USER_TOP - PG);
+	CHECK_EQ(mm_mmap(mm, USER_TOP - PG, PG, RW, ANON, NULL, 0), USER_TOP - PG);
 	mm_destroy(mm);
 }
 
@@ -262,11 +318,11 @@ TEST(map_fixed_noreplace_refuses_overlap)
 
 	map_fixed(mm, A, 2, RW);
 	tag_pages(mm, A, 2, 20);
-	CHECK_EQ(mm_mmap(mm, A + PG, 2 * PG, RW, noreplace, NULL, 0, 0), -EEXIST);
-	CHECK_EQ(mm_mmap(mm, A - PG, 2 * PG, RW, noreplace, NULL, 0, 0), -EEXIST);
+	CHECK_EQ(mm_mmap(mm, A + PG, 2 * PG, RW, noreplace, NULL, 0), -EEXIST);
+	CHECK_EQ(mm_mmap(mm, A - PG, 2 * PG, RW, noreplace, NULL, 0), -EEXIST);
 	check_tags(mm, A, 2, 20);
-	CHECK_EQ(mm_mmap(mm, A + 2 * PG, 2 * PG, RW, noreplace, NULL, 0, 0), A + 2 * PG);
-	CHECK_EQ(mm_mmap(mm, A - PG, PG, RW, noreplace, NULL, 0, 0), A - PG);
+	CHECK_EQ(mm_mmap(mm, A + 2 * PG, 2 * PG, RW, noreplace, NULL, 0), A + 2 * PG);
+	CHECK_EQ(mm_mmap(mm, A - PG, PG, RW, noreplace, NULL, 0), A - PG);
 	mm_destroy(mm);
 }
 
@@ -368,7 +424,7 @@ TEST(split_areas_merge_again)
 	CHECK_EQ(mm_mremap(mm, A, 4 * PG, 6 * PG, 0, 0), A);
 	check_tags(mm, A, 4, 50);
 	/* A move next to a like area joins it. */
-	CHECK_EQ(mm_mmap(mm, 0, PG, RW, ANON, NULL, 0, 0), MM_MMAP_TOP - PG);
+	CHECK_EQ(mm_mmap(mm, 0, PG, RW, ANON, NULL, 0), MM_MMAP_TOP - PG);
 	CHECK_EQ(mm_mremap(mm, A, 6 * PG, 6 * PG, LINUX_MREMAP_MAYMOVE | LINUX_MREMAP_FIXED,
 			   MM_MMAP_TOP - 7 * PG), MM_MMAP_TOP - 7 * PG);
 	CHECK_EQ(mm_mremap(mm, MM_MMAP_TOP - 7 * PG, 7 * PG, 8 * PG, 0, 0), MM_MMAP_TOP - 7 * PG);
@@ -500,7 +556,8 @@ TEST(mremap_out_of_page_tables_changes_nothing)
 TEST(madvise_dontneed_zeroes_private_memory)
 {
 	struct mm *mm = setup();
-	static const unsigned char file[PAGE_SIZE] = { 7 };
+	static const unsigned char bytes[PAGE_SIZE] = { 7 };
+	struct vnode *file;
 	uint64_t free_before;
 
 	map_fixed(mm, A, 3, RW);
@@ -512,11 +569,14 @@ TEST(madvise_dontneed_zeroes_private_memory)
 	check_zero_page(mm, A);
 	check_zero_page(mm, A + PG);
 	check_tags(mm, A + 2 * PG, 1, 112);
-	/* File copies and shared memory keep their bytes. */
-	CHECK_EQ(mm_mmap(mm, A + 4 * PG, PG, RW, LINUX_MAP_PRIVATE | LINUX_MAP_FIXED, file,
-			 sizeof(file), 0), A + 4 * PG);
+	/* A private file page's copy goes and the file's page comes back;
+	 * shared memory keeps its bytes. */
+	file = file_of(bytes, sizeof(bytes));
+	CHECK_EQ(mm_mmap(mm, A + 4 * PG, PG, RW, LINUX_MAP_PRIVATE | LINUX_MAP_FIXED, file, 0),
+		 A + 4 * PG);
+	CHECK(poke(mm, A + 4 * PG, 8));
 	CHECK_EQ(mm_mmap(mm, A + 5 * PG, PG, RW,
-			 LINUX_MAP_SHARED | LINUX_MAP_ANONYMOUS | LINUX_MAP_FIXED, NULL, 0, 0),
+			 LINUX_MAP_SHARED | LINUX_MAP_ANONYMOUS | LINUX_MAP_FIXED, NULL, 0),
 		 A + 5 * PG);
 	CHECK(poke(mm, A + 5 * PG, 9));
 	CHECK_EQ(mm_madvise(mm, A + 4 * PG, 2 * PG, LINUX_MADV_DONTNEED), 0);
@@ -525,6 +585,8 @@ TEST(madvise_dontneed_zeroes_private_memory)
 	CHECK_EQ(mm_madvise(mm, A + 2 * PG, PG, LINUX_MADV_FREE), 0);
 	CHECK_EQ(peek(mm, A + 2 * PG), 0);
 	mm_destroy(mm);
+	pagecache_destroy(&file->cache);
+	CHECK_EQ(holds, 0);
 }
 
 TEST(madvise_arguments)
@@ -590,74 +652,161 @@ TEST(brk_stops_a_page_short_of_a_mapping)
 	mm_destroy(mm);
 }
 
-TEST(private_file_mapping_copies_bytes)
+TEST(private_file_mapping_copies_on_write)
 {
 	struct mm *mm = setup();
-	static unsigned char file[10000];
+	static unsigned char bytes[10000];
+	struct vnode *file;
 	uint64_t b = A + 8 * PG;
+	unsigned char back;
 
-	for (unsigned i = 0; i < sizeof(file); i++)
-		file[i] = (unsigned char)(i * 7 + 1);
+	for (unsigned i = 0; i < sizeof(bytes); i++)
+		bytes[i] = (unsigned char)(i * 7 + 1);
+	file = file_of(bytes, sizeof(bytes));
 	CHECK_EQ(mm_mmap(mm, A, 4 * PG, LINUX_PROT_READ, LINUX_MAP_PRIVATE | LINUX_MAP_FIXED,
-			 file, sizeof(file), PG), A);
-	CHECK_EQ(mm_pages(mm), 4);
-	for (uint64_t i = 0; i < 4 * PG; i++) {
-		int want = PG + i < sizeof(file) ? file[PG + i] : 0;
+			 file, PG), A);
+	CHECK_EQ(mm_pages(mm), 0);
+	/* The file's bytes, zero past its end in its last page; the pages
+	 * wholly past it fault (Linux: SIGBUS). */
+	for (uint64_t i = 0; i < 2 * PG; i++) {
+		int want = PG + i < sizeof(bytes) ? bytes[PG + i] : 0;
 
 		CHECKF(peek(mm, A + i) == want, "byte %" PRIu64 ": %d, want %d", i,
 		       peek(mm, A + i), want);
 	}
+	CHECK_EQ(peek(mm, A + 2 * PG), SIGSEGV_);
 	CHECK(!poke(mm, A, 1));
+	/* The cache's own pages are mapped: nothing copied. */
+	CHECK_EQ(mm_pages(mm), 2);
+	CHECK_EQ(mm_cow_copies(mm), 0);
 	/* Private and writable: the copy changes, the file does not. */
-	CHECK_EQ(mm_mmap(mm, b, 2 * PG, RW, LINUX_MAP_PRIVATE | LINUX_MAP_FIXED, file,
-			 sizeof(file), 0), b);
+	CHECK_EQ(mm_mmap(mm, b, 2 * PG, RW, LINUX_MAP_PRIVATE | LINUX_MAP_FIXED, file, 0), b);
+	CHECK_EQ(peek(mm, b + 1), bytes[1]);
 	CHECK(poke(mm, b + 1, 0xee));
+	CHECK(poke(mm, b + PG, 0xef));
 	CHECK_EQ(peek(mm, b + 1), 0xee);
-	CHECK_EQ(file[1], 8);
-	/* Past the end of the file: zero. */
-	CHECK_EQ(mm_mmap(mm, b, PG, RW, LINUX_MAP_PRIVATE | LINUX_MAP_FIXED, file,
-			 sizeof(file), 3 * PG), b);
-	check_zero_page(mm, b);
+	CHECK_EQ(mm_cow_copies(mm), 2);
+	CHECK_EQ(pagecache_read(&file->cache, &back, 1, 1), 1);
+	CHECK_EQ(back, bytes[1]);
+	/* A write to the file shows where no copy was made. */
+	CHECK_EQ(pagecache_write(&file->cache, "Z", 1, 2), 1);
+	CHECK_EQ(peek(mm, A - PG + PG + 0), bytes[PG]);
+	CHECK_EQ(peek(mm, b + 2), 'Z' == bytes[2] ? 'Z' : bytes[2]);
 	/* PROT_NONE still holds the bytes for a later mprotect. */
-	CHECK_EQ(mm_mmap(mm, b, PG, 0, LINUX_MAP_PRIVATE | LINUX_MAP_FIXED, file,
-			 sizeof(file), 0), b);
+	CHECK_EQ(mm_mmap(mm, b, PG, 0, LINUX_MAP_PRIVATE | LINUX_MAP_FIXED, file, 0), b);
 	CHECK_EQ(peek(mm, b + 2), SIGSEGV_);
 	CHECK_EQ(mm_mprotect(mm, b, PG, LINUX_PROT_READ), 0);
-	CHECK_EQ(peek(mm, b + 2), file[2]);
+	CHECK_EQ(peek(mm, b + 2), 'Z');
 	mm_destroy(mm);
+	CHECK_EQ(holds, 0);
+	pagecache_destroy(&file->cache);
+}
+
+TEST(shared_file_mapping_is_the_file)
+{
+	struct mm *mm = setup(), *child;
+	static unsigned char bytes[3 * PAGE_SIZE];
+	struct vnode *file;
+	uint64_t b = A + 8 * PG;
+	unsigned char back;
+
+	memset(bytes, 3, sizeof(bytes));
+	file = file_of(bytes, sizeof(bytes));
+	CHECK_EQ(mm_mmap(mm, A, 3 * PG, RW, LINUX_MAP_SHARED | LINUX_MAP_FIXED, file, 0), A);
+	CHECK_EQ(mm_mmap(mm, b, PG, RW, LINUX_MAP_SHARED | LINUX_MAP_FIXED, file, PG), b);
+	/* A store is the file's at once, and shows in the other mapping. */
+	CHECK(poke(mm, A + PG + 5, 0x55));
+	CHECK_EQ(pagecache_read(&file->cache, &back, 1, PG + 5), 1);
+	CHECK_EQ(back, 0x55);
+	CHECK_EQ(peek(mm, b + 5), 0x55);
+	CHECK_EQ(pagecache_write(&file->cache, "w", 1, PG + 6), 1);
+	CHECK_EQ(peek(mm, A + PG + 6), 'w');
+	CHECK_EQ(mm_cow_copies(mm), 0);
+	/* fork shares the pages, as the file does. */
+	child = mm_fork(mm);
+	CHECK(child);
+	CHECK(poke(child, A + 7, 0x77));
+	CHECK_EQ(peek(mm, A + 7), 0x77);
+	CHECK(poke(mm, A + 2 * PG, 0x22));
+	CHECK_EQ(peek(child, A + 2 * PG), 0x22);
+	CHECK_EQ(mm_cow_copies(child), 0);
+	/* Splitting and merging keep each piece's file offset. */
+	CHECK_EQ(mm_mprotect(mm, A + PG, PG, LINUX_PROT_READ), 0);
+	CHECK_EQ(peek(mm, A + 2 * PG), 0x22);
+	CHECK_EQ(mm_mprotect(mm, A + PG, PG, RW), 0);
+	CHECK_EQ(mm_munmap(mm, A, PG), 0);
+	CHECK_EQ(peek(mm, A + PG + 5), 0x55);
+	/* The file's end: a page past it faults, growing it lets it in. */
+	CHECK_EQ(mm_mmap(mm, A + 16 * PG, 2 * PG, RW, LINUX_MAP_SHARED | LINUX_MAP_FIXED, file,
+			 2 * PG), A + 16 * PG);
+	CHECK_EQ(peek(mm, A + 17 * PG), SIGSEGV_);
+	CHECK_EQ(pagecache_resize(&file->cache, 4 * PG), 0);
+	CHECK(poke(mm, A + 17 * PG, 0x44));
+	CHECK_EQ(pagecache_read(&file->cache, &back, 1, 3 * PG), 1);
+	CHECK_EQ(back, 0x44);
+	mm_destroy(child);
+	mm_destroy(mm);
+	CHECK_EQ(holds, 0);
+	pagecache_destroy(&file->cache);
+}
+
+TEST(msync_arguments)
+{
+	struct mm *mm = setup();
+	static unsigned char bytes[2 * PAGE_SIZE];
+	struct vnode *file = file_of(bytes, sizeof(bytes));
+
+	CHECK_EQ(mm_mmap(mm, A, 2 * PG, RW, LINUX_MAP_SHARED | LINUX_MAP_FIXED, file, 0), A);
+	CHECK(poke(mm, A, 1));
+	CHECK_EQ(mm_msync(mm, A, 2 * PG, LINUX_MS_SYNC), 0);
+	CHECK_EQ(mm_msync(mm, A, 1, LINUX_MS_ASYNC | LINUX_MS_INVALIDATE), 0);
+	CHECK_EQ(mm_msync(mm, A, 0, LINUX_MS_SYNC), 0);
+	CHECK_EQ(mm_msync(mm, A + 1, PG, LINUX_MS_SYNC), -EINVAL);
+	CHECK_EQ(mm_msync(mm, A, PG, LINUX_MS_SYNC | LINUX_MS_ASYNC), -EINVAL);
+	CHECK_EQ(mm_msync(mm, A, PG, 8), -EINVAL);
+	CHECK_EQ(mm_msync(mm, A, 3 * PG, LINUX_MS_SYNC), -ENOMEM);
+	CHECK_EQ(mm_msync(mm, A - PG, 2 * PG, LINUX_MS_SYNC), -ENOMEM);
+	CHECK_EQ(mm_msync(mm, A + 8 * PG, PG, 0), -ENOMEM);
+	/* Anonymous memory: nothing to write, no error. */
+	map_fixed(mm, A + 2 * PG, 1, RW);
+	CHECK_EQ(mm_msync(mm, A, 3 * PG, LINUX_MS_SYNC), 0);
+	mm_destroy(mm);
+	pagecache_destroy(&file->cache);
 }
 
 TEST(mapping_types)
 {
 	struct mm *mm = setup();
-	static const unsigned char file[16];
+	static const unsigned char bytes[16];
+	struct vnode *file = file_of(bytes, sizeof(bytes));
 	int validate = LINUX_MAP_SHARED_VALIDATE;
 
-	CHECK_EQ(mm_mmap(mm, 0, PG, RW, LINUX_MAP_SHARED, file, sizeof(file), 0), -ENODEV);
-	CHECK_EQ(mm_mmap(mm, 0, PG, RW, validate, file, sizeof(file), 0), -ENODEV);
-	CHECK_EQ(mm_mmap(mm, 0, PG, RW, validate | 0x800000, file, sizeof(file), 0),
-		 -EOPNOTSUPP);
-	CHECK_EQ(mm_mmap(mm, 0, PG, RW, validate | LINUX_MAP_ANONYMOUS, NULL, 0, 0), -EINVAL);
-	CHECK_EQ(mm_mmap(mm, 0, PG, RW, LINUX_MAP_ANONYMOUS, NULL, 0, 0), -EINVAL);
-	CHECK_EQ(mm_mmap(mm, 0, PG, RW, 0x0f | LINUX_MAP_ANONYMOUS, NULL, 0, 0), -EINVAL);
+	CHECK(mm_mmap(mm, 0, PG, RW, LINUX_MAP_SHARED, file, 0) > 0);
+	CHECK(mm_mmap(mm, 0, PG, RW, validate, file, 0) > 0);
+	CHECK_EQ(mm_mmap(mm, 0, PG, RW, validate | 0x800000, file, 0), -EOPNOTSUPP);
+	CHECK_EQ(mm_mmap(mm, 0, PG, RW, validate | LINUX_MAP_ANONYMOUS, NULL, 0), -EINVAL);
+	CHECK_EQ(mm_mmap(mm, 0, PG, RW, LINUX_MAP_ANONYMOUS, NULL, 0), -EINVAL);
+	CHECK_EQ(mm_mmap(mm, 0, PG, RW, 0x0f | LINUX_MAP_ANONYMOUS, NULL, 0), -EINVAL);
 	CHECK_EQ(mm_pages(mm), 0);
 	/* Unknown flags elsewhere are ignored, as are unknown prot bits. */
-	CHECK(mm_mmap(mm, 0, PG, RW | 0x80, ANON | 0x800000 | LINUX_MAP_STACK, NULL, 0, 0) > 0);
-	CHECK(mm_mmap(mm, 0, PG, RW, LINUX_MAP_SHARED | LINUX_MAP_ANONYMOUS, NULL, 0, 0) > 0);
+	CHECK(mm_mmap(mm, 0, PG, RW | 0x80, ANON | 0x800000 | LINUX_MAP_STACK, NULL, 0) > 0);
+	CHECK(mm_mmap(mm, 0, PG, RW, LINUX_MAP_SHARED | LINUX_MAP_ANONYMOUS, NULL, 0) > 0);
 	mm_destroy(mm);
+	CHECK_EQ(holds, 0);
+	pagecache_destroy(&file->cache);
 }
 
 TEST(populate_allocates_now)
 {
 	struct mm *mm = setup();
-	long a = mm_mmap(mm, 0, 3 * PG, RW, ANON | LINUX_MAP_POPULATE, NULL, 0, 0);
+	long a = mm_mmap(mm, 0, 3 * PG, RW, ANON | LINUX_MAP_POPULATE, NULL, 0);
 
 	CHECK(a > 0);
 	CHECK_EQ(mm_pages(mm), 3);
 	CHECK(present(mm, (uint64_t)a + 2 * PG));
 	check_zero_page(mm, (uint64_t)a + PG);
 	/* Nothing to populate in PROT_NONE memory. */
-	CHECK(mm_mmap(mm, 0, 3 * PG, 0, ANON | LINUX_MAP_POPULATE, NULL, 0, 0) > 0);
+	CHECK(mm_mmap(mm, 0, 3 * PG, 0, ANON | LINUX_MAP_POPULATE, NULL, 0) > 0);
 	CHECK_EQ(mm_pages(mm), 3);
 	mm_destroy(mm);
 }
@@ -698,18 +847,18 @@ TEST(mmap_arguments)
 {
 	struct mm *mm = setup();
 
-	CHECK_EQ(mm_mmap(mm, 0, 0, RW, ANON, NULL, 0, 0), -EINVAL);
-	CHECK_EQ(mm_mmap(mm, 0, PG, RW, ANON, NULL, 0, 100), -EINVAL);
-	CHECK_EQ(mm_mmap(mm, 0, UINT64_MAX, RW, ANON, NULL, 0, 0), -ENOMEM);
-	CHECK_EQ(mm_mmap(mm, 0, USER_TOP + PG, RW, ANON, NULL, 0, 0), -ENOMEM);
-	CHECK_EQ(mm_mmap(mm, 0, PG, RW, ANON, NULL, 0, UINT64_MAX & ~(PG - 1)), -EOVERFLOW);
-	CHECK_EQ(mm_mmap(mm, A + 1, PG, RW, FIXED, NULL, 0, 0), -EINVAL);
-	CHECK_EQ(mm_mmap(mm, USER_TOP - PG, 2 * PG, RW, FIXED, NULL, 0, 0), -ENOMEM);
-	CHECK_EQ(mm_mmap(mm, UINT64_MAX & ~(PG - 1), PG, RW, FIXED, NULL, 0, 0), -ENOMEM);
-	CHECK_EQ(mm_mmap(mm, 0x1000, PG, RW, FIXED, NULL, 0, 0), -EPERM);
-	CHECK_EQ(mm_mmap(mm, USER_TOP - PG, PG, RW, FIXED, NULL, 0, 0), USER_TOP - PG);
+	CHECK_EQ(mm_mmap(mm, 0, 0, RW, ANON, NULL, 0), -EINVAL);
+	CHECK_EQ(mm_mmap(mm, 0, PG, RW, ANON, NULL, 100), -EINVAL);
+	CHECK_EQ(mm_mmap(mm, 0, UINT64_MAX, RW, ANON, NULL, 0), -ENOMEM);
+	CHECK_EQ(mm_mmap(mm, 0, USER_TOP + PG, RW, ANON, NULL, 0), -ENOMEM);
+	CHECK_EQ(mm_mmap(mm, 0, PG, RW, ANON, NULL, UINT64_MAX & ~(PG - 1)), -EOVERFLOW);
+	CHECK_EQ(mm_mmap(mm, A + 1, PG, RW, FIXED, NULL, 0), -EINVAL);
+	CHECK_EQ(mm_mmap(mm, USER_TOP - PG, 2 * PG, RW, FIXED, NULL, 0), -ENOMEM);
+	CHECK_EQ(mm_mmap(mm, UINT64_MAX & ~(PG - 1), PG, RW, FIXED, NULL, 0), -ENOMEM);
+	CHECK_EQ(mm_mmap(mm, 0x1000, PG, RW, FIXED, NULL, 0), -EPERM);
+	CHECK_EQ(mm_mmap(mm, USER_TOP - PG, PG, RW, FIXED, NULL, 0), USER_TOP - PG);
 	/* Nothing fits: more than the space below MM_MMAP_TOP. */
-	CHECK_EQ(mm_mmap(mm, 0, MM_MMAP_TOP, RW, ANON, NULL, 0, 0), -ENOMEM);
+	CHECK_EQ(mm_mmap(mm, 0, MM_MMAP_TOP, RW, ANON, NULL, 0), -ENOMEM);
 	CHECK_EQ(mm_munmap(mm, A + 1, PG), -EINVAL);
 	CHECK_EQ(mm_munmap(mm, A, 0), -EINVAL);
 	CHECK_EQ(mm_munmap(mm, USER_TOP - PG, 2 * PG), -EINVAL);
@@ -729,11 +878,11 @@ TEST(out_of_memory)
 	CHECK(mm);
 	map_fixed(mm, A, 1, RW);
 	free_before = page_free_count();
-	CHECK_EQ(mm_mmap(mm, A, 100 * PG, RW, FIXED | LINUX_MAP_POPULATE, NULL, 0, 0), -ENOMEM);
+	CHECK_EQ(mm_mmap(mm, A, 100 * PG, RW, FIXED | LINUX_MAP_POPULATE, NULL, 0), -ENOMEM);
 	CHECK_EQ(page_free_count(), free_before);
 	CHECK_EQ(mm_pages(mm), 0);
 	CHECK(!mm_fault(mm, A, false, false));
-	a = mm_mmap(mm, 0, 100 * PG, RW, ANON, NULL, 0, 0);
+	a = mm_mmap(mm, 0, 100 * PG, RW, ANON, NULL, 0);
 	CHECK(a > 0);
 	for (unsigned i = 0; i < 100; i++)
 		if (!mm_fault(mm, (uint64_t)a + i * PG, true, false))
@@ -750,15 +899,16 @@ TEST(out_of_memory)
 /* A busy life: every call, every kind of memory. */
 static void exercise(void)
 {
-	static const unsigned char file[5000] = { 1, 2, 3 };
+	static const unsigned char bytes[5000] = { 1, 2, 3 };
+	struct vnode *file = file_of(bytes, sizeof(bytes));
 	struct mm *mm = mm_create();
 	long a, b;
 
 	CHECK(mm);
 	mm_set_brk(mm, 0x601000);
 	CHECK_EQ(mm_brk(mm, 0x601000 + 20 * PG), 0x601000 + 20 * PG);
-	CHECK_EQ(mm_write(mm, 0x601000, file, sizeof(file)), 0);
-	a = mm_mmap(mm, 0, 40 * PG, RW, ANON, NULL, 0, 0);
+	CHECK_EQ(mm_write(mm, 0x601000, bytes, sizeof(bytes)), 0);
+	a = mm_mmap(mm, 0, 40 * PG, RW, ANON, NULL, 0);
 	CHECK(a > 0);
 	for (unsigned i = 0; i < 40; i += 3)
 		CHECK(poke(mm, (uint64_t)a + i * PG, 1));
@@ -767,11 +917,11 @@ static void exercise(void)
 	b = mm_mremap(mm, (uint64_t)a + 12 * PG, 8 * PG, 30 * PG, LINUX_MREMAP_MAYMOVE, 0);
 	CHECK(b > 0 && b != a + 12 * (long)PG);
 	CHECK_EQ(mm_madvise(mm, (uint64_t)b, 4 * PG, LINUX_MADV_DONTNEED), 0);
-	CHECK(mm_mmap(mm, 0, 3 * PG, LINUX_PROT_READ, LINUX_MAP_PRIVATE, file, sizeof(file),
-		      0) > 0);
-	CHECK(mm_mmap(mm, 0, 8 * PG, RW, ANON | LINUX_MAP_POPULATE, NULL, 0, 0) > 0);
+	CHECK(mm_mmap(mm, 0, 3 * PG, LINUX_PROT_READ, LINUX_MAP_PRIVATE, file, 0) > 0);
+	CHECK(mm_mmap(mm, 0, 8 * PG, RW, ANON | LINUX_MAP_POPULATE, NULL, 0) > 0);
 	CHECK(mm_pages(mm) > 0);
 	mm_destroy(mm);
+	pagecache_destroy(&file->cache);
 }
 
 TEST(destroy_gives_every_page_back)
@@ -970,7 +1120,7 @@ static void fork_life(void)
 	tag_pages(parent, 0x601000, 4, 1);
 	map_fixed(parent, A, 16, RW);
 	tag_pages(parent, A, 16, 2);
-	CHECK(mm_mmap(parent, A + 32 * PG, 4 * PG, RW, SHARED_ANON | LINUX_MAP_FIXED, NULL, 0,
+	CHECK(mm_mmap(parent, A + 32 * PG, 4 * PG, RW, SHARED_ANON | LINUX_MAP_FIXED, NULL,
 		      0) > 0);
 	child = fork_ok(parent);
 	tag_pages(child, A, 5, 3);
@@ -1001,7 +1151,7 @@ TEST(fork_leaks_nothing)
 TEST(shared_anonymous_memory_stays_shared)
 {
 	struct mm *parent = setup(), *child;
-	long a = mm_mmap(parent, 0, 3 * PG, RW, SHARED_ANON, NULL, 0, 0);
+	long a = mm_mmap(parent, 0, 3 * PG, RW, SHARED_ANON, NULL, 0);
 	uint64_t va;
 
 	CHECK(a > 0);
@@ -1026,14 +1176,16 @@ TEST(shared_anonymous_memory_stays_shared)
 
 TEST(file_copies_and_prot_none_fork)
 {
-	static const unsigned char file[PAGE_SIZE + 100] = { 7, 8, 9 };
+	static const unsigned char bytes[PAGE_SIZE + 100] = { 7, 8, 9 };
 	struct mm *parent = setup(), *child;
 	uint64_t text, hidden = A;
 	long t = mm_mmap(parent, 0, 2 * PG, LINUX_PROT_READ | LINUX_PROT_EXEC, LINUX_MAP_PRIVATE,
-			 file, sizeof(file), 0);
+			 file_of(bytes, sizeof(bytes)), 0);
 
 	CHECK(t > 0);
 	text = (uint64_t)t;
+	CHECK_EQ(peek(parent, text), 7);
+	CHECK_EQ(peek(parent, text + PG), 0);
 	map_fixed(parent, hidden, 2, RW);
 	tag_pages(parent, hidden, 2, 80);
 	CHECK_EQ(mm_mprotect(parent, hidden, 2 * PG, 0), 0);
@@ -1160,7 +1312,7 @@ TEST(fork_out_of_page_tables_leaks_nothing)
 
 	map_fixed(parent, A, 20, RW);
 	tag_pages(parent, A, 20, 120);
-	CHECK(mm_mmap(parent, A + 40 * PG, 2 * PG, RW, SHARED_ANON | LINUX_MAP_FIXED, NULL, 0,
+	CHECK(mm_mmap(parent, A + 40 * PG, 2 * PG, RW, SHARED_ANON | LINUX_MAP_FIXED, NULL,
 		      0) > 0);
 	CHECK(poke(parent, A + 40 * PG, 1));
 	CHECK(poke(parent, A + 41 * PG, 2));
@@ -1200,7 +1352,7 @@ TEST(fork_out_of_memory_leaks_nothing)
 	map_fixed(parent, A, 4, RW);
 	tag_pages(parent, A, 4, 130);
 	mm_destroy(fork_ok(parent));	/* the heap takes its pages */
-	a = mm_mmap(parent, 0, 100 * PG, RW, SHARED_ANON, NULL, 0, 0);
+	a = mm_mmap(parent, 0, 100 * PG, RW, SHARED_ANON, NULL, 0);
 	CHECK(a > 0);
 	/* Untouched shared memory gets its pages at fork: too many. */
 	free_before = page_free_count();
