@@ -6,6 +6,7 @@
  */
 #include <flint/timer.h>
 #include "linux.h"
+#include "mm.h"
 
 #define BUCKETS 64
 
@@ -58,20 +59,24 @@ static bool same_key(const struct futex_key *a, const struct futex_key *b)
 }
 
 /* Faults the word in (so that the check under the lock can succeed) and
- * names it. As in Linux, a "shared" futex in private memory has the same
- * key as a private one: the wake that CLONE_CHILD_CLEARTID does is shared,
- * and pthread_join's wait on it may be either. All memory is private for
- * now (no MAP_SHARED of files, one process), so every key is the
- * process's; a shared mapping between processes would key on the page. */
-static int get_key(uint64_t uaddr, struct futex_key *k)
+ * names it. A shared futex (no FUTEX_PRIVATE_FLAG) in a MAP_SHARED
+ * mapping is keyed by its physical address, which every process mapping
+ * the page shares (PTHREAD_PROCESS_SHARED objects, POSIX semaphores in
+ * /dev/shm); elsewhere, as in Linux, a "shared" futex in private memory
+ * has the same key as a private one: the wake that CLONE_CHILD_CLEARTID
+ * does is shared, and pthread_join's wait on it may be either. */
+static int get_key(uint64_t uaddr, bool shared, struct futex_key *k)
 {
+	struct mm *mm = process_current()->mm;
+	uint64_t phys;
 	uint32_t v;
 
 	if (uaddr % sizeof(uint32_t))
 		return -EINVAL;
 	if (copy_from_user(&v, (const void *)uaddr, sizeof(v)))
 		return -EFAULT;
-	*k = (struct futex_key){ process_current()->mm, uaddr };
+	phys = shared ? mm_shared_phys(mm, uaddr) : 0;
+	*k = phys ? (struct futex_key){ NULL, phys } : (struct futex_key){ mm, uaddr };
 	return 0;
 }
 
@@ -85,7 +90,7 @@ static void unlink_waiter(struct bucket *b, struct waiter *w)
 }
 
 static long futex_wait(uint64_t uaddr, uint32_t val, uint64_t deadline,
-		       uint32_t bitset)
+		       uint32_t bitset, bool shared)
 {
 	struct waiter w = { .thread = thread_current(), .bitset = bitset };
 	struct bucket *b;
@@ -96,7 +101,7 @@ static long futex_wait(uint64_t uaddr, uint32_t val, uint64_t deadline,
 	if (!bitset)
 		return -EINVAL;
 	do {
-		r = get_key(uaddr, &w.key);
+		r = get_key(uaddr, shared, &w.key);
 		if (r < 0)
 			return r;
 		b = bucket_of(&w.key);
@@ -176,17 +181,17 @@ static void unlock_pair(struct bucket *a, struct bucket *b)
 /* Wakes n waiters on uaddr and moves up to nmove of the rest to uaddr2;
  * with check, only if *uaddr still holds val. */
 static long futex_requeue(uint64_t uaddr, uint64_t uaddr2, int n, int nmove,
-			  bool check, uint32_t val)
+			  bool check, uint32_t val, bool shared)
 {
 	struct futex_key k1, k2;
 	struct bucket *b1, *b2;
 	unsigned long flags;
 	uint32_t cur;
 	long done = 0;
-	int r = get_key(uaddr, &k1);
+	int r = get_key(uaddr, shared, &k1);
 
 	if (r == 0)
-		r = get_key(uaddr2, &k2);
+		r = get_key(uaddr2, shared, &k2);
 	if (r < 0)
 		return r;
 	if (n < 0 || nmove < 0)
@@ -253,6 +258,7 @@ static int deadline_of(uint64_t utime, bool absolute, bool realtime, uint64_t *d
 static long sys_futex(const uint64_t a[6])
 {
 	int op = (int)a[1], cmd = op & FUTEX_CMD_MASK;
+	bool shared = !(op & FUTEX_PRIVATE_FLAG);
 	uint64_t deadline;
 	int r;
 
@@ -263,12 +269,12 @@ static long sys_futex(const uint64_t a[6])
 		if (r < 0)
 			return r;
 		return futex_wait(a[0], (uint32_t)a[2], deadline,
-				  cmd == FUTEX_WAIT ? FUTEX_BITSET_MATCH_ANY : (uint32_t)a[5]);
+				  cmd == FUTEX_WAIT ? FUTEX_BITSET_MATCH_ANY : (uint32_t)a[5], shared);
 	case FUTEX_WAKE:
 	case FUTEX_WAKE_BITSET: {
 		struct futex_key k;
 
-		r = get_key(a[0], &k);
+		r = get_key(a[0], shared, &k);
 		if (r < 0)
 			return r;
 		return wake_key(&k, (int)a[2],
@@ -278,7 +284,7 @@ static long sys_futex(const uint64_t a[6])
 	case FUTEX_CMP_REQUEUE:
 		/* a[3] is the count to move, passed in the timeout's place. */
 		return futex_requeue(a[0], a[4], (int)a[2], (int)a[3],
-				     cmd == FUTEX_CMP_REQUEUE, (uint32_t)a[5]);
+				     cmd == FUTEX_CMP_REQUEUE, (uint32_t)a[5], shared);
 	}
 	return -ENOSYS;
 }

@@ -1039,3 +1039,16 @@ uint64_t mm_cow_copies(const struct mm *mm)
 {
 	return mm->cow_copies;
 }
+
+uint64_t mm_shared_phys(struct mm *mm, uint64_t addr)
+{
+	const struct area *a;
+	uint64_t phys = 0;
+
+	lock(mm);
+	a = find_area(mm, addr);
+	if (a && (a->kind & AREA_SHARED))
+		phys = uspace_lookup(mm->us, page_down(addr), NULL);
+	unlock(mm);
+	return phys ? phys + (addr & (PAGE_SIZE - 1)) : 0;
+}

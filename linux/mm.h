@@ -107,5 +107,8 @@ uint64_t mm_pages(const struct mm *mm);
 /* Pages copied by copy-on-write faults since the mm was made (fork's
  * footprint). */
 uint64_t mm_cow_copies(const struct mm *mm);
+/* The physical address behind addr when it lies in a MAP_SHARED area and
+ * its page is mapped (a process-shared futex's key), else 0. */
+uint64_t mm_shared_phys(struct mm *mm, uint64_t addr);
 
 #endif

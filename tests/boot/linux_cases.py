@@ -160,7 +160,7 @@ def run_program(name, path, machine="q35", smp=1, args=(), env=(), status=0, opt
 
 LIBCS = ["musl", "glibc"]
 CHECK_PROGRAMS = ["args", "files", "mem", "time", "random", "threads", "poll", "signal",
-                  "efault", "sigmask", "restart", "mapfile"]
+                  "efault", "sigmask", "restart", "mapfile", "shm"]
 # Also run as static-PIE (APPS_PIE in tests/apps/apps.mk).
 PIE_CHECK_PROGRAMS = ["args", "files"]
 

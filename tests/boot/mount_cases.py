@@ -12,6 +12,7 @@ import random
 import shutil
 import subprocess
 import tempfile
+import threading
 
 import cases
 import linux_cases as lc
@@ -165,12 +166,13 @@ for block in (1024, 4096):
     write_case(block)
 
 
-# ext4 is read whole (every file hashed as the host sees it), a
-# read-write mount is refused with one line (busybox then mounts it
-# read-only, as it does a write-protected disk), and the read-only mount
-# refuses writes with EROFS.
+# An image the host's mke2fs -d made is read whole (every file hashed as
+# the host sees it) for ext2 with 1, 2 and 4 KiB blocks and for ext4; a
+# read-write mount of ext4 is refused with one line (busybox then mounts
+# it read-only, as it does a write-protected disk), and the read-only
+# mount refuses writes with EROFS.
 READ_SCRIPT = " && ".join([
-    "mount -t ext4 /dev/vda /data",
+    "mount -t KIND /dev/vda /data",
     "cd /data && find . -type f | sort | xargs sha256sum",
     "cd / && (echo x > /data/new 2>&1; echo write-status $?)",
     "grep ' /data ' /proc/mounts",
@@ -179,29 +181,42 @@ READ_SCRIPT = " && ".join([
 ])
 
 
-@fs_case("fs-ext4-read-only")
-def _():
-    name = "fs-ext4-read-only"
+def read_case(kind, block):
+    name = "fs-%s-%dk-read" % (kind, block // 1024)
+
+    @fs_case(name)
+    def _():
+        return read_problems(name, kind, block)
+
+
+def read_problems(name, kind, block):
     with tempfile.TemporaryDirectory() as tmp:
         tree = os.path.join(tmp, "tree")
         files = host_tree(tree)
-        image = make_image(name, tree, kind="ext4")
+        image = make_image(name, tree, kind=kind, block=block)
         initrd = lc.pack(name, lc.app("hello", "musl"), options=[
             "--busybox", "/bin", "--dir", "/data"])
+        script = READ_SCRIPT.replace("KIND", kind)
         r = boot(name, qemu.command(machine="q35", initrd=initrd,
-                                    append='-- /bin/sh -c "%s"' % READ_SCRIPT,
-                                    extra=disk(image)), timeout=TIMEOUT)
+                                    append='-- /bin/sh -c "%s"' % script, extra=disk(image)),
+                 timeout=TIMEOUT)
         problems = check_boot(r, lc.ENTRY)
         out = lc.program_lines(r)
         refusals = [l for l in r.lines() if l.startswith("mount: /dev/vda: ")]
-        if len(refusals) != 1:
-            problems.append("not one line refusing the read-write mount: %r" % refusals)
+        if len(refusals) != (kind == "ext4"):
+            problems.append("%d lines refusing the read-write mount: %r" % (len(refusals),
+                                                                           refusals))
         wants = ["%s  ./%s" % (digest(data), path) for path, data in sorted(files.items())]
-        wants += ["write-status 1", "/dev/vda /data ext4 ro 0 0", "unmounted", "0"]
+        wants += ["write-status %d" % (kind == "ext4"), "unmounted", "0",
+                  "/dev/vda /data %s %s 0 0" % (kind, "ro" if kind == "ext4" else "rw")]
         for want in wants:
             if want not in out:
                 problems.append("no line %r%s" % (want, lc.tail(r)))
         return problems + fsck_problems(image)
+
+
+for kind, block in (("ext2", 1024), ("ext2", 2048), ("ext2", 4096), ("ext4", 4096)):
+    read_case(kind, block)
 
 
 # root=/dev/vda: the disk is /, the program comes from it, /dev, /proc
@@ -292,3 +307,63 @@ def _():
     return problems
 
 
+
+
+# A MAP_SHARED store reaches the disk at msync: the guest maps a file on
+# an ext2 disk, writes it, msyncs, says so and sleeps; the host kills QEMU
+# at that line (nothing else could have written the pages: the flusher
+# waits 5 s) and finds the pages on the disk.
+MAP_PAGES = 3
+
+
+def run_until(argv, pattern, timeout):
+    """Runs argv until a line containing pattern, then SIGKILLs it: the
+    lines and whether the pattern came."""
+    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, text=True, errors="replace")
+    lines, seen = [], False
+    timer = threading.Timer(timeout, p.kill)
+    timer.start()
+    try:
+        for line in p.stdout:
+            lines.append(line.rstrip("\r\n"))
+            if pattern in line:
+                seen = True
+                break
+    finally:
+        p.kill()
+        p.wait()
+        timer.cancel()
+    return lines, seen
+
+
+@fs_case("fs-ext2-msync")
+def _():
+    name = "fs-ext2-msync"
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = os.path.join(tmp, "tree")
+        os.makedirs(tree)
+        image = make_image(name, tree)
+        initrd = lc.pack(name, lc.app("shm", "musl") + ":/bin/shm", options=[
+            "--busybox", "/bin", "--dir", "/data"])
+        argv = qemu.command(machine="q35", initrd=initrd, extra=disk(image),
+                            append='mount=/dev/vda:/data -- /bin/sh -c '
+                            '"/bin/shm map /data && echo synced-now && sleep 60"')
+        lines, seen = run_until(argv, "synced-now", TIMEOUT)
+        if not seen:
+            return ["no line 'synced-now': %r" % lines[-6:]]
+        out = os.path.join(tmp, "mapped")
+        subprocess.run([DEBUGFS, "-R", "dump /mapped %s" % out, image], check=True,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        with open(out, "rb") as f:
+            data = f.read()
+        problems = []
+        if len(data) != MAP_PAGES * 4096:
+            problems.append("/mapped is %d bytes on the disk, expected %d" % (
+                len(data), MAP_PAGES * 4096))
+        for i in range(MAP_PAGES):
+            want = b"page %d written through a shared mapping\n" % i
+            if data[i * 4096:i * 4096 + len(want)] != want:
+                problems.append("page %d of /mapped is not on the disk: %r" % (
+                    i, data[i * 4096:i * 4096 + 48]))
+        return problems
