@@ -13,7 +13,7 @@ BUSYBOX ?= /bin/busybox
 APPS_DIR := tests/apps
 APPS_OUT := $(BUILD)/apps
 APPS := hello args files mem time random threads poll signal exit3 abort efault enosys environ sigmask sigint \
-	fork spawn spawnee restart sockets unix net_epoll net_hold sync
+	fork spawn spawnee restart sockets unix net_epoll net_hold sync fsbench fsync_records
 APPS_PIE := hello args files
 APPS_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -pthread
 
