@@ -25,6 +25,11 @@ NOT_FOUND_STATUS = 127
 CASES = []
 
 
+class Skip(Exception):
+    """Raised by a case that finds, once running, that it cannot test
+    anything here: run.py counts it skipped, with the reason."""
+
+
 def case(name):
     def register(fn):
         CASES.append((name, fn))
@@ -1049,3 +1054,4 @@ import unix_cases  # noqa: E402,F401  (registers the AF_UNIX and netlink cases)
 import net_cases  # noqa: E402,F401  (registers the network cases)
 import perf_cases  # noqa: E402,F401  (registers the network cases about bulk traffic)
 import load_cases  # noqa: E402,F401  (registers the network load cases)
+import storage_cases  # noqa: E402,F401  (registers the durability cases)
