@@ -258,6 +258,7 @@ void fs_init(const struct bootinfo *bi)
 		}
 		free_unused(bi);
 	}
+	mount_boot_memory();
 	r = dev_populate();
 	if (r < 0)
 		printk_line("fs: cannot create /dev (error %d)", -r);
@@ -270,6 +271,7 @@ void fs_init(const struct bootinfo *bi)
 		r = blkdev_proc_populate();
 	if (r < 0)
 		printk_line("fs: cannot create /proc (error %d)", -r);
+	mount_boot_disks();
 	if (show)
 		vfs_walk(vfs_root(), show_node, NULL);
 }

@@ -23,6 +23,7 @@ static const struct proc_provider *provider;
  * MemTotal (the RAM left once the kernel image, the initrd and the boot's
  * allocations are out). */
 static uint64_t total_pages;
+static struct vnode *proc_dir;		/* the proc mount's root */
 
 /* Formats into a generated file's buffer, counting what does not fit. */
 struct gen_out {
@@ -175,13 +176,21 @@ static size_t gen_stat(long pid, char *buf, size_t size)
 	return o.len;
 }
 
-/* "/proc/<pid>" followed by "/" and name when name is not NULL. */
+/* /proc/mounts and /proc/<pid>/mounts (arg 0), /proc/<pid>/mountinfo (1):
+ * one mount table for every process. */
+static size_t gen_mounts(long mountinfo, char *buf, size_t size)
+{
+	return vfs_mounts_text(buf, size, mountinfo != 0);
+}
+
+/* "<pid>" followed by "/" and name when name is not NULL: from proc_dir,
+ * which stays /proc's root wherever root= moves its mount. */
 static void pid_path(char *buf, int pid, const char *name)
 {
 	if (name)
-		snprintf(buf, PROC_PID_PATH_MAX, "/proc/%d/%s", pid, name);
+		snprintf(buf, PROC_PID_PATH_MAX, "%d/%s", pid, name);
 	else
-		snprintf(buf, PROC_PID_PATH_MAX, "/proc/%d", pid);
+		snprintf(buf, PROC_PID_PATH_MAX, "%d", pid);
 }
 
 int proc_populate(void)
@@ -190,10 +199,16 @@ int proc_populate(void)
 
 	total_pages = page_free_count();
 	r = vfs_mkdir(NULL, "/proc", PROC_DIR_PERM);
+	if (r == -EEXIST)
+		r = 0;		/* the proc mount's */
 	if (r == 0)
-		r = vfs_mkgen(NULL, "/proc/cpuinfo", PROC_FILE_PERM, gen_cpuinfo, 0);
+		r = vfs_lookup(NULL, "/proc", true, &proc_dir);
 	if (r == 0)
-		r = vfs_mkgen(NULL, "/proc/meminfo", PROC_FILE_PERM, gen_meminfo, 0);
+		r = vfs_mkgen(proc_dir, "cpuinfo", PROC_FILE_PERM, gen_cpuinfo, 0);
+	if (r == 0)
+		r = vfs_mkgen(proc_dir, "meminfo", PROC_FILE_PERM, gen_meminfo, 0);
+	if (r == 0)
+		r = vfs_mkgen(proc_dir, "mounts", PROC_FILE_PERM, gen_mounts, 0);
 
 	if (r == 0)
 		r = vfs_symlink_dynamic(NULL, "/proc/self", link_self);
@@ -206,18 +221,28 @@ int proc_process_added(int pid, const char *exe)
 	int r;
 
 	pid_path(path, pid, NULL);
-	r = vfs_mkdir(NULL, path, PROC_DIR_PERM);
+	if (!proc_dir)
+		return 0;	/* no /proc: processes go on without it */
+	r = vfs_mkdir(proc_dir, path, PROC_DIR_PERM);
 	if (r < 0)
 		return r;
 	pid_path(path, pid, "cmdline");
-	r = vfs_mkgen(NULL, path, PROC_FILE_PERM, gen_cmdline, pid);
+	r = vfs_mkgen(proc_dir, path, PROC_FILE_PERM, gen_cmdline, pid);
 	if (r == 0) {
 		pid_path(path, pid, "status");
-		r = vfs_mkgen(NULL, path, PROC_FILE_PERM, gen_status, pid);
+		r = vfs_mkgen(proc_dir, path, PROC_FILE_PERM, gen_status, pid);
 	}
 	if (r == 0) {
 		pid_path(path, pid, "stat");
-		r = vfs_mkgen(NULL, path, PROC_FILE_PERM, gen_stat, pid);
+		r = vfs_mkgen(proc_dir, path, PROC_FILE_PERM, gen_stat, pid);
+	}
+	if (r == 0) {
+		pid_path(path, pid, "mounts");
+		r = vfs_mkgen(proc_dir, path, PROC_FILE_PERM, gen_mounts, 0);
+	}
+	if (r == 0) {
+		pid_path(path, pid, "mountinfo");
+		r = vfs_mkgen(proc_dir, path, PROC_FILE_PERM, gen_mounts, 1);
 	}
 	if (r == 0 && exe[0])
 		r = proc_set_exe(pid, exe);
@@ -232,21 +257,22 @@ int proc_set_exe(int pid, const char *exe)
 	int r;
 
 	pid_path(path, pid, "exe");
-	r = vfs_unlink(NULL, path);
+	r = vfs_unlink(proc_dir, path);
 	if (r < 0 && r != -ENOENT)
 		return r;
-	return vfs_symlink(NULL, exe, path);
+	return vfs_symlink(proc_dir, exe, path);
 }
 
 void proc_process_removed(int pid)
 {
-	static const char *const files[] = { "exe", "cmdline", "status", "stat" };
+	static const char *const files[] = { "exe", "cmdline", "status", "stat", "mounts",
+					     "mountinfo" };
 	char path[PROC_PID_PATH_MAX];
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		pid_path(path, pid, files[i]);
-		vfs_unlink(NULL, path);
+		vfs_unlink(proc_dir, path);
 	}
 	pid_path(path, pid, NULL);
-	vfs_rmdir(NULL, path);
+	vfs_rmdir(proc_dir, path);
 }

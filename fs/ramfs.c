@@ -6,8 +6,11 @@
 #include <flint/string.h>
 #include <flint/vfs.h>
 
+#include "fs.h"
+
 #define RAMFS_MIN_CAP 64
 #define RAMFS_MAX_SIZE ((uint64_t)1 << 40)	/* far past any RAM */
+#define RAMFS_PAGE 4096				/* the unit of a mount's size= */
 
 static uint64_t last_ino;
 
@@ -45,10 +48,20 @@ struct ramfs_entry *ramfs_find(const struct vnode *dir, const char *name, size_t
 	return NULL;
 }
 
+/* A file's pages, as a mount's size= counts them. */
+static uint64_t pages_of(uint64_t size)
+{
+	return (size + RAMFS_PAGE - 1) / RAMFS_PAGE;
+}
+
 void ramfs_put(struct vnode *n)
 {
 	if (n->names || n->opens)
 		return;
+	if (n->mnt && n->mnt->type->ops)
+		n->mnt->type->ops->evict(n);
+	else if (n->mnt)
+		n->mnt->used_pages -= pages_of(n->size);
 	if (!n->borrowed)
 		kfree(n->data);
 	kfree(n);
@@ -105,8 +118,13 @@ void ramfs_unlink(struct ramfs_entry *e)
 
 int ramfs_resize(struct vnode *n, uint64_t size)
 {
+	struct vfs_mount *m = n->mnt;
+
 	if (size > RAMFS_MAX_SIZE)
 		return -EFBIG;
+	if (m && m->size_limit && pages_of(size) > pages_of(n->size) &&
+	    (m->used_pages + pages_of(size) - pages_of(n->size)) * RAMFS_PAGE > m->size_limit)
+		return -ENOSPC;
 	if (size > n->cap) {
 		size_t cap = n->cap ? n->cap : RAMFS_MIN_CAP;
 		unsigned char *data;
@@ -126,6 +144,8 @@ int ramfs_resize(struct vnode *n, uint64_t size)
 	}
 	if (size > n->size)
 		memset(n->data + n->size, 0, size - n->size);
+	if (m)
+		m->used_pages = m->used_pages + pages_of(size) - pages_of(n->size);
 	n->size = size;
 	return 0;
 }

@@ -1,12 +1,15 @@
-/* Path lookup and the tree operations over the ramfs, open file
- * descriptions, descriptor tables and the readiness generation. One VFS
- * mutex covers the tree, the nodes and the ramfs files' data and offsets:
- * the public functions take it, the static tree helpers expect it held. */
+/* Path lookup across mounts and the tree operations over the
+ * filesystems (fs/fs.h), open file descriptions, descriptor tables and
+ * the readiness generation. One VFS mutex covers the tree, the nodes, the
+ * ramfs files' data and offsets, and a disk filesystem's calls: the
+ * public functions take it, the static tree helpers expect it held. */
 #include <flint/errno.h>
 #include <flint/heap.h>
 #include <flint/sched.h>
 #include <flint/string.h>
 #include <flint/vfs.h>
+
+#include "fs.h"
 
 #define VFS_ROOT_PERM 0755
 #define VFS_SYMLINK_PERM 0777
@@ -16,7 +19,8 @@
 #define VFS_OPEN_ONLY (VFS_O_CREAT | VFS_O_EXCL | VFS_O_TRUNC | VFS_O_CLOEXEC | VFS_O_NOFOLLOW)
 
 static struct vnode *root;
-static struct mutex vfs_lock;
+static struct mutex vfs_mutex;
+static uint32_t (*clock_now)(void);
 
 /* A generated file's content, made at open: the description's priv. */
 struct gen_buf {
@@ -26,12 +30,106 @@ struct gen_buf {
 
 static void lock(void)
 {
-	mutex_lock(&vfs_lock);
+	mutex_lock(&vfs_mutex);
 }
 
 static void unlock(void)
 {
-	mutex_unlock(&vfs_lock);
+	mutex_unlock(&vfs_mutex);
+}
+
+void vfs_lock(void)
+{
+	lock();
+}
+
+void vfs_unlock(void)
+{
+	unlock();
+}
+
+void vfs_set_clock(uint32_t (*now)(void))
+{
+	clock_now = now;
+}
+
+uint32_t vfs_now(void)
+{
+	return clock_now ? clock_now() : 0;
+}
+
+/* A disk filesystem's operations; NULL for a memory one. */
+static const struct vfs_node_ops *ops_of(const struct vnode *n)
+{
+	return n->mnt ? n->mnt->type->ops : NULL;
+}
+
+static bool read_only(const struct vnode *n)
+{
+	return n->mnt && (n->mnt->flags & VFS_MS_RDONLY);
+}
+
+bool vfs_node_noexec(const struct vnode *n)
+{
+	return n->mnt && (n->mnt->flags & VFS_MS_NOEXEC);
+}
+
+bool vfs_node_nodev(const struct vnode *n)
+{
+	return n->mnt && (n->mnt->flags & VFS_MS_NODEV);
+}
+
+void vfs_node_put(struct vnode *n)
+{
+	ramfs_put(n);
+}
+
+struct vnode *vfs_fs_node(struct vfs_mount *m, uint32_t mode, uint64_t ino)
+{
+	struct vnode *n = ramfs_new(mode);
+
+	if (n) {
+		n->mnt = m;
+		if (ino)
+			n->ino = ino;
+	}
+	return n;
+}
+
+int vfs_fs_enter(struct vnode *dir, struct vnode *n, const char *name, size_t len)
+{
+	return ramfs_link(dir, n, name, len);
+}
+
+/* A disk directory's names come into memory at its first use. */
+static int load(struct vnode *dir)
+{
+	const struct vfs_node_ops *ops = ops_of(dir);
+	int r;
+
+	if (!ops || dir->loaded || (dir->mode & VFS_S_IFMT) != VFS_S_IFDIR)
+		return 0;
+	r = ops->load_dir(dir);
+	if (r == 0)
+		dir->loaded = true;
+	return r;
+}
+
+/* What a directory that another filesystem is mounted on shows: the top
+ * mount's root. */
+static struct vnode *over(struct vnode *n)
+{
+	while (n->mounted)
+		n = n->mounted->root;
+	return n;
+}
+
+/* A mount's root stands for the directory it covers, going up. */
+static const struct vnode *under(const struct vnode *n)
+{
+	while (n->mnt && n == n->mnt->root && n->mnt->covered)
+		n = n->mnt->covered;
+	return n;
 }
 
 static bool is_type(const struct vnode *n, uint32_t type)
@@ -46,11 +144,19 @@ static bool is_device(const struct vnode *n)
 
 int vfs_init(void)
 {
-	root = ramfs_new(VFS_S_IFDIR | VFS_ROOT_PERM);
+	struct vfs_mount *m = mount_rootfs();
+
+	root = m ? vfs_fs_node(m, VFS_S_IFDIR | VFS_ROOT_PERM, 0) : NULL;
 	if (!root)
 		return -ENOMEM;
 	root->opens = 1;	/* it has no name to keep it */
+	m->root = root;
 	return 0;
+}
+
+void vfs_set_root(struct vnode *dir)
+{
+	root = dir;
 }
 
 struct vnode *vfs_root(void)
@@ -58,9 +164,13 @@ struct vnode *vfs_root(void)
 	return root;
 }
 
-/* A directory's parent: the root's is itself, a removed one has none. */
+/* A directory's parent: the root's is itself, a removed one has none;
+ * a mount's root's is the covered directory's. */
 static struct vnode *parent_of(const struct vnode *dir)
 {
+	if (dir == root)
+		return root;
+	dir = under(dir);
 	if (dir == root)
 		return root;
 	return dir->names ? dir->names->dir : NULL;
@@ -83,12 +193,12 @@ static bool is_dotdot(const char *p, size_t len)
 	return len == 2 && p[0] == '.' && p[1] == '.';
 }
 
-static int resolve(struct vnode *dir, const char *path, size_t plen, bool follow,
-		   struct vnode **out, unsigned *links);
+static int resolve(struct vnode *top, struct vnode *dir, const char *path, size_t plen,
+		   bool follow, struct vnode **out, unsigned *links);
 
 /* Resolves the symlink n found in dir; a dynamic one's target is made now. */
-static int follow_link(struct vnode *dir, const struct vnode *n, struct vnode **out,
-		       unsigned *links)
+static int follow_link(struct vnode *top, struct vnode *dir, const struct vnode *n,
+		       struct vnode **out, unsigned *links)
 {
 	char target[VFS_DYNLINK_MAX];
 	const char *t = (const char *)n->data;
@@ -102,20 +212,20 @@ static int follow_link(struct vnode *dir, const struct vnode *n, struct vnode **
 			return -ENAMETOOLONG;
 		t = target;
 	}
-	return resolve(dir, t, len, true, out, links);
+	return resolve(top, dir, t, len, true, out, links);
 }
 
-/* Resolves path (len bytes, not NUL-terminated: a symlink target) from dir;
- * *links counts the symlinks followed so far. */
-static int resolve(struct vnode *dir, const char *path, size_t plen, bool follow,
-		   struct vnode **out, unsigned *links)
+/* Resolves path (len bytes, not NUL-terminated: a symlink target) from dir,
+ * top being "/"; *links counts the symlinks followed so far. */
+static int resolve(struct vnode *top, struct vnode *dir, const char *path, size_t plen,
+		   bool follow, struct vnode **out, unsigned *links)
 {
 	const char *p = path, *end = path + plen;
 
 	if (plen == 0)
 		return -ENOENT;
 	if (*p == '/')
-		dir = root;
+		dir = top;
 	for (;;) {
 		struct ramfs_entry *e;
 		struct vnode *child;
@@ -145,18 +255,21 @@ static int resolve(struct vnode *dir, const char *path, size_t plen, bool follow
 		if (is_dot(c, len))
 			continue;
 		if (is_dotdot(c, len)) {
-			dir = parent_of(dir);
+			dir = dir == top ? top : parent_of(dir);
 			if (!dir)
 				return -ENOENT;	/* a removed directory */
 			continue;
 		}
+		int r = load(dir);
+
+		if (r < 0)
+			return r;
 		e = ramfs_find(dir, c, len);
 		if (!e)
 			return -ENOENT;
-		child = e->node;
+		child = over(e->node);
 		if (is_type(child, VFS_S_IFLNK) && (!last || follow)) {
-			int r = follow_link(dir, child, &child, links);
-
+			r = follow_link(top, dir, child, &child, links);
 			if (r < 0)
 				return r;
 		}
@@ -168,7 +281,19 @@ static int lookup(struct vnode *cwd, const char *path, bool follow, struct vnode
 {
 	unsigned links = 0;
 
-	return resolve(cwd ? cwd : root, path, strlen(path), follow, out, &links);
+	return resolve(root, cwd ? cwd : root, path, strlen(path), follow, out, &links);
+}
+
+int vfs_lookup_locked(struct vnode *cwd, const char *path, bool follow, struct vnode **out)
+{
+	return lookup(cwd, path, follow, out);
+}
+
+int vfs_lookup_from_locked(struct vnode *dir, const char *path, struct vnode **out)
+{
+	unsigned links = 0;
+
+	return resolve(dir, dir, path, strlen(path), true, out, &links);
 }
 
 int vfs_lookup(struct vnode *cwd, const char *path, bool follow, struct vnode **out)
@@ -207,13 +332,15 @@ static int lookup_parent(struct vnode *cwd, const char *path, struct vnode **dir
 	if (i == 0)
 		*dir = cwd ? cwd : root;
 	else {
-		r = resolve(cwd ? cwd : root, path, i, true, dir, &links);
+		r = resolve(root, cwd ? cwd : root, path, i, true, dir, &links);
 		if (r < 0)
 			return r;
 	}
 	if (!is_type(*dir, VFS_S_IFDIR))
 		return -ENOTDIR;
-	return parent_of(*dir) ? 0 : -ENOENT;
+	if (!parent_of(*dir))
+		return -ENOENT;
+	return load(*dir);
 }
 
 /* The directory and last component of path for a name to be made: -EEXIST
@@ -232,9 +359,12 @@ static int new_name(struct vnode *cwd, const char *path, struct vnode **dir, con
 	return 0;
 }
 
-/* Creates a node of mode at path; *out is it. */
-static int create(struct vnode *cwd, const char *path, uint32_t mode, struct vnode **out)
+/* Creates a node of mode at path (a symlink on a disk: to target, tlen
+ * bytes); *out is it. */
+static int create_node(struct vnode *cwd, const char *path, uint32_t mode, const char *target,
+		       size_t tlen, struct vnode **out)
 {
+	const struct vfs_node_ops *ops;
 	struct vnode *dir, *n;
 	const char *name;
 	size_t len;
@@ -242,7 +372,15 @@ static int create(struct vnode *cwd, const char *path, uint32_t mode, struct vno
 
 	if (r < 0)
 		return r;
-	n = ramfs_new(mode);
+	if (read_only(dir))
+		return -EROFS;
+	ops = ops_of(dir);
+	if (ops)
+		r = ops->create(dir, name, len, mode, target, tlen, &n);
+	else
+		n = vfs_fs_node(dir->mnt, mode, 0);
+	if (r < 0)
+		return r;
 	if (!n)
 		return -ENOMEM;
 	r = ramfs_link(dir, n, name, len);
@@ -252,6 +390,11 @@ static int create(struct vnode *cwd, const char *path, uint32_t mode, struct vno
 	}
 	*out = n;
 	return 0;
+}
+
+static int create(struct vnode *cwd, const char *path, uint32_t mode, struct vnode **out)
+{
+	return create_node(cwd, path, mode, NULL, 0, out);
 }
 
 /* create under the lock, for the callers that need nothing more. */
@@ -273,15 +416,21 @@ int vfs_mkdir(struct vnode *cwd, const char *path, uint32_t perm)
 	return create_locked(cwd, path, VFS_S_IFDIR | (perm & VFS_S_PERM), &n);
 }
 
-/* Creates a node of mode at path holding n bytes of data. */
+/* Creates a node of mode at path holding n bytes of data (a disk's
+ * symlink gets its target at creation). */
 static int create_with_data(struct vnode *cwd, const char *path, uint32_t mode,
 			    const void *data, size_t size)
 {
 	struct vnode *n;
-	int r = create(cwd, path, mode, &n);
+	int r = create_node(cwd, path, mode, data, size, &n);
 
 	if (r < 0)
 		return r;
+	if (ops_of(n)) {
+		long w = is_type(n, VFS_S_IFREG) && size ? ops_of(n)->write(n, data, size, 0) : 0;
+
+		return w < 0 ? (int)w : 0;
+	}
 	r = ramfs_resize(n, size);
 	if (r < 0) {
 		ramfs_unlink(n->names);
@@ -319,6 +468,7 @@ int vfs_create_file_in_place(struct vnode *cwd, const char *path, uint32_t perm,
 		n->data = data;
 		n->cap = n->size = size;
 		n->borrowed = true;
+		n->mnt->used_pages += (size + VFS_STATFS_BSIZE - 1) / VFS_STATFS_BSIZE;
 	}
 	unlock();
 	return r;
@@ -476,8 +626,9 @@ static uint32_t link_count(const struct vnode *n)
 static void fill_stat(struct vnode *n, struct vfs_stat *st)
 {
 	*st = (struct vfs_stat){
+		.dev = n->mnt ? n->mnt->dev : 0,
 		.mode = n->mode,
-		.nlink = link_count(n),
+		.nlink = ops_of(n) ? n->disk_links : link_count(n),
 		.mtime = n->mtime,
 		.ino = n->ino,
 		.size = n->gen ? 0 : n->size,
@@ -509,9 +660,19 @@ int vfs_chmod(struct vnode *cwd, const char *path, uint32_t perm, uint32_t mtime
 
 	lock();
 	r = lookup(cwd, path, true, &n);
+	if (r == 0 && read_only(n))
+		r = -EROFS;
 	if (r == 0) {
+		uint32_t was_mode = n->mode, was_mtime = n->mtime;
+
 		n->mode = (n->mode & VFS_S_IFMT) | (perm & VFS_S_PERM);
 		n->mtime = mtime;
+		if (ops_of(n) && ops_of(n)->setattr)
+			r = ops_of(n)->setattr(n);
+		if (r < 0) {
+			n->mode = was_mode;
+			n->mtime = was_mtime;
+		}
 	}
 	unlock();
 	return r;
@@ -543,8 +704,20 @@ static int remove_node(struct vnode *cwd, const char *path, bool dir)
 		return r;
 	if (is_type(e->node, VFS_S_IFDIR) != dir)
 		return dir ? -ENOTDIR : -EISDIR;
+	if (e->node->mounted)
+		return -EBUSY;
+	r = load(e->node);
+	if (r < 0)
+		return r;
 	if (e->node->entries)
 		return -ENOTEMPTY;
+	if (read_only(e->dir))
+		return -EROFS;
+	if (ops_of(e->dir)) {
+		r = ops_of(e->dir)->remove(e);
+		if (r < 0)
+			return r;
+	}
 	ramfs_unlink(e);
 	return 0;
 }
@@ -597,22 +770,38 @@ static int rename_node(struct vnode *cwd, const char *oldpath, const char *newpa
 	if (is_dot(name, len) || is_dotdot(name, len))
 		return -EINVAL;
 	/* A directory cannot move under itself. */
-	for (struct vnode *a = dir; a != root; a = parent_of(a))
+	for (struct vnode *a = dir; a && a != root; a = parent_of(a))
 		if (a == n)
 			return -EINVAL;
+	if (n->mnt != dir->mnt)
+		return -EXDEV;
+	if (n->mounted)
+		return -EBUSY;
 	target = ramfs_find(dir, name, len);
 	/* The same entry, or two names of one node: POSIX says nothing happens. */
 	if (target && target->node == n)
 		return 0;
 	if (target) {
-		const struct vnode *old = target->node;
+		struct vnode *old = target->node;
 
 		if (is_type(n, VFS_S_IFDIR) && !is_type(old, VFS_S_IFDIR))
 			return -ENOTDIR;
 		if (!is_type(n, VFS_S_IFDIR) && is_type(old, VFS_S_IFDIR))
 			return -EISDIR;
+		if (old->mounted)
+			return -EBUSY;
+		r = load(old);
+		if (r < 0)
+			return r;
 		if (old->entries)
 			return -ENOTEMPTY;
+	}
+	if (read_only(dir))
+		return -EROFS;
+	if (ops_of(dir)) {
+		r = ops_of(dir)->rename(e, dir, name, len, target);
+		if (r < 0)
+			return r;
 	}
 	r = ramfs_link(dir, n, name, len);
 	if (r == 0)
@@ -637,10 +826,19 @@ static int link_node(struct vnode *oldcwd, const char *oldpath, bool follow,
 		return r;
 	if (is_type(n, VFS_S_IFDIR))
 		return -EPERM;
+	if (n->mnt != dir->mnt)
+		return -EXDEV;
 	if (!n->nlink)
 		return -ENOENT;		/* unlinked, open by AT_EMPTY_PATH */
-	if (n->nlink >= VFS_LINK_MAX)
+	if (n->nlink >= VFS_LINK_MAX || (ops_of(n) && n->disk_links >= VFS_LINK_MAX))
 		return -EMLINK;
+	if (read_only(dir))
+		return -EROFS;
+	if (ops_of(dir)) {
+		r = ops_of(dir)->link(n, dir, name, len);
+		if (r < 0)
+			return r;
+	}
 	return ramfs_link(dir, n, name, len);
 }
 
@@ -692,7 +890,7 @@ static void walk(struct vnode *dir, char *path, size_t len,
 		memcpy(path + len + 1, e->name, n + 1);
 		fn(path, e, arg);
 		if (is_type(e->node, VFS_S_IFDIR))
-			walk(e->node, path, len + 1 + n, fn, arg);
+			walk(over(e->node), path, len + 1 + n, fn, arg);
 	}
 }
 
@@ -714,37 +912,46 @@ static int path_of(const struct vnode *n, char *buf, size_t size)
 {
 	size_t at = size;
 
-	if (n != root && !n->names)
-		return -ENOENT;
 	if (size < 2)
 		return -ERANGE;
 	buf[--at] = '\0';
-	if (n == root)
-		buf[--at] = '/';
-	/* A file's oldest name; every directory above it is live. */
-	for (; n != root; n = n->names->dir) {
-		size_t len = strlen(n->names->name);
+	/* A file's oldest name; every directory above it is live. A mount's
+	 * root is the directory it covers; one out of sight has no path. */
+	for (; (n = under(n)) != root; n = n->names->dir) {
+		size_t len;
 
+		if (!n->names)
+			return -ENOENT;
+		len = strlen(n->names->name);
 		if (at < len + 1)
 			return -ERANGE;
 		at -= len;
 		memcpy(buf + at, n->names->name, len);
 		buf[--at] = '/';
 	}
+	if (at == size - 1)
+		buf[--at] = '/';
 	return (int)at;
 }
 
-int vfs_path_of(const struct vnode *n, char *buf, size_t size)
+int vfs_path_of_locked(const struct vnode *n, char *buf, size_t size)
 {
-	int at;
+	int at = path_of(n, buf, size);
 
-	lock();
-	at = path_of(n, buf, size);
-	unlock();
 	if (at < 0)
 		return at;
 	memmove(buf, buf + at, size - (size_t)at);
 	return (int)(size - (size_t)at - 1);
+}
+
+int vfs_path_of(const struct vnode *n, char *buf, size_t size)
+{
+	int r;
+
+	lock();
+	r = vfs_path_of_locked(n, buf, size);
+	unlock();
+	return r;
 }
 
 void fdtable_init(struct fdtable *t)
@@ -928,6 +1135,14 @@ int fdtable_set_cloexec(struct fdtable *t, int fd, bool on)
 	return r;
 }
 
+/* A regular file's new size, on its disk first. */
+static int resize(struct vnode *n, uint64_t size)
+{
+	if (ops_of(n))
+		return ops_of(n)->truncate(n, size);
+	return ramfs_resize(n, size);
+}
+
 /* Finds or creates path's node and checks that flags may open it. */
 static int open_node(struct vnode *cwd, const char *path, int flags, uint32_t perm,
 		     struct vnode **out)
@@ -955,8 +1170,12 @@ static int open_node(struct vnode *cwd, const char *path, int flags, uint32_t pe
 		return -EISDIR;
 	if (n->gen && acc != VFS_O_RDONLY)
 		return -EACCES;
+	if (is_device(n) && vfs_node_nodev(n))
+		return -EACCES;
+	if (read_only(n) && !is_device(n) && (acc != VFS_O_RDONLY || (flags & VFS_O_TRUNC)))
+		return -EROFS;
 	if ((flags & VFS_O_TRUNC) && acc != VFS_O_RDONLY && is_type(n, VFS_S_IFREG)) {
-		r = ramfs_resize(n, 0);
+		r = resize(n, 0);
 		if (r < 0)
 			return r;
 	}
@@ -1039,6 +1258,8 @@ static long read_at(const struct file *f, void *buf, size_t n, uint64_t offset)
 
 	if (is_type(v, VFS_S_IFDIR))
 		return -EISDIR;
+	if (ops_of(v))
+		return ops_of(v)->read(f->node, buf, n, offset);
 	if (v->gen) {
 		const struct gen_buf *g = f->priv;
 
@@ -1060,6 +1281,8 @@ static long write_at(struct file *f, const void *buf, size_t n, uint64_t offset)
 
 	if (f->flags & VFS_O_APPEND)
 		offset = v->size;
+	if (ops_of(v))
+		return ops_of(v)->write(v, buf, n, offset);
 	if (offset + n > v->size) {
 		r = ramfs_resize(v, offset + n);
 		if (r < 0)
@@ -1126,9 +1349,13 @@ static long synced(struct file *f, long r)
 {
 	int e;
 
-	if (r <= 0 || !(f->flags & VFS_O_DSYNC) || !f->ops || !f->ops->fsync)
+	if (r <= 0 || !(f->flags & VFS_O_DSYNC))
 		return r;
-	e = f->ops->fsync(f);
+	if (f->ops && !f->ops->fsync)
+		return r;
+	if (!f->ops && !(f->node && ops_of(f->node)))
+		return r;
+	e = vfs_file_fsync(f);
 	return e ? e : r;
 }
 
@@ -1149,7 +1376,7 @@ long vfs_file_write(struct file *f, const void *buf, size_t n)
 	if (r > 0)
 		f->offset += (uint64_t)r;
 	unlock();
-	return r;
+	return synced(f, r);
 }
 
 long vfs_file_pread(struct file *f, void *buf, size_t n, uint64_t offset)
@@ -1179,7 +1406,7 @@ long vfs_file_pwrite(struct file *f, const void *buf, size_t n, uint64_t offset)
 	lock();
 	r = write_at(f, buf, n, offset);
 	unlock();
-	return r;
+	return synced(f, r);
 }
 
 int64_t vfs_file_lseek(struct file *f, int64_t offset, int whence)
@@ -1251,7 +1478,8 @@ int vfs_file_readdir(struct file *f, struct vfs_dirent *d)
 	if (!f->node || !is_type(f->node, VFS_S_IFDIR))
 		return -ENOTDIR;
 	lock();
-	for (e = f->node->entries; e && i < f->offset; e = e->next)
+	r = parent_of(f->node) ? load(f->node) : -ENOENT;	/* removed */
+	for (e = r ? NULL : f->node->entries; e && i < f->offset; e = e->next)
 		i++;
 	if (e) {
 		d->mode = e->node->mode;
@@ -1263,11 +1491,28 @@ int vfs_file_readdir(struct file *f, struct vfs_dirent *d)
 	return r;
 }
 
+/* A disk file's writes are on the disk when they return (fs/ext2_vfs.c):
+ * its fsync is the disk's FLUSH. */
 int vfs_file_fsync(struct file *f)
 {
-	if (!f->ops)
+	int r;
+
+	if (f->ops)
+		return f->ops->fsync ? f->ops->fsync(f) : -EINVAL;
+	if (!ops_of(f->node) || read_only(f->node))
 		return 0;
-	return f->ops->fsync ? f->ops->fsync(f) : -EINVAL;
+	lock();
+	r = ops_of(f->node)->sync(f->node->mnt);
+	unlock();
+	return r;
+}
+
+/* syncfs: f's own filesystem; memory has nothing to do. */
+int vfs_file_syncfs(struct file *f)
+{
+	if (!f->node || f->ops)
+		return 0;
+	return vfs_file_fsync(f);
 }
 
 int vfs_file_truncate(struct file *f, uint64_t size)
@@ -1277,7 +1522,53 @@ int vfs_file_truncate(struct file *f, uint64_t size)
 	if (f->ops || !can_write(f) || !is_type(f->node, VFS_S_IFREG))
 		return -EINVAL;
 	lock();
-	r = ramfs_resize(f->node, size);
+	r = read_only(f->node) ? -EROFS : resize(f->node, size);
+	unlock();
+	return r;
+}
+
+static int statfs_of(struct vnode *n, struct vfs_statfs *st)
+{
+	const struct vfs_mount *m = n->mnt;
+
+	*st = (struct vfs_statfs){
+		.type = m->type->magic,
+		.bsize = VFS_STATFS_BSIZE,
+		.namelen = VFS_NAME_MAX,
+		.flags = mount_statfs_flags(m),
+		.fsid = m->dev,
+	};
+	if (ops_of(n))
+		return ops_of(n)->statfs(n->mnt, st);
+	mount_memory_statfs(n->mnt, st);
+	return 0;
+}
+
+int vfs_statfs(struct vnode *cwd, const char *path, struct vfs_statfs *st)
+{
+	struct vnode *n;
+	int r;
+
+	lock();
+	r = lookup(cwd, path, true, &n);
+	if (r == 0)
+		r = statfs_of(n, st);
+	unlock();
+	return r;
+}
+
+int vfs_file_statfs(struct file *f, struct vfs_statfs *st)
+{
+	int r;
+
+	/* Pipes and sockets: Linux's pipefs and sockfs answer with little. */
+	if (!f->node) {
+		*st = (struct vfs_statfs){ .bsize = VFS_STATFS_BSIZE, .namelen = VFS_NAME_MAX,
+					   .flags = VFS_ST_VALID };
+		return 0;
+	}
+	lock();
+	r = statfs_of(f->node, st);
 	unlock();
 	return r;
 }

@@ -86,8 +86,9 @@ void start_kernel(struct bootinfo *bi)
 	       (unsigned long long)bootchart_total_us(), boot_entry_name(bi->entry), cpus,
 	       (unsigned long long)(memmap_total(&bi->memmap, MEMMAP_RAM) >> 20));
 	status = linux_run(&kernel_cmdline);
-	/* What the disks hold in their write caches reaches them before the
-	 * VM goes. */
+	/* The filesystems are left clean, and what the disks hold in their
+	 * write caches reaches them, before the VM goes. */
+	vfs_shutdown();
 	blkdev_sync_all();
 	net_show();
 	profile_show();

@@ -20,6 +20,7 @@
 #define PIE_RANDOM_PAGES (1u << 16)
 #define ELF_MAGIC "\177ELF"
 #define ELF_MAGIC_LEN 4
+#define ELF_FILE_MAX (256u << 20)	/* a disk program read whole for exec */
 #define CPUID_LEAF_FEATURES 1		/* EDX: what AT_HWCAP carries on x86-64 */
 #define CLOCK_TICKS 100			/* AT_CLKTCK: USER_HZ */
 /* Room on the first stack beyond the strings: the pointer arrays, the
@@ -201,12 +202,31 @@ static int load_script(struct mm *mm, struct vnode *cwd, const struct vnode *n, 
 	return r;
 }
 
+/* A disk file's bytes, read whole into a copy of its node, until disk
+ * files have cache pages that exec can map. */
+static int disk_view(struct file *f, struct vnode *view)
+{
+	long r;
+
+	*view = *f->node;
+	if (view->size > ELF_FILE_MAX)
+		return -ENOMEM;
+	view->data = kmalloc((size_t)view->size);
+	if (!view->data)
+		return -ENOMEM;
+	r = vfs_file_pread(f, view->data, (size_t)view->size, 0);
+	if (r >= 0 && (uint64_t)r == view->size)
+		return 0;
+	kfree(view->data);
+	return r < 0 ? (int)r : -EIO;
+}
+
 static int load(struct mm *mm, struct vnode *cwd, const char *path, const char *const *argv,
 		const char *const *envp, struct trap_frame *regs, char *exe, bool report,
 		unsigned depth)
 {
+	struct vnode *n, view;
 	struct file *f;
-	struct vnode *n;
 	int r;
 
 	if (depth > SCRIPT_DEPTH)
@@ -215,17 +235,29 @@ static int load(struct mm *mm, struct vnode *cwd, const char *path, const char *
 	if (r < 0)
 		return exec_error(report, path, r == -ENOENT ? "no such file" : "cannot open it", r);
 	n = f->node;
+	if (n && (n->mode & VFS_S_IFMT) == VFS_S_IFREG && !n->data && n->size) {
+		r = disk_view(f, &view);
+		if (r < 0) {
+			file_put(f);
+			return exec_error(report, path, "cannot read it", r);
+		}
+		n = &view;
+	}
 	if (!n || (n->mode & VFS_S_IFMT) != VFS_S_IFREG)
 		r = exec_error(report, path, "not a regular file", -EACCES);
 	else if (!(n->mode & 0111))
 		r = exec_error(report, path, "not executable (no x permission)", -EACCES);
+	else if (vfs_node_noexec(n))
+		r = exec_error(report, path, "on a noexec mount", -EACCES);
 	else if (n->size >= 2 && n->data[0] == '#' && n->data[1] == '!')
 		r = load_script(mm, cwd, n, path, argv, envp, regs, exe, report, depth);
 	else if (n->size < ELF_MAGIC_LEN || memcmp(n->data, ELF_MAGIC, ELF_MAGIC_LEN))
 		r = exec_error(report, path, "not an ELF executable (exec format error)", -ENOEXEC);
 	else if ((r = load_elf(mm, n, path, argv, envp, regs, report)) == 0 &&
-		 vfs_path_of(n, exe, LINUX_EXE_MAX) < 0)
+		 vfs_path_of(f->node, exe, LINUX_EXE_MAX) < 0)
 		exe[0] = '\0';
+	if (n == &view)
+		kfree(view.data);
 	file_put(f);
 	return r;
 }

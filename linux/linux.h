@@ -229,6 +229,8 @@ void socket_caller_init(void);
 /* CLOCK_REALTIME less CLOCK_MONOTONIC (clock_ns()), in ns: the wall
  * clock at boot (linux/sys_misc.c). */
 uint64_t realtime_offset_ns(void);
+/* The wall clock in seconds since 1970 (the filesystems' times). */
+uint32_t wall_seconds(void);
 
 /* SIOCGIFCONF on a socket (linux/sys_socket.c): -ENOTTY on other files. */
 long socket_ifconf(struct file *f, uint64_t uarg);

@@ -592,6 +592,7 @@ int linux_run(const struct cmdline *c)
 		argv = fallback;
 	}
 	syscall_init();
+	vfs_set_clock(wall_seconds);
 	default_env();
 	p = process_new();
 	if (!p || open_console(p) < 0) {

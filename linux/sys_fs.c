@@ -999,10 +999,8 @@ static long getdents(struct file *f, uint64_t udirp, uint64_t count)
 	return done ? (long)done : r;
 }
 
-/* A directory removed while open (no name; the root has none either)
- * lists nothing: Linux says -ENOENT. Its name only changes under the VFS
- * lock; a stale read here is as good as a listing that started a moment
- * earlier. */
+/* A directory removed while open lists nothing: the VFS says -ENOENT,
+ * as Linux. */
 static long sys_getdents64(const uint64_t a[6])
 {
 	struct file *f = fd_get(a[0]);
@@ -1012,8 +1010,6 @@ static long sys_getdents64(const uint64_t a[6])
 		return -EBADF;
 	if (!is_dir(f) || f->ops)
 		r = -ENOTDIR;
-	else if (f->node != vfs_root() && !__atomic_load_n(&f->node->names, __ATOMIC_RELAXED))
-		r = -ENOENT;
 	else
 		r = getdents(f, a[1], a[2]);
 	file_put(f);
@@ -1021,9 +1017,8 @@ static long sys_getdents64(const uint64_t a[6])
 }
 SYSCALL(217, "getdents64", "fpu", sys_getdents64);
 
-/* Calls that only need a valid descriptor: syncfs (the only filesystems
- * are in memory), and flock locks are always granted (one process per
- * program). */
+/* Calls that only need a valid descriptor: flock locks are always
+ * granted (one process per program). */
 static long fd_check(uint64_t fd)
 {
 	struct file *f = fd_get(fd);
@@ -1036,12 +1031,19 @@ static long fd_check(uint64_t fd)
 
 static long sys_syncfs(const uint64_t a[6])
 {
-	return fd_check(a[0]);
+	struct file *f = fd_get(a[0]);
+	long r;
+
+	if (!f)
+		return -EBADF;
+	r = vfs_file_syncfs(f);
+	file_put(f);
+	return r;
 }
 SYSCALL(306, "syncfs", "f", sys_syncfs);
 
-/* fdatasync is fsync: a disk file's metadata is its size, which does
- * not change. */
+/* fdatasync is fsync: a disk filesystem's writes (data and metadata)
+ * reach the disk before they return, and both flush its cache. */
 static long sys_fsync(const uint64_t a[6])
 {
 	struct file *f = fd_get(a[0]);
@@ -1059,6 +1061,7 @@ SYSCALL(75, "fdatasync", "f", sys_fsync);
 static long sys_sync(const uint64_t a[6])
 {
 	(void)a;
+	vfs_sync_all();
 	blkdev_sync_all();
 	return 0;
 }

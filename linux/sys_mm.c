@@ -19,10 +19,14 @@ static long sys_mmap(const uint64_t a[6])
 	f = fdtable_get(&process_current()->fds, fd);
 	if (!f)
 		return -EBADF;
-	if (!f->node || (f->node->mode & VFS_S_IFMT) != VFS_S_IFREG)
+	/* A disk file has no pages to map before the page cache. */
+	if (!f->node || (f->node->mode & VFS_S_IFMT) != VFS_S_IFREG ||
+	    (!f->node->data && f->node->size))
 		r = -ENODEV;
 	else if ((f->flags & VFS_O_ACCMODE) == VFS_O_WRONLY)
 		r = -EACCES;
+	else if ((prot & LINUX_PROT_EXEC) && vfs_node_noexec(f->node))
+		r = -EPERM;
 	else
 		r = mm_mmap(current_mm(), addr, len, prot, flags, f->node->data, f->node->size, off);
 	file_put(f);

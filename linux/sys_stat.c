@@ -58,17 +58,9 @@
 #define UTIME_OMIT ((1l << 30) - 2)
 #define NSEC_PER_SEC 1000000000l
 
-/* Every ramfs file's st_dev: the unnamed-device major 0, as tmpfs
- * instances get (Documentation/admin-guide/devices.txt). */
-#define RAMFS_DEV_MINOR 1
-#define RAMFS_DEV VFS_RDEV(0u, RAMFS_DEV_MINOR)
 #define STAT_BLKSIZE 4096
 #define STAT_BLOCK 512			/* st_blocks counts 512-byte units */
 
-/* include/uapi/linux/magic.h and include/linux/statfs.h */
-#define TMPFS_MAGIC 0x01021994
-#define LINUX_ST_VALID 0x0020
-#define FS_PAGE 4096
 
 /* include/linux/kdev_t.h, new_decode_dev: a dev_t's major and minor. */
 #define DEV_MAJOR(d) (((d) >> 8) & 0xfffu)
@@ -159,7 +151,7 @@ static uint64_t stat_blocks(uint64_t size)
 static void stat_to_linux(const struct vfs_stat *st, struct linux_stat *out)
 {
 	*out = (struct linux_stat){
-		.st_dev = RAMFS_DEV,
+		.st_dev = st->dev,
 		.st_ino = st->ino,
 		.st_nlink = st->nlink,
 		.st_mode = st->mode,
@@ -190,44 +182,8 @@ static void stat_to_statx(const struct vfs_stat *st, struct linux_statx *out)
 		.stx_mtime = t,
 		.stx_rdev_major = DEV_MAJOR(st->rdev),
 		.stx_rdev_minor = DEV_MINOR(st->rdev),
-		.stx_dev_major = DEV_MAJOR(RAMFS_DEV),
-		.stx_dev_minor = DEV_MINOR(RAMFS_DEV),
-	};
-}
-
-/* What the ramfs holds, for statfs. */
-struct fs_usage {
-	uint64_t nodes;
-	uint64_t pages;
-};
-
-/* A node with hard links counts once, at its first name. */
-static void count_node(const char *path, const struct ramfs_entry *e, void *arg)
-{
-	struct fs_usage *u = arg;
-
-	(void)path;
-	if (e != e->node->names)
-		return;
-	u->nodes++;
-	u->pages += (e->node->size + FS_PAGE - 1) / FS_PAGE;
-}
-
-/* A tmpfs-like answer: the free pages are the free space (and the nodes
- * one could still make), the used ones what the files hold. */
-static void statfs_fill(const struct fs_usage *u, uint64_t free_pages, struct linux_statfs *out)
-{
-	*out = (struct linux_statfs){
-		.f_type = TMPFS_MAGIC,
-		.f_bsize = FS_PAGE,
-		.f_blocks = (int64_t)(u->pages + free_pages),
-		.f_bfree = (int64_t)free_pages,
-		.f_bavail = (int64_t)free_pages,
-		.f_files = (int64_t)(u->nodes + free_pages),
-		.f_ffree = (int64_t)free_pages,
-		.f_namelen = VFS_NAME_MAX,
-		.f_frsize = FS_PAGE,
-		.f_flags = LINUX_ST_VALID,
+		.stx_dev_major = DEV_MAJOR(st->dev),
+		.stx_dev_minor = DEV_MINOR(st->dev),
 	};
 }
 
@@ -1107,33 +1063,130 @@ static long sys_mknodat(const uint64_t a[6])
 }
 SYSCALL(259, "mknodat", "fsox", sys_mknodat);
 
-static long statfs_out(uint64_t ubuf)
+static long statfs_out(const struct vfs_statfs *st, uint64_t ubuf)
 {
-	struct fs_usage usage = { .nodes = 1 };	/* the root, which walks skip */
-	struct linux_statfs sf;
+	struct linux_statfs sf = {
+		.f_type = st->type,
+		.f_bsize = st->bsize,
+		.f_blocks = (int64_t)st->blocks,
+		.f_bfree = (int64_t)st->bfree,
+		.f_bavail = (int64_t)st->bavail,
+		.f_files = (int64_t)st->files,
+		.f_ffree = (int64_t)st->ffree,
+		.f_fsid = { (int32_t)st->fsid, 0 },
+		.f_namelen = st->namelen,
+		.f_frsize = st->bsize,
+		.f_flags = st->flags,
+	};
 
-	vfs_walk(vfs_root(), count_node, &usage);
-	statfs_fill(&usage, page_free_count(), &sf);
 	return copy_to_user((void *)(uintptr_t)ubuf, &sf, sizeof(sf));
 }
 
 static long sys_statfs(const uint64_t a[6])
 {
-	struct vfs_stat st;
-	long r = stat_at(LINUX_AT_FDCWD, a[0], 0, &st);
+	struct vfs_statfs st;
+	struct upath u;
+	long r = upath_copy(&u, a[0], false);
 
-	return r < 0 ? r : statfs_out(a[1]);
+	if (r < 0)
+		return r;
+	r = upath_at(&u, LINUX_AT_FDCWD);
+	if (r == 0)
+		r = vfs_statfs(u.dir, u.path, &st);
+	upath_put(&u);
+	return r < 0 ? r : statfs_out(&st, a[1]);
 }
 SYSCALL(137, "statfs", "sp", sys_statfs);
 
 static long sys_fstatfs(const uint64_t a[6])
 {
-	struct vfs_stat st;
+	struct vfs_statfs st;
+	struct file *f;
 	long r;
 
-	if ((int)a[0] == LINUX_AT_FDCWD)
+	f = fdtable_get(&process_current()->fds, (int)a[0]);
+	if (!f)
 		return -EBADF;
-	r = stat_dirfd((int)a[0], &st);
-	return r < 0 ? r : statfs_out(a[1]);
+	r = vfs_file_statfs(f, &st);
+	file_put(f);
+	return r < 0 ? r : statfs_out(&st, a[1]);
 }
 SYSCALL(138, "fstatfs", "fp", sys_fstatfs);
+
+/* mount(2) flags Flint takes without effect (uapi/linux/mount.h): times,
+ * synchronous writes, mandatory locks and propagation types; the old
+ * magic number in the top half (MS_MGC_VAL) is ignored as Linux does. */
+#define LINUX_MS_IGNORED (0x10u | 0x40u | 0x80u | 0x400u | 0x800u | 0x4000u | 0x20000u | \
+			  0x40000u | 0x80000u | 0x100000u | 0x200000u | 0x1000000u | 0x2000000u)
+#define LINUX_MS_MGC_MASK 0xffff0000u
+#define LINUX_MS_MGC_VAL 0xc0ed0000u
+
+/* A user string argument that may be NULL: copied into *out (a bounce
+ * buffer to bounce_put), or *out NULL. */
+static long user_opt_str(uint64_t uptr, char **out)
+{
+	long r;
+
+	*out = NULL;
+	if (!uptr)
+		return 0;
+	*out = bounce_get();
+	if (!*out)
+		return -ENOMEM;
+	r = user_path(*out, uptr);
+	if (r < 0) {
+		bounce_put(*out);
+		*out = NULL;
+	}
+	return r < 0 ? r : 0;
+}
+
+static long sys_mount(const uint64_t a[6])
+{
+	unsigned flags = (unsigned)a[3];
+	char *source = NULL, *type = NULL, *data = NULL;
+	struct upath target;
+	long r;
+
+	if ((flags & LINUX_MS_MGC_MASK) == LINUX_MS_MGC_VAL)
+		flags &= ~LINUX_MS_MGC_MASK;
+	flags &= ~LINUX_MS_IGNORED;
+	r = upath_copy(&target, a[1], false);
+	if (r < 0)
+		return r;
+	r = upath_at(&target, LINUX_AT_FDCWD);
+	if (r == 0 && !(flags & (VFS_MS_REMOUNT | VFS_MS_MOVE | VFS_MS_BIND)))
+		r = user_opt_str(a[2], &type);
+	if (r == 0 && !(flags & VFS_MS_REMOUNT))
+		r = user_opt_str(a[0], &source);
+	/* data is a string for every filesystem Flint has. */
+	if (r == 0)
+		r = user_opt_str(a[4], &data);
+	if (r == 0 && flags & ~(VFS_MS_FLAGS | VFS_MS_REMOUNT | VFS_MS_BIND | VFS_MS_MOVE |
+				VFS_MS_SILENT))
+		r = -EINVAL;
+	/* A propagation change alone (MS_PRIVATE...) has nothing to do. */
+	if (r == 0 && ((flags & ~(unsigned)VFS_MS_SILENT) || type || source))
+		r = vfs_mount(target.dir, source, target.path, type, flags, data);
+	bounce_put(source);
+	bounce_put(type);
+	bounce_put(data);
+	upath_put(&target);
+	return r;
+}
+SYSCALL(165, "mount", "sssxs", sys_mount);
+
+static long sys_umount2(const uint64_t a[6])
+{
+	struct upath target;
+	long r = upath_copy(&target, a[0], false);
+
+	if (r < 0)
+		return r;
+	r = upath_at(&target, LINUX_AT_FDCWD);
+	if (r == 0)
+		r = vfs_umount(target.dir, target.path, (unsigned)a[1]);
+	upath_put(&target);
+	return r;
+}
+SYSCALL(166, "umount2", "sx", sys_umount2);

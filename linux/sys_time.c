@@ -141,6 +141,11 @@ uint64_t realtime_offset_ns(void)
 	return wall_offset;
 }
 
+uint32_t wall_seconds(void)
+{
+	return (uint32_t)((clock_ns() + realtime_offset_ns()) / NSEC_PER_SEC);
+}
+
 /* The offset of clk from clock_ns() (negative for the CPU-time clocks), or
  * -EINVAL for a clock that does not exist. Negative ids (another process's
  * or thread's CPU clock) are not supported. */

@@ -47,6 +47,11 @@ int ext2_mount(const struct ext2_dev *dev, struct ext2_fs **out, char *why, size
 /* Unmounting a read-write mount marks the filesystem clean again. */
 void ext2_unmount(struct ext2_fs *fs);
 
+/* The filesystem as Linux would name its driver: "ext4" with any of
+ * ext4's INCOMPAT features (extents, 64bit, flex_bg...), "ext3" with a
+ * journal, else "ext2". */
+const char *ext2_kind(const struct ext2_fs *fs);
+
 /* What a read-write mount would have to be refused for: 0 for nothing,
  * else -EROFS with a one-line reason in why (RO_COMPAT features this
  * reader does not know, a journal needing recovery, MMP, an unclean or

@@ -513,6 +513,18 @@ int ext2_mount(const struct ext2_dev *dev, struct ext2_fs **out, char *whybuf, s
 	return 0;
 }
 
+/* INCOMPAT features only ext4's driver reads. */
+#define EXT4_ONLY_INCOMPAT (EXT2_INCOMPAT_EXTENTS | EXT2_INCOMPAT_64BIT | \
+	EXT2_INCOMPAT_FLEX_BG | EXT2_INCOMPAT_MMP | EXT2_INCOMPAT_EA_INODE | \
+	EXT2_INCOMPAT_CSUM_SEED | EXT2_INCOMPAT_LARGEDIR | EXT2_INCOMPAT_INLINE_DATA)
+
+const char *ext2_kind(const struct ext2_fs *fs)
+{
+	if (fs->incompat & EXT4_ONLY_INCOMPAT)
+		return "ext4";
+	return fs->compat & EXT2_COMPAT_HAS_JOURNAL ? "ext3" : "ext2";
+}
+
 void ext2_unmount(struct ext2_fs *fs)
 {
 	if (!fs)

@@ -161,6 +161,67 @@ struct vnode {
 	struct ramfs_entry *names;	/* the entries naming it, oldest first */
 	uint32_t nlink;			/* how many names (a directory: 0 or 1) */
 	unsigned opens;			/* open file descriptions and holds */
+	struct vfs_mount *mnt;		/* the filesystem it is in */
+	struct vfs_mount *mounted;	/* a directory: the mount over it */
+	/* A disk filesystem's node: its directory's names are all in memory
+	 * (loaded); its link count on the disk; gone from the disk once it
+	 * leaves memory (no link left). */
+	bool loaded;
+	bool gone;
+	uint32_t disk_links;
+};
+
+/* Mount flags, Linux's MS_* values (uapi/linux/mount.h). */
+#define VFS_MS_RDONLY 1u
+#define VFS_MS_NOSUID 2u
+#define VFS_MS_NODEV 4u
+#define VFS_MS_NOEXEC 8u
+#define VFS_MS_REMOUNT 32u
+#define VFS_MS_BIND 4096u
+#define VFS_MS_MOVE 8192u
+#define VFS_MS_SILENT 32768u
+#define VFS_MS_FLAGS (VFS_MS_RDONLY | VFS_MS_NOSUID | VFS_MS_NODEV | VFS_MS_NOEXEC)
+/* umount2 flags (uapi/linux/fs.h; include/linux/fs.h UMOUNT_NOFOLLOW). */
+#define VFS_MNT_FORCE 1u
+#define VFS_MNT_DETACH 2u
+#define VFS_MNT_EXPIRE 4u
+#define VFS_UMOUNT_NOFOLLOW 8u
+
+#define VFS_MOUNT_SOURCE_MAX 64
+#define VFS_MOUNT_OPTS_MAX 64
+#define VFS_MOUNT_TYPE_MAX 12
+
+struct vfs_fs_type;
+struct blockdev;
+
+/* A mounted filesystem (fs/mount.c). */
+struct vfs_mount {
+	const struct vfs_fs_type *type;
+	int id;				/* /proc/self/mountinfo's mount ID */
+	uint32_t dev;			/* st_dev of its nodes (VFS_RDEV form) */
+	unsigned flags;			/* VFS_MS_RDONLY, NOSUID, NODEV, NOEXEC */
+	struct vnode *root;
+	struct vnode *covered;		/* the directory it hides; NULL for / */
+	struct vfs_mount *parent;	/* covered's mount */
+	struct vfs_mount *next;		/* the mount table, oldest first */
+	struct blockdev *disk;		/* a disk filesystem's */
+	void *sb;			/* the filesystem's own */
+	uint64_t size_limit;		/* tmpfs size=: bytes of file data, 0 none */
+	uint64_t used_pages;		/* a memory filesystem's file data */
+	char source[VFS_MOUNT_SOURCE_MAX];
+	char fstype[VFS_MOUNT_TYPE_MAX];	/* as /proc/mounts shows it */
+	char opts[VFS_MOUNT_OPTS_MAX];	/* the filesystem's own options */
+};
+
+/* statfs(2)'s answers. */
+struct vfs_statfs {
+	uint32_t type;			/* f_type: the filesystem's magic */
+	uint32_t bsize;
+	uint64_t blocks, bfree, bavail;
+	uint64_t files, ffree;
+	uint32_t namelen;
+	uint32_t flags;			/* ST_RDONLY... as Linux's f_flags */
+	uint32_t fsid;
 };
 
 /* An open file description: shared by the descriptors dup'ed from it. */
@@ -188,6 +249,7 @@ struct fdtable {
 	(((minor) & 0xffu) | ((major) << 8) | (((minor) & ~0xffu) << 12))
 
 struct vfs_stat {
+	uint32_t dev;			/* the filesystem's (struct vfs_mount dev) */
 	uint32_t mode;
 	uint32_t nlink;
 	uint32_t mtime;
@@ -346,6 +408,40 @@ int vfs_readdir(struct fdtable *t, int fd, struct vfs_dirent *d);
 uint64_t vfs_poll_generation(void);
 void vfs_poll_notify(void);
 int vfs_poll_wait(uint64_t seen, uint64_t deadline);
+
+/*
+ * fs/mount.c: the mount table. A filesystem is mounted on a directory
+ * (mount(2) and the boot's root=, mount=); lookups cross into its root,
+ * and ".." from its root back to the directory it hides.
+ */
+/* mount(2): source is a disk's node for a disk filesystem (ext2, ext3,
+ * ext4), anything for a memory one (tmpfs, ramfs, proc, devtmpfs); data
+ * the filesystem's options (tmpfs: size=N[kmg%]). With VFS_MS_REMOUNT,
+ * target's mount gets flags. */
+int vfs_mount(struct vnode *cwd, const char *source, const char *target, const char *fstype,
+	      unsigned flags, const char *data);
+/* umount2(2): -EINVAL when target is no mount's root, -EBUSY while a node
+ * of it is open (unless VFS_MNT_DETACH) or another is mounted below it. */
+int vfs_umount(struct vnode *cwd, const char *target, unsigned flags);
+int vfs_statfs(struct vnode *cwd, const char *path, struct vfs_statfs *st);
+int vfs_file_statfs(struct file *f, struct vfs_statfs *st);
+/* n's mount forbids exec (noexec) or device files (nodev). */
+bool vfs_node_noexec(const struct vnode *n);
+/* Every filesystem's writes on its disk (sync, syncfs: f's own or all):
+ * 0 or the first error. */
+int vfs_sync_all(void);
+int vfs_file_syncfs(struct file *f);
+/* The VM ends: every disk filesystem synced and left clean. */
+void vfs_shutdown(void);
+/* /proc/mounts and /proc/PID/mountinfo's text: the full length. */
+size_t vfs_mounts_text(char *buf, size_t size, bool mountinfo);
+/* The boot's mounts, each failure one line: /dev, /proc, /tmp and
+ * /dev/shm (after the initrd is unpacked), then root= and mount= (once
+ * /dev has the disks). */
+void mount_boot_memory(void);
+void mount_boot_disks(void);
+/* The filesystems' clock (seconds since 1970), from the Linux layer. */
+void vfs_set_clock(uint32_t (*now)(void));
 
 /* fs/blkdev.c: /dev/vda, /dev/vdb, ... for the registered block devices. */
 int blkdev_populate(void);

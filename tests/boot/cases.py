@@ -1007,11 +1007,12 @@ FS_ENTRIES = [(".", 0o40755, b""), ("bin", 0o40755, b""), ("bin/sh", 0o100755, b
               ("etc/motd", 0o100600, b"hello\n"), ("empty", 0o100444, b"")]
 FS_LISTING = ["initrd: 3 pages: 3 hold file data, 0 freed", "fs: /bin/ 0755", "fs: /bin/ash 0777 -> sh", "fs: /bin/sh 0755 12345",
               "fs: /dev/ 0755", "fs: /dev/console 0600 chr", "fs: /dev/null 0666 chr",
-              "fs: /dev/tty 0666 chr", "fs: /dev/urandom 0666 chr", "fs: /dev/zero 0666 chr",
-              "fs: /empty 0444 0", "fs: /etc/ 0700", "fs: /etc/motd 0600 6",
-              "fs: /proc/ 0555", "fs: /proc/cpuinfo 0444 0", "fs: /proc/diskstats 0444 0",
-              "fs: /proc/meminfo 0444 0",
-              "fs: /proc/self 0777 -> (the caller's)"]
+              "fs: /dev/shm/ 1777", "fs: /dev/tty 0666 chr", "fs: /dev/urandom 0666 chr",
+              "fs: /dev/zero 0666 chr", "fs: /empty 0444 0", "fs: /etc/ 0700",
+              "fs: /etc/motd 0600 6", "fs: /proc/ 0555", "fs: /proc/cpuinfo 0444 0",
+              "fs: /proc/diskstats 0444 0", "fs: /proc/meminfo 0444 0",
+              "fs: /proc/mounts 0444 0", "fs: /proc/self 0777 -> (the caller's)",
+              "fs: /tmp/ 1777"]
 
 
 @case("fs-initrd")
@@ -1054,4 +1055,5 @@ import unix_cases  # noqa: E402,F401  (registers the AF_UNIX and netlink cases)
 import net_cases  # noqa: E402,F401  (registers the network cases)
 import perf_cases  # noqa: E402,F401  (registers the network cases about bulk traffic)
 import load_cases  # noqa: E402,F401  (registers the network load cases)
+import mount_cases  # noqa: E402,F401  (registers the cases of mounted filesystems)
 import storage_cases  # noqa: E402,F401  (registers the durability cases)

@@ -602,10 +602,12 @@ def _():
     # The guest's / has what the initrd holds plus what the kernel adds
     # (/dev, /proc): the host's `ls -l` of the unpacked initrd must be
     # part of the guest's, by mode and name (sizes, link counts and dates
-    # depend on the file systems).
+    # depend on the file systems). /tmp is a tmpfs mount there, everyone's
+    # with the sticky bit, as on Linux.
     name = "linux-busybox-ls"
     initrd = busybox_initrd(name)
     root = unpacked(initrd)
+    os.chmod(os.path.join(root, "tmp"), 0o1777)
     try:
         status, host = host_busybox(["/bin/ls", "-l", root], root)
     finally:

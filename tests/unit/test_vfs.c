@@ -1418,6 +1418,83 @@ TEST(proc_processes)
 	proc_set_provider(NULL);
 }
 
+static void write_bytes(const char *path, size_t n, long want)
+{
+	static char zeros[16384];
+	struct file *f;
+
+	CHECK_EQ(vfs_open_file(NULL, path, VFS_O_WRONLY | VFS_O_CREAT | VFS_O_APPEND, 0644, &f),
+		 0);
+	CHECKF(vfs_file_write(f, zeros, n) == want, "write %zu bytes to %s", n, path);
+	file_put(f);
+}
+
+TEST(mounts_tmpfs)
+{
+	struct vfs_statfs sfs;
+	struct vfs_stat a, b;
+	struct vnode *n;
+	struct file *f;
+	char buf[1024];
+	size_t len;
+
+	setup();
+	CHECK_EQ(vfs_mkdir(NULL, "/mnt", 0755), 0);
+	CHECK_EQ(vfs_create_file(NULL, "/file", 0644, "x", 1), 0);
+	CHECK_EQ(vfs_mount(NULL, "tmpfs", "/mnt", "tmpfs", 0, "size=8k"), 0);
+	CHECK_EQ(vfs_mount(NULL, "tmpfs", "/file", "tmpfs", 0, NULL), -ENOTDIR);
+	CHECK_EQ(vfs_mount(NULL, "x", "/mnt", "nofs", 0, NULL), -ENODEV);
+	CHECK_EQ(vfs_mount(NULL, "/file", "/mnt", "ext2", 0, NULL), -ENOTBLK);
+	CHECK_EQ(vfs_mount(NULL, "tmpfs", "/", "tmpfs", 0, NULL), -EBUSY);
+	CHECK_EQ(vfs_mount(NULL, "tmpfs", "/mnt", "tmpfs", 0, "bogus=1"), -EINVAL);
+	/* size=8k: two pages, then ENOSPC; the space comes back at unlink */
+	write_bytes("/mnt/a", 8192, 8192);
+	write_bytes("/mnt/a", 1, -ENOSPC);
+	CHECK_EQ(vfs_statfs(NULL, "/mnt/a", &sfs), 0);
+	CHECK_EQ(sfs.type, 0x01021994u);
+	CHECK_EQ(sfs.blocks, 2u);
+	CHECK_EQ(sfs.bfree, 0u);
+	CHECK_EQ(vfs_stat(NULL, "/mnt/a", true, &a), 0);
+	CHECK_EQ(vfs_stat(NULL, "/file", true, &b), 0);
+	CHECK(a.dev != b.dev);
+	/* one filesystem per name: EXDEV across */
+	CHECK_EQ(vfs_rename(NULL, "/mnt/a", "/a"), -EXDEV);
+	CHECK_EQ(vfs_link(NULL, "/file", false, NULL, "/mnt/b"), -EXDEV);
+	CHECK_EQ(vfs_lookup(NULL, "/mnt/a", true, &n), 0);
+	CHECK_EQ(vfs_path_of(n, buf, sizeof(buf)), 6);
+	CHECK_STR(buf, "/mnt/a");
+	lookup_is("/mnt/..", true, "/");
+	CHECK_EQ(vfs_rmdir(NULL, "/mnt"), -EBUSY);
+	CHECK_EQ(vfs_rename(NULL, "/mnt", "/mnt2"), -EBUSY);
+	len = vfs_mounts_text(buf, sizeof(buf), false);
+	CHECKF(len < sizeof(buf) && strstr(buf, "tmpfs /mnt tmpfs rw,size=8k 0 0\n"), "%s", buf);
+	/* busy while open, gone after */
+	CHECK_EQ(vfs_open_file(NULL, "/mnt/a", VFS_O_RDONLY, 0, &f), 0);
+	CHECK_EQ(vfs_umount(NULL, "/mnt", 0), -EBUSY);
+	file_put(f);
+	CHECK_EQ(vfs_umount(NULL, "/mnt/a", 0), -EINVAL);
+	CHECK_EQ(vfs_umount(NULL, "/mnt", 0), 0);
+	CHECK_EQ(vfs_lookup(NULL, "/mnt/a", true, &n), -ENOENT);
+	CHECK_EQ(vfs_umount(NULL, "/mnt", 0), -EINVAL);
+	CHECK_EQ(vfs_umount(NULL, "/", 0), -EINVAL);
+	/* read-only until remounted */
+	CHECK_EQ(vfs_mount(NULL, "tmpfs", "/mnt", "tmpfs", VFS_MS_RDONLY, NULL), 0);
+	CHECK_EQ(vfs_create_file(NULL, "/mnt/c", 0644, "x", 1), -EROFS);
+	CHECK_EQ(vfs_mkdir(NULL, "/mnt/d", 0755), -EROFS);
+	CHECK_EQ(vfs_mount(NULL, NULL, "/mnt", NULL, VFS_MS_REMOUNT, NULL), 0);
+	CHECK_EQ(vfs_create_file(NULL, "/mnt/c", 0644, "x", 1), 0);
+	CHECK_EQ(vfs_mount(NULL, NULL, "/mnt", NULL, VFS_MS_REMOUNT | VFS_MS_RDONLY, NULL), 0);
+	CHECK_EQ(vfs_chmod(NULL, "/mnt/c", 0600, 0), -EROFS);
+	CHECK_EQ(vfs_open_file(NULL, "/mnt/c", VFS_O_WRONLY, 0, &f), -EROFS);
+	CHECK_EQ(vfs_unlink(NULL, "/mnt/c"), -EROFS);
+	/* a lazy unmount of a busy mount: out of sight at once */
+	CHECK_EQ(vfs_open_file(NULL, "/mnt/c", VFS_O_RDONLY, 0, &f), 0);
+	CHECK_EQ(vfs_umount(NULL, "/mnt", VFS_MNT_DETACH), 0);
+	CHECK_EQ(vfs_lookup(NULL, "/mnt/c", true, &n), -ENOENT);
+	file_put(f);
+	CHECK_EQ(vfs_umount(NULL, "/mnt", 0xff), -EINVAL);
+}
+
 int main(void)
 {
 	return check_run();

@@ -77,7 +77,7 @@ UNIT_SRCS_ipfrag := net/ipfrag.c net/csum.c
 # test_vfs runs the VFS, pipes, the console tty and /proc on the heap over
 # fake RAM, as test_heap does; it stands in for the scheduler, the UART
 # and CPUID itself.
-UNIT_SRCS_vfs := fs/vfs.c fs/ramfs.c fs/dev.c fs/pipe.c fs/tty.c fs/procfs.c lib/format.c \
+UNIT_SRCS_vfs := fs/vfs.c fs/mount.c $(UNIT_DIR)/disk_stub.c fs/ramfs.c fs/dev.c fs/pipe.c fs/tty.c fs/procfs.c lib/format.c \
 	kernel/heap.c kernel/page_alloc.c kernel/memmap.c lib/sort.c $(UNIT_DIR)/arch_stub.c
 # test_mm runs linux/mm.c on the heap over fake RAM, with page tables and
 # the mutex from $(UNIT_DIR)/uspace_fake.c.
@@ -100,10 +100,11 @@ UNIT_SRCS_signal := $(UNIT_DIR)/arch_stub.c
 $(UNIT_OBJ)/$(UNIT_DIR)/test_signal.o: UNIT_EXTRA_CFLAGS := -Iarch/x86_64/include
 # test_unix and test_netlink drive the families' socket_ops over the VFS
 # on the heap, as test_vfs; $(UNIT_DIR)/socket_fake.c stands in for
-# net/socket.c and $(UNIT_DIR)/sched_fake.c for the scheduler.
+# net/socket.c, $(UNIT_DIR)/sched_fake.c for the scheduler and
+# $(UNIT_DIR)/disk_stub.c for the disks.
 # test_netlink has its own net_if_* provider.
 UNIT_SOCKET_SRCS := net/caller.c $(UNIT_DIR)/socket_fake.c $(UNIT_DIR)/sched_fake.c fs/vfs.c \
-	fs/ramfs.c kernel/heap.c kernel/page_alloc.c kernel/memmap.c lib/sort.c $(UNIT_DIR)/arch_stub.c
+	fs/mount.c $(UNIT_DIR)/disk_stub.c fs/ramfs.c lib/format.c kernel/heap.c kernel/page_alloc.c kernel/memmap.c lib/sort.c $(UNIT_DIR)/arch_stub.c
 UNIT_TESTS += unix netlink
 UNIT_SRCS_unix := net/unix.c net/unix_io.c net/unix_gc.c $(UNIT_SOCKET_SRCS)
 UNIT_SRCS_netlink := net/netlink.c net/netlink_msg.c $(UNIT_SOCKET_SRCS)
@@ -300,7 +301,8 @@ UNIT_OBJS := $(sort $(UNIT_TESTS:%=$(UNIT_OBJ)/$(UNIT_DIR)/test_%.o) \
 unit-tests: $(UNIT_BINS) $(UNIT_LZ4_FRAMES) $(UNIT_CPIO_ARCHIVES) $(UNIT_ELF_FILES) \
 	$(UNIT_EXT2_FILES) $(UNIT_EXT2W_FILES)
 
-$(UNIT_OBJ)/lib/format.o $(UNIT_OBJ)/$(UNIT_DIR)/test_format.o $(UNIT_OBJ)/fs/procfs.o: \
+$(UNIT_OBJ)/lib/format.o $(UNIT_OBJ)/$(UNIT_DIR)/test_format.o $(UNIT_OBJ)/fs/procfs.o \
+	$(UNIT_OBJ)/fs/mount.o: \
 	UNIT_EXTRA_CFLAGS := $(UNIT_FORMAT_RENAME)
 $(UNIT_OBJ)/$(UNIT_DIR)/test_lz4.o: UNIT_EXTRA_CFLAGS := \
 	-DLZ4_FIXTURE_DIR='"$(abspath $(UNIT_LZ4_DIR))"' -DLZ4_FIXTURES='"$(UNIT_LZ4_NAMES)"'
