@@ -13,7 +13,8 @@ BUSYBOX ?= /bin/busybox
 APPS_DIR := tests/apps
 APPS_OUT := $(BUILD)/apps
 APPS := hello args files mem time random threads poll signal exit3 abort efault enosys environ sigmask sigint \
-	fork spawn spawnee restart sockets unix net_epoll net_hold sync mapfile shm
+	fork spawn spawnee restart sockets unix net_epoll net_hold sync mapfile shm fsbench \
+	fsync_records
 APPS_PIE := hello args files
 APPS_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -pthread
 

@@ -25,6 +25,11 @@ NOT_FOUND_STATUS = 127
 CASES = []
 
 
+class Skip(Exception):
+    """Raised by a case that finds, once running, that it cannot test
+    anything here: run.py counts it skipped, with the reason."""
+
+
 def case(name):
     def register(fn):
         CASES.append((name, fn))
@@ -1051,3 +1056,4 @@ import net_cases  # noqa: E402,F401  (registers the network cases)
 import perf_cases  # noqa: E402,F401  (registers the network cases about bulk traffic)
 import load_cases  # noqa: E402,F401  (registers the network load cases)
 import mount_cases  # noqa: E402,F401  (registers the cases of mounted filesystems)
+import storage_cases  # noqa: E402,F401  (registers the durability cases)
