@@ -57,7 +57,7 @@ static int last_id;
 static const char *root_disk, *root_type;
 static bool root_ro, root_rw;
 static const char *mount_args[MOUNT_ARGS_MAX];
-static unsigned nmount_args;
+static unsigned nmount_args, failures;
 
 static int root_param(const char *v)
 {
@@ -617,6 +617,7 @@ static void mount_root(void)
 
 	if (!type || !type->needs_disk) {
 		printk_line("root: rootfstype=%s is not a disk filesystem Flint has", root_type);
+		failures++;
 		return;
 	}
 	vfs_lock();
@@ -624,10 +625,10 @@ static void mount_root(void)
 	if (r == 0)
 		switch_root(vfs_root()->mnt, m);
 	vfs_unlock();
-	if (r < 0)
-		printk_line("root: cannot mount %s (error %d): the initrd stays the root", root_disk,
-			    -r);
-	else
+	if (r < 0) {
+		printk_line("root: cannot mount %s (error %d)", root_disk, -r);
+		failures++;
+	} else
 		printk_line("root: %s (%s, %s)", m->source, m->fstype, flags ? "ro" : "rw");
 }
 
@@ -655,11 +656,19 @@ static void mount_arg(const char *arg)
 	else if (opt && strcmp(opt, ":rw"))
 		goto bad;
 	r = vfs_mount(NULL, disk_path(disk, buf, sizeof(buf)), dir, "ext2", flags, NULL);
-	if (r < 0)
+	if (r < 0) {
 		printk_line("mount: cannot mount %s on %s (error %d)", disk, dir, -r);
+		failures++;
+	}
 	return;
 bad:
 	printk_line("mount: '%s' is not DISK:DIR[:ro|:rw]", arg);
+	failures++;
+}
+
+unsigned mount_boot_failures(void)
+{
+	return failures;
 }
 
 void mount_boot_disks(void)

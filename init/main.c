@@ -26,6 +26,8 @@
 #include <flint/virtio_boot.h>
 #include <flint/virtio_mmio.h>
 
+#define STATUS_NO_DISK 1	/* the exit status when root= or mount= failed */
+
 static struct platform platform;
 
 void start_kernel(struct bootinfo *bi)
@@ -85,7 +87,14 @@ void start_kernel(struct bootinfo *bi)
 	printk("Flint booted in %llu us (entry=%s, cpus=%u, mem=%llu MiB)\n",
 	       (unsigned long long)bootchart_total_us(), boot_entry_name(bi->entry), cpus,
 	       (unsigned long long)(memmap_total(&bi->memmap, MEMMAP_RAM) >> 20));
-	status = linux_run(&kernel_cmdline);
+	/* A program whose disks are not where the command line put them
+	 * would write to the initrd's memory instead, as if it were them. */
+	if (mount_boot_failures()) {
+		printk("flint: not starting the program: root= or mount= failed\n");
+		status = STATUS_NO_DISK;
+	} else {
+		status = linux_run(&kernel_cmdline);
+	}
 	/* The filesystems are left clean, and what the disks hold in their
 	 * write caches reaches them, before the VM goes. */
 	vfs_shutdown();

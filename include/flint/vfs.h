@@ -456,6 +456,8 @@ size_t vfs_mounts_text(char *buf, size_t size, bool mountinfo);
  * /dev has the disks). */
 void mount_boot_memory(void);
 void mount_boot_disks(void);
+/* How many of root= and mount= failed (each said in its line). */
+unsigned mount_boot_failures(void);
 /* The filesystems' clock (seconds since 1970), from the Linux layer. */
 void vfs_set_clock(uint32_t (*now)(void));
 

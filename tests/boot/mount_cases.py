@@ -367,3 +367,34 @@ def _():
                 problems.append("page %d of /mapped is not on the disk: %r" % (
                     i, data[i * 4096:i * 4096 + 48]))
         return problems
+
+
+# A disk that root= or mount= names and that cannot be mounted ends the VM
+# before the program starts (status 1, one line each), instead of letting
+# it write to the initrd's directory as if it were the disk: here an
+# image left "not clean" by a VM that was killed, and a disk that is not
+# there.
+@fs_case("fs-mount-fails")
+def _():
+    name = "fs-mount-fails"
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = os.path.join(tmp, "tree")
+        os.makedirs(tree)
+        image = make_image(name, tree)
+        subprocess.run([DEBUGFS, "-w", "-R", "ssv state 0", image], check=True,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        initrd = lc.pack(name, lc.app("hello", "musl"), options=["--dir", "/data"])
+        r = boot(name, qemu.command(machine="q35", initrd=initrd, extra=disk(image),
+                                    append="mount=/dev/vda:/data mount=/dev/vdb:/more"),
+                 timeout=TIMEOUT)
+        problems = check_boot(r, lc.ENTRY, status=1)
+        lines = r.lines()
+        for want in ("mount: /dev/vda: ext2: read-only: the filesystem was not cleanly "
+                     "unmounted", "mount: cannot mount /dev/vda on /data (error 30)",
+                     "mount: cannot mount /dev/vdb on /more (error 2)",
+                     "flint: not starting the program: root= or mount= failed"):
+            if want not in lines:
+                problems.append("no line %r: %r" % (want, lines[-6:]))
+        if any("hello from" in l for l in lines):
+            problems.append("the program ran")
+        return problems
