@@ -4,12 +4,13 @@
  * inode number on the disk. ext2 mounts read-write; the others, and an
  * ext2 the library refuses to write, only read-only (the reason in one
  * line). A regular file's data goes through its page cache, whose pages
- * are read from and written back to the disk here (fsync, sync, the
- * flusher); every other change is on the disk when its call returns (the
- * library writes through, in an order that leaks space at worst after a
- * crash). fsync and sync add the disk's FLUSH. The library is used by one
- * thread at a time: the mount's lock, taken inside the VFS's and a
- * cache's, since the flusher writes pages back without the VFS lock.
+ * are read from and written back here (fsync, sync, the flusher); the
+ * library's own reads and writes go through the mount's buffer cache
+ * (fs/bcache.c), which reaches the disk at fsync, sync, unmount, the
+ * flusher's tick or when it needs the room, and then the disk's FLUSH.
+ * The library is used by one thread at a time: the mount's lock, taken
+ * inside the VFS's and a cache's, since the flusher writes pages back
+ * without the VFS lock.
  */
 #include <flint/blockdev.h>
 #include <flint/errno.h>
@@ -19,6 +20,7 @@
 #include <flint/string.h>
 #include <flint/sync.h>
 
+#include "bcache.h"
 #include "ext2/ext2.h"
 #include "fs.h"
 
@@ -32,26 +34,25 @@ struct shared_node {
 	struct shared_node *next;
 };
 
-/* The metadata cache: recent small transfers' 4 KiB pieces of the disk
- * (bitmaps, inode tables, indirect and directory blocks), direct-mapped
- * by offset and written through, so that the library's many small reads
- * and read-modify-writes of one block cost no request each. */
-#define META_CHUNK 4096u
-#define META_SLOTS 256u			/* 1 MiB per mount */
+#define CACHE_SLOTS 512u		/* the buffer cache's 4 KiB pieces: 2 MiB a mount */
+#define READAHEAD_PAGES 128u		/* a cache miss reads this much of the file: 512 KiB */
 
-struct meta_slot {
-	uint64_t chunk;			/* its offset / META_CHUNK */
-	bool valid;
-	uint8_t *data;
+/* The pages a file's cache miss read beyond the page it wanted, for the
+ * misses that follow (a sequential read asks page by page). */
+struct readahead {
+	uint32_t ino;			/* 0: none */
+	uint64_t first;			/* the file's page at buf */
+	unsigned count;
+	uint8_t *buf;			/* READAHEAD_PAGES pages */
 };
 
 struct ext2_mount {
-	struct mutex lock;		/* over fs, meta and shared */
+	struct mutex lock;		/* over fs, cache, ra and shared */
 	struct ext2_fs *fs;
 	struct blockdev *disk;
-	uint64_t disk_size;
+	struct bcache *cache;		/* every transfer of the library's */
+	struct readahead ra;
 	struct shared_node *shared;
-	struct meta_slot meta[META_SLOTS];
 };
 
 static struct ext2_mount *em_of(const struct vnode *n)
@@ -64,83 +65,18 @@ static struct ext2_fs *fs_of(const struct vnode *n)
 	return em_of(n)->fs;
 }
 
-static int disk_bytes(struct ext2_mount *em, void *buf, size_t len, uint64_t off, bool write)
-{
-	long r = blkdev_bytes(em->disk, buf, len, off, write);
-
-	return r < 0 ? (int)r : (size_t)r == len ? 0 : -EIO;
-}
-
-/* The slot that holds [off, off + len) whole, loaded; NULL when the range
- * is not inside one chunk or the chunk cannot be read whole (the disk's
- * last piece) or no memory is left: then the disk serves it. */
-static struct meta_slot *meta_slot(struct ext2_mount *em, uint64_t off, size_t len)
-{
-	uint64_t chunk = off / META_CHUNK;
-	struct meta_slot *s = &em->meta[chunk % META_SLOTS];
-
-	if (!len || chunk != (off + len - 1) / META_CHUNK ||
-	    (chunk + 1) * META_CHUNK > em->disk_size)
-		return NULL;
-	if (s->valid && s->chunk == chunk)
-		return s;
-	if (!s->data)
-		s->data = kmalloc(META_CHUNK);
-	if (!s->data)
-		return NULL;
-	s->valid = false;
-	if (disk_bytes(em, s->data, META_CHUNK, chunk * META_CHUNK, false))
-		return NULL;
-	s->chunk = chunk;
-	s->valid = true;
-	return s;
-}
-
 static int disk_read(void *arg, uint64_t off, void *buf, size_t len)
 {
 	struct ext2_mount *em = arg;
-	struct meta_slot *s = len <= META_CHUNK ? meta_slot(em, off, len) : NULL;
 
-	if (!s)
-		return disk_bytes(em, buf, len, off, false);
-	memcpy(buf, s->data + off % META_CHUNK, len);
-	return 0;
+	return bcache_read(em->cache, off, buf, len);
 }
 
-/* A small write lands in its chunk, and the sectors around it go to the
- * disk from there (no read first); a large one goes straight to the disk
- * and into whatever chunks it covers that are cached. */
 static int disk_write(void *arg, uint64_t off, const void *buf, size_t len)
 {
 	struct ext2_mount *em = arg;
-	struct meta_slot *s = len <= META_CHUNK ? meta_slot(em, off, len) : NULL;
-	uint32_t sector = em->disk->sector_size;
-	uint64_t first, last;
 
-	if (!s) {
-		for (uint64_t c = off / META_CHUNK; len && c <= (off + len - 1) / META_CHUNK; c++) {
-			struct meta_slot *o = &em->meta[c % META_SLOTS];
-			uint64_t from = c * META_CHUNK > off ? c * META_CHUNK : off;
-			uint64_t to = (c + 1) * META_CHUNK < off + len ? (c + 1) * META_CHUNK :
-									off + len;
-
-			if (o->valid && o->chunk == c)
-				memcpy(o->data + from % META_CHUNK, (const uint8_t *)buf + (from - off),
-				       (size_t)(to - from));
-		}
-		return disk_bytes(em, (void *)buf, len, off, true);
-	}
-	memcpy(s->data + off % META_CHUNK, buf, len);
-	first = off / sector * sector;
-	last = (off + len + sector - 1) / sector * sector;
-	return disk_bytes(em, s->data + (first - s->chunk * META_CHUNK), (size_t)(last - first),
-			  first, true);
-}
-
-static void meta_free(struct ext2_mount *em)
-{
-	for (unsigned i = 0; i < META_SLOTS; i++)
-		kfree(em->meta[i].data);
+	return bcache_write(em->cache, off, buf, len);
 }
 
 static struct vnode *shared_find(struct ext2_mount *em, uint32_t ino)
@@ -203,23 +139,45 @@ static int refresh(struct vnode *n)
 	return r;
 }
 
+/* The file's pages read ahead are stale once it is written or cut. */
+static void forget_readahead(struct ext2_mount *em, uint32_t ino)
+{
+	if (em->ra.ino == ino)
+		em->ra.ino = 0;
+}
+
 /* The cache's backing store: a page of the file, zeros past the disk's
- * end of it (a page the cache lacks has never been written since). */
+ * end of it (a page the cache lacks has never been written since); a
+ * miss reads READAHEAD_PAGES at once, in one request where the blocks
+ * follow each other. */
 static int read_page(void *arg, uint64_t index, void *page)
 {
 	struct vnode *n = arg;
 	struct ext2_mount *em = em_of(n);
-	long r = -EIO;
+	struct readahead *ra;
+	long r = 0;
 
 	if (!em)
-		return r;
+		return -EIO;
 	lock(em);
-	r = ext2_read(em->fs, (uint32_t)n->ino, index * PAGE_SIZE, page, PAGE_SIZE);
+	ra = &em->ra;
+	if (ra->ino != n->ino || index < ra->first || index >= ra->first + ra->count) {
+		if (!ra->buf)
+			ra->buf = kmalloc(READAHEAD_PAGES * PAGE_SIZE);
+		ra->ino = 0;
+		r = ra->buf ? ext2_read(em->fs, (uint32_t)n->ino, index * PAGE_SIZE, ra->buf,
+					READAHEAD_PAGES * PAGE_SIZE) : -ENOMEM;
+		if (r >= 0) {
+			memset(ra->buf + r, 0, READAHEAD_PAGES * PAGE_SIZE - (size_t)r);
+			*ra = (struct readahead){ (uint32_t)n->ino, index,
+						  r ? (unsigned)((r + PAGE_SIZE - 1) / PAGE_SIZE) : 1,
+						  ra->buf };
+		}
+	}
+	if (r >= 0)
+		memcpy(page, ra->buf + (index - ra->first) * PAGE_SIZE, PAGE_SIZE);
 	unlock(em);
-	if (r < 0)
-		return (int)r;
-	memset((uint8_t *)page + r, 0, PAGE_SIZE - (size_t)r);
-	return 0;
+	return r < 0 ? (int)r : 0;
 }
 
 static int write_page(void *arg, uint64_t index, const void *page, size_t len)
@@ -231,6 +189,7 @@ static int write_page(void *arg, uint64_t index, const void *page, size_t len)
 	if (!em || (n->mnt->flags & VFS_MS_RDONLY))
 		return em ? -EROFS : (int)r;
 	lock(em);
+	forget_readahead(em, (uint32_t)n->ino);
 	r = ext2_write(em->fs, (uint32_t)n->ino, index * PAGE_SIZE, page, len, vfs_now());
 	unlock(em);
 	return r < 0 ? (int)r : (size_t)r == len ? 0 : -EIO;
@@ -479,6 +438,7 @@ static int truncate(struct vnode *n, uint64_t size)
 	if (r < 0)
 		return r;
 	lock(em);
+	forget_readahead(em, (uint32_t)n->ino);
 	r = ext2_truncate(em->fs, (uint32_t)n->ino, size, now);
 	unlock(em);
 	n->size = pagecache_size(&n->cache);
@@ -496,6 +456,7 @@ static void evict(struct vnode *n)
 	if ((n->mode & VFS_S_IFMT) == VFS_S_IFREG && !n->gone)
 		pagecache_writeback(&n->cache, 0, UINT64_MAX);
 	lock(em);
+	forget_readahead(em, (uint32_t)n->ino);
 	shared_remove(em, n);
 	if (n->gone)
 		ext2_evict(em->fs, (uint32_t)n->ino, vfs_now());
@@ -524,14 +485,23 @@ static int statfs(struct vfs_mount *m, struct vfs_statfs *st)
 	return 0;
 }
 
-/* What the library wrote reaches the disk's medium; the caller wrote the
- * cache's pages back first. */
+/* What the library wrote reaches the disk's medium (the caller wrote the
+ * files' pages back first): the buffer cache's dirty pieces, then a
+ * FLUSH; nothing when nothing is dirty. */
 static int sync(struct vfs_mount *m)
 {
 	struct ext2_mount *em = m->sb;
+	unsigned dirty;
+	int r;
 
 	if (!em)
 		return 0;
+	lock(em);
+	dirty = bcache_dirty(em->cache);
+	r = bcache_flush(em->cache);
+	unlock(em);
+	if (r < 0 || !dirty)
+		return r;
 	return blockdev_flush(em->disk) ? -EIO : 0;
 }
 
@@ -543,11 +513,14 @@ static void unmount(struct vfs_mount *m)
 		return;
 	lock(em);
 	ext2_unmount(em->fs);
+	bcache_flush(em->cache);
+	bcache_free(em->cache);
+	kfree(em->ra.buf);
 	while (em->shared)
 		shared_remove(em, em->shared->node);
-	meta_free(em);
 	m->sb = NULL;
 	unlock(em);
+	blockdev_flush(m->disk);
 	kfree(em);
 }
 
@@ -567,13 +540,17 @@ static int mount(struct vfs_mount *m, const char *data, char *why, size_t whylen
 	if (!em)
 		return -ENOMEM;
 	em->disk = m->disk;
-	em->disk_size = dev.size;
+	em->cache = bcache_new(m->disk, CACHE_SLOTS);
+	if (!em->cache) {
+		kfree(em);
+		return -ENOMEM;
+	}
 	if (m->flags & VFS_MS_RDONLY)
 		r = ext2_mount(&dev, &em->fs, why, whylen);
 	else
 		r = ext2_mount_rw(&dev, vfs_now(), &em->fs, why, whylen);
 	if (r < 0) {
-		meta_free(em);
+		bcache_free(em->cache);
 		kfree(em);
 		return r;
 	}

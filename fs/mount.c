@@ -509,6 +509,17 @@ void mount_memory_statfs(struct vfs_mount *m, struct vfs_statfs *st)
 	st->ffree = free;
 }
 
+/* The flusher's tick: what the disk filesystems hold dirty of their own
+ * (fs/bcache.c) goes to their disks within a period. */
+static void write_back_disks(void)
+{
+	vfs_lock();
+	for (struct vfs_mount *m = mounts; m; m = m->next)
+		if (m->type->ops && !(m->flags & VFS_MS_RDONLY))
+			m->type->ops->sync(m);
+	vfs_unlock();
+}
+
 int vfs_sync_all(void)
 {
 	int r = pagecache_sync_all();
@@ -560,6 +571,7 @@ static void boot_mount(const char *source, const char *target, const char *type,
 
 void mount_boot_memory(void)
 {
+	pagecache_set_tick(write_back_disks);
 	boot_mount("devtmpfs", "/dev", "devtmpfs", MOUNT_DIR_PERM, VFS_MS_NOSUID);
 	boot_mount("proc", "/proc", "proc", PROC_PERM,
 		   VFS_MS_NOSUID | VFS_MS_NODEV | VFS_MS_NOEXEC);

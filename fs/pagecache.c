@@ -29,6 +29,7 @@ _Static_assert(PAGECACHE_FANOUT * sizeof(uint64_t) == PAGE_SIZE, "a node is a pa
 static struct mutex list_lock;
 static struct pagecache *backed;
 static bool flusher_started;
+static void (*tick)(void);
 
 /* Totals over every cache, atomic. */
 static uint64_t total_pages, total_dirty, total_shmem;
@@ -609,7 +610,14 @@ static void flusher(void *arg)
 			if (c->dirty && now - c->dirty_since >= PAGECACHE_FLUSH_AGE_NS)
 				pagecache_writeback(c, 0, PAGECACHE_MAX_SIZE);
 		mutex_unlock(&list_lock);
+		if (tick)
+			tick();
 	}
+}
+
+void pagecache_set_tick(void (*fn)(void))
+{
+	tick = fn;
 }
 
 static void start_flusher(void)

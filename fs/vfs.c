@@ -1502,22 +1502,26 @@ int vfs_file_readdir(struct file *f, struct vfs_dirent *d)
 /* A disk file's dirty pages go to the disk (its other changes are there
  * already, fs/ext2_vfs.c), then the disk's FLUSH. The open file keeps the
  * node; the write-back runs without the VFS lock. */
-int vfs_file_fsync(struct file *f)
+int vfs_node_sync(struct vnode *n, uint64_t from, uint64_t to)
 {
 	int r;
 
-	if (f->ops)
-		return f->ops->fsync ? f->ops->fsync(f) : -EINVAL;
-	if (!ops_of(f->node) || read_only(f->node))
+	if (!ops_of(n) || read_only(n))
 		return 0;
-	r = is_type(f->node, VFS_S_IFREG) ?
-	    pagecache_writeback(&f->node->cache, 0, UINT64_MAX) : 0;
+	r = is_type(n, VFS_S_IFREG) ? pagecache_writeback(&n->cache, from, to) : 0;
 	if (r < 0)
 		return r;
 	lock();
-	r = ops_of(f->node)->sync(f->node->mnt);
+	r = ops_of(n)->sync(n->mnt);
 	unlock();
 	return r;
+}
+
+int vfs_file_fsync(struct file *f)
+{
+	if (f->ops)
+		return f->ops->fsync ? f->ops->fsync(f) : -EINVAL;
+	return vfs_node_sync(f->node, 0, UINT64_MAX);
 }
 
 /* syncfs: f's own filesystem; memory has nothing to do. */

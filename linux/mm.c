@@ -711,8 +711,8 @@ long mm_msync(struct mm *mm, uint64_t addr, uint64_t len, int flags)
 		mark_written(mm, a, from, to);
 		/* MS_ASYNC: the flusher writes them soon, as on Linux. */
 		if ((flags & LINUX_MS_SYNC) && !err)
-			err = pagecache_writeback(&a->node->cache, file_index(a, from) * PAGE_SIZE,
-						  file_index(a, to) * PAGE_SIZE);
+			err = vfs_node_sync(a->node, file_index(a, from) * PAGE_SIZE,
+					    file_index(a, to) * PAGE_SIZE);
 	}
 	if (at < end)
 		ret = -ENOMEM;

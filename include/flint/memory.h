@@ -24,6 +24,16 @@ static inline uint64_t virt_to_phys(const void *virt)
 {
 	return (uint64_t)(uintptr_t)virt - DIRECT_MAP_BASE;
 }
+
+/* Whether p is a direct-map address (the heap's, a page's), not a kernel
+ * stack's or the kernel image's, which lie above DIRECT_MAP_END. */
+#ifndef DIRECT_MAP_END
+#define DIRECT_MAP_END 0xffffff0000000000
+#endif
+static inline int in_direct_map(const void *p)
+{
+	return (uintptr_t)p - DIRECT_MAP_BASE < DIRECT_MAP_END - DIRECT_MAP_BASE;
+}
 #endif
 
 #endif

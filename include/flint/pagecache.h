@@ -108,6 +108,9 @@ int pagecache_writeback(struct pagecache *c, uint64_t from, uint64_t to);
 /* sync(2): every backed cache's dirty pages written: 0 or the first
  * error. The caller flushes the disks afterwards. */
 int pagecache_sync_all(void);
+/* fn runs in the flusher after each of its passes, without locks: the
+ * filesystems' own write-back of what is not file data (fs/mount.c). */
+void pagecache_set_tick(void (*fn)(void));
 /* Memory pressure: up to npages clean, unreferenced pages of backed
  * files go back to the page allocator; the count freed. Hooked where a
  * user page fault runs out of memory (linux/mm.c); call it with no cache

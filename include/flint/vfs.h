@@ -394,6 +394,9 @@ int vfs_open_unnamed(uint32_t perm, int flags, struct file **out);
 /* fsync(2): 0 for ramfs nodes (memory is all the storage there is), the
  * ops' fsync for others, -EINVAL where they have none. */
 int vfs_file_fsync(struct file *f);
+/* The same for the bytes [from, to) of a node's data (msync), without the
+ * VFS lock held. */
+int vfs_node_sync(struct vnode *n, uint64_t from, uint64_t to);
 /* Keeps a node alive while something refers to it without an open file
  * (a working directory), even once it is removed. */
 void vfs_node_hold(struct vnode *n);

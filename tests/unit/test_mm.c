@@ -52,6 +52,12 @@ void vfs_node_release(struct vnode *n)
 	holds--;
 }
 
+/* msync(MS_SYNC): a memory-only file's write-back, as the VFS does it. */
+int vfs_node_sync(struct vnode *n, uint64_t from, uint64_t to)
+{
+	return pagecache_writeback(&n->cache, from, to);
+}
+
 struct thread *thread_create(void (*fn)(void *arg), void *arg, int cpu)
 {
 	(void)fn;
