@@ -7,6 +7,7 @@
 #include <flint/heap.h>
 #include <flint/memory.h>
 #include <flint/string.h>
+#include <flint/timer.h>
 #include <flint/vfs.h>
 
 #include "bcache.h"
@@ -23,6 +24,7 @@ struct bcache {
 	struct blockdev *disk;
 	uint64_t pieces;		/* whole pieces on the disk: the rest bypasses */
 	unsigned nslots, ndirty;
+	uint64_t dirty_since;		/* when ndirty last left 0 */
 	uint8_t *run;			/* RUN_MAX pieces: a write-back's bounce */
 	struct slot slot[];
 };
@@ -83,6 +85,11 @@ void bcache_free(struct bcache *c)
 unsigned bcache_dirty(const struct bcache *c)
 {
 	return c->ndirty;
+}
+
+uint64_t bcache_dirty_since(const struct bcache *c)
+{
+	return c->ndirty ? c->dirty_since : 0;
 }
 
 static struct slot *holding(struct bcache *c, uint64_t piece)
@@ -234,6 +241,8 @@ int bcache_write(struct bcache *c, uint64_t off, const void *buf, size_t len)
 		if (r < 0)
 			return r;
 		memcpy(s->data + off % BCACHE_PIECE, in, n);
+		if (!c->ndirty)
+			c->dirty_since = clock_ns();
 		if (!s->dirty)
 			c->ndirty++;
 		s->dirty = true;

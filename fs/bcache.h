@@ -29,7 +29,8 @@ int bcache_write(struct bcache *c, uint64_t off, const void *buf, size_t len);
 /* Every dirty piece to the disk, neighbours together: 0 or the first
  * error (what failed stays dirty). No FLUSH: the caller sends it. */
 int bcache_flush(struct bcache *c);
-/* Pieces dirty now. */
+/* Pieces dirty now, and since when (clock_ns(); 0: none). */
 unsigned bcache_dirty(const struct bcache *c);
+uint64_t bcache_dirty_since(const struct bcache *c);
 
 #endif

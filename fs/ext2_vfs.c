@@ -19,6 +19,7 @@
 #include <flint/memory.h>
 #include <flint/string.h>
 #include <flint/sync.h>
+#include <flint/timer.h>
 
 #include "bcache.h"
 #include "ext2/ext2.h"
@@ -34,7 +35,7 @@ struct shared_node {
 	struct shared_node *next;
 };
 
-#define CACHE_SLOTS 512u		/* the buffer cache's 4 KiB pieces: 2 MiB a mount */
+#define CACHE_SLOTS 2048u		/* the buffer cache's 4 KiB pieces: 8 MiB a mount */
 #define READAHEAD_PAGES 128u		/* a cache miss reads this much of the file: 512 KiB */
 
 /* The pages a file's cache miss read beyond the page it wanted, for the
@@ -216,6 +217,7 @@ static int node_of(struct vfs_mount *m, uint32_t ino, struct vnode **out)
 	n = vfs_fs_node(m, in.mode, ino);
 	if (!n)
 		return -ENOMEM;
+	n->disk_order = true;
 	n->mtime = in.mtime;
 	n->disk_links = in.links;
 	n->size = in.size;
@@ -505,6 +507,22 @@ static int sync(struct vfs_mount *m)
 	return blockdev_flush(em->disk) ? -EIO : 0;
 }
 
+/* What the buffer cache has held dirty for PAGECACHE_FLUSH_AGE_NS goes,
+ * as the files' pages do. */
+static void tick(struct vfs_mount *m)
+{
+	struct ext2_mount *em = m->sb;
+	uint64_t since;
+
+	if (!em)
+		return;
+	lock(em);
+	since = bcache_dirty_since(em->cache);
+	unlock(em);
+	if (since && clock_ns() - since >= PAGECACHE_FLUSH_AGE_NS)
+		sync(m);
+}
+
 static void unmount(struct vfs_mount *m)
 {
 	struct ext2_mount *em = m->sb;
@@ -555,6 +573,7 @@ static int mount(struct vfs_mount *m, const char *data, char *why, size_t whylen
 		return r;
 	}
 	m->sb = em;
+	ext2_set_names_known(em->fs);	/* the VFS reads a directory whole before changing it */
 	kind = ext2_kind(em->fs);
 	memcpy(m->fstype, kind, strlen(kind) + 1);
 	r = node_of(m, EXT2_ROOT, &m->root);
@@ -580,6 +599,7 @@ static const struct vfs_node_ops ext2_ops = {
 	.evict = evict,
 	.statfs = statfs,
 	.sync = sync,
+	.tick = tick,
 	.unmount = unmount,
 };
 

@@ -47,6 +47,8 @@ struct vfs_node_ops {
 	int (*statfs)(struct vfs_mount *m, struct vfs_statfs *st);
 	/* Everything written so far reaches the disk, then a FLUSH. */
 	int (*sync)(struct vfs_mount *m);
+	/* The flusher's periodic call: what has waited long goes to the disk. */
+	void (*tick)(struct vfs_mount *m);
 	/* The mount goes: the disk is left clean. */
 	void (*unmount)(struct vfs_mount *m);
 };

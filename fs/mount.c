@@ -516,7 +516,7 @@ static void write_back_disks(void)
 	vfs_lock();
 	for (struct vfs_mount *m = mounts; m; m = m->next)
 		if (m->type->ops && !(m->flags & VFS_MS_RDONLY))
-			m->type->ops->sync(m);
+			m->type->ops->tick(m);
 	vfs_unlock();
 }
 

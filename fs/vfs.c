@@ -1524,12 +1524,21 @@ int vfs_file_fsync(struct file *f)
 	return vfs_node_sync(f->node, 0, UINT64_MAX);
 }
 
-/* syncfs: f's own filesystem; memory has nothing to do. */
+/* syncfs: f's own filesystem, every file's pages first; memory has
+ * nothing to do. */
 int vfs_file_syncfs(struct file *f)
 {
-	if (!f->node || f->ops)
+	int r;
+
+	if (!f->node || f->ops || !ops_of(f->node) || read_only(f->node))
 		return 0;
-	return vfs_file_fsync(f);
+	r = pagecache_sync_all();
+	if (r < 0)
+		return r;
+	lock();
+	r = ops_of(f->node)->sync(f->node->mnt);
+	unlock();
+	return r;
 }
 
 int vfs_file_truncate(struct file *f, uint64_t size)

@@ -233,7 +233,7 @@ int ext2_dir_add(struct ext2_fs *fs, struct ext2_inode *dir, uint32_t dir_ino, c
 		 size_t len, uint32_t ino, unsigned type)
 {
 	uint64_t size = ext2_inode_size(fs, dir), nblocks = size >> fs->log_block;
-	uint64_t dblk = 0, run, goal;
+	uint64_t dblk = 0, run, goal, start;
 	uint32_t need = REC_LEN(len);
 	unsigned char *buf;
 	int r = 0;
@@ -243,7 +243,9 @@ int ext2_dir_add(struct ext2_fs *fs, struct ext2_inode *dir, uint32_t dir_ino, c
 	buf = kmalloc(fs->block_size);
 	if (!buf)
 		return -ENOMEM;
-	for (uint64_t b = 0; b < nblocks && !r; b++) {
+	/* Every block once, from the last one that took a name. */
+	start = fs->add_dir == dir_ino && fs->add_block < nblocks ? fs->add_block : 0;
+	for (uint64_t i = 0, b = start; i < nblocks && !r; i++, b = (b + 1) % nblocks) {
 		r = ext2_map(fs, dir, b, &dblk, &run);
 		if (r || !dblk)
 			continue;
@@ -265,8 +267,11 @@ int ext2_dir_add(struct ext2_fs *fs, struct ext2_inode *dir, uint32_t dir_ino, c
 				}
 				fill(fs, de, name, len, ino, type);
 				r = ext2_write_block(fs, dblk, buf);
-				if (!r)
+				if (!r) {
 					touch(fs, dir);
+					fs->add_dir = dir_ino;
+					fs->add_block = b;
+				}
 				kfree(buf);
 				return r;
 			}
@@ -301,6 +306,8 @@ int ext2_dir_add(struct ext2_fs *fs, struct ext2_inode *dir, uint32_t dir_ino, c
 		return r;
 	dir->i_size_lo = (uint32_t)(size + fs->block_size);
 	touch(fs, dir);
+	fs->add_dir = dir_ino;
+	fs->add_block = nblocks;
 	return 0;
 }
 

@@ -107,6 +107,13 @@ struct ext2_statfs {
 };
 int ext2_statfs(const struct ext2_fs *fs, struct ext2_statfs *st);
 
+/* The caller knows every name of each directory it adds names to (it
+ * read them whole, and every change goes through it): the library then
+ * does not search a directory for a new name before adding it, and looks
+ * for room from where the previous name went, so that a directory of n
+ * names takes n small steps, not n searches. */
+void ext2_set_names_known(struct ext2_fs *fs);
+
 /* Writing: ext2 revision 1 with blocks of 1 to 4 KiB and no feature
  * beyond ext_attr, resize_inode, dir_index, filetype, sparse_super,
  * sparse_super2, meta_bg and large_file. ext2_mount_rw mounts as

@@ -29,6 +29,11 @@ struct ext2_fs {
 	uint32_t rev;
 	uint32_t compat, incompat, ro_compat;
 	uint16_t state;
+	/* ext2_set_names_known; and where the last name was added (a block of
+	 * directory add_dir), where the next one's search starts. */
+	bool names_known;
+	uint32_t add_dir;
+	uint64_t add_block;
 	uint32_t cluster_ratio;		/* blocks per cluster: 1 without bigalloc */
 	uint64_t free_blocks, reserved_blocks;
 	uint64_t free_inodes;

@@ -67,6 +67,8 @@ static int prepare_new(struct ext2_fs *fs, uint32_t dir, const char *name, size_
 		return -ENOENT;	/* removed, still open */
 	if (is_dot(name, len))
 		return -EEXIST;
+	if (fs->names_known)
+		return 0;
 	r = ext2_lookup(fs, dir, name, len, &found);
 	return r == -ENOENT ? 0 : r ? r : -EEXIST;
 }

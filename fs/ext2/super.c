@@ -513,6 +513,11 @@ int ext2_mount(const struct ext2_dev *dev, struct ext2_fs **out, char *whybuf, s
 	return 0;
 }
 
+void ext2_set_names_known(struct ext2_fs *fs)
+{
+	fs->names_known = true;
+}
+
 /* INCOMPAT features only ext4's driver reads. */
 #define EXT4_ONLY_INCOMPAT (EXT2_INCOMPAT_EXTENTS | EXT2_INCOMPAT_64BIT | \
 	EXT2_INCOMPAT_FLEX_BG | EXT2_INCOMPAT_MMP | EXT2_INCOMPAT_EA_INODE | \

@@ -129,8 +129,12 @@ struct vnode;
 struct ramfs_entry {
 	struct vnode *node;
 	struct vnode *dir;		/* the directory it is in */
-	struct ramfs_entry *next;	/* dir's next entry, sorted by name */
+	/* dir's next and previous entries: sorted by name, or in the disk's
+	 * order (vnode->disk_order) */
+	struct ramfs_entry *next, *prev;
 	struct ramfs_entry *alias;	/* the node's next name, newer */
+	struct ramfs_entry *hnext;	/* the next in its bucket of dir's index */
+	uint32_t hash;			/* of the name: its bucket */
 	char name[];			/* NUL-terminated, at most VFS_NAME_MAX bytes */
 };
 
@@ -156,7 +160,14 @@ struct vnode {
 	/* A socket node (VFS_S_IFSOCK): the AF_UNIX socket bound to it, NULL
 	 * once that socket is closed. */
 	void *sock;
-	struct ramfs_entry *entries;	/* a directory's, sorted by name */
+	/* A directory's entries (sorted by name, or in the disk's order:
+	 * disk_order, where a new one goes last, as readdir on Linux shows a
+	 * disk directory), their count, and an index of them by name hash
+	 * once there are many (index_size buckets, a power of two). */
+	struct ramfs_entry *entries, *last_entry;
+	uint32_t nentries, index_size;
+	struct ramfs_entry **index;
+	bool disk_order;
 	struct ramfs_entry *names;	/* the entries naming it, oldest first */
 	uint32_t nlink;			/* how many names (a directory: 0 or 1) */
 	unsigned opens;			/* open file descriptions and holds */

@@ -835,6 +835,9 @@ TEST(file_in_place)
 	size_t free_before;
 
 	setup();
+	/* The heap's pages for a node and a name exist before the count. */
+	CHECK_EQ(vfs_create_file(NULL, "/warm", 0644, "w", 1), 0);
+	CHECK_EQ(vfs_unlink(NULL, "/warm"), 0);
 	free_before = page_free_count();
 	for (int round = 0; round < 50; round++) {
 		uint64_t phys = page_alloc(3);
@@ -1443,6 +1446,48 @@ TEST(proc_processes)
 	file_put(f);
 	CHECK_EQ(vfs_stat(NULL, "/proc/1/status", true, &st), 0);
 	proc_set_provider(NULL);
+}
+
+/* A directory past INDEX_FIRST names gets an index: lookups, replacing
+ * renames, removals and the sorted listing stay right as it grows. */
+TEST(large_directory_index)
+{
+	struct vfs_dirent d;
+	char path[64], last[VFS_NAME_MAX + 1] = "";
+	struct vnode *n;
+	int fd, listed = 0;
+	struct fdtable t;
+
+	setup();
+	fdtable_init(&t);
+	CHECK_EQ(vfs_mkdir(NULL, "/big", 0755), 0);
+	for (int i = 0; i < 1000; i++) {
+		snprintf(path, sizeof(path), "/big/f%04d", (i * 7919) % 1000);
+		int r = vfs_create_file(NULL, path, 0644, NULL, 0);
+
+		CHECKF(r == 0, "create %s: %d (i %d)", path, r, i);
+	}
+	CHECK_EQ(vfs_lookup(NULL, "/big", true, &n), 0);
+	CHECK_EQ(n->nentries, 1000u);
+	CHECK(n->index_size >= 1000u);
+	for (int i = 0; i < 1000; i += 2) {
+		snprintf(path, sizeof(path), "/big/f%04d", i);
+		CHECKF(vfs_unlink(NULL, path) == 0, "unlink %s", path);
+	}
+	CHECK_EQ(vfs_rename(NULL, "/big/f0001", "/big/f0003"), 0);
+	CHECK_EQ(vfs_lookup(NULL, "/big/f0001", true, &n), -ENOENT);
+	CHECK_EQ(vfs_lookup(NULL, "/big/f0002", true, &n), -ENOENT);
+	CHECK_EQ(vfs_lookup(NULL, "/big/f0003", true, &n), 0);
+	CHECK_EQ(vfs_lookup(NULL, "/big/f0999", true, &n), 0);
+	fd = vfs_open(&t, NULL, "/big", VFS_O_RDONLY | VFS_O_DIRECTORY, 0);
+	CHECK(fd >= 0);
+	while (vfs_readdir(&t, fd, &d) == 1) {
+		CHECKF(strcmp(last, d.name) < 0, "%s after %s", d.name, last);
+		strcpy(last, d.name);
+		listed++;
+	}
+	CHECK_EQ(listed, 499);
+	fdtable_release(&t);
 }
 
 static void write_bytes(const char *path, size_t n, long want)
