@@ -7,12 +7,14 @@
 #include <flint/heap.h>
 #include <flint/memory.h>
 #include <flint/string.h>
+#include <flint/sync.h>
 #include <flint/timer.h>
 #include <flint/vfs.h>
 
 #include "bcache.h"
 
 #define RUN_MAX 64u			/* pieces in one write-back: 256 KiB, fewer than slots */
+#define FLIGHTS 16u			/* a flush's runs in flight at once */
 
 struct slot {
 	uint64_t piece;			/* its offset / BCACHE_PIECE */
@@ -253,19 +255,99 @@ int bcache_write(struct bcache *c, uint64_t off, const void *buf, size_t len)
 	return 0;
 }
 
-int bcache_flush(struct bcache *c)
+/* One run of a flush, in flight. */
+struct flight {
+	struct bio bio;
+	uint64_t first, count;		/* its pieces */
+};
+
+static void landed(struct bio *bio)
+{
+	sem_post(bio->arg);
+}
+
+/* Waits for n runs in flight; those that failed are dirty again. */
+static int land(struct bcache *c, struct flight *f, unsigned n, struct semaphore *done)
 {
 	int err = 0;
 
+	for (unsigned i = 0; i < n; i++)
+		sem_wait(done);
+	for (unsigned i = 0; i < n; i++) {
+		if (f[i].bio.status && !err)
+			err = -EIO;
+		for (uint64_t p = f[i].first; f[i].bio.status && p < f[i].first + f[i].count; p++) {
+			holding(c, p)->dirty = true;
+			c->ndirty++;
+		}
+		kfree(f[i].bio.buf);
+	}
+	return err;
+}
+
+/* Every dirty run at once, FLIGHTS at a time, so that a flush costs about
+ * one request's wait, not one per run (a fsync's data, inode and bitmap
+ * lie apart). Runs the device would not take go one by one. */
+int bcache_flush(struct bcache *c)
+{
+	struct flight f[FLIGHTS];
+	struct semaphore done;
+	unsigned n = 0;
+	int err = 0;
+
+	sem_init(&done, 0);
 	for (unsigned i = 0; i < c->nslots; i++) {
 		struct slot *s = &c->slot[i];
+		uint64_t first = s->piece, count = 1;
+		uint8_t *buf;
 
-		if (s->valid && s->dirty) {
-			int r = write_run(c, s);
+		if (!s->valid || !s->dirty)
+			continue;
+		while (count < RUN_MAX && holding(c, first + count) &&
+		       holding(c, first + count)->dirty)
+			count++;
+		buf = kmalloc(count * BCACHE_PIECE);
+		if (buf) {
+			for (uint64_t p = first; p < first + count; p++) {
+				memcpy(buf + (p - first) * BCACHE_PIECE, holding(c, p)->data,
+				       BCACHE_PIECE);
+				holding(c, p)->dirty = false;
+			}
+			c->ndirty -= (unsigned)count;
+			f[n] = (struct flight){
+				.bio = { .op = BIO_WRITE, .sector = first * BCACHE_PIECE / BLOCKDEV_SECTOR,
+					 .buf = buf, .len = count * BCACHE_PIECE, .done = landed,
+					 .arg = &done },
+				.first = first, .count = count,
+			};
+		}
+		if (!buf || blockdev_submit(c->disk, &f[n].bio)) {
+			int r;
+
+			if (buf) {
+				for (uint64_t p = first; p < first + count; p++)
+					holding(c, p)->dirty = true;
+				c->ndirty += (unsigned)count;
+				kfree(buf);
+			}
+			r = write_run(c, s);
+			if (r < 0 && !err)
+				err = r;
+			continue;
+		}
+		if (++n == FLIGHTS) {
+			int r = land(c, f, n, &done);
 
 			if (r < 0 && !err)
 				err = r;
+			n = 0;
 		}
+	}
+	if (n) {
+		int r = land(c, f, n, &done);
+
+		if (r < 0 && !err)
+			err = r;
 	}
 	return err;
 }
