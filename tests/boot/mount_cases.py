@@ -59,6 +59,13 @@ def make_image(name, tree, kind="ext2", block=4096, extra=()):
     return image
 
 
+def empty_image(name, tmp):
+    """An ext2 image with nothing but its root (and lost+found)."""
+    tree = os.path.join(tmp, "tree")
+    os.makedirs(tree)
+    return make_image(name, tree)
+
+
 def disk(image, readonly=False):
     return ["-drive", "file=%s,format=raw,if=none,id=d0,cache=unsafe%s" % (
         image, ",readonly=on" if readonly else ""), "-device", DISK + ",drive=d0"]
@@ -341,9 +348,7 @@ def run_until(argv, pattern, timeout):
 def _():
     name = "fs-ext2-msync"
     with tempfile.TemporaryDirectory() as tmp:
-        tree = os.path.join(tmp, "tree")
-        os.makedirs(tree)
-        image = make_image(name, tree)
+        image = empty_image(name, tmp)
         initrd = lc.pack(name, lc.app("shm", "musl") + ":/bin/shm", options=[
             "--busybox", "/bin", "--dir", "/data"])
         argv = qemu.command(machine="q35", initrd=initrd, extra=disk(image),
@@ -378,9 +383,7 @@ def _():
 def _():
     name = "fs-mount-fails"
     with tempfile.TemporaryDirectory() as tmp:
-        tree = os.path.join(tmp, "tree")
-        os.makedirs(tree)
-        image = make_image(name, tree)
+        image = empty_image(name, tmp)
         subprocess.run([DEBUGFS, "-w", "-R", "ssv state 0", image], check=True,
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         initrd = lc.pack(name, lc.app("hello", "musl"), options=["--dir", "/data"])

@@ -51,24 +51,6 @@ void sched_wake(struct thread *t)
 	(void)t;
 }
 
-struct thread *thread_create(void (*fn)(void *arg), void *arg, int cpu)
-{
-	(void)fn;
-	(void)arg;
-	(void)cpu;
-	return NULL;
-}
-
-void thread_detach(struct thread *t)
-{
-	(void)t;
-}
-
-void sleep_ns(uint64_t ns)
-{
-	(void)ns;
-}
-
 uint64_t clock_ns(void)
 {
 	return 1;

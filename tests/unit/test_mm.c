@@ -58,24 +58,6 @@ int vfs_node_sync(struct vnode *n, uint64_t from, uint64_t to)
 	return pagecache_writeback(&n->cache, from, to);
 }
 
-struct thread *thread_create(void (*fn)(void *arg), void *arg, int cpu)
-{
-	(void)fn;
-	(void)arg;
-	(void)cpu;
-	return NULL;
-}
-
-void thread_detach(struct thread *t)
-{
-	(void)t;
-}
-
-void sleep_ns(uint64_t ns)
-{
-	(void)ns;
-}
-
 uint64_t clock_ns(void)
 {
 	return 1;

@@ -74,25 +74,6 @@ uint64_t clock_ns(void)
 	return 1;
 }
 
-/* Only a backed page cache starts the flusher: none here. */
-struct thread *thread_create(void (*fn)(void *arg), void *arg, int cpu)
-{
-	(void)fn;
-	(void)arg;
-	(void)cpu;
-	return NULL;
-}
-
-void thread_detach(struct thread *t)
-{
-	(void)t;
-}
-
-void sleep_ns(uint64_t ns)
-{
-	(void)ns;
-}
-
 uint64_t arch_cycles_khz(void)
 {
 	return 2999998;

@@ -79,17 +79,18 @@ UNIT_SRCS_ipfrag := net/ipfrag.c net/csum.c
 # and CPUID itself.
 UNIT_SRCS_vfs := fs/vfs.c fs/mount.c $(UNIT_DIR)/disk_stub.c fs/ramfs.c fs/pagecache.c \
 	kernel/page_ref.c fs/dev.c fs/pipe.c fs/tty.c fs/procfs.c lib/format.c \
-	kernel/heap.c kernel/page_alloc.c kernel/memmap.c lib/sort.c $(UNIT_DIR)/arch_stub.c
+	kernel/heap.c kernel/page_alloc.c kernel/memmap.c lib/sort.c $(UNIT_DIR)/thread_stub.c \
+	$(UNIT_DIR)/arch_stub.c
 # test_pagecache runs fs/pagecache.c over fake RAM with a fake backing
 # store; $(UNIT_DIR)/sched_fake.c stands in for the mutex and the clock.
 UNIT_TESTS += pagecache
 UNIT_SRCS_pagecache := fs/pagecache.c kernel/page_ref.c kernel/heap.c kernel/page_alloc.c \
-	kernel/memmap.c lib/sort.c $(UNIT_DIR)/sched_fake.c $(UNIT_DIR)/arch_stub.c
+	kernel/memmap.c lib/sort.c $(UNIT_DIR)/sched_fake.c $(UNIT_DIR)/thread_stub.c $(UNIT_DIR)/arch_stub.c
 # test_mm runs linux/mm.c on the heap over fake RAM, with page tables and
 # the mutex from $(UNIT_DIR)/uspace_fake.c, and files as memory-only page
 # caches.
 UNIT_SRCS_mm := linux/mm.c fs/pagecache.c kernel/page_ref.c $(UNIT_DIR)/uspace_fake.c kernel/heap.c kernel/page_alloc.c \
-	kernel/memmap.c lib/sort.c $(UNIT_DIR)/arch_stub.c
+	kernel/memmap.c lib/sort.c $(UNIT_DIR)/thread_stub.c $(UNIT_DIR)/arch_stub.c
 # test_time includes linux/sys_time.c and linux/sys_info.c whole and runs
 # their handlers against stand-ins for the clock, scheduler and user copies.
 UNIT_TESTS += time
@@ -110,7 +111,8 @@ $(UNIT_OBJ)/$(UNIT_DIR)/test_signal.o: UNIT_EXTRA_CFLAGS := -Iarch/x86_64/includ
 # net/socket.c, $(UNIT_DIR)/sched_fake.c for the scheduler and
 # $(UNIT_DIR)/disk_stub.c for the disks.
 # test_netlink has its own net_if_* provider.
-UNIT_SOCKET_SRCS := net/caller.c $(UNIT_DIR)/socket_fake.c $(UNIT_DIR)/sched_fake.c fs/vfs.c \
+UNIT_SOCKET_SRCS := net/caller.c $(UNIT_DIR)/socket_fake.c $(UNIT_DIR)/sched_fake.c \
+	$(UNIT_DIR)/thread_stub.c fs/vfs.c \
 	fs/mount.c $(UNIT_DIR)/disk_stub.c fs/ramfs.c fs/pagecache.c kernel/page_ref.c lib/format.c \
 	kernel/heap.c kernel/page_alloc.c kernel/memmap.c lib/sort.c $(UNIT_DIR)/arch_stub.c
 UNIT_TESTS += unix netlink
