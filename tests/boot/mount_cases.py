@@ -23,8 +23,8 @@ E2FSCK = shutil.which("e2fsck") or "/sbin/e2fsck"
 DEBUGFS = shutil.which("debugfs") or "/sbin/debugfs"
 IMAGE_MIB = 64
 TIMEOUT = 60
-MANY = 300		# files in one directory: several directory blocks
 SPARSE_AT = 5000000	# the one byte of a sparse file
+HUGE_AT = 5 << 30	# and of one past 4 GiB (large_file)
 DISK = "virtio-blk-pci"
 
 if not os.path.exists(MKE2FS):
@@ -108,6 +108,7 @@ def digest(data):
 # What the guest does on a disk mounted at /data, and what the disk must
 # then hold.
 WRITE_SCRIPT = " && ".join([
+    "dd if=/dev/zero of=/data/huge bs=1 count=1 seek=%d 2>/dev/null" % HUGE_AT,
     "cat /data/hello.txt",
     "echo written-by-flint > /data/new.txt",
     "mkdir /data/newdir",
@@ -117,28 +118,43 @@ WRITE_SCRIPT = " && ".join([
     "mv /data/dir/a.txt /data/newdir/moved.txt",
     "rm /data/big",
     "dd if=/dev/zero of=/data/sparse bs=1 count=1 seek=%d 2>/dev/null" % SPARSE_AT,
-    "i=0; while [ $i -lt %d ]; do echo $i > /data/newdir/f$i; i=$((i+1)); done" % MANY,
+    "i=0; while [ $i -lt MANY ]; do echo $i > /data/newdir/f$i; i=$((i+1)); done",
     "rm /data/newdir/f7",
     "stat -c 'links %h' /data/new.txt",
+    "stat -c 'huge %s' /data/huge",
     "grep ' /data ' /proc/mounts",
     "stat -f -c 'type %t' /data",
     "echo script-done",
 ])
 
 
-def written_tree():
+def written_tree(many):
     want = {"hello.txt": digest(b"hello from the host\n"), "link": "-> hello.txt",
             "new.txt": digest(b"written-by-flint\n"), "newdir/inner.txt": digest(b"inner\n"),
             "newlink": "-> new.txt", "newdir/hard.txt": digest(b"written-by-flint\n"),
             "newdir/moved.txt": digest(b"a file in a directory\n"),
             "sparse": digest(bytes(SPARSE_AT + 1))}
-    for i in range(MANY):
+    for i in range(many):
         if i != 7:
             want["newdir/f%d" % i] = digest(b"%d\n" % i)
     return want
 
 
-def write_case(block):
+def huge_problems(image):
+    """The file past 4 GiB, checked on the disk and then removed, so that
+    rdump does not write 5 GiB."""
+    p = subprocess.run([DEBUGFS, "-R", "stat /huge", image], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    if "Size: %d" % (HUGE_AT + 1) not in p.stdout:
+        return ["/huge on the disk is not %d bytes: %r" % (HUGE_AT + 1, p.stdout[:300])]
+    subprocess.run([DEBUGFS, "-w", "-R", "rm /huge", image], check=True,
+                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    return []
+
+
+# A directory of 10,000 entries on 4 KiB blocks (a few hundred on 1 KiB,
+# to keep the time down: the code is the same).
+def write_case(block, many):
     name = "fs-ext2-mount-rw-%dk" % (block // 1024)
 
     @fs_case(name)
@@ -151,16 +167,17 @@ def write_case(block):
                 "--busybox", "/bin", "--dir", "/data"])
             r = boot(name, qemu.command(machine="q35", initrd=initrd,
                                         append='mount=/dev/vda:/data -- /bin/sh -c "%s"' %
-                                        WRITE_SCRIPT, extra=disk(image)), timeout=TIMEOUT)
+                                        WRITE_SCRIPT.replace("MANY", str(many)),
+                                        extra=disk(image)), timeout=TIMEOUT * 2)
             problems = check_boot(r, lc.ENTRY)
             out = lc.program_lines(r)
             for want in ("hello from the host", "links 2", "/dev/vda /data ext2 rw 0 0",
-                         "type ef53", "script-done"):
+                         "type ef53", "huge %d" % (HUGE_AT + 1), "script-done"):
                 if want not in out:
                     problems.append("no line %r%s" % (want, lc.tail(r)))
-            problems += fsck_problems(image)
+            problems += fsck_problems(image) + huge_problems(image)
             got = tree_of(rdump(image, os.path.join(tmp, "out")))
-            want = written_tree()
+            want = written_tree(many)
             for path in sorted(set(got) | set(want)):
                 if got.get(path) != want.get(path):
                     problems.append("%s: on the disk %r, expected %r" % (
@@ -169,8 +186,8 @@ def write_case(block):
             return problems
 
 
-for block in (1024, 4096):
-    write_case(block)
+for block, many in ((1024, 300), (4096, 10000)):
+    write_case(block, many)
 
 
 # An image the host's mke2fs -d made is read whole (every file hashed as
