@@ -1,7 +1,6 @@
-/* The buffer cache: direct-mapped slots of 4 KiB pieces of a disk,
- * written back in runs of neighbouring dirty pieces (see bcache.h). The
- * slot of piece p is p % slots, so neighbours sit in neighbouring slots
- * and a run is found by looking at the next slots. */
+/* The buffer cache: direct-mapped slots of 4 KiB pieces of a disk (the
+ * slot by a hash of the piece's number), written back in runs of
+ * neighbouring dirty pieces (see bcache.h). */
 #include <flint/blockdev.h>
 #include <flint/errno.h>
 #include <flint/heap.h>
@@ -15,6 +14,7 @@
 
 #define RUN_MAX 64u			/* pieces in one write-back: 256 KiB, fewer than slots */
 #define FLIGHTS 16u			/* a flush's runs in flight at once */
+#define FIB_MULT 0x9e3779b97f4a7c15ull	/* 2^64 / the golden ratio */
 
 struct slot {
 	uint64_t piece;			/* its offset / BCACHE_PIECE */
@@ -25,7 +25,7 @@ struct slot {
 struct bcache {
 	struct blockdev *disk;
 	uint64_t pieces;		/* whole pieces on the disk: the rest bypasses */
-	unsigned nslots, ndirty;
+	unsigned nslots, shift, ndirty;	/* nslots = 1 << shift */
 	uint64_t dirty_since;		/* when ndirty last left 0 */
 	uint8_t *run;			/* RUN_MAX pieces: a write-back's bounce */
 	struct slot slot[];
@@ -64,7 +64,9 @@ struct bcache *bcache_new(struct blockdev *d, unsigned slots)
 	if (!c)
 		return NULL;
 	c->disk = d;
-	c->nslots = slots;
+	while (2u << c->shift <= slots)
+		c->shift++;
+	c->nslots = 1u << c->shift;
 	c->pieces = d->sectors * BLOCKDEV_SECTOR / BCACHE_PIECE;
 	c->run = kmalloc(RUN_MAX * BCACHE_PIECE);
 	if (!c->run) {
@@ -94,9 +96,17 @@ uint64_t bcache_dirty_since(const struct bcache *c)
 	return c->ndirty ? c->dirty_since : 0;
 }
 
+/* A piece's slot: its number hashed (Fibonacci hashing, Knuth 6.4), since
+ * an ext2 group's metadata lies a multiple of the slot count after the
+ * last group's, and plain piece % slots would give them all one slot. */
+static unsigned slot_of(const struct bcache *c, uint64_t piece)
+{
+	return (unsigned)((piece * FIB_MULT) >> (64 - c->shift));
+}
+
 static struct slot *holding(struct bcache *c, uint64_t piece)
 {
-	struct slot *s = &c->slot[piece % c->nslots];
+	struct slot *s = &c->slot[slot_of(c, piece)];
 
 	return s->valid && s->piece == piece ? s : NULL;
 }
@@ -130,7 +140,7 @@ static int write_run(struct bcache *c, struct slot *s)
  * caller overwrites all of it), its previous piece written back first. */
 static int get(struct bcache *c, uint64_t piece, bool whole, struct slot **out)
 {
-	struct slot *s = &c->slot[piece % c->nslots];
+	struct slot *s = &c->slot[slot_of(c, piece)];
 	int r;
 
 	if (s->valid && s->piece == piece) {

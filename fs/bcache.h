@@ -18,8 +18,8 @@
 struct bcache;
 struct blockdev;
 
-/* A cache of up to slots pieces of disk d (their memory comes as they are
- * used); NULL when out of memory. */
+/* A cache of up to slots pieces (rounded down to a power of two) of disk
+ * d, their memory taken as they are used; NULL when out of memory. */
 struct bcache *bcache_new(struct blockdev *d, unsigned slots);
 /* Frees it; what is dirty is lost: bcache_flush first. */
 void bcache_free(struct bcache *c);

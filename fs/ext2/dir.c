@@ -118,28 +118,56 @@ int ext2_readdir(struct ext2_fs *fs, uint32_t dir, uint64_t *cookie,
 	return r ? r : walk(fs, &raw, cookie, fn, arg);
 }
 
-struct lookup {
-	const char *name;
-	size_t len;
-	uint32_t ino;
-};
-
-static int lookup_one(void *arg, const char *name, size_t len, uint32_t ino, unsigned type)
+/* The record of name in dir: its block (read into buf), offset and the
+ * offset of the record before it in the block (itself when first). The
+ * search starts at the block where the last one was found (fs->find_block,
+ * whatever directory that was) and wraps around, so that names taken in
+ * the order they were made cost a block each, not the directory. */
+static int find(struct ext2_fs *fs, const struct ext2_inode *dir, const char *name, size_t len,
+		unsigned char *buf, uint64_t *dblk, uint32_t *off, uint32_t *prev)
 {
-	struct lookup *l = arg;
+	uint64_t size = ext2_inode_size(fs, dir), nblocks = size >> fs->log_block;
+	uint64_t start = fs->find_block < nblocks ? fs->find_block : 0;
+	int r;
 
-	(void)type;
-	if (len != l->len || memcmp(name, l->name, len))
-		return 0;
-	l->ino = ino;
-	return 1;
+	if (size & (fs->block_size - 1))
+		return -EIO;
+	for (uint64_t i = 0, b = start; i < nblocks; i++, b = (b + 1) % nblocks) {
+		uint64_t run;
+
+		r = ext2_map(fs, dir, b, dblk, &run);
+		if (r)
+			return r;
+		if (!*dblk)
+			continue;
+		r = ext2_read_block(fs, *dblk, buf);
+		*prev = 0;
+		for (uint32_t at = 0; !r && at < fs->block_size; ) {
+			const struct ext2_dir_entry *de = (const void *)(buf + at);
+			uint32_t rec_len;
+			size_t name_len;
+
+			r = rec_check(fs, buf, at, &rec_len, &name_len);
+			if (!r && de->inode && name_len == len && !memcmp(de->name, name, len)) {
+				*off = at;
+				fs->find_block = b;
+				return 0;
+			}
+			*prev = at;
+			at += rec_len;
+		}
+		if (r)
+			return r;
+	}
+	return -ENOENT;
 }
 
 int ext2_lookup(struct ext2_fs *fs, uint32_t dir, const char *name, size_t len, uint32_t *ino)
 {
-	struct lookup l = { name, len, 0 };
 	struct ext2_inode raw;
-	uint64_t pos = 0;
+	unsigned char *buf;
+	uint64_t dblk;
+	uint32_t off, prev;
 	int r;
 
 	if (len > EXT2_NAME_LEN)
@@ -149,15 +177,15 @@ int ext2_lookup(struct ext2_fs *fs, uint32_t dir, const char *name, size_t len, 
 		return r;
 	if (!len)
 		return -ENOENT;
-	r = walk(fs, &raw, &pos, lookup_one, &l);
-	if (r < 0)
-		return r;
+	buf = kmalloc(fs->block_size);
+	if (!buf)
+		return -ENOMEM;
+	r = find(fs, &raw, name, len, buf, &dblk, &off, &prev);
 	if (!r)
-		return -ENOENT;
-	*ino = l.ino;
-	return 0;
+		*ino = ((const struct ext2_dir_entry *)(buf + off))->inode;
+	kfree(buf);
+	return r;
 }
-
 /* The room a record of a name of n bytes takes (spec 4.1: 4-byte aligned). */
 #define REC_LEN(n) ((uint32_t)(EXT2_DIR_REC_HEADER + (n) + 3) & ~3u)
 
@@ -190,44 +218,6 @@ static void touch(struct ext2_fs *fs, struct ext2_inode *dir)
 	dir->i_mtime = dir->i_ctime = fs->now;
 }
 
-/* Where name is: its block (read into buf), its record's offset and the
- * offset of the record before it in the block (*prev == *off: none). */
-static int find(struct ext2_fs *fs, const struct ext2_inode *dir, const char *name, size_t len,
-		unsigned char *buf, uint64_t *dblk, uint32_t *off, uint32_t *prev)
-{
-	uint64_t size = ext2_inode_size(fs, dir), nblocks = size >> fs->log_block;
-	int r;
-
-	if (size & (fs->block_size - 1))
-		return -EIO;
-	for (uint64_t b = 0; b < nblocks; b++) {
-		uint64_t run;
-
-		r = ext2_map(fs, dir, b, dblk, &run);
-		if (r)
-			return r;
-		if (!*dblk)
-			continue;
-		r = ext2_read_block(fs, *dblk, buf);
-		*prev = 0;
-		for (uint32_t at = 0; !r && at < fs->block_size; ) {
-			const struct ext2_dir_entry *de = (const void *)(buf + at);
-			uint32_t rec_len;
-			size_t name_len;
-
-			r = rec_check(fs, buf, at, &rec_len, &name_len);
-			if (!r && de->inode && name_len == len && !memcmp(de->name, name, len)) {
-				*off = at;
-				return 0;
-			}
-			*prev = at;
-			at += rec_len;
-		}
-		if (r)
-			return r;
-	}
-	return -ENOENT;
-}
 
 int ext2_dir_add(struct ext2_fs *fs, struct ext2_inode *dir, uint32_t dir_ino, const char *name,
 		 size_t len, uint32_t ino, unsigned type)

@@ -34,6 +34,7 @@ struct ext2_fs {
 	bool names_known;
 	uint32_t add_dir;
 	uint64_t add_block;
+	uint64_t find_block;		/* the directory block a name was last found in */
 	uint32_t cluster_ratio;		/* blocks per cluster: 1 without bigalloc */
 	uint64_t free_blocks, reserved_blocks;
 	uint64_t free_inodes;
