@@ -230,8 +230,15 @@ int elf_parse_head(const void *image, size_t avail, uint64_t size, uint64_t base
 
 		switch (ph.type) {
 		case PT_INTERP:
-			return fail(err, "dynamically linked programs are not supported yet "
-				    "(PT_INTERP)", i, 0);
+			if (img.interp_size)
+				return fail(err, "more than one PT_INTERP", i, 0);
+			if (ph.filesz < 2 || ph.filesz > ELF_INTERP_MAX)
+				return fail(err, "PT_INTERP's path is empty or longer than PATH_MAX",
+					    i, ph.filesz);
+			rc = range_check(&ph, size, i, err);
+			img.interp_offset = ph.offset;
+			img.interp_size = ph.filesz;
+			break;
 		case PT_LOAD:
 			rc = load_segment(&img, &ph, size, i, err);
 			break;
@@ -400,7 +407,7 @@ int elf_build_stack(const struct elf_stack_args *a, const struct elf_image *img,
 		{ AT_PHDR, img->phdr },
 		{ AT_PHENT, img->phent },
 		{ AT_PHNUM, img->phnum },
-		{ AT_BASE, 0 },		/* the interpreter's base: none */
+		{ AT_BASE, a->interp_base },
 		{ AT_FLAGS, 0 },
 		{ AT_ENTRY, img->entry },
 		{ AT_UID, a->uid },

@@ -18,6 +18,11 @@
  * and up to 2^28 bytes of randomisation above it, in pages. */
 #define PIE_BASE 0x555555554000ull
 #define PIE_RANDOM_PAGES (1u << 16)
+/* The interpreter goes to a random page of the 256 GiB below MM_MMAP_TOP,
+ * where Linux's mmap_base puts it (0x7f...); the libraries it maps go
+ * below, top-down. */
+#define INTERP_BASE (MM_MMAP_TOP - (256ull << 30))
+#define INTERP_RANDOM_PAGES (1u << 26)
 #define ELF_MAGIC "\177ELF"
 #define ELF_MAGIC_LEN 4
 #define CPUID_LEAF_FEATURES 1		/* EDX: what AT_HWCAP carries on x86-64 */
@@ -56,6 +61,16 @@ static uint64_t pie_base(void)
 
 	entropy_random(&r, sizeof(r));
 	return PIE_BASE + (uint64_t)(r % PIE_RANDOM_PAGES) * PAGE_SIZE;
+}
+
+/* Where an interpreter goes: a random page in the range below the stack
+ * where Linux's mmap_base puts it (0x7f...). */
+static uint64_t interp_base(void)
+{
+	uint32_t r = 0;
+
+	entropy_random(&r, sizeof(r));
+	return INTERP_BASE + (uint64_t)(r % INTERP_RANDOM_PAGES) * PAGE_SIZE;
 }
 
 static const uint8_t zeros[PAGE_SIZE];
@@ -98,8 +113,9 @@ static size_t strings_size(const char *const *v)
 	return n;
 }
 
-static int build_stack(struct mm *mm, const struct elf_image *img, const char *path,
-		       const char *const *argv, const char *const *envp, uint64_t *sp)
+static int build_stack(struct mm *mm, const struct elf_image *img, uint64_t interp_base,
+		       const char *path, const char *const *argv, const char *const *envp,
+		       uint64_t *sp)
 {
 	size_t size = ALIGN_UP(strings_size(argv) + strings_size(envp) + 2 * strlen(path) +
 			       STACK_OVERHEAD, 16);
@@ -113,6 +129,7 @@ static int build_stack(struct mm *mm, const struct elf_image *img, const char *p
 		.hwcap = cpuid(CPUID_LEAF_FEATURES, 0).edx,
 		.page_size = PAGE_SIZE,
 		.clock_ticks = CLOCK_TICKS,
+		.interp_base = interp_base,
 	};
 	long r;
 
@@ -164,21 +181,19 @@ static long read_head(struct file *f, uint64_t size, uint8_t **out)
 	return got;
 }
 
-static int load_elf(struct mm *mm, struct file *f, const char *path,
-		    const char *const *argv, const char *const *envp, struct trap_frame *regs,
-		    bool report)
+/* Reads and checks the ELF headers of the open file f into *img (an
+ * ET_DYN one placed at base). */
+static int parse_file(struct file *f, uint64_t base, const char *path, bool report,
+		      struct elf_image *img)
 {
-	struct vnode *n = f->node;
-	struct elf_image img;
 	struct elf_error err;
 	uint8_t *head;
-	uint64_t sp;
-	long got = read_head(f, n->size, &head);
+	long got = read_head(f, f->node->size, &head);
 	int r;
 
 	if (got < 0)
 		return exec_error(report, path, "cannot read it", (int)got);
-	r = elf_parse_head(head, (size_t)got, n->size, pie_base(), &img, &err);
+	r = elf_parse_head(head, (size_t)got, f->node->size, base, img, &err);
 	kfree(head);
 	if (r < 0) {
 		if (report)
@@ -186,15 +201,75 @@ static int load_elf(struct mm *mm, struct file *f, const char *path,
 			       err.phdr_index, (unsigned long long)err.value);
 		return -ENOEXEC;
 	}
-	r = map_segments(mm, &img, n);
+	return 0;
+}
+
+/* The dynamic program's interpreter (PT_INTERP: glibc's ld-linux,
+ * musl's ld-musl), mapped at a random base below the stack as Linux
+ * does: *entry is where the program starts, *base its AT_BASE. It must
+ * be an ELF file of its own kind (ET_DYN, no interpreter of its own). */
+static int load_interp(struct mm *mm, struct file *prog, const struct elf_image *img,
+		       struct vnode *cwd, const char *path, bool report, uint64_t *entry,
+		       uint64_t *base)
+{
+	char *name = kmalloc((size_t)img->interp_size);
+	struct elf_image interp;
+	struct file *f;
+	long r = name ? vfs_file_pread(prog, name, (size_t)img->interp_size, img->interp_offset) :
+			-ENOMEM;
+
+	if (r >= 0 && ((uint64_t)r != img->interp_size || name[r - 1] || strlen(name) + 1 != (size_t)r))
+		r = exec_error(report, path, "its PT_INTERP path is not one NUL-terminated string",
+			       -ENOEXEC);
+	if (r >= 0) {
+		r = vfs_open_file(cwd, name, VFS_O_RDONLY, 0, &f);
+		if (r < 0 && report)
+			printk("flint: %s: its interpreter %s: %s\n", path, name,
+			       r == -ENOENT ? "no such file" : "cannot open it");
+	}
+	if (r >= 0) {
+		if ((f->node->mode & VFS_S_IFMT) != VFS_S_IFREG)
+			r = exec_error(report, name, "the interpreter is not a regular file", -EACCES);
+		else
+			r = parse_file(f, interp_base(), name, report, &interp);
+		if (r == 0 && (!interp.pie || interp.interp_size))
+			r = exec_error(report, name, "the interpreter is not a shared object of its "
+				       "own (ET_DYN without PT_INTERP)", -ELIBBAD);
+		if (r == 0)
+			r = map_segments(mm, &interp, f->node);
+		file_put(f);
+	}
+	kfree(name);
+	*entry = interp.entry;
+	*base = interp.lowest;
+	return (int)r;
+}
+
+static int load_elf(struct mm *mm, struct file *f, struct vnode *cwd, const char *path,
+		    const char *const *argv, const char *const *envp, struct trap_frame *regs,
+		    bool report)
+{
+	struct elf_image img;
+	uint64_t sp, entry, base = 0;
+	int r = parse_file(f, pie_base(), path, report, &img);
+
+	if (r < 0)
+		return r;
+	entry = img.entry;
+	r = map_segments(mm, &img, f->node);
+	if (r == 0 && img.interp_size) {
+		r = load_interp(mm, f, &img, cwd, path, report, &entry, &base);
+		if (r < 0)
+			return r;
+	}
 	if (r == 0)
-		r = build_stack(mm, &img, path, argv, envp, &sp);
+		r = build_stack(mm, &img, base, path, argv, envp, &sp);
 	if (r < 0)
 		return exec_error(report, path, r == -E2BIG ? "arguments too big" :
 				  "cannot load it (out of memory)", r);
 	mm_set_brk(mm, img.highest);
 	memset(regs, 0, sizeof(*regs));
-	regs->rip = img.entry;
+	regs->rip = entry;
 	regs->rsp = sp;
 	regs->cs = USER_CS;
 	regs->ss = USER_DS;
@@ -284,7 +359,7 @@ static int load(struct mm *mm, struct vnode *cwd, const char *path, const char *
 				depth);
 	else if (len < ELF_MAGIC_LEN || memcmp(start, ELF_MAGIC, ELF_MAGIC_LEN))
 		r = exec_error(report, path, "not an ELF executable (exec format error)", -ENOEXEC);
-	else if ((r = load_elf(mm, f, path, argv, envp, regs, report)) == 0 &&
+	else if ((r = load_elf(mm, f, cwd, path, argv, envp, regs, report)) == 0 &&
 		 vfs_path_of(n, exe, LINUX_EXE_MAX) < 0)
 		exe[0] = '\0';
 	file_put(f);

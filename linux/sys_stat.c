@@ -1190,3 +1190,95 @@ static long sys_umount2(const uint64_t a[6])
 	return r;
 }
 SYSCALL(166, "umount2", "sx", sys_umount2);
+
+/* Extended attributes: no filesystem here keeps any (as Linux's ramfs).
+ * Reading one is ENODATA and the list is empty once the file is found
+ * (ls -l asks for ACLs and SELinux labels this way and takes ENODATA as
+ * "none"); setting or removing one is EOPNOTSUPP. */
+static long xattr_file(uint64_t upath, bool follow, long found)
+{
+	struct vfs_stat st;
+	long r = stat_at(LINUX_AT_FDCWD, upath, follow ? 0 : LINUX_AT_SYMLINK_NOFOLLOW, &st);
+
+	return r < 0 ? r : found;
+}
+
+static long xattr_fd(uint64_t fd, long found)
+{
+	struct vfs_stat st;
+	long r = (int)fd == LINUX_AT_FDCWD ? -EBADF : stat_dirfd((int)fd, &st);
+
+	return r < 0 ? r : found;
+}
+
+static long sys_getxattr(const uint64_t a[6])
+{
+	return xattr_file(a[0], true, -ENODATA);
+}
+SYSCALL(191, "getxattr", "ssp", sys_getxattr);
+
+static long sys_lgetxattr(const uint64_t a[6])
+{
+	return xattr_file(a[0], false, -ENODATA);
+}
+SYSCALL(192, "lgetxattr", "ssp", sys_lgetxattr);
+
+static long sys_fgetxattr(const uint64_t a[6])
+{
+	return xattr_fd(a[0], -ENODATA);
+}
+SYSCALL(193, "fgetxattr", "fsp", sys_fgetxattr);
+
+static long sys_listxattr(const uint64_t a[6])
+{
+	return xattr_file(a[0], true, 0);
+}
+SYSCALL(194, "listxattr", "spx", sys_listxattr);
+
+static long sys_llistxattr(const uint64_t a[6])
+{
+	return xattr_file(a[0], false, 0);
+}
+SYSCALL(195, "llistxattr", "spx", sys_llistxattr);
+
+static long sys_flistxattr(const uint64_t a[6])
+{
+	return xattr_fd(a[0], 0);
+}
+SYSCALL(196, "flistxattr", "fpx", sys_flistxattr);
+
+static long sys_setxattr(const uint64_t a[6])
+{
+	return xattr_file(a[0], true, -EOPNOTSUPP);
+}
+SYSCALL(188, "setxattr", "sspxx", sys_setxattr);
+
+static long sys_lsetxattr(const uint64_t a[6])
+{
+	return xattr_file(a[0], false, -EOPNOTSUPP);
+}
+SYSCALL(189, "lsetxattr", "sspxx", sys_lsetxattr);
+
+static long sys_fsetxattr(const uint64_t a[6])
+{
+	return xattr_fd(a[0], -EOPNOTSUPP);
+}
+SYSCALL(190, "fsetxattr", "fspxx", sys_fsetxattr);
+
+static long sys_removexattr(const uint64_t a[6])
+{
+	return xattr_file(a[0], true, -EOPNOTSUPP);
+}
+SYSCALL(197, "removexattr", "ss", sys_removexattr);
+
+static long sys_lremovexattr(const uint64_t a[6])
+{
+	return xattr_file(a[0], false, -EOPNOTSUPP);
+}
+SYSCALL(198, "lremovexattr", "ss", sys_lremovexattr);
+
+static long sys_fremovexattr(const uint64_t a[6])
+{
+	return xattr_fd(a[0], -EOPNOTSUPP);
+}
+SYSCALL(199, "fremovexattr", "fs", sys_fremovexattr);

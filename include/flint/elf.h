@@ -22,6 +22,7 @@
 #define ELF_USER_TOP 0x7ffffffff000ull
 
 #define ELF_MAX_SEGMENTS 16	/* PT_LOAD entries; linkers emit 2 to 5 */
+#define ELF_INTERP_MAX 4096	/* PT_INTERP's path, NUL included: PATH_MAX */
 
 /* struct elf_segment.prot */
 #define ELF_PROT_R 1u
@@ -54,6 +55,9 @@ struct elf_image {
 	int has_tls;
 	uint64_t tls_addr, tls_filesz, tls_memsz, tls_align;	/* PT_TLS */
 	int exec_stack;			/* PT_GNU_STACK has PF_X (none: 0) */
+	/* PT_INTERP: where the interpreter's path lies in the file
+	 * (interp_size bytes, its NUL included; 0: a static program). */
+	uint64_t interp_offset, interp_size;
 };
 
 /* What was wrong: a fixed message, and where (a program header's index,
@@ -116,6 +120,7 @@ struct elf_stack_args {
 	uint64_t uid, euid, gid, egid;
 	uint64_t page_size;
 	uint64_t clock_ticks;		/* AT_CLKTCK: 100, as USER_HZ */
+	uint64_t interp_base;		/* AT_BASE: where the interpreter is (0: none) */
 };
 
 /* Writes the stack and stores the user stack pointer for process entry

@@ -211,15 +211,18 @@ TEST(musl_static)
 	check_program("hello.musl", 0, 1);
 }
 
-TEST(dynamic_refused)
+/* A dynamic program: its interpreter's path is found, NUL-terminated,
+ * where PT_INTERP says. */
+TEST(dynamic_interpreter)
 {
 	struct buf b = read_fixture("hello.dynamic");
 	struct elf_image img;
 	struct elf_error err = { 0 };
 
-	CHECK_EQ(elf_parse(b.p, b.n, PIE_BASE, &img, &err), -ELF_ENOEXEC);
-	CHECK_STR(err.msg, "dynamically linked programs are not supported yet (PT_INTERP)");
-	CHECK(err.phdr_index >= 0);
+	CHECK_EQ(elf_parse(b.p, b.n, PIE_BASE, &img, &err), 0);
+	CHECK(img.interp_size > 1 && img.interp_offset + img.interp_size <= b.n);
+	CHECK_EQ(((const char *)b.p)[img.interp_offset + img.interp_size - 1], '\0');
+	CHECK_STR((const char *)b.p + img.interp_offset, "/lib64/ld-linux-x86-64.so.2");
 	free(b.p);
 }
 
@@ -400,8 +403,11 @@ TEST(header_damage)
 	memset(p + TINY_PHOFF, 0, 2 * PHDR_SIZE);
 	expect_refused(p, 0, "no PT_LOAD segment", -1);
 	p = tiny(); put(p, EH_PHNUM, 3, 2);
-	tiny_phdr(p, 2, PT_INTERP, PF_R, 0x100, 0x400100, 0x1c, 0x1c, 1);
-	expect_refused(p, 0, "dynamically linked programs are not supported yet (PT_INTERP)", 2);
+	tiny_phdr(p, 2, PT_INTERP, PF_R, 0x100, 0x400100, 0x1, 0x1, 1);
+	expect_refused(p, 0, "PT_INTERP's path is empty or longer than PATH_MAX", 2);
+	p = tiny(); put(p, EH_PHNUM, 3, 2);
+	tiny_phdr(p, 2, PT_INTERP, PF_R, 0xfff0, 0x400100, 0x1c, 0x1c, 1);
+	expect_refused(p, 0, "segment's file range is past the end of the file", 2);
 }
 
 TEST(segment_damage)
