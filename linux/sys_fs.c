@@ -1029,6 +1029,27 @@ static long fd_check(uint64_t fd)
 	return 0;
 }
 
+/* posix_fadvise: advice a page cache may take or leave; Flint takes none,
+ * after Linux's checks (mm/fadvise.c): a pipe is ESPIPE, an unknown
+ * advice or a negative length EINVAL. */
+#define LINUX_POSIX_FADV_NOREUSE 5	/* the highest advice (uapi/linux/fadvise.h) */
+
+static long sys_fadvise64(const uint64_t a[6])
+{
+	struct file *f = fd_get(a[0]);
+	long r = 0;
+
+	if (!f)
+		return -EBADF;
+	if (f->ops && !f->ops->pread)
+		r = -ESPIPE;
+	else if (a[3] > LINUX_POSIX_FADV_NOREUSE || (int64_t)a[2] < 0)
+		r = -EINVAL;
+	file_put(f);
+	return r;
+}
+SYSCALL(221, "fadvise64", "fxxd", sys_fadvise64);
+
 static long sys_syncfs(const uint64_t a[6])
 {
 	struct file *f = fd_get(a[0]);

@@ -19,7 +19,8 @@ need cpio cpio
 need dpkg-source dpkg-dev
 need musl-gcc musl-tools
 need qemu-system-x86_64 qemu-system-x86
-# Flint runs static programs only: Debian's busybox package is dynamic.
+# The tests pack one static busybox (busybox-static): Debian's busybox
+# package is dynamic.
 [ -x /bin/busybox ] && ! readelf -lW /bin/busybox 2>/dev/null | grep -q INTERP ||
 	missing="$missing busybox-static"
 [ "${1:-}" = bench ] && need ab apache2-utils

@@ -16,6 +16,9 @@ APPS := hello args files mem time random threads poll signal exit3 abort efault 
 	fork spawn spawnee restart sockets unix net_epoll net_hold sync mapfile shm fsbench \
 	fsync_records
 APPS_PIE := hello args files
+# Also linked dynamically (glibc's ld-linux, musl's ld-musl): the loader
+# path; wrap.so is a library LD_PRELOAD puts in front of libc.
+APPS_DYN := hello
 APPS_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -pthread
 
 # Debian's musl-gcc specs know no -static-pie (they link Scrt1.o and ask
@@ -28,6 +31,8 @@ MUSL_PIE_LDFLAGS := -nostartfiles -static -Wl,-pie,--no-dynamic-linker,-z,text
 
 APPS_ALL := $(foreach a,$(APPS),$(APPS_OUT)/$(a).musl $(APPS_OUT)/$(a).glibc) \
 	$(foreach a,$(APPS_PIE),$(APPS_OUT)/$(a).musl-pie $(APPS_OUT)/$(a).glibc-pie) \
+	$(foreach a,$(APPS_DYN),$(APPS_OUT)/$(a).musl-dyn $(APPS_OUT)/$(a).glibc-dyn) \
+	$(APPS_OUT)/wrap.so \
 	$(BUILD)/initrd.cpio
 
 APPS_DEPS := $(APPS_DIR)/check.h $(APPS_DIR)/reap.h $(APPS_DIR)/meminfo.h $(APPS_DIR)/apps.mk
@@ -48,6 +53,18 @@ $(APPS_OUT)/%.musl-pie: $(APPS_DIR)/%.c $(APPS_DEPS)
 $(APPS_OUT)/%.glibc-pie: $(APPS_DIR)/%.c $(APPS_DEPS)
 	@mkdir -p $(dir $@)
 	$(CC) -static-pie -fPIE $(APPS_CFLAGS) -o $@ $<
+
+$(APPS_OUT)/%.musl-dyn: $(APPS_DIR)/%.c $(APPS_DEPS)
+	@mkdir -p $(dir $@)
+	$(MUSL_GCC) $(APPS_CFLAGS) -o $@ $<
+
+$(APPS_OUT)/%.glibc-dyn: $(APPS_DIR)/%.c $(APPS_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(APPS_CFLAGS) -o $@ $<
+
+$(APPS_OUT)/wrap.so: $(APPS_DIR)/wrap.c $(APPS_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) -shared -fPIC $(APPS_CFLAGS) -o $@ $<
 
 $(BUILD)/initrd.cpio: $(APPS_OUT)/hello.musl tools/flint-initrd $(APPS_DIR)/apps.mk
 	tools/flint-initrd -o $@ $(APPS_OUT)/hello.musl --dir /tmp --busybox /bin \

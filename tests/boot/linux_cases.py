@@ -430,8 +430,6 @@ BAD_PROGRAMS = {
     "phoff-past-end": (phoff_past_end, 0o755, "program headers are past the end"),
     "filesz-over-memsz": (filesz_over_memsz, 0o755, "p_filesz is larger than p_memsz"),
     "machine-arm": (machine_arm, 0o755, "not an x86-64 program"),
-    "dynamic": (host_true, 0o755, "dynamically linked programs are not supported yet "
-                                  "(PT_INTERP)"),
     "not-executable": (lambda d: d, 0o644, "not executable"),
 }
 
@@ -450,6 +448,22 @@ def bad_program_case(name, make, mode, words):
         return boot_failing(name, initrd, "-- /bin/bad",
                             ["^flint: /bin/bad: " + re.escape(words)],
                             status=STATUS_CANNOT_EXEC, about="/bin/bad")
+
+
+# A dynamically linked program packed without its interpreter: execve's
+# ENOENT, as on Linux, with the interpreter named.
+@linux_case("linux-bad-dynamic")
+def _():
+    name = "linux-bad-dynamic"
+    os.makedirs(IMAGES, exist_ok=True)
+    path = os.path.join(IMAGES, name + ".bin")
+    with open(path, "wb") as f:
+        f.write(host_true(b""))
+    os.chmod(path, 0o755)
+    initrd = pack(name, app("hello", "musl"), path + ":/bin/bad")
+    return boot_failing(name, initrd, "-- /bin/bad",
+                        ["^flint: /bin/bad: its interpreter /lib64/ld-linux-x86-64.so.2: "
+                         "no such file"], status=STATUS_NOT_FOUND, about="/bin/bad")
 
 
 def executable_text(name, text):

@@ -1,0 +1,19 @@
+# Run by Debian's python3 on Flint and on the host (tests/boot/dynamic_cases.py):
+# the standard library, extension modules that load libraries (hashlib:
+# OpenSSL, sqlite3), threads and a subprocess that is a dynamic program.
+import hashlib, json, zlib, decimal, threading, sqlite3, subprocess, sys
+print("sha256", hashlib.sha256(b"flint").hexdigest())
+print("zlib", len(zlib.compress(b"a" * 10000)))
+print("decimal", decimal.Decimal(1) / decimal.Decimal(7))
+out = []
+t = threading.Thread(target=lambda: out.append(sum(range(1000))))
+t.start()
+t.join()
+print("thread", out[0])
+db = sqlite3.connect(":memory:")
+db.execute("create table t(x)")
+db.executemany("insert into t values (?)", [(i,) for i in range(10)])
+print("sqlite", db.execute("select sum(x) from t").fetchone()[0])
+child = subprocess.run([sys.executable, "-c", "print(6*7)"], capture_output=True, text=True)
+print("subprocess", child.stdout.strip())
+print("json", json.dumps({"a": [1, 2]}))

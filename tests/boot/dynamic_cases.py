@@ -1,0 +1,210 @@
+"""Boot tests of dynamically linked programs (issue 13's first part): a
+program with PT_INTERP starts in its interpreter (glibc's ld-linux,
+musl's ld-musl), which maps its libraries through mmap and runs it;
+tools/flint-initrd --program packs an installed program with its
+interpreter and libraries. The host's own Debian programs (coreutils) are
+the dynamic programs run; their output is compared with the host's.
+"""
+import hashlib
+import os
+import re
+import subprocess
+
+import linux_cases as lc
+from cases import boot, check_boot, qemu
+
+HOST_PROGRAMS = ["/usr/bin/sort", "/usr/bin/sha256sum", "/usr/bin/cat", "/usr/bin/ls"]
+INTERP_GLIBC = "/lib64/ld-linux-x86-64.so.2"
+MISSING_STATUS = 127     # the loader's status for a library it cannot find
+TEXT = b"pear\napple\nfig\nbanana\n"
+
+
+def dyn_case(name):
+    missing = [p for p in HOST_PROGRAMS + [INTERP_GLIBC] if not os.path.exists(p)]
+    if missing:
+        print("SKIP boot.%s: %s not on this machine" % (name, ", ".join(missing)), flush=True)
+        return lambda fn: fn
+    return lc.linux_case(name)
+
+
+def pack(name, *args):
+    os.makedirs(lc.IMAGES, exist_ok=True)
+    path = os.path.join(lc.IMAGES, name + ".cpio")
+    p = subprocess.run([lc.FLINT_INITRD, "-o", path, *args], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    if p.returncode:
+        raise lc.Problem("flint-initrd failed: " + p.stdout.strip())
+    return path
+
+
+def archive_paths(path, dirs=True):
+    """The archive's paths (with dirs False: only files and links)."""
+    with open(path, "rb") as f:
+        out = subprocess.run(["cpio", "-itv", "--quiet"], stdin=f, stdout=subprocess.PIPE,
+                             check=True, text=True).stdout
+    paths = set()
+    for line in out.splitlines():
+        fields = line.split()
+        name = fields[8] if len(fields) > 8 else ""
+        if name not in ("", ".") and (dirs or not line.startswith("d")):
+            paths.add("/" + name)
+    return paths
+
+
+def host_libraries(program):
+    """What the host's ldd says program loads: the paths it names."""
+    out = subprocess.run(["ldd", program], stdout=subprocess.PIPE, text=True,
+                         check=True).stdout
+    return {m.group(1) for m in map(re.compile(r"(/\S+) \(0x").search, out.splitlines())
+            if m}
+
+
+def run(name, initrd, argv, status=0, extra=""):
+    r = boot(name, qemu.command(initrd=initrd, append="%s-- %s" % (
+        extra, lc.cmdline_words(argv))), timeout=lc.TIMEOUT * 2)
+    return r, check_boot(r, lc.ENTRY, status=status)
+
+
+# Programs built here, linked dynamically against glibc and musl, and the
+# glibc one with an LD_PRELOAD library in front of libc.
+for libc in ("glibc", "musl"):
+    def dyn_hello(libc=libc):
+        name = "linux-dynamic-hello-" + libc
+
+        @lc.linux_case(name)
+        def _():
+            program = lc.app("hello", libc + "-dyn")
+            initrd = pack(name, program + ":/bin/hello")
+            r, problems = run(name, initrd, ["/bin/hello"])
+            want = ["hello from " + libc, "argv[0] /bin/hello"]
+            if not lc.has_block(lc.program_lines(r), want):
+                problems.append("expected lines %r%s" % (want, lc.tail(r)))
+            return problems
+    dyn_hello()
+
+
+@lc.linux_case("linux-dynamic-preload")
+def _():
+    name = "linux-dynamic-preload"
+    initrd = pack(name, lc.app("hello", "glibc-dyn") + ":/bin/hello",
+                  lc.app("wrap", "so") + ":/lib/wrap.so")
+    r, problems = run(name, initrd, ["/bin/hello"], extra="env.LD_PRELOAD=/lib/wrap.so ")
+    if "wrapped: hello from glibc" not in lc.program_lines(r):
+        problems.append("LD_PRELOAD's printf did not run first%s" % lc.tail(r))
+    return problems
+
+
+# Debian's coreutils from this machine, packed with --program: sort,
+# sha256sum and cat of a file, and ls of a directory, as the host's.
+@dyn_case("linux-dynamic-coreutils")
+def _():
+    name = "linux-dynamic-coreutils"
+    data = os.path.join(lc.IMAGES, name + ".txt")
+    os.makedirs(lc.IMAGES, exist_ok=True)
+    with open(data, "wb") as f:
+        f.write(TEXT)
+    args = [a for p in HOST_PROGRAMS for a in ("--program", p)]
+    initrd = pack(name, lc.app("hello", "musl"), data + ":/data/fruit.txt", *args,
+                  "--busybox", "/bin")
+    script = "/usr/bin/sort /data/fruit.txt; /usr/bin/sha256sum /data/fruit.txt; " \
+             "/usr/bin/cat /data/fruit.txt; /usr/bin/ls -1 /usr/bin"
+    r, problems = run(name, initrd, ["/bin/sh", "-c", script])
+    out = lc.program_lines(r)
+    want = sorted(TEXT.decode().split()) + [
+        "%s  /data/fruit.txt" % hashlib.sha256(TEXT).hexdigest()] + \
+        TEXT.decode().split() + sorted(os.path.basename(p) for p in HOST_PROGRAMS)
+    if not lc.has_block(out, want):
+        problems.append("expected lines %r%s" % (want, lc.tail(r)))
+    if any("not implemented" in l for l in r.lines()):
+        problems.append("a system call the programs made is missing: %r" % [
+            l for l in r.lines() if "not implemented" in l])
+    return problems
+
+
+# A library the loader cannot find: its own message, status 127.
+@dyn_case("linux-dynamic-missing-library")
+def _():
+    name = "linux-dynamic-missing-library"
+    initrd = pack(name, "/usr/bin/ls:/bin/ls", "--no-align")
+    # flint-initrd packs what ls needs; take one library out again.
+    root = lc.unpacked(initrd)
+    try:
+        libs = [p for p in archive_paths(initrd) if "libselinux" in p]
+        if not libs:
+            return ["ls was packed without libselinux: %r" % sorted(archive_paths(initrd))]
+        for lib in libs:
+            os.unlink(os.path.join(root, lib.lstrip("/")))
+        with open(initrd, "wb") as out:
+            subprocess.run("find . | LC_ALL=C sort | cpio --quiet -o -H newc", shell=True,
+                           cwd=root, stdout=out, check=True)
+    finally:
+        subprocess.run(["rm", "-rf", root], check=True)
+    r, problems = run(name, initrd, ["/bin/ls"], status=MISSING_STATUS)
+    want = "error while loading shared libraries: libselinux.so.1: cannot open shared " \
+           "object file: No such file or directory"
+    if not any(want in l for l in r.lines()):
+        problems.append("no line with %r%s" % (want, lc.tail(r)))
+    return problems
+
+
+# flint-initrd --program: the archive holds the program, its interpreter
+# and exactly the libraries the host's ldd names (with the links on the
+# way), nothing else.
+@dyn_case("flint-initrd-program")
+def _():
+    name = "flint-initrd-program"
+    problems = []
+    for program in HOST_PROGRAMS:
+        initrd = pack(name, "--program", program)
+        got = archive_paths(initrd, dirs=False)
+        want = {program} | host_libraries(program)
+        missing = want - got
+        extra = {p for p in got - want
+                 if not any(os.path.realpath(w) == os.path.realpath(p) for w in want)}
+        if missing or extra:
+            problems.append("%s: missing %s, extra %s" % (program, sorted(missing),
+                                                          sorted(extra)))
+    return problems
+
+
+# Debian's python3 with its standard library (--tree): extension modules
+# loading libraries through dlopen (hashlib's OpenSSL, sqlite3), a thread
+# and a subprocess that is another dynamic program; the output must be the
+# host's python3's.
+PYTHON = "/usr/bin/python3"
+PYTHON_CHECKS = os.path.join(lc.ROOT, "tests", "apps", "python_checks.py")
+
+
+def python_case(name):
+    lib = None
+    if os.path.exists(PYTHON):
+        version = subprocess.run([PYTHON, "-c", "import sys; print('%d.%d' % "
+                                  "sys.version_info[:2])"], stdout=subprocess.PIPE,
+                                 text=True).stdout.strip()
+        lib = "/usr/lib/python" + version
+    if not lib or not os.path.isdir(lib):
+        print("SKIP boot.%s: no python3 with its standard library on this machine" % name,
+              flush=True)
+        return lambda fn: fn, None
+    return lc.linux_case(name), lib
+
+
+def _python_case():
+    name = "linux-dynamic-python"
+    register, lib = python_case(name)
+
+    @register
+    def _():
+        want = subprocess.run([PYTHON, PYTHON_CHECKS], stdout=subprocess.PIPE, text=True,
+                              check=True).stdout.splitlines()
+        initrd = pack(name, "--program", PYTHON, "--tree", lib, "--dir", "/tmp",
+                      PYTHON_CHECKS + ":/checks.py")
+        r = boot(name, qemu.command(initrd=initrd, mem="512M",
+                                    append="-- %s /checks.py" % PYTHON), timeout=lc.TIMEOUT * 3)
+        problems = check_boot(r, lc.ENTRY)
+        if not lc.has_block(lc.program_lines(r), want):
+            problems.append("expected the host's lines %r%s" % (want, lc.tail(r)))
+        return problems
+
+
+_python_case()
