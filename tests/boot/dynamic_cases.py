@@ -19,8 +19,10 @@ MISSING_STATUS = 127     # the loader's status for a library it cannot find
 TEXT = b"pear\napple\nfig\nbanana\n"
 
 
-def dyn_case(name):
-    missing = [p for p in HOST_PROGRAMS + [INTERP_GLIBC] if not os.path.exists(p)]
+def dyn_case(name, programs=HOST_PROGRAMS):
+    """A case that needs these programs of this machine's (and glibc's
+    loader): skipped, saying why, without them."""
+    missing = [p for p in programs + [INTERP_GLIBC] if not os.path.exists(p)]
     if missing:
         print("SKIP boot.%s: %s not on this machine" % (name, ", ".join(missing)), flush=True)
         return lambda fn: fn
@@ -208,3 +210,21 @@ def _python_case():
 
 
 _python_case()
+
+
+# Debian's perl (perl-base: no module needed) running a script, with the
+# host's perl's output.
+PERL = "/usr/bin/perl"
+PERL_CHECKS = os.path.join(lc.ROOT, "tests", "apps", "perl_checks.pl")
+
+
+@dyn_case("linux-dynamic-perl", [PERL])
+def _():
+    name = "linux-dynamic-perl"
+    want = subprocess.run([PERL, PERL_CHECKS], stdout=subprocess.PIPE, text=True,
+                          check=True).stdout.splitlines()
+    initrd = pack(name, "--program", PERL, PERL_CHECKS + ":/checks.pl")
+    r, problems = run(name, initrd, [PERL, "/checks.pl"])
+    if not lc.has_block(lc.program_lines(r), want):
+        problems.append("expected the host's lines %r%s" % (want, lc.tail(r)))
+    return problems
