@@ -228,3 +228,23 @@ def _():
     if not lc.has_block(lc.program_lines(r), want):
         problems.append("expected the host's lines %r%s" % (want, lc.tail(r)))
     return problems
+
+
+# Debian's sqlite3 shell, downloaded (flint-initrd --deb: apt-get download
+# and dpkg-deb, nothing installed here), running a script on a database
+# in /tmp.
+SQLITE_CHECKS = os.path.join(lc.ROOT, "tests", "apps", "sqlite_checks.sql")
+SQLITE_WANT = ["apple|10", "fig|2", "pear|6", "3|9"]
+DEB_CACHE = os.path.join(lc.ROOT, "build", "debs")
+
+
+@lc.linux_case("linux-dynamic-sqlite3-deb")
+def _():
+    name = "linux-dynamic-sqlite3-deb"
+    initrd = pack(name, "--deb", "sqlite3", "--deb-cache", DEB_CACHE, "--busybox", "/bin",
+                  "--dir", "/tmp", lc.app("hello", "musl"), SQLITE_CHECKS + ":/checks.sql")
+    r, problems = run(name, initrd, ["/bin/sh", "-c",
+                                     "/usr/bin/sqlite3 /tmp/db.sqlite < /checks.sql"])
+    if not lc.has_block(lc.program_lines(r), SQLITE_WANT):
+        problems.append("expected lines %r%s" % (SQLITE_WANT, lc.tail(r)))
+    return problems
