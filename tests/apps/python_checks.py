@@ -1,3 +1,4 @@
+#!/usr/bin/python3
 # Run by Debian's python3 on Flint and on the host (tests/boot/dynamic_cases.py):
 # the standard library, extension modules that load libraries (hashlib:
 # OpenSSL, sqlite3), threads and a subprocess that is a dynamic program.

@@ -13,7 +13,8 @@ import subprocess
 import linux_cases as lc
 from cases import boot, check_boot, qemu
 
-HOST_PROGRAMS = ["/usr/bin/sort", "/usr/bin/sha256sum", "/usr/bin/cat", "/usr/bin/ls"]
+HOST_PROGRAMS = ["/usr/bin/sort", "/usr/bin/sha256sum", "/usr/bin/cat", "/usr/bin/ls",
+                 "/usr/bin/id"]
 INTERP_GLIBC = "/lib64/ld-linux-x86-64.so.2"
 MISSING_STATUS = 127     # the loader's status for a library it cannot find
 TEXT = b"pear\napple\nfig\nbanana\n"
@@ -97,7 +98,8 @@ def _():
 
 
 # Debian's coreutils from this machine, packed with --program: sort,
-# sha256sum and cat of a file, and ls of a directory, as the host's.
+# sha256sum and cat of a file, ls of a directory, and id with this
+# machine's /etc/passwd and /etc/group (--from-host), as the host's.
 @dyn_case("linux-dynamic-coreutils")
 def _():
     name = "linux-dynamic-coreutils"
@@ -107,14 +109,16 @@ def _():
         f.write(TEXT)
     args = [a for p in HOST_PROGRAMS for a in ("--program", p)]
     initrd = pack(name, lc.app("hello", "musl"), data + ":/data/fruit.txt", *args,
-                  "--busybox", "/bin")
+                  "--busybox", "/bin", "--from-host")
     script = "/usr/bin/sort /data/fruit.txt; /usr/bin/sha256sum /data/fruit.txt; " \
-             "/usr/bin/cat /data/fruit.txt; /usr/bin/ls -1 /usr/bin"
+             "/usr/bin/cat /data/fruit.txt; /usr/bin/ls -1 /usr/bin; /usr/bin/id"
     r, problems = run(name, initrd, ["/bin/sh", "-c", script])
     out = lc.program_lines(r)
     want = sorted(TEXT.decode().split()) + [
         "%s  /data/fruit.txt" % hashlib.sha256(TEXT).hexdigest()] + \
-        TEXT.decode().split() + sorted(os.path.basename(p) for p in HOST_PROGRAMS)
+        TEXT.decode().split() + sorted(os.path.basename(p) for p in HOST_PROGRAMS) + \
+        subprocess.run(["/usr/bin/id", "root"], stdout=subprocess.PIPE, text=True,
+                       check=True).stdout.splitlines()
     if not lc.has_block(out, want):
         problems.append("expected lines %r%s" % (want, lc.tail(r)))
     if any("not implemented" in l for l in r.lines()):
@@ -169,10 +173,10 @@ def _():
     return problems
 
 
-# Debian's python3 with its standard library (--tree): extension modules
-# loading libraries through dlopen (hashlib's OpenSSL, sqlite3), a thread
-# and a subprocess that is another dynamic program; the output must be the
-# host's python3's.
+# Debian's python3 with its standard library (--tree), started by the
+# kernel from a #! script: extension modules loading libraries through
+# dlopen (hashlib's OpenSSL, sqlite3), a thread and a subprocess that is
+# another dynamic program; the output must be the host's python3's.
 PYTHON = "/usr/bin/python3"
 PYTHON_CHECKS = os.path.join(lc.ROOT, "tests", "apps", "python_checks.py")
 
@@ -201,8 +205,9 @@ def _python_case():
                               check=True).stdout.splitlines()
         initrd = pack(name, "--program", PYTHON, "--tree", lib, "--dir", "/tmp",
                       PYTHON_CHECKS + ":/checks.py")
-        r = boot(name, qemu.command(initrd=initrd, mem="512M",
-                                    append="-- %s /checks.py" % PYTHON), timeout=lc.TIMEOUT * 3)
+        # A #! script whose interpreter is a dynamic program.
+        r = boot(name, qemu.command(initrd=initrd, mem="512M", append="-- /checks.py"),
+                 timeout=lc.TIMEOUT * 3)
         problems = check_boot(r, lc.ENTRY)
         if not lc.has_block(lc.program_lines(r), want):
             problems.append("expected the host's lines %r%s" % (want, lc.tail(r)))
