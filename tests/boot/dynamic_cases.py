@@ -11,6 +11,7 @@ import re
 import subprocess
 
 import linux_cases as lc
+import mount_cases
 from cases import boot, check_boot, qemu
 
 HOST_PROGRAMS = ["/usr/bin/sort", "/usr/bin/sha256sum", "/usr/bin/cat", "/usr/bin/ls",
@@ -252,4 +253,30 @@ def _():
                                      "/usr/bin/sqlite3 /tmp/db.sqlite < /checks.sql"])
     if not lc.has_block(lc.program_lines(r), SQLITE_WANT):
         problems.append("expected lines %r%s" % (SQLITE_WANT, lc.tail(r)))
+    return problems
+
+
+# Firecracker's way: an ext4 root filesystem (root=/dev/vda ro, no
+# initrd) holding Debian's ls with its loader and libraries (laid out by
+# flint-initrd, made an image by mke2fs -d); the program runs from the
+# disk through the page cache.
+@dyn_case("linux-dynamic-ext4-root", ["/usr/bin/ls", mount_cases.MKE2FS])
+def _():
+    name = "linux-dynamic-ext4-root"
+    initrd = pack(name, "--program", "/usr/bin/ls", "--from-host", "--dir", "/dev",
+                  "--dir", "/proc", "--dir", "/tmp")
+    root = lc.unpacked(initrd)
+    try:
+        image = mount_cases.make_image(name, root, kind="ext4")
+    finally:
+        subprocess.run(["rm", "-rf", root], check=True)
+    r = boot(name, qemu.command(machine="q35", extra=mount_cases.disk(image),
+                                append="root=/dev/vda ro -- /usr/bin/ls -ln /usr/bin"),
+             timeout=lc.TIMEOUT * 2)
+    problems = check_boot(r, lc.ENTRY)
+    out = lc.program_lines(r)
+    if "root: /dev/vda (ext4, ro)" not in r.lines():
+        problems.append("no line 'root: /dev/vda (ext4, ro)'%s" % lc.tail(r))
+    if not any(l.endswith(" ls") and l.startswith("-rwxr-xr-x 1 0 0 ") for l in out):
+        problems.append("no line for ls in ls -ln /usr/bin%s" % lc.tail(r))
     return problems
