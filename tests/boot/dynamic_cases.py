@@ -2,8 +2,9 @@
 program with PT_INTERP starts in its interpreter (glibc's ld-linux,
 musl's ld-musl), which maps its libraries through mmap and runs it;
 tools/flint-initrd --program packs an installed program with its
-interpreter and libraries. The host's own Debian programs (coreutils) are
-the dynamic programs run; their output is compared with the host's.
+interpreter and libraries; --deb downloads a Debian package (apt-get
+download, dpkg-deb: nothing installed). The programs' output is compared
+with the host's.
 """
 import hashlib
 import os
@@ -19,6 +20,7 @@ HOST_PROGRAMS = ["/usr/bin/sort", "/usr/bin/sha256sum", "/usr/bin/cat", "/usr/bi
 INTERP_GLIBC = "/lib64/ld-linux-x86-64.so.2"
 MISSING_STATUS = 127     # the loader's status for a library it cannot find
 TEXT = b"pear\napple\nfig\nbanana\n"
+DEB_CACHE = os.path.join(lc.ROOT, "build", "debs")  # flint-initrd --deb's downloads
 
 
 def dyn_case(name, programs=HOST_PROGRAMS):
@@ -98,26 +100,25 @@ def _():
     return problems
 
 
-# Debian's coreutils from this machine, packed with --program: sort,
-# sha256sum and cat of a file, ls of a directory, and id with this
-# machine's /etc/passwd and /etc/group (--from-host), as the host's.
-@dyn_case("linux-dynamic-coreutils")
+# Debian's coreutils, downloaded (--deb coreutils): sort, sha256sum and
+# cat of a file, ls of a directory, and id with this machine's /etc/passwd
+# and /etc/group (--from-host), as the host's.
+@lc.linux_case("linux-dynamic-coreutils")
 def _():
     name = "linux-dynamic-coreutils"
     data = os.path.join(lc.IMAGES, name + ".txt")
     os.makedirs(lc.IMAGES, exist_ok=True)
     with open(data, "wb") as f:
         f.write(TEXT)
-    args = [a for p in HOST_PROGRAMS for a in ("--program", p)]
-    initrd = pack(name, lc.app("hello", "musl"), data + ":/data/fruit.txt", *args,
-                  "--busybox", "/bin", "--from-host")
+    initrd = pack(name, "--deb", "coreutils", "--deb-cache", DEB_CACHE, "--from-host",
+                  "--busybox", "/busybox", lc.app("hello", "musl"), data + ":/data/fruit.txt")
     script = "/usr/bin/sort /data/fruit.txt; /usr/bin/sha256sum /data/fruit.txt; " \
-             "/usr/bin/cat /data/fruit.txt; /usr/bin/ls -1 /usr/bin; /usr/bin/id"
-    r, problems = run(name, initrd, ["/bin/sh", "-c", script])
+             "/bin/cat /data/fruit.txt; /bin/ls -1 /data; /usr/bin/id"
+    r, problems = run(name, initrd, ["/busybox/sh", "-c", script])
     out = lc.program_lines(r)
     want = sorted(TEXT.decode().split()) + [
         "%s  /data/fruit.txt" % hashlib.sha256(TEXT).hexdigest()] + \
-        TEXT.decode().split() + sorted(os.path.basename(p) for p in HOST_PROGRAMS) + \
+        TEXT.decode().split() + ["fruit.txt"] + \
         subprocess.run(["/usr/bin/id", "root"], stdout=subprocess.PIPE, text=True,
                        check=True).stdout.splitlines()
     if not lc.has_block(out, want):
@@ -174,52 +175,35 @@ def _():
     return problems
 
 
-# Debian's python3 with its standard library (--tree), started by the
+# Debian's python3 with its standard library, downloaded (--deb: the
+# interpreter, its minimal and full standard library), started by the
 # kernel from a #! script: extension modules loading libraries through
 # dlopen (hashlib's OpenSSL, sqlite3), a thread and a subprocess that is
 # another dynamic program; the output must be the host's python3's.
 PYTHON = "/usr/bin/python3"
 PYTHON_CHECKS = os.path.join(lc.ROOT, "tests", "apps", "python_checks.py")
+PYTHON_DEBS = ["python3.11-minimal", "libpython3.11-minimal", "libpython3.11-stdlib",
+               "python3-minimal"]
 
 
-def python_case(name):
-    lib = None
-    if os.path.exists(PYTHON):
-        version = subprocess.run([PYTHON, "-c", "import sys; print('%d.%d' % "
-                                  "sys.version_info[:2])"], stdout=subprocess.PIPE,
-                                 text=True).stdout.strip()
-        lib = "/usr/lib/python" + version
-    if not lib or not os.path.isdir(lib):
-        print("SKIP boot.%s: no python3 with its standard library on this machine" % name,
-              flush=True)
-        return lambda fn: fn, None
-    return lc.linux_case(name), lib
-
-
-def _python_case():
+@lc.linux_case("linux-dynamic-python")
+def _():
     name = "linux-dynamic-python"
-    register, lib = python_case(name)
-
-    @register
-    def _():
-        want = subprocess.run([PYTHON, PYTHON_CHECKS], stdout=subprocess.PIPE, text=True,
-                              check=True).stdout.splitlines()
-        initrd = pack(name, "--program", PYTHON, "--tree", lib, "--dir", "/tmp",
-                      PYTHON_CHECKS + ":/checks.py")
-        # A #! script whose interpreter is a dynamic program.
-        r = boot(name, qemu.command(initrd=initrd, mem="512M", append="-- /checks.py"),
-                 timeout=lc.TIMEOUT * 3)
-        problems = check_boot(r, lc.ENTRY)
-        if not lc.has_block(lc.program_lines(r), want):
-            problems.append("expected the host's lines %r%s" % (want, lc.tail(r)))
-        return problems
+    want = subprocess.run([PYTHON, PYTHON_CHECKS], stdout=subprocess.PIPE, text=True,
+                          check=True).stdout.splitlines()
+    debs = [a for d in PYTHON_DEBS for a in ("--deb", d)]
+    initrd = pack(name, *debs, "--deb-cache", DEB_CACHE, "--dir", "/tmp",
+                  PYTHON_CHECKS + ":/checks.py")
+    r = boot(name, qemu.command(initrd=initrd, mem="512M", append="-- /checks.py"),
+             timeout=lc.TIMEOUT * 3)
+    problems = check_boot(r, lc.ENTRY)
+    if not lc.has_block(lc.program_lines(r), want):
+        problems.append("expected the host's lines %r%s" % (want, lc.tail(r)))
+    return problems
 
 
-_python_case()
-
-
-# Debian's perl (perl-base: no module needed) running a script, with the
-# host's perl's output.
+# Debian's perl, downloaded (--deb perl-base: no module needed), running a
+# script, with the host's perl's output.
 PERL = "/usr/bin/perl"
 PERL_CHECKS = os.path.join(lc.ROOT, "tests", "apps", "perl_checks.pl")
 
@@ -229,7 +213,8 @@ def _():
     name = "linux-dynamic-perl"
     want = subprocess.run([PERL, PERL_CHECKS], stdout=subprocess.PIPE, text=True,
                           check=True).stdout.splitlines()
-    initrd = pack(name, "--program", PERL, PERL_CHECKS + ":/checks.pl")
+    initrd = pack(name, "--deb", "perl-base", "--deb-cache", DEB_CACHE,
+                  PERL_CHECKS + ":/checks.pl")
     r, problems = run(name, initrd, [PERL, "/checks.pl"])
     if not lc.has_block(lc.program_lines(r), want):
         problems.append("expected the host's lines %r%s" % (want, lc.tail(r)))
@@ -241,7 +226,6 @@ def _():
 # in /tmp.
 SQLITE_CHECKS = os.path.join(lc.ROOT, "tests", "apps", "sqlite_checks.sql")
 SQLITE_WANT = ["apple|10", "fig|2", "pear|6", "3|9"]
-DEB_CACHE = os.path.join(lc.ROOT, "build", "debs")
 
 
 @lc.linux_case("linux-dynamic-sqlite3-deb")
