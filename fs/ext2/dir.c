@@ -15,7 +15,7 @@
 
 typedef int (*entry_fn)(void *arg, const char *name, size_t len, uint32_t ino, unsigned type);
 
-static int load_dir(struct ext2_fs *fs, uint32_t dir, struct ext2_inode *raw)
+int ext2_dir_load(struct ext2_fs *fs, uint32_t dir, struct ext2_inode *raw)
 {
 	int r = ext2_inode_load(fs, dir, raw);
 
@@ -113,7 +113,7 @@ int ext2_readdir(struct ext2_fs *fs, uint32_t dir, uint64_t *cookie,
 		 void *arg)
 {
 	struct ext2_inode raw;
-	int r = load_dir(fs, dir, &raw);
+	int r = ext2_dir_load(fs, dir, &raw);
 
 	return r ? r : walk(fs, &raw, cookie, fn, arg);
 }
@@ -172,7 +172,7 @@ int ext2_lookup(struct ext2_fs *fs, uint32_t dir, const char *name, size_t len, 
 
 	if (len > EXT2_NAME_LEN)
 		return -ENAMETOOLONG;
-	r = load_dir(fs, dir, &raw);
+	r = ext2_dir_load(fs, dir, &raw);
 	if (r)
 		return r;
 	if (!len)
@@ -301,7 +301,12 @@ int ext2_dir_add(struct ext2_fs *fs, struct ext2_inode *dir, uint32_t dir_ino, c
 	return 0;
 }
 
-int ext2_dir_remove(struct ext2_fs *fs, struct ext2_inode *dir, const char *name, size_t len)
+/* The record of name in dir changed in its block, which is written back,
+ * and dir's times: taken out (its room joined to the record before it, or
+ * its inode 0 when it is first) or, with remove false, made to name ino of
+ * type. */
+static int edit_record(struct ext2_fs *fs, struct ext2_inode *dir, const char *name, size_t len,
+		       bool remove, uint32_t ino, unsigned type)
 {
 	unsigned char *buf = kmalloc(fs->block_size);
 	uint64_t dblk;
@@ -314,7 +319,9 @@ int ext2_dir_remove(struct ext2_fs *fs, struct ext2_inode *dir, const char *name
 	if (!r) {
 		struct ext2_dir_entry *de = (void *)(buf + off);
 
-		if (prev != off) {
+		if (!remove) {
+			fill(fs, de, name, len, ino, type);
+		} else if (prev != off) {
 			struct ext2_dir_entry *pd = (void *)(buf + prev);
 
 			pd->rec_len = (uint16_t)(pd->rec_len + de->rec_len);
@@ -329,27 +336,15 @@ int ext2_dir_remove(struct ext2_fs *fs, struct ext2_inode *dir, const char *name
 	return r;
 }
 
+int ext2_dir_remove(struct ext2_fs *fs, struct ext2_inode *dir, const char *name, size_t len)
+{
+	return edit_record(fs, dir, name, len, true, 0, 0);
+}
+
 int ext2_dir_set(struct ext2_fs *fs, struct ext2_inode *dir, const char *name, size_t len,
 		 uint32_t ino, unsigned type)
 {
-	unsigned char *buf = kmalloc(fs->block_size);
-	uint64_t dblk;
-	uint32_t off, prev;
-	int r;
-
-	if (!buf)
-		return -ENOMEM;
-	r = find(fs, dir, name, len, buf, &dblk, &off, &prev);
-	if (!r) {
-		struct ext2_dir_entry *de = (void *)(buf + off);
-
-		fill(fs, de, name, len, ino, type);
-		r = ext2_write_block(fs, dblk, buf);
-	}
-	kfree(buf);
-	if (!r)
-		touch(fs, dir);
-	return r;
+	return edit_record(fs, dir, name, len, false, ino, type);
 }
 
 static int not_dot(void *arg, const char *name, size_t len, uint32_t ino, unsigned type)

@@ -112,6 +112,8 @@ int ext2_free_blocks_from(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *r
 int ext2_drop_inode(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *raw);
 
 /* dir.c */
+/* Directory dir's inode into raw: -ENOTDIR when it is not one. */
+int ext2_dir_load(struct ext2_fs *fs, uint32_t dir, struct ext2_inode *raw);
 int ext2_dir_add(struct ext2_fs *fs, struct ext2_inode *dir, uint32_t dir_ino, const char *name,
 		 size_t len, uint32_t ino, unsigned type);
 int ext2_dir_remove(struct ext2_fs *fs, struct ext2_inode *dir, const char *name, size_t len);

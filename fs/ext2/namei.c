@@ -26,16 +26,10 @@ static int check_name(const char *name, size_t len)
 	return 0;
 }
 
+/* A directory to change: none on a read-only mount. */
 static int load_dir(struct ext2_fs *fs, uint32_t dir, struct ext2_inode *raw)
 {
-	int r;
-
-	if (!fs->rw)
-		return -EROFS;
-	r = ext2_inode_load(fs, dir, raw);
-	if (r)
-		return r;
-	return (raw->i_mode & EXT2_S_IFMT) == EXT2_S_IFDIR ? 0 : -ENOTDIR;
+	return fs->rw ? ext2_dir_load(fs, dir, raw) : -EROFS;
 }
 
 static bool is_dir(const struct ext2_inode *raw)
