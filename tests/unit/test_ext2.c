@@ -12,64 +12,13 @@
 #include <sys/sysmacros.h>
 
 #include <flint/errno.h>
-#include <flint/heap.h>
 
 #include "../../fs/ext2/ext2_int.h"
 #include "check.h"
-
-void *kmalloc(size_t size)
-{
-	return malloc(size ? size : 1);
-}
-
-void *kzalloc(size_t size)
-{
-	return calloc(1, size ? size : 1);
-}
-
-void kfree(void *p)
-{
-	free(p);
-}
+#include "ext2_image.h"
 
 #define MIB (1u << 20)
 #define TREE EXT2_FIXTURE_DIR "/tree"
-
-struct image {
-	unsigned char *data;
-	size_t size;
-	uint64_t reads;
-};
-
-static int mem_read(void *arg, uint64_t off, void *buf, size_t len)
-{
-	struct image *im = arg;
-
-	CHECKF(off <= im->size && len <= im->size - off,
-	       "read outside the device: %" PRIu64 " + %zu > %zu", off, len, im->size);
-	memcpy(buf, im->data + off, len);
-	im->reads++;
-	return 0;
-}
-
-static struct image load(const char *kind)
-{
-	char path[512];
-	struct image im = { 0 };
-	struct stat st;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s.img", EXT2_FIXTURE_DIR, kind);
-	fd = open(path, O_RDONLY);
-	CHECKF(fd >= 0, "cannot open %s", path);
-	CHECK(!fstat(fd, &st));
-	im.size = (size_t)st.st_size;
-	im.data = malloc(im.size);
-	CHECK(im.data);
-	CHECK_EQ(pread(fd, im.data, im.size, 0), (ssize_t)im.size);
-	close(fd);
-	return im;
-}
 
 static int try_mount(struct image *im, struct ext2_fs **fs, char *why, size_t whylen)
 {
@@ -338,7 +287,7 @@ static void check_statfs(struct ext2_fs *fs, const char *kind)
 
 static void compare_image(const char *kind, const char *sub)
 {
-	struct image im = load(kind);
+	struct image im = image_load(EXT2_FIXTURE_DIR, kind);
 	struct ext2_fs *fs = mount_ok(&im);
 	char path[512], why[EXT2_WHY_MAX];
 
@@ -363,7 +312,7 @@ TEST(ext4_4k) { compare_image("ext4-4k", ""); }
 
 TEST(hard_link_and_htree)
 {
-	struct image im = load("ext4");
+	struct image im = image_load(EXT2_FIXTURE_DIR, "ext4");
 	struct ext2_fs *fs = mount_ok(&im);
 	struct ext2_inode_info info;
 	struct ext2_inode raw;
@@ -412,7 +361,7 @@ static int stop_at(void *arg, const char *name, size_t len, uint32_t ino, unsign
  * once; bmap agrees with the bytes read. */
 TEST(readdir_cookie_and_bmap)
 {
-	struct image im = load("ext2-1k");
+	struct image im = image_load(EXT2_FIXTURE_DIR, "ext2-1k");
 	struct ext2_fs *fs = mount_ok(&im);
 	uint32_t many = walk_path(fs, "many"), file = walk_path(fs, "size-307207");
 	struct listing all = { 0 }, part = { 0 };
@@ -461,7 +410,7 @@ TEST(random_reads)
 	uint64_t seed = 42;
 
 	for (int k = 0; k < 3; k++) {
-		struct image im = load(kinds[k]);
+		struct image im = image_load(EXT2_FIXTURE_DIR, kinds[k]);
 		struct ext2_fs *fs = mount_ok(&im);
 		uint32_t ino = walk_path(fs, "size-307207");
 		int fd = open(TREE "/size-307207", O_RDONLY);
@@ -504,7 +453,7 @@ static void mount_fails(struct image *im, int err, const char *reason)
 
 TEST(damaged_superblock)
 {
-	struct image im = load("ext2-1k");
+	struct image im = image_load(EXT2_FIXTURE_DIR, "ext2-1k");
 	struct ext2_super *sb = super_of(&im), good = *sb;
 	size_t size = im.size;
 
@@ -537,7 +486,7 @@ TEST(damaged_superblock)
 	im.size = size;
 	free(im.data);
 
-	im = load("ext4");
+	im = image_load(EXT2_FIXTURE_DIR, "ext4");
 	sb = super_of(&im);
 	good = *sb;
 	BAD_SB(s_desc_size, 48, "bad group descriptor size");
@@ -563,7 +512,7 @@ static struct ext2_group_desc *desc_of(struct image *im, uint32_t g)
 
 TEST(damaged_group_descriptors)
 {
-	struct image im = load("ext2-1k");
+	struct image im = image_load(EXT2_FIXTURE_DIR, "ext2-1k");
 	struct ext2_group_desc *d = desc_of(&im, 0), good = *d, *d3 = desc_of(&im, 3), good3 = *d3;
 
 	d->bg_inode_table_lo = 0xfffffff0;
@@ -579,13 +528,13 @@ TEST(damaged_group_descriptors)
 	mount_fails(&im, -EINVAL, "group 0: inode counts");
 	free(im.data);
 
-	im = load("ext4");
+	im = image_load(EXT2_FIXTURE_DIR, "ext4");
 	d = desc_of(&im, 1);
 	d->bg_inode_table_hi = 1;
 	mount_fails(&im, -EINVAL, "group 1: a bitmap or the inode table is outside");
 	free(im.data);
 
-	im = load("ext2-metabg");
+	im = image_load(EXT2_FIXTURE_DIR, "ext2-metabg");
 	super_of(&im)->s_first_meta_bg = 1000;
 	mount_fails(&im, -EINVAL, "first meta group 1000");
 	free(im.data);
@@ -593,7 +542,7 @@ TEST(damaged_group_descriptors)
 
 TEST(features)
 {
-	struct image im = load("ext2-1k");
+	struct image im = image_load(EXT2_FIXTURE_DIR, "ext2-1k");
 	struct ext2_super *sb = super_of(&im), good = *sb;
 	struct ext2_fs *fs;
 	char why[EXT2_WHY_MAX];
@@ -663,7 +612,7 @@ static long read_at(struct image *im, uint32_t ino, uint64_t off)
 
 TEST(damaged_block_map)
 {
-	struct image im = load("ext2-1k");
+	struct image im = image_load(EXT2_FIXTURE_DIR, "ext2-1k");
 	uint32_t bs = 1024, tri, mid, hello, lv;
 	struct ext2_inode *t = inode_of(&im, "triple", &tri), tg = *t;
 	struct ext2_inode *m = inode_of(&im, "size-307207", &mid), mg = *m;
@@ -719,7 +668,7 @@ static struct ext4_extent_header *root_of(struct ext2_inode *i)
 
 TEST(damaged_extents)
 {
-	struct image im = load("ext4");
+	struct image im = image_load(EXT2_FIXTURE_DIR, "ext4");
 	uint32_t pieces, small, bs = 1024;
 	struct ext2_inode *p = inode_of(&im, "pieces", &pieces), pg = *p;
 	struct ext2_inode *s = inode_of(&im, "size-4097", &small), sg = *s;
@@ -793,7 +742,7 @@ TEST(damaged_directories)
 	static const char *const kinds[] = { "ext2-1k", "ext4" };
 
 	for (int k = 0; k < 2; k++) {
-		struct image im = load(kinds[k]);
+		struct image im = image_load(EXT2_FIXTURE_DIR, kinds[k]);
 		struct ext2_fs *fs = mount_ok(&im);
 		uint32_t dir = walk_path(fs, "level0"), bs = 1 << fs->log_block, ino;
 		uint64_t blk, cookie;
@@ -873,7 +822,7 @@ TEST(fuzz)
 	uint64_t seed = 7;
 
 	for (int k = 0; k < 4; k++) {
-		struct image im = load(kinds[k]);
+		struct image im = image_load(EXT2_FIXTURE_DIR, kinds[k]);
 		unsigned char *good = malloc(im.size);
 		size_t span = 3 * MIB;	/* the superblock, descriptors, inode tables, directories */
 

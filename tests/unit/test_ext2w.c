@@ -11,74 +11,13 @@
 #include <sys/stat.h>
 
 #include <flint/errno.h>
-#include <flint/heap.h>
 
 #include "../../fs/ext2/ext2_int.h"
 #include "check.h"
-
-void *kmalloc(size_t size)
-{
-	return malloc(size ? size : 1);
-}
-
-void *kzalloc(size_t size)
-{
-	return calloc(1, size ? size : 1);
-}
-
-void kfree(void *p)
-{
-	free(p);
-}
+#include "ext2_image.h"
 
 #define NOW 1700000000u
 #define GIB (1ull << 30)
-
-struct image {
-	unsigned char *data;
-	size_t size;
-	uint64_t writes;
-};
-
-static int mem_read(void *arg, uint64_t off, void *buf, size_t len)
-{
-	struct image *im = arg;
-
-	CHECKF(off <= im->size && len <= im->size - off,
-	       "read outside the device: %" PRIu64 " + %zu > %zu", off, len, im->size);
-	memcpy(buf, im->data + off, len);
-	return 0;
-}
-
-static int mem_write(void *arg, uint64_t off, const void *buf, size_t len)
-{
-	struct image *im = arg;
-
-	CHECKF(off <= im->size && len <= im->size - off,
-	       "write outside the device: %" PRIu64 " + %zu > %zu", off, len, im->size);
-	memcpy(im->data + off, buf, len);
-	im->writes++;
-	return 0;
-}
-
-static struct image load(const char *dir, const char *kind)
-{
-	char path[512];
-	struct image im = { 0 };
-	struct stat st;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s.img", dir, kind);
-	fd = open(path, O_RDONLY);
-	CHECKF(fd >= 0, "cannot open %s", path);
-	CHECK(!fstat(fd, &st));
-	im.size = (size_t)st.st_size;
-	im.data = malloc(im.size);
-	CHECK(im.data);
-	CHECK_EQ(pread(fd, im.data, im.size, 0), (ssize_t)im.size);
-	close(fd);
-	return im;
-}
 
 static struct ext2_fs *mount_rw(struct image *im)
 {
@@ -523,7 +462,7 @@ static void reset_model(void)
 /* The sequence of changes each block size goes through. */
 static void exercise(const char *kind)
 {
-	struct image im = load(EXT2W_FIXTURE_DIR, kind);
+	struct image im = image_load(EXT2W_FIXTURE_DIR, kind);
 	struct ext2_fs *fs = mount_rw(&im);
 	const struct ext2_super *sb = (const void *)(im.data + EXT2_SUPER_OFFSET);
 	uint64_t bs = fs->block_size, p = bs / 4;
@@ -704,7 +643,7 @@ TEST(write_4k) { exercise("4k"); }
  * filesystem consistent, and everything given back when removed. */
 TEST(enospc)
 {
-	struct image im = load(EXT2W_FIXTURE_DIR, "small");
+	struct image im = image_load(EXT2W_FIXTURE_DIR, "small");
 	struct ext2_fs *fs = mount_rw(&im);
 	struct ext2_statfs st0, st1;
 	unsigned char buf[4096];
@@ -823,7 +762,7 @@ static int collect_name(void *arg, const char *name, size_t len, uint32_t ino, u
  * a plain directory with the right records. */
 TEST(htree_dir)
 {
-	struct image im = load(EXT2_FIXTURE_DIR, "ext2-1k");
+	struct image im = image_load(EXT2_FIXTURE_DIR, "ext2-1k");
 	struct ext2_fs *fs = mount_rw(&im);
 	struct ext2_inode_info info;
 	uint32_t many, ino, gone;
@@ -875,17 +814,17 @@ static void refused(struct image *im, bool writable, const char *why_part)
 
 TEST(refusals)
 {
-	struct image im = load(EXT2_FIXTURE_DIR, "ext4");
+	struct image im = image_load(EXT2_FIXTURE_DIR, "ext4");
 	struct ext2_super *sb;
 	struct ext2_fs *fs;
 	uint32_t ino;
 
 	refused(&im, true, "ext2: read-only: cannot write feature(s): has_journal");
 	free(im.data);
-	im = load(EXT2_FIXTURE_DIR, "ext2-rev0");
+	im = image_load(EXT2_FIXTURE_DIR, "ext2-rev0");
 	refused(&im, true, "revision 0");
 	free(im.data);
-	im = load(EXT2W_FIXTURE_DIR, "2k");
+	im = image_load(EXT2W_FIXTURE_DIR, "2k");
 	refused(&im, false, "the device cannot be written");
 	sb = (void *)(im.data + EXT2_SUPER_OFFSET);
 	sb->s_state &= (uint16_t)~EXT2_VALID_FS;
@@ -921,7 +860,7 @@ TEST(refusals)
 /* Damage under a read-write mount: -EIO, and never a write outside. */
 TEST(damaged)
 {
-	struct image im = load(EXT2W_FIXTURE_DIR, "1k");
+	struct image im = image_load(EXT2W_FIXTURE_DIR, "1k");
 	struct ext2_fs *fs = mount_rw(&im);
 	struct ext2_inode raw;
 	uint32_t ino, gone;
@@ -958,7 +897,7 @@ TEST(damaged)
  * the device or a crash is not. */
 TEST(fuzz)
 {
-	struct image good = load(EXT2W_FIXTURE_DIR, "small");
+	struct image good = image_load(EXT2W_FIXTURE_DIR, "small");
 	struct ext2_fs *fs = mount_rw(&good);
 	uint32_t ino, gone;
 	unsigned char buf[3000];
@@ -975,7 +914,7 @@ TEST(fuzz)
 	}
 	ext2_unmount(fs);
 	for (int round = 0; round < 1000; round++) {
-		struct image im = { malloc(good.size), good.size, 0 };
+		struct image im = { .data = malloc(good.size), .size = good.size };
 		struct ext2_dev dev = { mem_read, &im, im.size, mem_write };
 		char why[EXT2_WHY_MAX];
 		int n = 1 + (int)(next_byte() % 8);
