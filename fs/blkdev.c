@@ -111,13 +111,20 @@ static long blk_pwrite(struct file *f, const void *buf, size_t n, uint64_t off)
 	return blk_rw(f, (void *)buf, n, off, true);
 }
 
+uint32_t blkdev_rdev(const struct blockdev *d)
+{
+	for (unsigned i = 0; i < blockdev_count(); i++)
+		if (blockdev_get(i) == d)
+			return VFS_RDEV(VIRTBLK_MAJOR, i * VIRTBLK_MINORS);
+	return 0;
+}
+
 /* Linux reports a block device's size as 0 in stat; its number tells
  * which disk it is. */
 static int blk_stat(struct file *f, struct vfs_stat *st)
 {
-	for (unsigned i = 0; i < blockdev_count(); i++)
-		if (blockdev_get(i) == dev_of(f))
-			st->rdev = VFS_RDEV(VIRTBLK_MAJOR, i * VIRTBLK_MINORS);
+	if (dev_of(f))
+		st->rdev = blkdev_rdev(dev_of(f));
 	return 0;
 }
 

@@ -30,8 +30,6 @@
 #define MOUNT_PATH_MAX 64
 #define MOUNT_WHY_MAX 160
 #define ROOT_ID 1			/* Linux numbers mounts from 1 as well */
-#define VIRTBLK_MAJOR 254		/* as fs/blkdev.c's /dev/vdX nodes */
-#define VIRTBLK_MINORS 16
 #define INITRD_DIR "/initrd"
 
 static const struct vfs_fs_type rootfs_type = { .name = "rootfs", .magic = RAMFS_MAGIC };
@@ -246,13 +244,8 @@ static int make_mount(struct vnode *cwd, const struct vfs_fs_type *type, const c
 	if (!m)
 		return -ENOMEM;
 	m->disk = disk;
-	if (disk) {
-		int index = 0;
-
-		while (blockdev_get((unsigned)index) != disk)
-			index++;
-		m->dev = VFS_RDEV((unsigned)VIRTBLK_MAJOR, (unsigned)index * VIRTBLK_MINORS);
-	}
+	if (disk)
+		m->dev = blkdev_rdev(disk);
 	if (type->mount) {
 		r = type->mount(m, data, why, sizeof(why));
 	} else {

@@ -483,6 +483,9 @@ struct blockdev;
  * count moved, or a negative errno when nothing was (-EPERM: a write to a
  * read-only disk, -ENOSPC: a write past the end). */
 long blkdev_bytes(struct blockdev *d, void *buf, size_t n, uint64_t off, bool write);
+/* The disk's device number, as its /dev node's rdev and its filesystem's
+ * st_dev show it (Linux's virtio-blk numbers: 254:0, 254:16, ...). */
+uint32_t blkdev_rdev(const struct blockdev *d);
 /* sync(2): every block device's write cache flushed; 0 or the first
  * failure (-EIO). */
 int blkdev_sync_all(void);
