@@ -111,29 +111,54 @@ static struct slot *holding(struct bcache *c, uint64_t piece)
 	return s->valid && s->piece == piece ? s : NULL;
 }
 
+/* How many pieces from first on are cached and dirty, RUN_MAX at most
+ * (first itself is). */
+static uint64_t dirty_run(struct bcache *c, uint64_t first)
+{
+	uint64_t count = 1;
+	struct slot *o;
+
+	while (count < RUN_MAX && (o = holding(c, first + count)) && o->dirty)
+		count++;
+	return count;
+}
+
+/* Copies count pieces from first on (all cached) into buf, one after the
+ * other, and marks them clean: a write-back of them is under way. */
+static void take_run(struct bcache *c, uint64_t first, uint64_t count, uint8_t *buf)
+{
+	for (uint64_t p = first; p < first + count; p++) {
+		memcpy(buf + (p - first) * BCACHE_PIECE, holding(c, p)->data, BCACHE_PIECE);
+		holding(c, p)->dirty = false;
+	}
+	c->ndirty -= (unsigned)count;
+}
+
+/* A write-back of count pieces from first on failed: dirty again. */
+static void redirty(struct bcache *c, uint64_t first, uint64_t count)
+{
+	for (uint64_t p = first; p < first + count; p++)
+		holding(c, p)->dirty = true;
+	c->ndirty += (unsigned)count;
+}
+
 /* Writes the dirty run around s (its dirty neighbours that are cached) in
  * one request. */
 static int write_run(struct bcache *c, struct slot *s)
 {
-	uint64_t first = s->piece, last = s->piece;
+	uint64_t first = s->piece, count;
 	struct slot *o;
 	int r;
 
-	while (first > 0 && last - first + 1 < RUN_MAX && (o = holding(c, first - 1)) && o->dirty)
+	while (first > 0 && s->piece - first + 1 < RUN_MAX && (o = holding(c, first - 1)) &&
+	       o->dirty)
 		first--;
-	while (last - first + 1 < RUN_MAX && (o = holding(c, last + 1)) && o->dirty)
-		last++;
-	for (uint64_t p = first; p <= last; p++)
-		memcpy(c->run + (p - first) * BCACHE_PIECE, holding(c, p)->data, BCACHE_PIECE);
-	r = disk_io(c, c->run, (size_t)(last - first + 1) * BCACHE_PIECE, first * BCACHE_PIECE,
-		    true);
+	count = dirty_run(c, first);
+	take_run(c, first, count, c->run);
+	r = disk_io(c, c->run, (size_t)count * BCACHE_PIECE, first * BCACHE_PIECE, true);
 	if (r < 0)
-		return r;
-	for (uint64_t p = first; p <= last; p++) {
-		holding(c, p)->dirty = false;
-		c->ndirty--;
-	}
-	return 0;
+		redirty(c, first, count);
+	return r;
 }
 
 /* The slot for piece, holding it: read from the disk unless whole (the
@@ -284,11 +309,9 @@ static int land(struct bcache *c, struct flight *f, unsigned n, struct semaphore
 	for (unsigned i = 0; i < n; i++)
 		sem_wait(done);
 	for (unsigned i = 0; i < n; i++) {
-		if (f[i].bio.status && !err)
+		if (f[i].bio.status) {
+			redirty(c, f[i].first, f[i].count);
 			err = -EIO;
-		for (uint64_t p = f[i].first; f[i].bio.status && p < f[i].first + f[i].count; p++) {
-			holding(c, p)->dirty = true;
-			c->ndirty++;
 		}
 		kfree(f[i].bio.buf);
 	}
@@ -308,50 +331,36 @@ int bcache_flush(struct bcache *c)
 	sem_init(&done, 0);
 	for (unsigned i = 0; i < c->nslots; i++) {
 		struct slot *s = &c->slot[i];
-		uint64_t first = s->piece, count = 1;
+		uint64_t first = s->piece, count;
 		uint8_t *buf;
+		int r = 0;
 
 		if (!s->valid || !s->dirty)
 			continue;
-		while (count < RUN_MAX && holding(c, first + count) &&
-		       holding(c, first + count)->dirty)
-			count++;
+		count = dirty_run(c, first);
 		buf = kmalloc(count * BCACHE_PIECE);
 		if (buf) {
-			for (uint64_t p = first; p < first + count; p++) {
-				memcpy(buf + (p - first) * BCACHE_PIECE, holding(c, p)->data,
-				       BCACHE_PIECE);
-				holding(c, p)->dirty = false;
-			}
-			c->ndirty -= (unsigned)count;
+			take_run(c, first, count, buf);
 			f[n] = (struct flight){
 				.bio = { .op = BIO_WRITE, .sector = first * BCACHE_PIECE / BLOCKDEV_SECTOR,
 					 .buf = buf, .len = count * BCACHE_PIECE, .done = landed,
 					 .arg = &done },
 				.first = first, .count = count,
 			};
-		}
-		if (!buf || blockdev_submit(c->disk, &f[n].bio)) {
-			int r;
-
-			if (buf) {
-				for (uint64_t p = first; p < first + count; p++)
-					holding(c, p)->dirty = true;
-				c->ndirty += (unsigned)count;
+			if (blockdev_submit(c->disk, &f[n].bio)) {
+				redirty(c, first, count);
 				kfree(buf);
+				buf = NULL;
 			}
-			r = write_run(c, s);
-			if (r < 0 && !err)
-				err = r;
-			continue;
 		}
-		if (++n == FLIGHTS) {
-			int r = land(c, f, n, &done);
-
-			if (r < 0 && !err)
-				err = r;
+		if (!buf) {
+			r = write_run(c, s);
+		} else if (++n == FLIGHTS) {
+			r = land(c, f, n, &done);
 			n = 0;
 		}
+		if (r < 0 && !err)
+			err = r;
 	}
 	if (n) {
 		int r = land(c, f, n, &done);
