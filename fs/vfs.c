@@ -1361,8 +1361,6 @@ static long synced(struct file *f, long r)
 		return r;
 	if (f->ops && !f->ops->fsync)
 		return r;
-	if (!f->ops && !(f->node && ops_of(f->node)))
-		return r;
 	e = vfs_file_fsync(f);
 	return e ? e : r;
 }
