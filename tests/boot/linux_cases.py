@@ -713,13 +713,18 @@ DISK_TRANSPORTS = [("pci-modern", "q35", "virtio-blk-pci", []),
                     ["-global", "virtio-mmio.force-legacy=false"])]
 
 
+def random_file(name, suffix, size):
+    """build/images/<name><suffix>: size pseudo-random bytes seeded by name."""
+    os.makedirs(IMAGES, exist_ok=True)
+    path = os.path.join(IMAGES, name + suffix)
+    with open(path, "wb") as f:
+        f.write(random.Random(name).randbytes(size))
+    return path
+
+
 def disk_image(name):
     """build/images/<name>.disk: DISK_BYTES of seeded pseudo-random data."""
-    os.makedirs(IMAGES, exist_ok=True)
-    path = os.path.join(IMAGES, name + ".disk")
-    with open(path, "wb") as f:
-        f.write(random.Random(name).randbytes(DISK_BYTES))
-    return path
+    return random_file(name, ".disk", DISK_BYTES)
 
 
 def disk_args(image, device, extra, readonly=False):
@@ -983,10 +988,7 @@ INITRD_PAGES_LINE = re.compile(r"^initrd: (\d+) pages: (\d+) hold file data, (\d
 @linux_case("linux-initrd-pages")
 def _():
     name = "linux-initrd-pages"
-    data = os.path.join(IMAGES, name + ".data")
-    os.makedirs(IMAGES, exist_ok=True)
-    with open(data, "wb") as f:
-        f.write(random.Random(name).randbytes(300 * 1024 + 5))
+    data = random_file(name, ".data", 300 * 1024 + 5)
     initrd = pack(name, app("hello", "musl"), data + ":/data/file",
                   options=["--busybox", "/bin"])
     script = ("dd if=/dev/zero of=/tmp/fill bs=1M count=96 2>/dev/null; "
@@ -1032,10 +1034,7 @@ COW_LINE = re.compile(r"proc: \d+ \(/bin/mapfile\) ended with wait status 0: (\d
 @linux_case("linux-mapfile-cow")
 def _():
     name = "linux-mapfile-cow"
-    data = os.path.join(IMAGES, name + ".data")
-    os.makedirs(IMAGES, exist_ok=True)
-    with open(data, "wb") as f:
-        f.write(random.Random(name).randbytes(64 << 20))
+    data = random_file(name, ".data", 64 << 20)
     initrd = pack(name, app("mapfile", "musl") + ":/bin/mapfile", data + ":/data/big")
     r = boot(name, qemu.command(initrd=initrd, mem="256M",
                                 append="proc.show -- /bin/mapfile cow /data/big %d" % COW_PAGES),
