@@ -218,7 +218,8 @@ static int load_interp(struct mm *mm, struct file *prog, const struct elf_image 
 	long r = name ? vfs_file_pread(prog, name, (size_t)img->interp_size, img->interp_offset) :
 			-ENOMEM;
 
-	if (r >= 0 && ((uint64_t)r != img->interp_size || name[r - 1] || strlen(name) + 1 != (size_t)r))
+	if (r >= 0 && ((uint64_t)r != img->interp_size || name[r - 1] ||
+		       strlen(name) + 1 != (size_t)r))
 		r = exec_error(report, path, "its PT_INTERP path is not one NUL-terminated string",
 			       -ENOEXEC);
 	if (r >= 0) {
@@ -240,8 +241,10 @@ static int load_interp(struct mm *mm, struct file *prog, const struct elf_image 
 		file_put(f);
 	}
 	kfree(name);
-	*entry = interp.entry;
-	*base = interp.lowest;
+	if (r == 0) {
+		*entry = interp.entry;
+		*base = interp.lowest;
+	}
 	return (int)r;
 }
 
