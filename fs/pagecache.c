@@ -466,6 +466,18 @@ int pagecache_map_page(struct pagecache *c, uint64_t index, uint64_t *phys)
 	return r;
 }
 
+bool pagecache_holds(struct pagecache *c, uint64_t index, uint64_t phys)
+{
+	const uint64_t *slot;
+	bool r;
+
+	mutex_lock(&c->lock);
+	slot = walk(c, index, false);
+	r = slot && *slot && (*slot & PC_PHYS) == phys;
+	mutex_unlock(&c->lock);
+	return r;
+}
+
 void pagecache_set_dirty(struct pagecache *c, uint64_t index)
 {
 	uint64_t *slot;

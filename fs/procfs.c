@@ -14,9 +14,12 @@
 #define PROC_FILE_PERM 0444
 #define KHZ_PER_MHZ 1000
 #define BYTES_PER_KB 1024
-#define PROC_PID_PATH_MAX 32	/* "/proc/<pid>/cmdline" */
+#define PROC_PID_PATH_MAX 32	/* "<pid>/smaps_rollup" */
 #define OCTAL_BITS 3
 #define OCTAL_MASK 07
+/* smaps' first line pads its name to column 73 (fs/proc/task_mmu.c,
+ * seq_setwidth): 25 spaces after 12-digit addresses. */
+#define ROLLUP_PAD 25
 
 static const struct proc_provider *provider;
 
@@ -138,6 +141,11 @@ static size_t gen_cmdline(long pid, char *buf, size_t size)
 	return p ? p->cmdline((int)pid, buf, size) : 0;
 }
 
+static void kb_line(struct gen_out *o, const char *name, uint64_t pages)
+{
+	gen_printf(o, "%s%8llu kB\n", name, (unsigned long long)(pages * (PAGE_SIZE / BYTES_PER_KB)));
+}
+
 /* Linux's fields (fs/proc/array.c), those Flint knows; a process that is
  * gone reads as empty. */
 static size_t gen_status(long pid, char *buf, size_t size)
@@ -159,10 +167,39 @@ static size_t gen_status(long pid, char *buf, size_t size)
 	gen_printf(&o, "TracerPid:\t0\n");
 	gen_printf(&o, "Uid:\t0\t0\t0\t0\n");
 	gen_printf(&o, "Gid:\t0\t0\t0\t0\n");
-	if (st.has_mm)
-		gen_printf(&o, "VmRSS:\t%8llu kB\n",
-			   (unsigned long long)(st.rss_pages * (PAGE_SIZE / BYTES_PER_KB)));
+	if (st.has_mm) {
+		kb_line(&o, "VmSize:\t", st.vm_pages);
+		kb_line(&o, "VmRSS:\t", st.rss_pages);
+		kb_line(&o, "RssAnon:\t", st.anon_pages);
+		kb_line(&o, "RssFile:\t", st.file_pages);
+		kb_line(&o, "RssShmem:\t", st.shmem_pages);
+	}
 	gen_printf(&o, "Threads:\t%u\n", st.threads);
+	return o.len;
+}
+
+/* Linux's sums over the process's mappings (fs/proc/task_mmu.c,
+ * show_smaps_rollup): what it maps and how much of it other processes
+ * map too. Flint has no swap, huge pages or locked memory. */
+static size_t gen_smaps_rollup(long pid, char *buf, size_t size)
+{
+	const struct proc_provider *p = get_provider();
+	struct gen_out o = { buf, size, 0 };
+	struct proc_status st;
+
+	if (!p || p->status((int)pid, &st) < 0 || !st.has_mm)
+		return 0;
+	gen_printf(&o, "%08llx-%08llx ---p 00000000 00:00 0%*s[rollup]\n",
+		   (unsigned long long)st.first, (unsigned long long)st.last, ROLLUP_PAD, "");
+	kb_line(&o, "Rss:            ", st.rss_pages);
+	gen_printf(&o, "Pss:            %8llu kB\n", (unsigned long long)st.pss_kb);
+	kb_line(&o, "Shared_Clean:   ", st.shared_clean);
+	kb_line(&o, "Shared_Dirty:   ", st.shared_dirty);
+	kb_line(&o, "Private_Clean:  ", st.private_clean);
+	kb_line(&o, "Private_Dirty:  ", st.private_dirty);
+	kb_line(&o, "Referenced:     ", st.rss_pages);
+	kb_line(&o, "Anonymous:      ", st.anon_pages);
+	kb_line(&o, "Swap:           ", 0);
 	return o.len;
 }
 
@@ -222,6 +259,23 @@ int proc_populate(void)
 	return r;
 }
 
+/* The generated files of /proc/<pid>/ (exe is a link, made apart). */
+struct pid_file {
+	const char *name;
+	size_t (*gen)(long arg, char *buf, size_t size);
+	bool by_pid;		/* the generator's argument: the pid, else arg */
+	long arg;
+};
+
+static const struct pid_file pid_files[] = {
+	{ "cmdline", gen_cmdline, true, 0 },
+	{ "status", gen_status, true, 0 },
+	{ "stat", gen_stat, true, 0 },
+	{ "smaps_rollup", gen_smaps_rollup, true, 0 },
+	{ "mounts", gen_mounts, false, 0 },
+	{ "mountinfo", gen_mounts, false, 1 },
+};
+
 int proc_process_added(int pid, const char *exe)
 {
 	char path[PROC_PID_PATH_MAX];
@@ -233,23 +287,11 @@ int proc_process_added(int pid, const char *exe)
 	r = vfs_mkdir(proc_dir, path, PROC_DIR_PERM);
 	if (r < 0)
 		return r;
-	pid_path(path, pid, "cmdline");
-	r = vfs_mkgen(proc_dir, path, PROC_FILE_PERM, gen_cmdline, pid);
-	if (r == 0) {
-		pid_path(path, pid, "status");
-		r = vfs_mkgen(proc_dir, path, PROC_FILE_PERM, gen_status, pid);
-	}
-	if (r == 0) {
-		pid_path(path, pid, "stat");
-		r = vfs_mkgen(proc_dir, path, PROC_FILE_PERM, gen_stat, pid);
-	}
-	if (r == 0) {
-		pid_path(path, pid, "mounts");
-		r = vfs_mkgen(proc_dir, path, PROC_FILE_PERM, gen_mounts, 0);
-	}
-	if (r == 0) {
-		pid_path(path, pid, "mountinfo");
-		r = vfs_mkgen(proc_dir, path, PROC_FILE_PERM, gen_mounts, 1);
+	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(pid_files); i++) {
+		const struct pid_file *f = &pid_files[i];
+
+		pid_path(path, pid, f->name);
+		r = vfs_mkgen(proc_dir, path, PROC_FILE_PERM, f->gen, f->by_pid ? pid : f->arg);
 	}
 	if (r == 0 && exe[0])
 		r = proc_set_exe(pid, exe);
@@ -272,14 +314,14 @@ int proc_set_exe(int pid, const char *exe)
 
 void proc_process_removed(int pid)
 {
-	static const char *const files[] = { "exe", "cmdline", "status", "stat", "mounts",
-					     "mountinfo" };
 	char path[PROC_PID_PATH_MAX];
 
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		pid_path(path, pid, files[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(pid_files); i++) {
+		pid_path(path, pid, pid_files[i].name);
 		vfs_unlink(proc_dir, path);
 	}
+	pid_path(path, pid, "exe");
+	vfs_unlink(proc_dir, path);
 	pid_path(path, pid, NULL);
 	vfs_rmdir(proc_dir, path);
 }

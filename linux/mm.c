@@ -1040,6 +1040,52 @@ uint64_t mm_cow_copies(const struct mm *mm)
 	return mm->cow_copies;
 }
 
+static void count_page(const struct area *a, uint64_t va, uint64_t phys, unsigned prot,
+		       struct mm_usage *u)
+{
+	bool cached = a->node && pagecache_holds(&a->node->cache, file_index(a, va), phys);
+	unsigned refs = page_ref_count(phys);
+	unsigned owners = cached && refs > 1 ? refs - 1 : refs;
+	bool dirty = !cached || (prot & UPROT_W);
+
+	u->rss++;
+	if (cached)
+		u->file++;
+	else if (!a->node && (a->kind & AREA_SHARED))
+		u->shmem++;
+	else
+		u->anon++;
+	if (owners > 1)
+		*(dirty ? &u->shared_dirty : &u->shared_clean) += 1;
+	else
+		*(dirty ? &u->private_dirty : &u->private_clean) += 1;
+	u->pss_pages += MM_PSS_ONE / (owners ? owners : 1);
+}
+
+void mm_usage(struct mm *mm, struct mm_usage *u)
+{
+	memset(u, 0, sizeof(*u));
+	lock(mm);
+	if (mm->count) {
+		u->first = mm->areas[0].start;
+		u->last = mm->areas[mm->count - 1].end;
+	}
+	for (unsigned i = 0; i < mm->count; i++) {
+		const struct area *a = &mm->areas[i];
+
+		u->size += (a->end - a->start) / PAGE_SIZE;
+		for (uint64_t va = a->start; (va = uspace_next_mapped(mm->us, va, a->end)) < a->end;
+		     va += PAGE_SIZE) {
+			unsigned prot = 0;
+			uint64_t phys = uspace_lookup(mm->us, va, &prot);
+
+			if (phys)
+				count_page(a, va, phys, prot, u);
+		}
+	}
+	unlock(mm);
+}
+
 uint64_t mm_shared_phys(struct mm *mm, uint64_t addr)
 {
 	const struct area *a;

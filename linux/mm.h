@@ -107,6 +107,22 @@ uint64_t mm_pages(const struct mm *mm);
 /* Pages copied by copy-on-write faults since the mm was made (fork's
  * footprint). */
 uint64_t mm_cow_copies(const struct mm *mm);
+/* What an address space's mapped pages are, in pages, as Linux's
+ * /proc/<pid>/status and smaps_rollup count them. Owners: the address
+ * spaces that map a page (a file's page in the cache: its references but
+ * the cache's). A shared page has more than one; pss_pages sums each
+ * page's share, 1/owners, in units of 1/MM_PSS_ONE of a page. Anonymous
+ * pages (a private file page once written among them) count as dirty,
+ * file pages when mapped writable. */
+#define MM_PSS_ONE (1u << 12)
+struct mm_usage {
+	uint64_t first, last;		/* the first area's start, the last's end */
+	uint64_t size;			/* pages in areas, mapped or not */
+	uint64_t rss, anon, file, shmem;
+	uint64_t shared_clean, shared_dirty, private_clean, private_dirty;
+	uint64_t pss_pages;		/* in 1/MM_PSS_ONE pages */
+};
+void mm_usage(struct mm *mm, struct mm_usage *u);
 /* The physical address behind addr when it lies in a MAP_SHARED area and
  * its page is mapped (a process-shared futex's key), else 0. */
 uint64_t mm_shared_phys(struct mm *mm, uint64_t addr);

@@ -290,9 +290,16 @@ static void process_finish(struct process *p, int status)
 	fdtable_release(&p->fds);
 	vfs_node_release(p->cwd);
 	p->cow_copies += mm_cow_copies(p->mm);
-	if (show)
-		printk("proc: %d (%s) ended with wait status %#x: %llu pages copied on write\n",
-		       p->pid, p->exe, p->wait_status, (unsigned long long)p->cow_copies);
+	if (show) {
+		struct mm_usage u;
+
+		mm_usage(p->mm, &u);
+		printk("proc: %d (%s) ended with wait status %#x: %llu pages copied on write, "
+		       "%llu of %llu shared\n", p->pid, p->exe, p->wait_status,
+		       (unsigned long long)p->cow_copies,
+		       (unsigned long long)(u.shared_clean + u.shared_dirty),
+		       (unsigned long long)u.rss);
+	}
 	mutex_lock(&p->lock);
 	mm_put(p->mm);
 	p->mm = NULL;

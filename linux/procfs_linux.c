@@ -7,6 +7,7 @@
 #include <flint/timer.h>
 
 #define NS_PER_TICK 10000000ull		/* USER_HZ: 100 ticks a second */
+#define BYTES_PER_KB 1024
 
 static int self_pid(void)
 {
@@ -52,10 +53,31 @@ static void comm(char name[PROC_COMM_MAX], const char *exe)
 
 /* The memory is read under p->lock, which exit and exec hold to change
  * p->mm. */
+static void memory(struct mm *mm, struct proc_status *st)
+{
+	struct mm_usage u;
+
+	mm_usage(mm, &u);
+	st->first = u.first;
+	st->last = u.last;
+	st->vm_pages = u.size;
+	st->rss_pages = u.rss;
+	st->anon_pages = u.anon;
+	st->file_pages = u.file;
+	st->shmem_pages = u.shmem;
+	st->shared_clean = u.shared_clean;
+	st->shared_dirty = u.shared_dirty;
+	st->private_clean = u.private_clean;
+	st->private_dirty = u.private_dirty;
+	st->pss_kb = u.pss_pages * (PAGE_SIZE / BYTES_PER_KB) / MM_PSS_ONE;
+}
+
 static int status(int pid, struct proc_status *st)
 {
 	struct process *p;
+	struct mm *mm = NULL;
 
+	memset(st, 0, sizeof(*st));
 	process_table_lock();
 	p = process_find(pid);
 	if (!p) {
@@ -73,9 +95,18 @@ static int status(int pid, struct proc_status *st)
 	st->umask = p->umask;
 	st->threads = p->nthreads;
 	st->has_mm = p->state == PROCESS_LIVE && p->mm;
-	st->rss_pages = st->has_mm ? mm_pages(p->mm) : 0;
+	if (st->has_mm) {
+		mm = p->mm;
+		mm_get(mm);
+	}
 	mutex_unlock(&p->lock);
 	process_table_unlock();
+	/* The walk takes the mm's lock: with no other lock held, and a
+	 * reference that keeps the mm while exec or exit let it go. */
+	if (mm) {
+		memory(mm, st);
+		mm_put(mm);
+	}
 	return 0;
 }
 

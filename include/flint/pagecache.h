@@ -95,6 +95,9 @@ int pagecache_allocate(struct pagecache *c, uint64_t off, uint64_t len, bool kee
 int pagecache_map_page(struct pagecache *c, uint64_t index, uint64_t *phys);
 /* The page at index (if present) was written through a mapping. */
 void pagecache_set_dirty(struct pagecache *c, uint64_t index);
+/* Whether the page at index is phys (an mm telling the cache's page from
+ * its private copy, for its usage figures). */
+bool pagecache_holds(struct pagecache *c, uint64_t index, uint64_t phys);
 /* Makes the npages pages from phys on (pages nothing else owns) the
  * file's pages from index on without copying (the initrd's pages); the
  * size is not changed. 0, or -ENOMEM: the pages before the one that

@@ -527,7 +527,13 @@ struct proc_status {
 	uint32_t umask;
 	unsigned threads;
 	bool has_mm;			/* zombies have no memory lines */
-	uint64_t rss_pages;
+	/* The memory, in pages (smaps_rollup's and status's figures): areas'
+	 * extent, pages mapped and what they are, those mapped by other
+	 * processes too (shared) and the process's proportional share. */
+	uint64_t first, last;		/* lowest and highest address mapped */
+	uint64_t vm_pages, rss_pages, anon_pages, file_pages, shmem_pages;
+	uint64_t shared_clean, shared_dirty, private_clean, private_dirty;
+	uint64_t pss_kb;
 };
 
 struct proc_provider {

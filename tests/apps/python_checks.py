@@ -18,3 +18,20 @@ print("sqlite", db.execute("select sum(x) from t").fetchone()[0])
 child = subprocess.run([sys.executable, "-c", "print(6*7)"], capture_output=True, text=True)
 print("subprocess", child.stdout.strip())
 print("json", json.dumps({"a": [1, 2]}))
+
+
+def rollup(pid):
+    """/proc/PID/smaps_rollup's figures, in kB."""
+    with open("/proc/%s/smaps_rollup" % pid) as f:
+        return {k: int(v.split()[0]) for k, _, v in (l.partition(":") for l in f) if v}
+
+
+# A second python3 at once shares this one's text (the program's and its
+# libraries'): more than 1 MiB, so that its proportional share is less
+# than what it maps.
+other = subprocess.Popen([sys.executable, "-c", "print('ready', flush=True); input()"],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+other.stdout.readline()
+theirs = rollup(other.pid)
+other.communicate("\n")
+print("shared", theirs["Shared_Clean"] > 1024, theirs["Pss"] < theirs["Rss"])

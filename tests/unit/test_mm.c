@@ -987,6 +987,50 @@ TEST(fork_shares_pages_until_written)
 	mm_destroy(parent);
 }
 
+/* Two address spaces mapping one file's pages (as two processes running
+ * one program do) each count them as shared and half their own; anonymous
+ * pages, and a private file page once written, are private and dirty. */
+TEST(usage_counts_shared_file_pages)
+{
+	struct mm *one = setup(), *two = mm_create();
+	static unsigned char bytes[4 * PG];
+	struct vnode *file = file_of(bytes, sizeof(bytes));
+	struct mm_usage u;
+
+	CHECK(two);
+	CHECK_EQ(mm_mmap(one, A, 4 * PG, RW, LINUX_MAP_PRIVATE | LINUX_MAP_FIXED, file, 0), A);
+	CHECK_EQ(mm_mmap(two, A, 4 * PG, LINUX_PROT_READ, LINUX_MAP_PRIVATE | LINUX_MAP_FIXED,
+			 file, 0), A);
+	map_fixed(one, A + 8 * PG, 2, RW);
+	for (unsigned i = 0; i < 4; i++)
+		CHECK(peek(one, A + i * PG) == 0 && peek(two, A + i * PG) == 0);
+	CHECK(poke(one, A + 3 * PG, 1));
+	CHECK(poke(one, A + 8 * PG, 1));
+	CHECK(poke(one, A + 9 * PG, 1));
+	mm_usage(one, &u);
+	CHECK_EQ(u.first, A);
+	CHECK_EQ(u.last, A + 10 * PG);
+	CHECK_EQ(u.size, 6);
+	CHECK_EQ(u.rss, 6);
+	CHECK_EQ(u.file, 3);
+	CHECK_EQ(u.anon, 3);
+	CHECK_EQ(u.shmem, 0);
+	CHECK_EQ(u.shared_clean, 3);
+	CHECK_EQ(u.private_dirty, 3);
+	CHECK_EQ(u.shared_dirty + u.private_clean, 0);
+	CHECK_EQ(u.pss_pages, 3 * MM_PSS_ONE / 2 + 3 * MM_PSS_ONE);
+	mm_usage(two, &u);
+	CHECK_EQ(u.rss, 4);
+	CHECK_EQ(u.shared_clean, 3);
+	CHECK_EQ(u.private_clean, 1);
+	mm_destroy(two);
+	mm_usage(one, &u);
+	CHECK_EQ(u.shared_clean, 0);
+	CHECK_EQ(u.private_clean, 3);
+	mm_destroy(one);
+	pagecache_destroy(&file->cache);
+}
+
 TEST(write_in_child_copies)
 {
 	struct mm *parent = setup(), *child = fork_tagged(parent, 4, 20);

@@ -1349,7 +1349,10 @@ static int fake_status(int pid, struct proc_status *st)
 		return -ESRCH;
 	*st = (struct proc_status){ .name = "sh", .state = 'R', .pid = pid, .ppid = 0,
 				    .umask = 022, .threads = 2, .has_mm = true,
-				    .rss_pages = 300 };
+				    .first = 0x400000, .last = 0x7ffffffff000, .vm_pages = 1000,
+				    .rss_pages = 300, .anon_pages = 100, .file_pages = 199,
+				    .shmem_pages = 1, .shared_clean = 150, .private_clean = 50,
+				    .private_dirty = 100, .pss_kb = 900 };
 	if (pid == 12 && zombie)
 		*st = (struct proc_status){ .name = "busybox", .state = 'Z', .pid = 12,
 					    .ppid = 1 };
@@ -1404,7 +1407,15 @@ TEST(proc_processes)
 	read_all("/proc/1/status", buf, sizeof(buf));
 	CHECK_STR(buf, "Name:\tsh\nUmask:\t0022\nState:\tR (running)\nTgid:\t1\nPid:\t1\n"
 		  "PPid:\t0\nTracerPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n"
-		  "VmRSS:\t    1200 kB\nThreads:\t2\n");
+		  "VmSize:\t    4000 kB\nVmRSS:\t    1200 kB\nRssAnon:\t     400 kB\n"
+		  "RssFile:\t     796 kB\nRssShmem:\t       4 kB\nThreads:\t2\n");
+	read_all("/proc/1/smaps_rollup", buf, sizeof(buf));
+	CHECK_STR(buf, "00400000-7ffffffff000 ---p 00000000 00:00 0                         "
+		  "[rollup]\nRss:                1200 kB\nPss:                 900 kB\n"
+		  "Shared_Clean:        600 kB\nShared_Dirty:          0 kB\n"
+		  "Private_Clean:       200 kB\nPrivate_Dirty:       400 kB\n"
+		  "Referenced:         1200 kB\nAnonymous:           400 kB\n"
+		  "Swap:                  0 kB\n");
 	CHECK_EQ(vfs_open_file(NULL, "/proc/self/cmdline", VFS_O_RDONLY, 0, &f), 0);
 	CHECK_EQ(vfs_file_read(f, buf, sizeof(buf)), 14);
 	CHECK(!memcmp(buf, "sh\0-c\0echo hi", 14));
@@ -1414,6 +1425,9 @@ TEST(proc_processes)
 	CHECK(strstr(buf, "Name:\tbusybox\nUmask:\t0000\nState:\tZ (zombie)\n"));
 	CHECK(strstr(buf, "PPid:\t1\n"));
 	CHECK(!strstr(buf, "VmRSS"));
+	CHECK_EQ(vfs_open_file(NULL, "/proc/12/smaps_rollup", VFS_O_RDONLY, 0, &f), 0);
+	CHECK_EQ(vfs_file_read(f, buf, sizeof(buf)), 0);
+	file_put(f);
 	CHECK_EQ(vfs_open_file(NULL, "/proc/12/cmdline", VFS_O_RDONLY, 0, &f), 0);
 	CHECK_EQ(vfs_file_read(f, buf, sizeof(buf)), 0);
 	file_put(f);
