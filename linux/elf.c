@@ -400,7 +400,9 @@ int elf_build_stack(const struct elf_stack_args *a, const struct elf_image *img,
 	    !(random = stack_push(&st, a->random, ELF_RANDOM_BYTES)))
 		return -ELF_E2BIG;
 
+	/* Linux's order: x86's ARCH_DLINFO first, then create_elf_tables'. */
 	const uint64_t auxv[][2] = {
+		{ AT_MINSIGSTKSZ, a->min_sigstack },
 		{ AT_HWCAP, a->hwcap },
 		{ AT_PAGESZ, a->page_size },
 		{ AT_CLKTCK, a->clock_ticks },

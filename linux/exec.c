@@ -130,6 +130,7 @@ static int build_stack(struct mm *mm, const struct elf_image *img, uint64_t inte
 		.page_size = PAGE_SIZE,
 		.clock_ticks = CLOCK_TICKS,
 		.interp_base = interp_base,
+		.min_sigstack = signal_frame_max(),
 	};
 	long r;
 

@@ -205,6 +205,8 @@ int signal_send_process(struct process *p, int sig);
 void signal_fault(struct trap_frame *regs, int sig, int code, uint64_t addr);
 /* Whether the calling task has a signal it does not block pending. */
 bool signal_pending(void);
+/* The most stack a signal's frame takes (AT_MINSIGSTKSZ). */
+uint64_t signal_frame_max(void);
 /* At every return to user mode: runs the default action of pending
  * signals or sets *regs up to enter their handlers. */
 void signal_deliver(struct trap_frame *regs);

@@ -438,6 +438,14 @@ static void fpu_take(uint8_t legacy[FXSAVE_BYTES])
 	arch_irq_restore(flags);
 }
 
+/* The frame on an alternate stack (no red zone): the FPU state at its
+ * alignment, then the frame at its own, and the return address's word. */
+uint64_t signal_frame_max(void)
+{
+	return FXSAVE_BYTES + FPSTATE_ALIGN + sizeof(struct rt_frame) + STACK_ALIGN +
+	       sizeof(uint64_t);
+}
+
 /* Loads the legacy state (NULL: the initial state, as a handler starts). */
 static void fpu_load(const uint8_t *legacy)
 {

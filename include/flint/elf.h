@@ -102,6 +102,7 @@ int elf_parse_head(const void *image, size_t avail, uint64_t size, uint64_t base
 #define AT_RANDOM 25
 #define AT_HWCAP2 26
 #define AT_EXECFN 31
+#define AT_MINSIGSTKSZ 51
 
 #define ELF_RANDOM_BYTES 16	/* AT_RANDOM */
 
@@ -121,6 +122,7 @@ struct elf_stack_args {
 	uint64_t page_size;
 	uint64_t clock_ticks;		/* AT_CLKTCK: 100, as USER_HZ */
 	uint64_t interp_base;		/* AT_BASE: where the interpreter is (0: none) */
+	uint64_t min_sigstack;		/* AT_MINSIGSTKSZ: the largest signal frame */
 };
 
 /* Writes the stack and stores the user stack pointer for process entry

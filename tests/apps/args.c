@@ -17,6 +17,11 @@ static const char *const want_args[] = { "alpha", "beta", "gamma=delta" };
 /* sysconf(_SC_CLK_TCK) on Linux: USER_HZ, include/asm-generic/param.h. */
 #define USER_HZ 100
 #define MAX_PHNUM 64
+/* A ucontext (304 bytes) and the legacy FPU state (512): a frame is more. */
+#define MIN_SIGNAL_FRAME 816
+#ifndef AT_MINSIGSTKSZ
+#define AT_MINSIGSTKSZ 51	/* include/uapi/linux/auxvec.h; musl lacks it */
+#endif
 
 static const Elf64_auxv_t *find_auxv(char **envp)
 {
@@ -136,6 +141,9 @@ static void check_auxv(char **argv, char **envp)
 	check(getauxval(AT_CLKTCK) == USER_HZ, "AT_CLKTCK", "%lu", getauxval(AT_CLKTCK));
 	check(aux_entry(auxv, AT_SECURE, &v) && v == 0, "AT_SECURE", "%s",
 	      aux_entry(auxv, AT_SECURE, &v) ? "nonzero" : "absent");
+	/* The largest signal frame: at least the ucontext and FPU state. */
+	check(aux_entry(auxv, AT_MINSIGSTKSZ, &v) && v >= MIN_SIGNAL_FRAME, "AT_MINSIGSTKSZ",
+	      "%lu", aux_entry(auxv, AT_MINSIGSTKSZ, &v) ? v : 0);
 	const char *platform = (const char *)getauxval(AT_PLATFORM);
 	check(platform && !strcmp(platform, "x86_64"), "AT_PLATFORM", "%s",
 	      platform ? platform : "(none)");

@@ -490,7 +490,7 @@ static struct elf_stack_args stack_args(void *mem, size_t size)
 		.argv = test_argv, .envp = test_envp, .execfn = "/init",
 		.platform = "x86_64", .hwcap = 0x178bfbff, .hwcap2 = 2,
 		.uid = 1, .euid = 2, .gid = 3, .egid = 4,
-		.page_size = 4096, .clock_ticks = 100,
+		.page_size = 4096, .clock_ticks = 100, .min_sigstack = 1100,
 	};
 
 	for (int i = 0; i < ELF_RANDOM_BYTES; i++)
@@ -540,8 +540,8 @@ TEST(stack_layout)
 	CHECK_EQ(rd64(p), 0);
 	p += 8;
 	/* auxv: each type once, in Linux's order, ending with AT_NULL. */
-	static const uint64_t order[] = { AT_HWCAP, AT_PAGESZ, AT_CLKTCK, AT_PHDR, AT_PHENT,
-		AT_PHNUM, AT_BASE, AT_FLAGS, AT_ENTRY, AT_UID, AT_EUID, AT_GID, AT_EGID,
+	static const uint64_t order[] = { AT_MINSIGSTKSZ, AT_HWCAP, AT_PAGESZ, AT_CLKTCK, AT_PHDR,
+		AT_PHENT, AT_PHNUM, AT_BASE, AT_FLAGS, AT_ENTRY, AT_UID, AT_EUID, AT_GID, AT_EGID,
 		AT_SECURE, AT_RANDOM, AT_HWCAP2, AT_EXECFN, AT_PLATFORM, AT_NULL };
 	for (unsigned i = 0; i < sizeof(order) / sizeof(order[0]); i++, p += 16) {
 		CHECK_EQ(rd64(p), order[i]);
@@ -562,6 +562,7 @@ TEST(stack_layout)
 	CHECK_EQ(auxv[AT_HWCAP], 0x178bfbff);
 	CHECK_EQ(auxv[AT_HWCAP2], 2);
 	CHECK_EQ(auxv[AT_CLKTCK], 100);
+	CHECK_EQ(auxv[AT_MINSIGSTKSZ], 1100);
 	CHECK_STR(user_str(mem, size, auxv[AT_EXECFN]), "/init");
 	CHECK_STR(user_str(mem, size, auxv[AT_PLATFORM]), "x86_64");
 	w = auxv[AT_RANDOM];
