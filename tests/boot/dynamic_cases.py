@@ -6,7 +6,6 @@ interpreter and libraries; --deb downloads a Debian package (apt-get
 download, dpkg-deb: nothing installed). The programs' output is compared
 with the host's.
 """
-import hashlib
 import os
 import re
 import subprocess
@@ -100,29 +99,67 @@ def _():
     return problems
 
 
-# Debian's coreutils, downloaded (--deb coreutils): sort, sha256sum and
-# cat of a file, ls of a directory, and id with this machine's /etc/passwd
-# and /etc/group (--from-host), as the host's.
+# Debian's coreutils, findutils, tar and gzip, downloaded (--deb), run on
+# a small tree by a dash script (listing, stat, find, an archive and its
+# listing, compression, dates, id with this machine's /etc/passwd and
+# /etc/group from --from-host); the same script run here, by this
+# machine's programs on the same tree unpacked, must print the same.
+TOOLS_DEBS = ["dash", "coreutils", "findutils", "tar", "gzip"]
+TOOLS_SCRIPT = """cd "$1"
+ls -l --time-style=+%Y-%m-%d fruit.txt link secret sub/notes
+ls -1 .
+stat -c '%n %s %a %F %h %u %g %Y' fruit.txt secret sub/notes link
+stat -c '%n %a %F' sub
+find . | sort
+find . -type f -printf '%p %m %s\\n' | sort
+sort fruit.txt
+cat fruit.txt sub/notes
+sha256sum fruit.txt sub/notes
+tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -cf - . | sha256sum
+tar -cf - sub | tar -tvf -
+gzip -n -9 -c fruit.txt | sha256sum
+gzip -c fruit.txt | gzip -dc | sha256sum
+date -u -d @1700000000
+date -u -d '2024-02-29 12:00' +%s
+id
+echo done"""
+
+
 @lc.linux_case("linux-dynamic-coreutils")
 def _():
     name = "linux-dynamic-coreutils"
-    data = os.path.join(lc.IMAGES, name + ".txt")
-    os.makedirs(lc.IMAGES, exist_ok=True)
-    with open(data, "wb") as f:
-        f.write(TEXT)
-    initrd = pack(name, "--deb", "coreutils", "--deb-cache", DEB_CACHE, "--from-host",
-                  "--busybox", "/busybox", lc.app("hello", "musl"), data + ":/data/fruit.txt")
-    script = "/usr/bin/sort /data/fruit.txt; /usr/bin/sha256sum /data/fruit.txt; " \
-             "/bin/cat /data/fruit.txt; /bin/ls -1 /data; /usr/bin/id"
-    r, problems = run(name, initrd, ["/busybox/sh", "-c", script])
-    out = lc.program_lines(r)
-    want = sorted(TEXT.decode().split()) + [
-        "%s  /data/fruit.txt" % hashlib.sha256(TEXT).hexdigest()] + \
-        TEXT.decode().split() + ["fruit.txt"] + \
-        subprocess.run(["/usr/bin/id", "root"], stdout=subprocess.PIPE, text=True,
-                       check=True).stdout.splitlines()
-    if not lc.has_block(out, want):
-        problems.append("expected lines %r%s" % (want, lc.tail(r)))
+    tree = os.path.join(lc.IMAGES, name + "-tree")
+    subprocess.run(["rm", "-rf", tree], check=True)
+    os.makedirs(os.path.join(tree, "sub"))
+    for path, data, mode in (("fruit.txt", TEXT, 0o644), ("secret", b"s\n", 0o600),
+                             ("sub/notes", b"one\ntwo\n", 0o640)):
+        with open(os.path.join(tree, path), "wb") as f:
+            f.write(data)
+        os.chmod(os.path.join(tree, path), mode)
+    script = os.path.join(lc.IMAGES, name + ".sh")
+    with open(script, "w") as f:
+        f.write(TOOLS_SCRIPT + "\n")
+    debs = [a for d in TOOLS_DEBS for a in ("--deb", d)]
+    initrd = pack(name, *debs, "--deb-cache", DEB_CACHE, "--from-host", "--dir", "/tmp",
+                  "--tree", tree + ":/data", "--symlink", "/data/link=fruit.txt",
+                  script + ":/tools.sh")
+    root = lc.unpacked(initrd)
+    try:
+        # cpio gives links and directories the time of unpacking: back to 0.
+        subprocess.run(["find", "data", "-exec", "touch", "-h", "-d", "@0", "{}", "+"],
+                       cwd=root, check=True)
+        host = subprocess.run(["/bin/dash", script, os.path.join(root, "data")],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              env={"PATH": "/usr/bin:/bin", "LC_ALL": "C", "TZ": "UTC"})
+    finally:
+        subprocess.run(["rm", "-rf", root], check=True)
+    want = host.stdout.splitlines()
+    if host.returncode or want[-1:] != ["done"]:
+        return ["the script failed here: %r" % want]
+    r, problems = run(name, initrd, ["/bin/dash", "/tools.sh", "/data"],
+                      extra="env.PATH=/usr/bin:/bin ")
+    if not lc.has_block(lc.program_lines(r), want):
+        problems.append("expected this machine's lines %r%s" % (want, lc.tail(r)))
     if any("not implemented" in l for l in r.lines()):
         problems.append("a system call the programs made is missing: %r" % [
             l for l in r.lines() if "not implemented" in l])
