@@ -575,29 +575,24 @@ STORAGE_ROWS = [("write", "sequential write + fsync, MB/s"),
                 ("fsync_p99", "4 KiB write + fsync, p99 us")]
 
 
-def storage_initrds():
-    """{guest: (kernel, initrd)} for "flint" and, when it can be built,
-    "linux"; and why there is no Linux guest, or None."""
-    fsbench = os.path.join(qemu.ROOT, "build", "apps", "fsbench.musl")
-    os.makedirs(BENCH_DIR, exist_ok=True)
-    flint = os.path.join(BENCH_DIR, "storage-flint.cpio")
-    subprocess.run([os.path.join(qemu.ROOT, "tools", "flint-initrd"), "-o", flint,
-                    fsbench + ":/bin/fsbench", "--dir", "/data"], check=True)
-    guests = {"flint": (qemu.KERNEL, flint)}
+def linux_guest(name, init, pack_args):
+    """The Linux baseline guest with its /init replaced by the script init
+    and more files (tools/flint-initrd's pack_args) in a second archive:
+    (kernel, initrd), or a string saying why there is none."""
     p = subprocess.run([os.path.join(qemu.ROOT, "tools", "linux-baseline.sh")],
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if p.returncode:
-        return guests, "Linux baseline unavailable: %s" % (p.stdout.strip().splitlines() or
-                                                            ["no output"])[-1]
+        return "Linux baseline unavailable: %s" % (p.stdout.strip().splitlines() or
+                                                   ["no output"])[-1]
     kernel, base = p.stdout.split()
-    init = os.path.join(BENCH_DIR, "storage-init.sh")
-    with open(init, "w") as f:
-        f.write(STORAGE_LINUX_INIT)
-    os.chmod(init, 0o755)
-    ours = os.path.join(BENCH_DIR, "storage-linux-ours.cpio")
-    subprocess.run([os.path.join(qemu.ROOT, "tools", "flint-initrd"), "-o", ours, init,
-                    fsbench + ":/bin/fsbench", "--dir", "/data"], check=True)
-    linux = os.path.join(BENCH_DIR, "storage-linux.cpio")
+    script = os.path.join(BENCH_DIR, name + "-init.sh")
+    with open(script, "w") as f:
+        f.write(init)
+    os.chmod(script, 0o755)
+    ours = os.path.join(BENCH_DIR, name + "-linux-ours.cpio")
+    subprocess.run([os.path.join(qemu.ROOT, "tools", "flint-initrd"), "-o", ours, script,
+                    *pack_args], check=True)
+    linux = os.path.join(BENCH_DIR, name + "-linux.cpio")
     with open(base, "rb") as f:
         data = f.read()
     # The kernel reads a second archive only from a 4-byte boundary; its
@@ -607,7 +602,23 @@ def storage_initrds():
         data += f.read()
     with open(linux, "wb") as f:
         f.write(data)
-    guests["linux"] = (kernel, linux)
+    return kernel, linux
+
+
+def storage_initrds():
+    """{guest: (kernel, initrd)} for "flint" and, when it can be built,
+    "linux"; and why there is no Linux guest, or None."""
+    fsbench = os.path.join(qemu.ROOT, "build", "apps", "fsbench.musl")
+    os.makedirs(BENCH_DIR, exist_ok=True)
+    files = [fsbench + ":/bin/fsbench", "--dir", "/data"]
+    flint = os.path.join(BENCH_DIR, "storage-flint.cpio")
+    subprocess.run([os.path.join(qemu.ROOT, "tools", "flint-initrd"), "-o", flint, *files],
+                   check=True)
+    guests = {"flint": (qemu.KERNEL, flint)}
+    linux = linux_guest("storage", STORAGE_LINUX_INIT, files)
+    if isinstance(linux, str):
+        return guests, linux
+    guests["linux"] = linux
     return guests, None
 
 
@@ -688,7 +699,110 @@ def storage_bench():
           % STORAGE_ROUNDS)
 
 
+# The dynamic programs' section: tools/bench/startbench.c (static musl)
+# times Debian's python3 (python3 -c pass) and ls (ls /), both dynamically
+# linked against glibc, from the boot line: each started DYN_ROUNDS times
+# (the first run cold, then the median), and two pythons at once, their
+# pages from /proc/PID/smaps_rollup; Flint's proc.show adds the pages each
+# copied on write. The same archive's files in both guests.
+DYN_MEM = "512M"
+DYN_ROUNDS = 10
+DYN_BOOTS = 3			# boots of each guest, alternating; medians are reported
+DYN_TIMEOUT = 300
+DYN_DEBS = ["python3.11-minimal", "libpython3.11-minimal", "libpython3.11-stdlib",
+            "python3-minimal"]
+DYN_SPECS = ["python=/usr/bin/python3,-c,pass", "ls=/usr/bin/ls,/", "share=/usr/bin/python3"]
+DYN_LINUX_INIT = """#!/bin/sh
+mount -t proc proc /proc
+mount -t devtmpfs dev /dev
+"$@"
+poweroff -f
+"""
+DYN_START = re.compile(r"^bench: (\w+) first_us (\d+) median_us (\d+)$")
+DYN_SHARE = re.compile(r"^bench: share (\d) rss_kb (\d+) shared_kb (\d+) private_kb (\d+) "
+                       r"pss_kb (\d+)$")
+DYN_COPIED = re.compile(r"^proc: \d+ \(/usr/bin/python3[.\d]*\) ended with wait status "
+                        r"0x?0?: (\d+) pages copied on write")
+
+
+def dynamic_boot(guest, kernel, initrd):
+    """{figure: value} from one boot, or a string saying why there are none."""
+    words = "/bin/startbench %d %s" % (DYN_ROUNDS, " ".join(DYN_SPECS))
+    append = ("proc.show -- " if guest == "flint" else LINUX_APPEND + " -- ") + words
+    r = qemu.run(qemu.command(mem=DYN_MEM, kernel=kernel, initrd=initrd, append=append),
+                 timeout=DYN_TIMEOUT)
+    found, copied = {}, []
+    for line in r.lines():
+        m, share, cow = DYN_START.match(line), DYN_SHARE.match(line), DYN_COPIED.match(line)
+        if m:
+            found[m.group(1) + " first"] = int(m.group(2))
+            found[m.group(1) + " median"] = int(m.group(3))
+        elif share:
+            for key, value in zip(("rss", "shared", "private", "pss"), share.groups()[1:]):
+                found["share %s %s" % (share.group(1), key)] = int(value)
+        elif cow:
+            copied.append(int(cow.group(1)))
+        elif FORK_FAILED.match(line):
+            return line
+    if not found:
+        return "no figures (%s); the output ends with %r" % (
+            "timed out" if r.timed_out else "status %s" % r.status, r.output[-300:])
+    # The two sharing pythons end last.
+    for i, pages in enumerate(copied[-2:], 1):
+        found["share %d copied" % i] = pages * 4
+    return found
+
+
+def dynamic_bench():
+    startbench = static_program(os.path.join(qemu.ROOT, "tools", "bench", "startbench.c"),
+                                "startbench")
+    files = [startbench + ":/bin/startbench", "--program", "/usr/bin/ls", "--dir", "/tmp",
+             "--deb-cache", os.path.join(qemu.ROOT, "build", "debs")]
+    files += [a for d in DYN_DEBS for a in ("--deb", d)]
+    flint = os.path.join(BENCH_DIR, "dynamic-flint.cpio")
+    subprocess.run([os.path.join(qemu.ROOT, "tools", "flint-initrd"), "-o", flint, *files],
+                   check=True)
+    guests = {"flint": (qemu.KERNEL, flint)}
+    print("\ndynamic programs (q35, TCG, %s; Debian's python3 and ls through glibc's loader, "
+          "started by a static program after the boot line; us, kB): Flint vs the Linux "
+          "baseline guest, the same files in both" % DYN_MEM)
+    linux = linux_guest("dynamic", DYN_LINUX_INIT, files)
+    if isinstance(linux, str):
+        print("  %s; its column skipped" % linux)
+    else:
+        guests["linux"] = linux
+    runs = {g: [] for g in guests}
+    for _ in range(DYN_BOOTS):
+        for guest, (kernel, initrd) in guests.items():
+            got = dynamic_boot(guest, kernel, initrd)
+            if isinstance(got, str):
+                print("  %s: cannot run: %s" % (guest, got[-300:]))
+                got = {}
+            runs[guest].append(got)
+    flint, linux = median_figures(runs["flint"]), median_figures(runs.get("linux", []))
+    print("  %-44s %10s %10s %12s" % ("", "Flint", "Linux", "Flint/Linux"))
+    rows = [("python first", "python3 -c pass, first run, us"),
+            ("python median", "python3 -c pass, median of the rest, us"),
+            ("ls first", "ls /, first run, us"),
+            ("ls median", "ls /, median of the rest, us")]
+    for i in (1, 2):
+        rows += [("share %d %s" % (i, k), "two python3 at once: #%d %s kB" % (i, what))
+                 for k, what in (("rss", "resident"), ("shared", "shared with others"),
+                                 ("private", "its own"), ("pss", "proportional"),
+                                 ("copied", "copied on write"))]
+    for key, label in rows:
+        f, l = flint.get(key), linux.get(key)
+        print("  %-44s %10s %10s %12s" % (label, "%d" % f if f is not None else "-",
+                                          "%d" % l if l is not None else "-",
+                                          ratio(f, l) if l else "-"))
+    print("  (medians of %d boots each, the guests alternating; Flint/Linux below 1.0 favours "
+          "Flint for times)" % DYN_BOOTS)
+
+
 def main():
+    if sys.argv[1:] == ["dynamic"]:
+        dynamic_bench()
+        return
     if sys.argv[1:] == ["storage"]:
         storage_bench()
         return
@@ -754,6 +868,7 @@ def main():
     process_bench()
     network_bench()
     storage_bench()
+    dynamic_bench()
 
 
 # The fs stage against the initrd's size: hello as /init and one file of
