@@ -166,11 +166,18 @@ def _():
     return problems
 
 
-# A library the loader cannot find: its own message, status 127.
+def repack(initrd, root):
+    with open(initrd, "wb") as out:
+        subprocess.run("find . | LC_ALL=C sort | cpio --quiet -o -H newc", shell=True,
+                       cwd=root, stdout=out, check=True)
+
+
+# A library the loader cannot find: its own message, status 127; moved to
+# a directory of LD_LIBRARY_PATH, it is found again.
 @dyn_case("linux-dynamic-missing-library")
 def _():
     name = "linux-dynamic-missing-library"
-    initrd = pack(name, "/usr/bin/ls:/bin/ls", "--no-align")
+    initrd = pack(name, "/usr/bin/ls:/bin/ls", "--no-align", "--dir", "/opt/lib")
     # flint-initrd packs what ls needs; take one library out again.
     root = lc.unpacked(initrd)
     try:
@@ -178,10 +185,9 @@ def _():
         if not libs:
             return ["ls was packed without libselinux: %r" % sorted(archive_paths(initrd))]
         for lib in libs:
-            os.unlink(os.path.join(root, lib.lstrip("/")))
-        with open(initrd, "wb") as out:
-            subprocess.run("find . | LC_ALL=C sort | cpio --quiet -o -H newc", shell=True,
-                           cwd=root, stdout=out, check=True)
+            os.rename(os.path.join(root, lib.lstrip("/")),
+                      os.path.join(root, "opt", "lib", os.path.basename(lib)))
+        repack(initrd, root)
     finally:
         subprocess.run(["rm", "-rf", root], check=True)
     r, problems = run(name, initrd, ["/bin/ls"], status=MISSING_STATUS)
@@ -189,6 +195,10 @@ def _():
            "object file: No such file or directory"
     if not any(want in l for l in r.lines()):
         problems.append("no line with %r%s" % (want, lc.tail(r)))
+    r, more = run(name, initrd, ["/bin/ls", "/opt/lib"], extra="env.LD_LIBRARY_PATH=/opt/lib ")
+    problems += ["with LD_LIBRARY_PATH: " + p for p in more]
+    if "libselinux.so.1" not in lc.program_lines(r):
+        problems.append("with LD_LIBRARY_PATH=/opt/lib, ls did not list it%s" % lc.tail(r))
     return problems
 
 
