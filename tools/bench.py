@@ -667,6 +667,22 @@ def storage_round(guest, kernel, initrd):
     return figures
 
 
+def alternate(guests, rounds, one):
+    """Runs one(guest, kernel, initrd) rounds times for each guest, the
+    guests alternating: the medians of Flint's figures and of Linux's
+    (empty without that guest); a run that fails says why and counts as
+    none."""
+    runs = {g: [] for g in guests}
+    for _ in range(rounds):
+        for guest, (kernel, initrd) in guests.items():
+            got = one(guest, kernel, initrd)
+            if isinstance(got, str):
+                print("  %s: cannot run: %s" % (guest, got[-300:]))
+                got = {}
+            runs[guest].append(got)
+    return median_figures(runs["flint"]), median_figures(runs.get("linux", []))
+
+
 def storage_bench():
     print("\nstorage (q35, TCG, %s, virtio-blk-pci modern, cache=%s; ext2, 1 GiB image, 4 KiB "
           "blocks; tests/apps/fsbench.c: a %d MiB file in 1 MiB writes, %d small files; MB = "
@@ -675,16 +691,7 @@ def storage_bench():
     guests, why = storage_initrds()
     if why:
         print("  %s; its column skipped" % why)
-    runs = {g: [] for g in guests}
-    for _ in range(STORAGE_ROUNDS):
-        for guest, (kernel, initrd) in guests.items():
-            got = storage_round(guest, kernel, initrd)
-            if isinstance(got, str):
-                print("  %s: cannot run: %s" % (guest, got[-300:]))
-                got = {}
-            runs[guest].append(got)
-    flint = median_figures(runs["flint"])
-    linux = median_figures(runs.get("linux", []))
+    flint, linux = alternate(guests, STORAGE_ROUNDS, storage_round)
     print("  %-36s %10s %10s %12s" % ("", "Flint", "Linux", "Flint/Linux"))
     for key, label in STORAGE_ROWS:
         f, l = flint.get(key), linux.get(key)
@@ -771,15 +778,7 @@ def dynamic_bench():
         print("  %s; its column skipped" % linux)
     else:
         guests["linux"] = linux
-    runs = {g: [] for g in guests}
-    for _ in range(DYN_BOOTS):
-        for guest, (kernel, initrd) in guests.items():
-            got = dynamic_boot(guest, kernel, initrd)
-            if isinstance(got, str):
-                print("  %s: cannot run: %s" % (guest, got[-300:]))
-                got = {}
-            runs[guest].append(got)
-    flint, linux = median_figures(runs["flint"]), median_figures(runs.get("linux", []))
+    flint, linux = alternate(guests, DYN_BOOTS, dynamic_boot)
     print("  %-44s %10s %10s %12s" % ("", "Flint", "Linux", "Flint/Linux"))
     rows = [("python first", "python3 -c pass, first run, us"),
             ("python median", "python3 -c pass, median of the rest, us"),

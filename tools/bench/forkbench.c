@@ -18,27 +18,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "timing.h"
+
 #define ROUNDS 200
-#define NSEC_PER_USEC 1000LL
-#define NSEC_PER_SEC 1000000000LL
 #define EXEC_FAILED 127
 
 extern char **environ;
-
-static long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
-}
-
-static int compare(const void *a, const void *b)
-{
-	long long x = *(const long long *)a, y = *(const long long *)b;
-
-	return (x > y) - (x < y);
-}
 
 /* One round: the child exits 0 (fork) or runs self "exit" (spawn). */
 static int round_ns(const char *self, int spawn, long long *ns)
@@ -73,7 +58,7 @@ static int median_us(const char *self, int spawn, const char *what)
 			return -1;
 		}
 	}
-	qsort(ns, ROUNDS, sizeof(ns[0]), compare);
+	qsort(ns, ROUNDS, sizeof(ns[0]), compare_ns);
 	printf("bench: %s_us %lld\n", what, ns[ROUNDS / 2] / NSEC_PER_USEC);
 	fflush(stdout);
 	return 0;

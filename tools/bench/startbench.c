@@ -25,10 +25,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "timing.h"
+
 #define MAX_ROUNDS 1000
 #define MAX_ARGS 16
-#define NSEC_PER_USEC 1000LL
-#define NSEC_PER_SEC 1000000000LL
 #define EXEC_FAILED 127
 #define SHARERS 2
 #define SHARE "share="
@@ -41,21 +41,6 @@ static int failed(const char *what)
 {
 	printf("bench: failed %s: %s\n", what, strerror(errno));
 	return 1;
-}
-
-static long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
-}
-
-static int compare(const void *a, const void *b)
-{
-	long long x = *(const long long *)a, y = *(const long long *)b;
-
-	return (x > y) - (x < y);
 }
 
 /* One run of argv with its output to /dev/null: its time, or -1. */
@@ -101,7 +86,7 @@ static int bench_one(char *spec, int rounds)
 	for (int i = 0; i < rounds; i++)
 		if ((ns[i] = run_ns(argv)) < 0)
 			return failed(name);
-	qsort(ns + 1, (size_t)rounds - 1, sizeof(ns[0]), compare);
+	qsort(ns + 1, (size_t)rounds - 1, sizeof(ns[0]), compare_ns);
 	printf("bench: %s first_us %lld median_us %lld\n", name, ns[0] / NSEC_PER_USEC,
 	       ns[1 + (rounds - 1) / 2] / NSEC_PER_USEC);
 	fflush(stdout);
