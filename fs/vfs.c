@@ -80,6 +80,61 @@ bool vfs_node_nodev(const struct vnode *n)
 	return n->mnt && (n->mnt->flags & VFS_MS_NODEV);
 }
 
+static bool can_write(const struct file *f);
+
+/* inotify's hook, and how many watches exist: without any, no event is
+ * looked at. */
+static vfs_watch_fn watch_hook;
+static unsigned watch_count;		/* atomic */
+static uint32_t move_cookie;		/* under the lock */
+
+void vfs_set_watch_hook(vfs_watch_fn fn)
+{
+	watch_hook = fn;
+}
+
+void vfs_watches(int delta)
+{
+	__atomic_add_fetch(&watch_count, (unsigned)delta, __ATOMIC_RELAXED);
+}
+
+static bool watched(void)
+{
+	return watch_hook && __atomic_load_n(&watch_count, __ATOMIC_RELAXED);
+}
+
+static uint32_t isdir_bit(const struct vnode *n)
+{
+	return (n->mode & VFS_S_IFMT) == VFS_S_IFDIR ? VFS_IN_ISDIR : 0;
+}
+
+/* An event of dir's entry name (len bytes). */
+static void entry_event(struct vnode *dir, uint32_t mask, const struct vnode *n,
+			const char *name, size_t len, uint32_t cookie)
+{
+	if (watched())
+		watch_hook(dir, mask | isdir_bit(n), name, len, cookie);
+}
+
+/* An event of n for its own watchers only (a link count's change). */
+static void self_event(struct vnode *n, uint32_t mask)
+{
+	if (watched())
+		watch_hook(n, mask | isdir_bit(n), NULL, 0, 0);
+}
+
+/* An event of n: each directory naming it hears of it under that name,
+ * then n's own watchers (Linux's order). */
+static void node_event(struct vnode *n, uint32_t mask)
+{
+	if (!watched())
+		return;
+	mask |= isdir_bit(n);
+	for (struct ramfs_entry *e = n->names; e; e = e->alias)
+		watch_hook(e->dir, mask, e->name, strlen(e->name), 0);
+	watch_hook(n, mask, NULL, 0, 0);
+}
+
 void vfs_node_put(struct vnode *n)
 {
 	ramfs_put(n);
@@ -389,6 +444,7 @@ static int create_node(struct vnode *cwd, const char *path, uint32_t mode, const
 		ramfs_put(n);
 		return r;
 	}
+	entry_event(dir, VFS_IN_CREATE, n, name, len, 0);
 	*out = n;
 	return 0;
 }
@@ -687,6 +743,8 @@ int vfs_chmod(struct vnode *cwd, const char *path, uint32_t perm, uint32_t mtime
 		if (r < 0) {
 			n->mode = was_mode;
 			n->mtime = was_mtime;
+		} else {
+			node_event(n, VFS_IN_ATTRIB);
 		}
 	}
 	unlock();
@@ -733,6 +791,12 @@ static int remove_node(struct vnode *cwd, const char *path, bool dir)
 		if (r < 0)
 			return r;
 	}
+	/* As Linux orders them: the link count, the node's end (while the name
+	 * still holds it; its watches end), then the directory's entry. */
+	self_event(e->node, VFS_IN_ATTRIB);
+	if (e->node->nlink == 1)
+		self_event(e->node, VFS_IN_DELETE_SELF);
+	entry_event(e->dir, VFS_IN_DELETE, e->node, e->name, strlen(e->name), 0);
 	ramfs_unlink(e);
 	return 0;
 }
@@ -818,9 +882,16 @@ static int rename_node(struct vnode *cwd, const char *oldpath, const char *newpa
 		if (r < 0)
 			return r;
 	}
+	if (target && target->node->nlink == 1)
+		self_event(target->node, VFS_IN_DELETE_SELF);
 	r = ramfs_link(dir, n, name, len);
-	if (r == 0)
+	if (r == 0) {
+		move_cookie++;
+		entry_event(e->dir, VFS_IN_MOVED_FROM, n, e->name, strlen(e->name), move_cookie);
+		entry_event(dir, VFS_IN_MOVED_TO, n, name, len, move_cookie);
+		self_event(n, VFS_IN_MOVE_SELF);
 		ramfs_unlink(e);
+	}
 	return r;
 }
 
@@ -854,7 +925,12 @@ static int link_node(struct vnode *oldcwd, const char *oldpath, bool follow,
 		if (r < 0)
 			return r;
 	}
-	return ramfs_link(dir, n, name, len);
+	r = ramfs_link(dir, n, name, len);
+	if (r == 0) {
+		self_event(n, VFS_IN_ATTRIB);
+		entry_event(dir, VFS_IN_CREATE, n, name, len, 0);
+	}
+	return r;
 }
 
 int vfs_link(struct vnode *oldcwd, const char *oldpath, bool follow, struct vnode *newcwd,
@@ -1000,6 +1076,7 @@ void file_put(struct file *f)
 		if (n->gen)
 			kfree(f->priv);
 		lock();
+		node_event(n, can_write(f) ? VFS_IN_CLOSE_WRITE : VFS_IN_CLOSE_NOWRITE);
 		n->opens--;
 		ramfs_put(n);
 		unlock();
@@ -1153,9 +1230,11 @@ int fdtable_set_cloexec(struct fdtable *t, int fd, bool on)
 /* A regular file's new size, on its disk first. */
 static int resize(struct vnode *n, uint64_t size)
 {
-	if (ops_of(n))
-		return ops_of(n)->truncate(n, size);
-	return ramfs_resize(n, size);
+	int r = ops_of(n) ? ops_of(n)->truncate(n, size) : ramfs_resize(n, size);
+
+	if (r == 0)
+		node_event(n, VFS_IN_MODIFY);
+	return r;
 }
 
 /* Finds or creates path's node and checks that flags may open it. */
@@ -1163,15 +1242,17 @@ static int open_node(struct vnode *cwd, const char *path, int flags, uint32_t pe
 		     struct vnode **out)
 {
 	int acc = flags & VFS_O_ACCMODE, r;
+	bool made = false;
 	struct vnode *n;
 
 	/* Linux's answer to creating "f/", whether or not it exists. */
 	if ((flags & VFS_O_CREAT) && ends_in_slash(path))
 		return -EISDIR;
 	r = lookup(cwd, path, !(flags & VFS_O_NOFOLLOW), &n);
-	if (r == -ENOENT && (flags & VFS_O_CREAT))
+	if (r == -ENOENT && (flags & VFS_O_CREAT)) {
 		r = create(cwd, path, VFS_S_IFREG | (perm & VFS_S_PERM), &n);
-	else if (r == 0 && (flags & VFS_O_CREAT) && (flags & VFS_O_EXCL))
+		made = r == 0;
+	} else if (r == 0 && (flags & VFS_O_CREAT) && (flags & VFS_O_EXCL))
 		return -EEXIST;
 	if (r < 0)
 		return r;
@@ -1189,7 +1270,10 @@ static int open_node(struct vnode *cwd, const char *path, int flags, uint32_t pe
 		return -EACCES;
 	if (read_only(n) && !is_device(n) && (acc != VFS_O_RDONLY || (flags & VFS_O_TRUNC)))
 		return -EROFS;
-	if ((flags & VFS_O_TRUNC) && acc != VFS_O_RDONLY && is_type(n, VFS_S_IFREG)) {
+	/* Linux tells of the open before the truncation, which a file just
+	 * made does not need. */
+	node_event(n, VFS_IN_OPEN);
+	if ((flags & VFS_O_TRUNC) && acc != VFS_O_RDONLY && is_type(n, VFS_S_IFREG) && !made) {
 		r = resize(n, 0);
 		if (r < 0)
 			return r;
@@ -1273,8 +1357,13 @@ static long read_at(struct file *f, void *buf, size_t n, uint64_t offset)
 
 	if (is_type(v, VFS_S_IFDIR))
 		return -EISDIR;
-	if (!v->gen)
-		return pagecache_read(&v->cache, buf, n, offset);
+	if (!v->gen) {
+		long r = pagecache_read(&v->cache, buf, n, offset);
+
+		if (r > 0)
+			node_event(v, VFS_IN_ACCESS);
+		return r;
+	}
 	if (offset >= g->len)
 		return 0;
 	if (n > g->len - offset)
@@ -1297,6 +1386,8 @@ static long write_at(struct file *f, const void *buf, size_t n, uint64_t offset)
 		r = pagecache_write(&v->cache, buf, n, offset);
 	v->size = pagecache_size(&v->cache);
 	ramfs_charged(v, before);
+	if (r > 0)
+		node_event(v, VFS_IN_MODIFY);
 	return r;
 }
 

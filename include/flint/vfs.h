@@ -430,6 +430,30 @@ int vfs_fstat(struct fdtable *t, int fd, struct vfs_stat *st);
  * end, or a negative errno. */
 int vfs_readdir(struct fdtable *t, int fd, struct vfs_dirent *d);
 
+/* File events (inotify, include/uapi/linux/inotify.h's masks): while a
+ * watch exists (vfs_watches counts them), the VFS tells the hook of each
+ * change under its lock, which the hook must not take: an event of a node
+ * comes with name NULL, and the directories that name it hear of it too,
+ * with the name; entries made, removed and moved are events of their
+ * directory (a move's two halves share a cookie). */
+#define VFS_IN_ACCESS 0x1u
+#define VFS_IN_MODIFY 0x2u
+#define VFS_IN_ATTRIB 0x4u
+#define VFS_IN_CLOSE_WRITE 0x8u
+#define VFS_IN_CLOSE_NOWRITE 0x10u
+#define VFS_IN_OPEN 0x20u
+#define VFS_IN_MOVED_FROM 0x40u
+#define VFS_IN_MOVED_TO 0x80u
+#define VFS_IN_CREATE 0x100u
+#define VFS_IN_DELETE 0x200u
+#define VFS_IN_DELETE_SELF 0x400u
+#define VFS_IN_MOVE_SELF 0x800u
+#define VFS_IN_ISDIR 0x40000000u
+typedef void (*vfs_watch_fn)(struct vnode *n, uint32_t mask, const char *name, size_t len,
+			     uint32_t cookie);
+void vfs_set_watch_hook(vfs_watch_fn fn);
+void vfs_watches(int delta);		/* a watch made (1) or gone (-1) */
+
 /* Readiness changes: every file whose poll answer may have changed calls
  * vfs_poll_notify; a waiter reads the generation, checks its files, and
  * sleeps in vfs_poll_wait until the generation moves on, the deadline
