@@ -292,23 +292,6 @@ static struct task *process_target(struct process *p, int sig)
 	return NULL;
 }
 
-/* Under sig_lock. Linux's init ignores every signal it has no handler
- * for, SIGKILL included (SIGNAL_UNKILLABLE): so does process 1 here for
- * the signals other processes send it, so that a flood from its children
- * cannot end the VM. Its own (raise, abort) and the console's (^C, sent
- * by a kernel thread) still act: the VM's program may end itself and be
- * interrupted. */
-static bool init_shielded(const struct process *p, int sig)
-{
-	const struct process *sender = process_current();
-	enum sig_act act;
-
-	if (p->pid != 1 || !sender || sender == p)
-		return false;
-	act = sig_act(p, sig);
-	return act == ACT_TERM || act == ACT_CORE || act == ACT_STOP;
-}
-
 /* Takes p->lock (to walk the tasks): not with it held, and not from an
  * interrupt. */
 int signal_send_process(struct process *p, int sig)
@@ -322,7 +305,7 @@ int signal_send_process(struct process *p, int sig)
 	mutex_lock(&p->lock);
 	flags = spin_lock_irqsave(&p->sig_lock);
 	t = process_target(p, sig);
-	if (!init_shielded(p, sig) && (!t || !sig_dropped(p, sig, t->sig_blocked, &stop))) {
+	if (!t || !sig_dropped(p, sig, t->sig_blocked, &stop)) {
 		p->sig_pending |= SIGBIT(sig);
 		if (t && t->thread)
 			sched_interrupt(t->thread);

@@ -1,9 +1,7 @@
-"""Boot tests of the rest of the Linux ABI (issue 14), musl and glibc:
-inotify (tests/apps/inotify.c: the events a watch on a directory and one
-on a file report, in Linux's order; the program's lines must be the
-host's running it in a scratch directory, where creating, writing and
-removing files is harmless), and process 1 shielded from the signals
-other processes send it (tests/apps/initsig.c, only as process 1).
+"""Boot tests of inotify (tests/apps/inotify.c): the events a watch on a
+directory and one on a file report, in Linux's order, for musl and glibc;
+the program's lines must be the host's running it in a scratch directory
+(creating, writing and removing files there is harmless).
 """
 import shutil
 import subprocess
@@ -46,16 +44,3 @@ for libc in ("musl", "glibc"):
                     first, got[first:first + 3], want[first:first + 3]))
             return problems
     inotify_case()
-
-
-for libc in ("musl", "glibc"):
-    def initsig_case(libc=libc):
-        name = "linux-init-signals-" + libc
-
-        @lc.linux_case(name)
-        def _():
-            r, _, problems = lc.run_program(name, lc.app("initsig", libc))
-            if "all 5 checks passed" not in lc.program_lines(r):
-                problems.append("not every check passed%s" % lc.tail(r))
-            return problems
-    initsig_case()
