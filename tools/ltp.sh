@@ -58,7 +58,10 @@ if [ ! -f "$obj/include/config.h" ]; then
 		{ echo "ltp.sh: configure failed, see $obj/configure.log" >&2; exit 1; }
 fi
 echo "ltp.sh: building LTP's lib and testcases/kernel/syscalls in $obj (log: $obj/build.log)"
-mk() { nice -n 19 make -j"${LTP_JOBS:-2}" top_srcdir="$ltp" top_builddir="$obj" "$@" >>"$obj/build.log" 2>&1; }
+mk() {
+	nice -n 19 make -j"${LTP_JOBS:-2}" top_srcdir="$ltp" top_builddir="$obj" "$@" \
+		>>"$obj/build.log" 2>&1
+}
 : >"$obj/build.log"
 mk -C "$obj" -f "$ltp/Makefile" lib-all libs-all
 mkdir -p "$obj/testcases/kernel/syscalls"
