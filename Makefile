@@ -21,7 +21,7 @@ KERNEL_SRCS := $(sort $(wildcard arch/x86_64/*.c arch/x86_64/*.S kernel/*.c \
 	drivers/*.c drivers/virtio/*.c fs/*.c fs/ext2/*.c net/*.c linux/*.c init/*.c) lib/format.c lib/sort.c lib/string.c)
 KERNEL_OBJS := $(KERNEL_SRCS:%=$(BUILD)/kernel/%.o) $(BUILD)/kernel/syscall_names.o
 
-.PHONY: all run test bench deps clean
+.PHONY: all run test bench deps clean ltp
 all: $(KERNEL) $(BUILD)/fcshim.elf $(BUILD)/flint.img
 
 include net/net.mk
@@ -69,6 +69,11 @@ test: deps all unit-tests $(APPS_ALL)
 bench: deps all apps
 	@tools/install-deps.sh bench || echo "bench: without ab, the network table has no requests/s"
 	@$(PYTHON) tools/bench.py
+
+# The Linux Test Project table (not part of test): LTP_DIR=/path/to/ltp
+# make ltp [LTP_ARGS="--pattern ^open"]. See docs/linux-abi.md.
+ltp: all
+	tools/ltp.sh $(LTP_ARGS)
 
 clean:
 	rm -rf $(BUILD)
