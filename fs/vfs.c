@@ -4,6 +4,7 @@
  * ramfs files' data and offsets, and a disk filesystem's calls: the
  * public functions take it, the static tree helpers expect it held. */
 #include <flint/errno.h>
+#include <flint/filelock.h>
 #include <flint/heap.h>
 #include <flint/memory.h>
 #include <flint/sched.h>
@@ -994,6 +995,7 @@ void file_put(struct file *f)
 
 	if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL))
 		return;
+	filelock_release_file(f);
 	if (f->ops && f->ops->release)
 		f->ops->release(f);
 	if (n) {
@@ -1036,8 +1038,10 @@ static void close_all(struct fdtable *t, bool only_cloexec)
 			t->cloexec[fd] = false;
 		}
 		spin_unlock_irqrestore(&t->lock, flags);
-		if (f)
+		if (f) {
+			filelock_close(t, f);
 			file_put(f);
+		}
 	}
 }
 
@@ -1665,6 +1669,7 @@ int vfs_close(struct fdtable *t, int fd)
 
 	if (!f)
 		return -EBADF;
+	filelock_close(t, f);
 	file_put(f);
 	return 0;
 }
