@@ -523,6 +523,11 @@ int vfs_mkdev(struct vnode *cwd, const char *path, uint32_t perm,
 	return mknode(cwd, path, VFS_S_IFCHR | (perm & VFS_S_PERM), dev, NULL);
 }
 
+int vfs_mkfifo(struct vnode *cwd, const char *path, uint32_t perm)
+{
+	return mknode(cwd, path, VFS_S_IFIFO | (perm & VFS_S_PERM), NULL, NULL);
+}
+
 int vfs_mkblkdev(struct vnode *cwd, const char *path, uint32_t perm,
 		 const struct file_ops *dev, void *priv)
 {
@@ -1254,18 +1259,22 @@ int vfs_open_file(struct vnode *cwd, const char *path, int flags, uint32_t perm,
 			return -ENOMEM;
 		}
 	}
+	if (is_type(n, VFS_S_IFIFO) && !(flags & VFS_O_PATH) && (r = pipe_fifo_open(f)) < 0) {
+		file_put(f);
+		return r;
+	}
 	*out = f;
 	return 0;
 }
 
 static bool can_read(const struct file *f)
 {
-	return (f->flags & VFS_O_ACCMODE) != VFS_O_WRONLY;
+	return (f->flags & VFS_O_ACCMODE) != VFS_O_WRONLY && !(f->flags & VFS_O_PATH);
 }
 
 static bool can_write(const struct file *f)
 {
-	return (f->flags & VFS_O_ACCMODE) != VFS_O_RDONLY;
+	return (f->flags & VFS_O_ACCMODE) != VFS_O_RDONLY && !(f->flags & VFS_O_PATH);
 }
 
 /* Copies from a regular file (through its cache: a disk file's reads the

@@ -703,7 +703,7 @@ static long fcntl_file(struct file *f, int fd, unsigned cmd, uint64_t arg)
 	case LINUX_F_SETFD:
 		return fdtable_set_cloexec(fds(), fd, arg & LINUX_FD_CLOEXEC);
 	case LINUX_F_GETFL:
-		return f->flags & (VFS_O_ACCMODE | SETFL_BITS | VFS_O_SYNC);
+		return f->flags & (VFS_O_ACCMODE | SETFL_BITS | VFS_O_SYNC | VFS_O_PATH);
 	case LINUX_F_SETFL:
 		set_status_flags(f, SETFL_BITS, (int)arg);
 		return 0;

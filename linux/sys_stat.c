@@ -460,7 +460,7 @@ static long open_at(int dirfd, uint64_t upath, int flags, uint32_t mode)
 	if (flags & LINUX_O_TMPFILE_BIT)
 		return -EOPNOTSUPP;
 	if (flags & LINUX_O_PATH)
-		vflags = (flags & OPEN_PATH_PASSED) | VFS_O_RDONLY;
+		vflags = (flags & OPEN_PATH_PASSED) | VFS_O_PATH;
 	r = upath_get(&u, dirfd, upath);
 	if (r < 0)
 		return r;
@@ -1021,9 +1021,9 @@ static long sys_utimensat(const uint64_t a[6])
 }
 SYSCALL(280, "utimensat", "fspx", sys_utimensat);
 
-/* Regular files only: there are no device nodes, FIFOs or sockets to
- * make on the ramfs, and Linux answers EPERM to an unprivileged caller
- * asking for those. */
+/* Regular files and FIFOs: there are no device nodes or sockets to make
+ * on the ramfs, and Linux answers EPERM to an unprivileged caller asking
+ * for those. */
 static long mknod_at(int dirfd, uint64_t upath, uint32_t mode)
 {
 	uint32_t type = mode & VFS_S_IFMT;
@@ -1034,10 +1034,11 @@ static long mknod_at(int dirfd, uint64_t upath, uint32_t mode)
 	case 0:
 	case VFS_S_IFREG:
 		break;
+	case LINUX_S_IFIFO:
+		break;
 	case VFS_S_IFCHR:
 	case VFS_S_IFDIR:
 	case LINUX_S_IFBLK:
-	case LINUX_S_IFIFO:
 	case LINUX_S_IFSOCK:
 		return -EPERM;
 	default:
@@ -1046,7 +1047,10 @@ static long mknod_at(int dirfd, uint64_t upath, uint32_t mode)
 	r = upath_get(&u, dirfd, upath);
 	if (r < 0)
 		return r;
-	r = vfs_create_file(u.dir, u.path, mode & VFS_S_PERM & ~umask_get(), NULL, 0);
+	if (type == LINUX_S_IFIFO)
+		r = vfs_mkfifo(u.dir, u.path, mode & VFS_S_PERM & ~umask_get());
+	else
+		r = vfs_create_file(u.dir, u.path, mode & VFS_S_PERM & ~umask_get(), NULL, 0);
 	upath_put(&u);
 	return r;
 }

@@ -51,6 +51,7 @@
 #define VFS_O_CLOEXEC 02000000
 #define VFS_O_DSYNC 010000
 #define VFS_O_SYNC 04010000		/* includes O_DSYNC's bit, as Linux's */
+#define VFS_O_PATH 010000000		/* names the file only: no reads or writes */
 
 /* Readiness bits for poll (Linux's POLL* values, uapi/asm-generic/poll.h). */
 #define VFS_POLLIN 0x001
@@ -289,6 +290,8 @@ int vfs_mkdev(struct vnode *cwd, const char *path, uint32_t perm,
 	      const struct file_ops *dev);
 /* The same for a block device node (a disk: ops with pread); priv is its
  * files' priv (the disk), whatever name opens it. */
+/* A named pipe (mkfifo, mknod S_IFIFO). */
+int vfs_mkfifo(struct vnode *cwd, const char *path, uint32_t perm);
 int vfs_mkblkdev(struct vnode *cwd, const char *path, uint32_t perm,
 		 const struct file_ops *dev, void *priv);
 /* A socket node at path (AF_UNIX's bind; -EEXIST when path exists) bound

@@ -11,7 +11,7 @@ from linux_cases import (ENTRY, LIBCS, app, check_checks, cmdline_words, fatal, 
                          host_ok_lines, linux_case, pack, program_lines, tail)
 
 TIMEOUT = 30
-PROGRAMS = ["locks"]
+PROGRAMS = ["locks", "fileops"]
 
 
 def files_case(name, program, libc):
