@@ -986,14 +986,15 @@ static uint32_t utime_seconds(int64_t sec)
 	return sec > UINT32_MAX ? UINT32_MAX : (uint32_t)sec;
 }
 
-/* Only the mtime is kept, and only an explicit one: there is no wall
- * clock here to give UTIME_NOW (or a NULL times) a value, so those leave
- * it as it is. A NULL path names dirfd itself (futimens). */
+/* Only the mtime is kept, in whole seconds: UTIME_NOW (or a NULL times)
+ * gives it the wall clock's, UTIME_OMIT leaves it. A NULL path names
+ * dirfd itself (futimens). */
 static long sys_utimensat(const uint64_t a[6])
 {
 	int dirfd = (int)a[0], flags = (int)a[3];
 	struct linux_timespec t[2];
-	bool set = false;
+	bool set = true;
+	uint32_t mtime = wall_seconds();
 	struct upath u;
 	long r;
 
@@ -1004,18 +1005,19 @@ static long sys_utimensat(const uint64_t a[6])
 			return -EFAULT;
 		if (!utime_valid(&t[0]) || !utime_valid(&t[1]))
 			return -EINVAL;
-		set = t[1].tv_nsec != UTIME_NOW && t[1].tv_nsec != UTIME_OMIT;
+		set = t[1].tv_nsec != UTIME_OMIT;
+		if (t[1].tv_nsec != UTIME_NOW)
+			mtime = utime_seconds(t[1].tv_sec);
 	}
 	if (!a[1] && dirfd != LINUX_AT_FDCWD)
-		return set_attr_dirfd(dirfd, false, 0, set, set ? utime_seconds(t[1].tv_sec) : 0);
+		return set_attr_dirfd(dirfd, false, 0, set, mtime);
 	r = upath_copy(&u, a[1], flags & LINUX_AT_EMPTY_PATH);
 	if (r < 0)
 		return r;
 	if (!u.path[0])
-		r = set_attr_dirfd(dirfd, false, 0, set, set ? utime_seconds(t[1].tv_sec) : 0);
+		r = set_attr_dirfd(dirfd, false, 0, set, mtime);
 	else if ((r = upath_at(&u, dirfd)) == 0)
-		r = set_attr_path(&u, !(flags & LINUX_AT_SYMLINK_NOFOLLOW), false, 0, set,
-				  set ? utime_seconds(t[1].tv_sec) : 0);
+		r = set_attr_path(&u, !(flags & LINUX_AT_SYMLINK_NOFOLLOW), false, 0, set, mtime);
 	upath_put(&u);
 	return r;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -110,6 +111,10 @@ static void path_and_times(void)
 	check(utimensat(AT_FDCWD, plain, ts, 0) == 0 && stat(plain, &st) == 0 &&
 	      st.st_mtime == 1200000000, "UTIME_OMIT leaves the mtime", "mtime %ld",
 	      (long)st.st_mtime);
+	ts[1].tv_nsec = UTIME_NOW;
+	check(utimensat(AT_FDCWD, plain, ts, 0) == 0 && stat(plain, &st) == 0 &&
+	      st.st_mtime > 1500000000 && st.st_mtime <= time(NULL),
+	      "UTIME_NOW sets the mtime to now", "mtime %ld", (long)st.st_mtime);
 	ts[1].tv_nsec = 1000000000;
 	r = utimensat(AT_FDCWD, plain, ts, 0);
 	check(r < 0 && errno == EINVAL, "a bad tv_nsec is EINVAL", "r %d", r);
