@@ -1124,8 +1124,10 @@ int fdtable_dup2(struct fdtable *t, int oldfd, int newfd, bool cloexec)
 		t->cloexec[newfd] = cloexec;
 	}
 	spin_unlock_irqrestore(&t->lock, flags);
-	if (was)
+	if (was) {
+		filelock_close(t, was);
 		file_put(was);
+	}
 	return f ? newfd : -EBADF;
 }
 
