@@ -1023,6 +1023,72 @@ static long sys_utimensat(const uint64_t a[6])
 }
 SYSCALL(280, "utimensat", "fspx", sys_utimensat);
 
+/* include/uapi/linux/time.h: utimes' struct timeval; utime's struct
+ * utimbuf (include/uapi/linux/utime.h) is two seconds, actime then
+ * modtime. */
+struct linux_timeval {
+	int64_t tv_sec;
+	int64_t tv_usec;
+};
+#define USEC_PER_SEC 1000000
+
+/* utimes, futimesat: the second timeval is the mtime; NULL means now. */
+static long utimes_at(int dirfd, uint64_t upath, uint64_t utimes)
+{
+	uint32_t mtime = wall_seconds();
+	struct linux_timeval tv[2];
+	struct upath u;
+	long r;
+
+	if (utimes) {
+		if (copy_from_user(tv, (const void *)(uintptr_t)utimes, sizeof(tv)) < 0)
+			return -EFAULT;
+		for (int i = 0; i < 2; i++)
+			if (tv[i].tv_usec < 0 || tv[i].tv_usec >= USEC_PER_SEC)
+				return -EINVAL;
+		mtime = utime_seconds(tv[1].tv_sec);
+	}
+	r = upath_get(&u, dirfd, upath);
+	if (r < 0)
+		return r;
+	r = set_attr_path(&u, true, false, 0, true, mtime);
+	upath_put(&u);
+	return r;
+}
+
+static long sys_utimes(const uint64_t a[6])
+{
+	return utimes_at(LINUX_AT_FDCWD, a[0], a[1]);
+}
+SYSCALL(235, "utimes", "sp", sys_utimes);
+
+static long sys_futimesat(const uint64_t a[6])
+{
+	return utimes_at((int)a[0], a[1], a[2]);
+}
+SYSCALL(261, "futimesat", "fsp", sys_futimesat);
+
+static long sys_utime(const uint64_t a[6])
+{
+	int64_t times[2];
+	uint32_t mtime = wall_seconds();
+	struct upath u;
+	long r;
+
+	if (a[1]) {
+		if (copy_from_user(times, (const void *)(uintptr_t)a[1], sizeof(times)) < 0)
+			return -EFAULT;
+		mtime = utime_seconds(times[1]);
+	}
+	r = upath_get(&u, LINUX_AT_FDCWD, a[0]);
+	if (r < 0)
+		return r;
+	r = set_attr_path(&u, true, false, 0, true, mtime);
+	upath_put(&u);
+	return r;
+}
+SYSCALL(132, "utime", "sp", sys_utime);
+
 /* Regular files and FIFOs: there are no device nodes or sockets to make
  * on the ramfs, and Linux answers EPERM to an unprivileged caller asking
  * for those. */

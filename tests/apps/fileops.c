@@ -6,9 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <utime.h>
 
 #include "check.h"
 #include "reap.h"
@@ -115,6 +117,20 @@ static void path_and_times(void)
 	check(utimensat(AT_FDCWD, plain, ts, 0) == 0 && stat(plain, &st) == 0 &&
 	      st.st_mtime > 1500000000 && st.st_mtime <= time(NULL),
 	      "UTIME_NOW sets the mtime to now", "mtime %ld", (long)st.st_mtime);
+	{
+		struct timeval tv[2] = { { .tv_sec = 1300000000 }, { .tv_sec = 1400000000 } };
+		struct utimbuf ub = { .actime = 1, .modtime = 1500000000 };
+
+		check(utimes(plain, tv) == 0 && stat(plain, &st) == 0 &&
+		      st.st_mtime == 1400000000, "utimes sets the mtime", "mtime %ld",
+		      (long)st.st_mtime);
+		tv[0].tv_usec = 1000000;
+		r = utimes(plain, tv);
+		check(r < 0 && errno == EINVAL, "utimes with a bad tv_usec is EINVAL", "r %d", r);
+		check(utime(plain, &ub) == 0 && stat(plain, &st) == 0 &&
+		      st.st_mtime == 1500000000, "utime sets the mtime", "mtime %ld",
+		      (long)st.st_mtime);
+	}
 	ts[1].tv_nsec = 1000000000;
 	r = utimensat(AT_FDCWD, plain, ts, 0);
 	check(r < 0 && errno == EINVAL, "a bad tv_nsec is EINVAL", "r %d", r);
