@@ -322,6 +322,13 @@ int pipe_fifo_open(struct file *f)
 	}
 }
 
+long vfs_pipe_size(const struct file *f)
+{
+	if (f->ops != &pipe_read_ops && f->ops != &pipe_write_ops && f->ops != &fifo_ops)
+		return -EBADF;
+	return PIPE_SIZE;
+}
+
 /* flags: VFS_O_NONBLOCK for both ends (O_CLOEXEC is the caller's, for
  * its descriptors). */
 int vfs_pipe(struct file *ends[2], int flags)

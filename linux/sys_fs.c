@@ -36,6 +36,8 @@
 #define LINUX_F_OFD_SETLK 37
 #define LINUX_F_OFD_SETLKW 38
 #define LINUX_F_DUPFD_CLOEXEC 1030	/* F_LINUX_SPECIFIC_BASE + 6 */
+#define LINUX_F_SETPIPE_SZ 1031	/* F_LINUX_SPECIFIC_BASE + 7 */
+#define LINUX_F_GETPIPE_SZ 1032	/* F_LINUX_SPECIFIC_BASE + 8 */
 #define LINUX_FD_CLOEXEC 1
 #define LINUX_F_RDLCK 0
 #define LINUX_F_WRLCK 1
@@ -692,6 +694,21 @@ static long fcntl_lock(struct file *f, unsigned cmd, uint64_t arg)
 			    cmd == LINUX_F_SETLKW || cmd == LINUX_F_OFD_SETLKW);
 }
 
+/* F_SETPIPE_SZ: the buffer has a fixed size, so any size up to it is
+ * granted as it (Linux rounds up to its pages) and a larger one fails as
+ * it does past what memory allows (ENOMEM would mislead: EBUSY says the
+ * pipe cannot change, man 2 fcntl); 0 is the smallest size too. */
+static long pipe_resize(struct file *f, uint64_t arg)
+{
+	long size = vfs_pipe_size(f);
+
+	if (size < 0)
+		return size;
+	if ((int64_t)(int)arg < 0)
+		return -EINVAL;
+	return (uint64_t)(unsigned)arg <= (uint64_t)size ? size : -EBUSY;
+}
+
 static long fcntl_file(struct file *f, int fd, unsigned cmd, uint64_t arg)
 {
 	int r;
@@ -714,6 +731,10 @@ static long fcntl_file(struct file *f, int fd, unsigned cmd, uint64_t arg)
 	case LINUX_F_OFD_SETLK:
 	case LINUX_F_OFD_SETLKW:
 		return fcntl_lock(f, cmd, arg);
+	case LINUX_F_GETPIPE_SZ:
+		return vfs_pipe_size(f);
+	case LINUX_F_SETPIPE_SZ:
+		return pipe_resize(f, arg);
 	default:
 		return -EINVAL;
 	}

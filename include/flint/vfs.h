@@ -500,6 +500,8 @@ void ext2_selftest(void);
 
 /* fs/pipe.c: a pipe's two ends (read, write), each with one reference. */
 int vfs_pipe(struct file *ends[2], int flags);
+/* A pipe's or FIFO's capacity in bytes, or -EBADF for another file. */
+long vfs_pipe_size(const struct file *f);
 
 /* fs/tty.c: the serial console as a terminal (line editing, echo, raw
  * mode through TCSETS); /dev/console and /dev/tty open it. */

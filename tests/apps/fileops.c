@@ -63,6 +63,27 @@ static void named_pipe(void)
 	check(unlink(fifo) == 0, "unlink of a FIFO", "%s", strerror(errno));
 }
 
+static void pipe_size(void)
+{
+	int p[2], r, fd;
+
+	if (pipe(p))
+		return;
+	r = fcntl(p[0], F_GETPIPE_SZ);
+	check(r >= 4096 && r % 4096 == 0, "F_GETPIPE_SZ is whole pages", "%d", r);
+	r = fcntl(p[1], F_SETPIPE_SZ, 4096);
+	check(r >= 4096 && fcntl(p[0], F_GETPIPE_SZ) == r, "F_SETPIPE_SZ grants at least the size",
+	      "r %d", r);
+	r = fcntl(p[1], F_SETPIPE_SZ, -1);
+	check(r < 0, "F_SETPIPE_SZ of a negative size fails", "r %d", r);
+	fd = open("/dev/null", O_RDONLY);
+	r = fcntl(fd, F_GETPIPE_SZ);
+	check(r < 0 && errno == EBADF, "F_GETPIPE_SZ of another file is EBADF", "r %d", r);
+	close(fd);
+	close(p[0]);
+	close(p[1]);
+}
+
 static void dev_nodes(void)
 {
 	static const char *const nodes[] = { "/dev/null", "/dev/zero", "/dev/full", "/dev/random",
@@ -146,6 +167,7 @@ int main(void)
 	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
 	snprintf(plain, sizeof(plain), "%s/plain", dir);
 	named_pipe();
+	pipe_size();
 	dev_nodes();
 	path_and_times();
 	rmdir(dir);
