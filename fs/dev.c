@@ -10,6 +10,8 @@
 #define DEV_MEM_MAJOR 1
 #define DEV_NULL_MINOR 3
 #define DEV_ZERO_MINOR 5
+#define DEV_FULL_MINOR 7
+#define DEV_RANDOM_MINOR 8
 #define DEV_URANDOM_MINOR 9
 
 static long read_nothing(struct file *f, void *buf, size_t n)
@@ -34,6 +36,15 @@ static long read_zero(struct file *f, void *buf, size_t n)
 	return (long)n;
 }
 
+/* /dev/full: every write finds the device full (man 4 full). */
+static long write_full(struct file *f, const void *buf, size_t n)
+{
+	(void)f;
+	(void)buf;
+	(void)n;
+	return -ENOSPC;
+}
+
 static long read_urandom(struct file *f, void *buf, size_t n)
 {
 	(void)f;
@@ -55,6 +66,20 @@ static int stat_zero(struct file *f, struct vfs_stat *st)
 	return 0;
 }
 
+static int stat_full(struct file *f, struct vfs_stat *st)
+{
+	(void)f;
+	st->rdev = VFS_RDEV(DEV_MEM_MAJOR, DEV_FULL_MINOR);
+	return 0;
+}
+
+static int stat_random(struct file *f, struct vfs_stat *st)
+{
+	(void)f;
+	st->rdev = VFS_RDEV(DEV_MEM_MAJOR, DEV_RANDOM_MINOR);
+	return 0;
+}
+
 static int stat_urandom(struct file *f, struct vfs_stat *st)
 {
 	(void)f;
@@ -68,6 +93,14 @@ static const struct file_ops dev_null = {
 static const struct file_ops dev_zero = {
 	.read = read_zero, .write = write_discard, .stat = stat_zero,
 };
+static const struct file_ops dev_full = {
+	.read = read_zero, .write = write_full, .stat = stat_full,
+};
+/* The entropy pool never runs dry, so /dev/random reads as /dev/urandom
+ * does (as Linux's has since 5.6). */
+static const struct file_ops dev_random = {
+	.read = read_urandom, .write = write_discard, .stat = stat_random,
+};
 static const struct file_ops dev_urandom = {
 	.read = read_urandom, .write = write_discard, .stat = stat_urandom,
 };
@@ -78,6 +111,8 @@ static const struct {
 } dev_nodes[] = {
 	{ "/dev/null", &dev_null },
 	{ "/dev/zero", &dev_zero },
+	{ "/dev/full", &dev_full },
+	{ "/dev/random", &dev_random },
 	{ "/dev/urandom", &dev_urandom },
 };
 

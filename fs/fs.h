@@ -91,6 +91,10 @@ uint32_t vfs_now(void);
 
 /* Between fs/vfs.c and fs/mount.c. The _locked calls expect the VFS
  * lock held. */
+/* Connects an open file of a FIFO node to the node's pipe, waiting for
+ * the other end as fifo(7) says (fs/pipe.c). */
+int pipe_fifo_open(struct file *f);
+
 void vfs_lock(void);
 void vfs_unlock(void);
 /* The rootfs mount vfs_init puts the root in, first in the table. */

@@ -1,10 +1,13 @@
 /* Pipes: a ring buffer shared by a read end and a write end. Blocking
- * transfers sleep in vfs_poll_wait and every change of state notifies. */
+ * transfers sleep in vfs_poll_wait and every change of state notifies.
+ * A named pipe (FIFO) node holds its pipe while any end is open. */
 #include <flint/errno.h>
 #include <flint/heap.h>
 #include <flint/string.h>
 #include <flint/sync.h>
 #include <flint/vfs.h>
+
+#include "fs.h"
 
 #define PIPE_SIZE 65536		/* Linux's default capacity (16 pages) */
 #define PIPE_BUF 4096		/* atomic writes, include/uapi/linux/limits.h */
@@ -12,7 +15,9 @@
 
 struct pipe {
 	spinlock_t lock;
-	unsigned readers, writers;	/* open ends: 0 or 1 each */
+	unsigned readers, writers;	/* open ends: 0 or 1 each, any for a FIFO */
+	unsigned reader_opens, writer_opens;	/* FIFO opens so far: a waiting
+						 * open sees an end that came and went */
 	size_t head, count;		/* the oldest byte, and how many */
 	unsigned char buf[PIPE_SIZE];
 };
@@ -205,6 +210,124 @@ static const struct file_ops pipe_write_ops = {
 	.stat = pipe_stat,
 	.release = pipe_write_release,
 };
+
+/* A FIFO opened for reading and writing: both ends in one description. */
+static unsigned fifo_poll(struct file *f)
+{
+	return pipe_read_poll(f) | pipe_write_poll(f);
+}
+
+static void fifo_release(struct file *f);
+
+static const struct file_ops fifo_ops = {
+	.read = pipe_read,
+	.write = pipe_write,
+	.poll = fifo_poll,
+	.ioctl = pipe_ioctl,
+	.release = fifo_release,
+};
+
+/* Guards FIFO nodes' dev_priv, their pipe while any end is open. */
+static spinlock_t fifo_lock;
+
+static void fifo_release(struct file *f)
+{
+	int acc = f->flags & VFS_O_ACCMODE;
+	struct pipe *p = f->priv;
+	unsigned long flags = spin_lock_irqsave(&fifo_lock);
+	bool last;
+
+	spin_lock(&p->lock);
+	if (acc != VFS_O_WRONLY)
+		p->readers--;
+	if (acc != VFS_O_RDONLY)
+		p->writers--;
+	last = !p->readers && !p->writers;
+	spin_unlock(&p->lock);
+	if (last)
+		f->node->dev_priv = NULL;
+	spin_unlock_irqrestore(&fifo_lock, flags);
+	if (last)
+		kfree(p);
+	else
+		vfs_poll_notify();
+}
+
+/* fifo(7): an open for reading waits for a writer and one for writing
+ * for a reader, unless nonblocking (then a writer without a reader is
+ * ENXIO); an open for both never waits. */
+int pipe_fifo_open(struct file *f)
+{
+	int acc = f->flags & VFS_O_ACCMODE;
+	bool nonblock = f->flags & VFS_O_NONBLOCK;
+	unsigned long flags = spin_lock_irqsave(&fifo_lock);
+	struct pipe *p = f->node->dev_priv;
+	unsigned seen;
+
+	if (!p) {
+		p = kzalloc(sizeof(*p));
+		if (!p) {
+			spin_unlock_irqrestore(&fifo_lock, flags);
+			return -ENOMEM;
+		}
+		f->node->dev_priv = p;
+	}
+	spin_lock(&p->lock);
+	if (acc == VFS_O_WRONLY && nonblock && !p->readers) {
+		bool unused = !p->writers;
+
+		spin_unlock(&p->lock);
+		if (unused)
+			f->node->dev_priv = NULL;
+		spin_unlock_irqrestore(&fifo_lock, flags);
+		if (unused)
+			kfree(p);
+		return -ENXIO;
+	}
+	if (acc != VFS_O_WRONLY) {
+		p->readers++;
+		p->reader_opens++;
+	}
+	if (acc != VFS_O_RDONLY) {
+		p->writers++;
+		p->writer_opens++;
+	}
+	seen = acc == VFS_O_RDONLY ? p->writer_opens : p->reader_opens;
+	spin_unlock(&p->lock);
+	spin_unlock_irqrestore(&fifo_lock, flags);
+	f->ops = &fifo_ops;
+	f->priv = p;
+	vfs_poll_notify();
+	if (acc == VFS_O_RDWR || nonblock)
+		return 0;
+	for (;;) {
+		uint64_t gen = vfs_poll_generation();
+		unsigned now, there;
+		int r;
+
+		flags = spin_lock_irqsave(&p->lock);
+		if (acc == VFS_O_RDONLY) {
+			now = p->writer_opens;
+			there = p->writers;
+		} else {
+			now = p->reader_opens;
+			there = p->readers;
+		}
+		spin_unlock_irqrestore(&p->lock, flags);
+		if (there || now != seen)
+			return 0;
+		r = vfs_poll_wait(gen, 0);
+		if (r < 0)
+			return r;	/* the caller's file_put drops this end */
+	}
+}
+
+long vfs_pipe_size(const struct file *f)
+{
+	if (f->ops != &pipe_read_ops && f->ops != &pipe_write_ops && f->ops != &fifo_ops)
+		return -EBADF;
+	return PIPE_SIZE;
+}
 
 /* flags: VFS_O_NONBLOCK for both ends (O_CLOEXEC is the caller's, for
  * its descriptors). */

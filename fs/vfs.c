@@ -4,6 +4,7 @@
  * ramfs files' data and offsets, and a disk filesystem's calls: the
  * public functions take it, the static tree helpers expect it held. */
 #include <flint/errno.h>
+#include <flint/filelock.h>
 #include <flint/heap.h>
 #include <flint/memory.h>
 #include <flint/sched.h>
@@ -578,6 +579,11 @@ int vfs_mkdev(struct vnode *cwd, const char *path, uint32_t perm,
 	return mknode(cwd, path, VFS_S_IFCHR | (perm & VFS_S_PERM), dev, NULL);
 }
 
+int vfs_mkfifo(struct vnode *cwd, const char *path, uint32_t perm)
+{
+	return mknode(cwd, path, VFS_S_IFIFO | (perm & VFS_S_PERM), NULL, NULL);
+}
+
 int vfs_mkblkdev(struct vnode *cwd, const char *path, uint32_t perm,
 		 const struct file_ops *dev, void *priv)
 {
@@ -1070,6 +1076,7 @@ void file_put(struct file *f)
 
 	if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL))
 		return;
+	filelock_release_file(f);
 	if (f->ops && f->ops->release)
 		f->ops->release(f);
 	if (n) {
@@ -1113,8 +1120,10 @@ static void close_all(struct fdtable *t, bool only_cloexec)
 			t->cloexec[fd] = false;
 		}
 		spin_unlock_irqrestore(&t->lock, flags);
-		if (f)
+		if (f) {
+			filelock_close(t, f);
 			file_put(f);
+		}
 	}
 }
 
@@ -1192,8 +1201,10 @@ int fdtable_dup2(struct fdtable *t, int oldfd, int newfd, bool cloexec)
 		t->cloexec[newfd] = cloexec;
 	}
 	spin_unlock_irqrestore(&t->lock, flags);
-	if (was)
+	if (was) {
+		filelock_close(t, was);
 		file_put(was);
+	}
 	return f ? newfd : -EBADF;
 }
 
@@ -1334,18 +1345,22 @@ int vfs_open_file(struct vnode *cwd, const char *path, int flags, uint32_t perm,
 			return -ENOMEM;
 		}
 	}
+	if (is_type(n, VFS_S_IFIFO) && !(flags & VFS_O_PATH) && (r = pipe_fifo_open(f)) < 0) {
+		file_put(f);
+		return r;
+	}
 	*out = f;
 	return 0;
 }
 
 static bool can_read(const struct file *f)
 {
-	return (f->flags & VFS_O_ACCMODE) != VFS_O_WRONLY;
+	return (f->flags & VFS_O_ACCMODE) != VFS_O_WRONLY && !(f->flags & VFS_O_PATH);
 }
 
 static bool can_write(const struct file *f)
 {
-	return (f->flags & VFS_O_ACCMODE) != VFS_O_RDONLY;
+	return (f->flags & VFS_O_ACCMODE) != VFS_O_RDONLY && !(f->flags & VFS_O_PATH);
 }
 
 /* Copies from a regular file (through its cache: a disk file's reads the
@@ -1756,6 +1771,7 @@ int vfs_close(struct fdtable *t, int fd)
 
 	if (!f)
 		return -EBADF;
+	filelock_close(t, f);
 	file_put(f);
 	return 0;
 }

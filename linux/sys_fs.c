@@ -6,6 +6,7 @@
  * and copy_from_user/copy_to_user. Numbers: arch/x86/entry/syscalls/
  * syscall_64.tbl.
  */
+#include <flint/filelock.h>
 #include <flint/heap.h>
 #include <flint/socket.h>
 #include <flint/string.h>
@@ -35,8 +36,16 @@
 #define LINUX_F_OFD_SETLK 37
 #define LINUX_F_OFD_SETLKW 38
 #define LINUX_F_DUPFD_CLOEXEC 1030	/* F_LINUX_SPECIFIC_BASE + 6 */
+#define LINUX_F_SETPIPE_SZ 1031	/* F_LINUX_SPECIFIC_BASE + 7 */
+#define LINUX_F_GETPIPE_SZ 1032	/* F_LINUX_SPECIFIC_BASE + 8 */
 #define LINUX_FD_CLOEXEC 1
+#define LINUX_F_RDLCK 0
+#define LINUX_F_WRLCK 1
 #define LINUX_F_UNLCK 2
+/* include/uapi/linux/fs.h: l_whence */
+#define LINUX_SEEK_SET 0
+#define LINUX_SEEK_CUR 1
+#define LINUX_SEEK_END 2
 
 /* include/uapi/asm-generic/ioctls.h */
 #define LINUX_FIONBIO 0x5421
@@ -59,6 +68,7 @@
 #define LINUX_LOCK_EX 2
 #define LINUX_LOCK_NB 4
 #define LINUX_LOCK_UN 8
+#define LINUX_LOCK_MAND 32	/* accepted and ignored since Linux 5.15 */
 
 /* include/uapi/linux/dirent.h's struct linux_dirent64: d_ino (8 bytes),
  * d_off (8), d_reclen (2), d_type (1), then the NUL-terminated name;
@@ -594,19 +604,109 @@ static void set_status_flags(struct file *f, int mask, int value)
 	__atomic_fetch_and(&f->flags, value | ~mask, __ATOMIC_RELAXED);
 }
 
-/* Record locks: there is one process per program and nothing else to
- * share files with, so every lock is granted and F_GETLK finds none. */
-static long fcntl_lock(unsigned cmd, uint64_t arg)
+/* struct flock's l_type as fs/lock_range.h's types, and back. */
+static const int lock_types[] = {
+	[LINUX_F_RDLCK] = 1, [LINUX_F_WRLCK] = 2, [LINUX_F_UNLCK] = 0,
+};
+static const int16_t linux_lock_types[] = { LINUX_F_UNLCK, LINUX_F_RDLCK, LINUX_F_WRLCK };
+
+/* The byte range struct flock names (man 2 fcntl): from l_whence's
+ * origin plus l_start, l_len bytes (0: to the end, negative: before). */
+static long flock_range(struct file *f, const struct linux_flock *fl, struct filelock *l)
 {
+	int64_t origin = 0, start, end;
+
+	switch (fl->l_whence) {
+	case LINUX_SEEK_SET:
+		break;
+	case LINUX_SEEK_CUR:
+		origin = (int64_t)f->offset;
+		break;
+	case LINUX_SEEK_END: {
+		struct vfs_stat st;
+		int r = vfs_file_stat(f, &st);
+
+		if (r < 0)
+			return r;
+		origin = (int64_t)st.size;
+		break;
+	}
+	default:
+		return -EINVAL;
+	}
+	if (__builtin_add_overflow(origin, fl->l_start, &start))
+		return -EOVERFLOW;
+	if (fl->l_len > 0) {
+		if (__builtin_add_overflow(start, fl->l_len - 1, &end))
+			return -EOVERFLOW;
+	} else if (fl->l_len < 0) {
+		end = start - 1;
+		start += fl->l_len;
+	} else {
+		end = -1;
+	}
+	if (start < 0)
+		return -EINVAL;
+	l->start = (uint64_t)start;
+	l->end = end < 0 ? UINT64_MAX : (uint64_t)end;
+	return 0;
+}
+
+/* Record locks (POSIX, owned by the process) and OFD locks (owned by the
+ * description, l_pid 0 on the way in and -1 on the way out). */
+static long fcntl_lock(struct file *f, unsigned cmd, uint64_t arg)
+{
+	bool ofd = cmd >= LINUX_F_OFD_GETLK;
+	bool get = cmd == LINUX_F_GETLK || cmd == LINUX_F_OFD_GETLK;
+	enum filelock_kind kind = ofd ? FILELOCK_OFD : FILELOCK_POSIX;
 	struct linux_flock fl;
 	void *ufl = (void *)(uintptr_t)arg;
+	struct filelock l;
+	long r;
 
 	if (copy_from_user(&fl, ufl, sizeof(fl)) < 0)
 		return -EFAULT;
-	if (cmd != LINUX_F_GETLK && cmd != LINUX_F_OFD_GETLK)
-		return 0;
-	fl.l_type = LINUX_F_UNLCK;
-	return copy_to_user(ufl, &fl, sizeof(fl));
+	if (fl.l_type < 0 || fl.l_type > LINUX_F_UNLCK || (ofd && fl.l_pid))
+		return -EINVAL;
+	l.type = lock_types[fl.l_type];
+	r = flock_range(f, &fl, &l);
+	if (r < 0)
+		return r;
+	if (get) {
+		if (l.type == 0)
+			return -EINVAL;
+		filelock_test(f, kind, fds(), &l);
+		fl.l_type = linux_lock_types[l.type];
+		if (l.type) {
+			fl.l_whence = LINUX_SEEK_SET;
+			fl.l_start = (int64_t)l.start;
+			fl.l_len = l.end == UINT64_MAX ? 0 : (int64_t)(l.end - l.start + 1);
+			fl.l_pid = l.pid;
+		}
+		return copy_to_user(ufl, &fl, sizeof(fl));
+	}
+	/* A read lock needs a descriptor open for reading, a write lock one
+	 * open for writing. */
+	if ((fl.l_type == LINUX_F_RDLCK && (f->flags & VFS_O_ACCMODE) == VFS_O_WRONLY) ||
+	    (fl.l_type == LINUX_F_WRLCK && (f->flags & VFS_O_ACCMODE) == VFS_O_RDONLY))
+		return -EBADF;
+	return filelock_set(f, kind, fds(), process_current()->pid, &l,
+			    cmd == LINUX_F_SETLKW || cmd == LINUX_F_OFD_SETLKW);
+}
+
+/* F_SETPIPE_SZ: the buffer has a fixed size, so any size up to it is
+ * granted as it (Linux rounds up to its pages) and a larger one fails as
+ * it does past what memory allows (ENOMEM would mislead: EBUSY says the
+ * pipe cannot change, man 2 fcntl); 0 is the smallest size too. */
+static long pipe_resize(struct file *f, uint64_t arg)
+{
+	long size = vfs_pipe_size(f);
+
+	if (size < 0)
+		return size;
+	if ((int64_t)(int)arg < 0)
+		return -EINVAL;
+	return (uint64_t)(unsigned)arg <= (uint64_t)size ? size : -EBUSY;
 }
 
 static long fcntl_file(struct file *f, int fd, unsigned cmd, uint64_t arg)
@@ -620,7 +720,7 @@ static long fcntl_file(struct file *f, int fd, unsigned cmd, uint64_t arg)
 	case LINUX_F_SETFD:
 		return fdtable_set_cloexec(fds(), fd, arg & LINUX_FD_CLOEXEC);
 	case LINUX_F_GETFL:
-		return f->flags & (VFS_O_ACCMODE | SETFL_BITS | VFS_O_SYNC);
+		return f->flags & (VFS_O_ACCMODE | SETFL_BITS | VFS_O_SYNC | VFS_O_PATH);
 	case LINUX_F_SETFL:
 		set_status_flags(f, SETFL_BITS, (int)arg);
 		return 0;
@@ -630,7 +730,11 @@ static long fcntl_file(struct file *f, int fd, unsigned cmd, uint64_t arg)
 	case LINUX_F_OFD_GETLK:
 	case LINUX_F_OFD_SETLK:
 	case LINUX_F_OFD_SETLKW:
-		return fcntl_lock(cmd, arg);
+		return fcntl_lock(f, cmd, arg);
+	case LINUX_F_GETPIPE_SZ:
+		return vfs_pipe_size(f);
+	case LINUX_F_SETPIPE_SZ:
+		return pipe_resize(f, arg);
 	default:
 		return -EINVAL;
 	}
@@ -1017,18 +1121,6 @@ static long sys_getdents64(const uint64_t a[6])
 }
 SYSCALL(217, "getdents64", "fpu", sys_getdents64);
 
-/* Calls that only need a valid descriptor: flock locks are always
- * granted (one process per program). */
-static long fd_check(uint64_t fd)
-{
-	struct file *f = fd_get(fd);
-
-	if (!f)
-		return -EBADF;
-	file_put(f);
-	return 0;
-}
-
 /* posix_fadvise: advice a page cache may take or leave; Flint takes none,
  * after Linux's checks (mm/fadvise.c): a pipe is ESPIPE, an unknown
  * advice or a negative length EINVAL. */
@@ -1088,13 +1180,30 @@ static long sys_sync(const uint64_t a[6])
 }
 SYSCALL(162, "sync", "", sys_sync);
 
+/* flock: a lock on the whole file owned by the description; a
+ * conflict without LOCK_NB waits. */
 static long sys_flock(const uint64_t a[6])
 {
 	unsigned op = (unsigned)a[1] & ~LINUX_LOCK_NB;
+	struct filelock l = { .start = 0, .end = UINT64_MAX };
+	struct file *f;
+	long r;
 
-	if (op != LINUX_LOCK_SH && op != LINUX_LOCK_EX && op != LINUX_LOCK_UN)
+	if (op & LINUX_LOCK_MAND)
+		l.type = -1;
+	else if (op == LINUX_LOCK_SH)
+		l.type = 1;
+	else if (op == LINUX_LOCK_EX)
+		l.type = 2;
+	else if (op != LINUX_LOCK_UN)
 		return -EINVAL;
-	return fd_check(a[0]);
+	f = fd_get(a[0]);
+	if (!f)
+		return -EBADF;
+	r = l.type < 0 ? 0 : filelock_set(f, FILELOCK_FLOCK, fds(), process_current()->pid, &l,
+			 !(a[1] & LINUX_LOCK_NB));
+	file_put(f);
+	return r;
 }
 SYSCALL(73, "flock", "fx", sys_flock);
 

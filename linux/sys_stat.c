@@ -460,7 +460,7 @@ static long open_at(int dirfd, uint64_t upath, int flags, uint32_t mode)
 	if (flags & LINUX_O_TMPFILE_BIT)
 		return -EOPNOTSUPP;
 	if (flags & LINUX_O_PATH)
-		vflags = (flags & OPEN_PATH_PASSED) | VFS_O_RDONLY;
+		vflags = (flags & OPEN_PATH_PASSED) | VFS_O_PATH;
 	r = upath_get(&u, dirfd, upath);
 	if (r < 0)
 		return r;
@@ -986,14 +986,15 @@ static uint32_t utime_seconds(int64_t sec)
 	return sec > UINT32_MAX ? UINT32_MAX : (uint32_t)sec;
 }
 
-/* Only the mtime is kept, and only an explicit one: there is no wall
- * clock here to give UTIME_NOW (or a NULL times) a value, so those leave
- * it as it is. A NULL path names dirfd itself (futimens). */
+/* Only the mtime is kept, in whole seconds: UTIME_NOW (or a NULL times)
+ * gives it the wall clock's, UTIME_OMIT leaves it. A NULL path names
+ * dirfd itself (futimens). */
 static long sys_utimensat(const uint64_t a[6])
 {
 	int dirfd = (int)a[0], flags = (int)a[3];
 	struct linux_timespec t[2];
-	bool set = false;
+	bool set = true;
+	uint32_t mtime = wall_seconds();
 	struct upath u;
 	long r;
 
@@ -1004,26 +1005,93 @@ static long sys_utimensat(const uint64_t a[6])
 			return -EFAULT;
 		if (!utime_valid(&t[0]) || !utime_valid(&t[1]))
 			return -EINVAL;
-		set = t[1].tv_nsec != UTIME_NOW && t[1].tv_nsec != UTIME_OMIT;
+		set = t[1].tv_nsec != UTIME_OMIT;
+		if (t[1].tv_nsec != UTIME_NOW)
+			mtime = utime_seconds(t[1].tv_sec);
 	}
 	if (!a[1] && dirfd != LINUX_AT_FDCWD)
-		return set_attr_dirfd(dirfd, false, 0, set, set ? utime_seconds(t[1].tv_sec) : 0);
+		return set_attr_dirfd(dirfd, false, 0, set, mtime);
 	r = upath_copy(&u, a[1], flags & LINUX_AT_EMPTY_PATH);
 	if (r < 0)
 		return r;
 	if (!u.path[0])
-		r = set_attr_dirfd(dirfd, false, 0, set, set ? utime_seconds(t[1].tv_sec) : 0);
+		r = set_attr_dirfd(dirfd, false, 0, set, mtime);
 	else if ((r = upath_at(&u, dirfd)) == 0)
-		r = set_attr_path(&u, !(flags & LINUX_AT_SYMLINK_NOFOLLOW), false, 0, set,
-				  set ? utime_seconds(t[1].tv_sec) : 0);
+		r = set_attr_path(&u, !(flags & LINUX_AT_SYMLINK_NOFOLLOW), false, 0, set, mtime);
 	upath_put(&u);
 	return r;
 }
 SYSCALL(280, "utimensat", "fspx", sys_utimensat);
 
-/* Regular files only: there are no device nodes, FIFOs or sockets to
- * make on the ramfs, and Linux answers EPERM to an unprivileged caller
- * asking for those. */
+/* include/uapi/linux/time.h: utimes' struct timeval; utime's struct
+ * utimbuf (include/uapi/linux/utime.h) is two seconds, actime then
+ * modtime. */
+struct linux_timeval {
+	int64_t tv_sec;
+	int64_t tv_usec;
+};
+#define USEC_PER_SEC 1000000
+
+/* utimes, futimesat: the second timeval is the mtime; NULL means now. */
+static long utimes_at(int dirfd, uint64_t upath, uint64_t utimes)
+{
+	uint32_t mtime = wall_seconds();
+	struct linux_timeval tv[2];
+	struct upath u;
+	long r;
+
+	if (utimes) {
+		if (copy_from_user(tv, (const void *)(uintptr_t)utimes, sizeof(tv)) < 0)
+			return -EFAULT;
+		for (int i = 0; i < 2; i++)
+			if (tv[i].tv_usec < 0 || tv[i].tv_usec >= USEC_PER_SEC)
+				return -EINVAL;
+		mtime = utime_seconds(tv[1].tv_sec);
+	}
+	r = upath_get(&u, dirfd, upath);
+	if (r < 0)
+		return r;
+	r = set_attr_path(&u, true, false, 0, true, mtime);
+	upath_put(&u);
+	return r;
+}
+
+static long sys_utimes(const uint64_t a[6])
+{
+	return utimes_at(LINUX_AT_FDCWD, a[0], a[1]);
+}
+SYSCALL(235, "utimes", "sp", sys_utimes);
+
+static long sys_futimesat(const uint64_t a[6])
+{
+	return utimes_at((int)a[0], a[1], a[2]);
+}
+SYSCALL(261, "futimesat", "fsp", sys_futimesat);
+
+static long sys_utime(const uint64_t a[6])
+{
+	int64_t times[2];
+	uint32_t mtime = wall_seconds();
+	struct upath u;
+	long r;
+
+	if (a[1]) {
+		if (copy_from_user(times, (const void *)(uintptr_t)a[1], sizeof(times)) < 0)
+			return -EFAULT;
+		mtime = utime_seconds(times[1]);
+	}
+	r = upath_get(&u, LINUX_AT_FDCWD, a[0]);
+	if (r < 0)
+		return r;
+	r = set_attr_path(&u, true, false, 0, true, mtime);
+	upath_put(&u);
+	return r;
+}
+SYSCALL(132, "utime", "sp", sys_utime);
+
+/* Regular files and FIFOs: there are no device nodes or sockets to make
+ * on the ramfs, and Linux answers EPERM to an unprivileged caller asking
+ * for those. */
 static long mknod_at(int dirfd, uint64_t upath, uint32_t mode)
 {
 	uint32_t type = mode & VFS_S_IFMT;
@@ -1034,10 +1102,11 @@ static long mknod_at(int dirfd, uint64_t upath, uint32_t mode)
 	case 0:
 	case VFS_S_IFREG:
 		break;
+	case LINUX_S_IFIFO:
+		break;
 	case VFS_S_IFCHR:
 	case VFS_S_IFDIR:
 	case LINUX_S_IFBLK:
-	case LINUX_S_IFIFO:
 	case LINUX_S_IFSOCK:
 		return -EPERM;
 	default:
@@ -1046,7 +1115,10 @@ static long mknod_at(int dirfd, uint64_t upath, uint32_t mode)
 	r = upath_get(&u, dirfd, upath);
 	if (r < 0)
 		return r;
-	r = vfs_create_file(u.dir, u.path, mode & VFS_S_PERM & ~umask_get(), NULL, 0);
+	if (type == LINUX_S_IFIFO)
+		r = vfs_mkfifo(u.dir, u.path, mode & VFS_S_PERM & ~umask_get());
+	else
+		r = vfs_create_file(u.dir, u.path, mode & VFS_S_PERM & ~umask_get(), NULL, 0);
 	upath_put(&u);
 	return r;
 }

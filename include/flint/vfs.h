@@ -51,6 +51,7 @@
 #define VFS_O_CLOEXEC 02000000
 #define VFS_O_DSYNC 010000
 #define VFS_O_SYNC 04010000		/* includes O_DSYNC's bit, as Linux's */
+#define VFS_O_PATH 010000000		/* names the file only: no reads or writes */
 
 /* Readiness bits for poll (Linux's POLL* values, uapi/asm-generic/poll.h). */
 #define VFS_POLLIN 0x001
@@ -289,6 +290,8 @@ int vfs_mkdev(struct vnode *cwd, const char *path, uint32_t perm,
 	      const struct file_ops *dev);
 /* The same for a block device node (a disk: ops with pread); priv is its
  * files' priv (the disk), whatever name opens it. */
+/* A named pipe (mkfifo, mknod S_IFIFO). */
+int vfs_mkfifo(struct vnode *cwd, const char *path, uint32_t perm);
 int vfs_mkblkdev(struct vnode *cwd, const char *path, uint32_t perm,
 		 const struct file_ops *dev, void *priv);
 /* A socket node at path (AF_UNIX's bind; -EEXIST when path exists) bound
@@ -521,6 +524,8 @@ void ext2_selftest(void);
 
 /* fs/pipe.c: a pipe's two ends (read, write), each with one reference. */
 int vfs_pipe(struct file *ends[2], int flags);
+/* A pipe's or FIFO's capacity in bytes, or -EBADF for another file. */
+long vfs_pipe_size(const struct file *f);
 
 /* fs/tty.c: the serial console as a terminal (line editing, echo, raw
  * mode through TCSETS); /dev/console and /dev/tty open it. */

@@ -16,6 +16,7 @@ APPS := hello args files mem time random threads poll signal exit3 abort efault 
 	fork spawn spawnee restart sockets unix net_epoll net_hold sync mapfile shm fsbench \
 	fsync_records
 APPS += inotify
+APPS += locks fileops
 APPS_PIE := hello args files
 # Also linked dynamically (glibc's ld-linux, musl's ld-musl): the loader
 # path; wrap.so is a library LD_PRELOAD puts in front of libc.

@@ -1059,3 +1059,4 @@ import mount_cases  # noqa: E402,F401  (registers the cases of mounted filesyste
 import dynamic_cases  # noqa: E402,F401  (registers the cases of dynamically linked programs)
 import storage_cases  # noqa: E402,F401  (registers the durability cases)
 import inotify_cases  # noqa: E402,F401  (registers the inotify cases)
+import files_cases  # noqa: E402,F401  (registers the cases of named pipes, locks and file calls)

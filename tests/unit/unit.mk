@@ -58,6 +58,9 @@ UNIT_SRCS_virtio_net_dev := drivers/virtio/net.c drivers/virtio/net_rx.c drivers
 	drivers/virtio/virtio.c $(UNIT_DIR)/arch_stub.c $(UNIT_DIR)/virtio_fake.c
 UNIT_SRCS_elf := linux/elf.c
 UNIT_SRCS_cpio := fs/cpio.c
+# test_lock: the byte-range lock tables under fcntl locks and flock.
+UNIT_TESTS += lock
+UNIT_SRCS_lock := fs/lock_range.c
 # test_ext2: the ext2/ext4 reader (fs/ext2/) over images in memory; the
 # test provides kmalloc and kfree over malloc and free.
 UNIT_TESTS += ext2
@@ -78,7 +81,7 @@ UNIT_SRCS_ipfrag := net/ipfrag.c net/csum.c
 # fake RAM, as test_heap does; it stands in for the scheduler, the UART
 # and CPUID itself.
 UNIT_SRCS_vfs := fs/vfs.c fs/mount.c $(UNIT_DIR)/disk_stub.c fs/ramfs.c fs/pagecache.c \
-	kernel/page_ref.c fs/dev.c fs/pipe.c fs/tty.c fs/procfs.c lib/format.c \
+	kernel/page_ref.c fs/dev.c fs/pipe.c fs/tty.c fs/procfs.c fs/lock.c fs/lock_range.c lib/format.c \
 	kernel/heap.c kernel/page_alloc.c kernel/memmap.c lib/sort.c $(UNIT_DIR)/thread_stub.c \
 	$(UNIT_DIR)/arch_stub.c
 # test_pagecache runs fs/pagecache.c over fake RAM with a fake backing
@@ -112,7 +115,7 @@ $(UNIT_OBJ)/$(UNIT_DIR)/test_signal.o: UNIT_EXTRA_CFLAGS := -Iarch/x86_64/includ
 # $(UNIT_DIR)/disk_stub.c for the disks.
 # test_netlink has its own net_if_* provider.
 UNIT_SOCKET_SRCS := net/caller.c $(UNIT_DIR)/socket_fake.c $(UNIT_DIR)/sched_fake.c \
-	$(UNIT_DIR)/thread_stub.c fs/vfs.c \
+	$(UNIT_DIR)/thread_stub.c fs/vfs.c fs/lock.c fs/lock_range.c \
 	fs/mount.c $(UNIT_DIR)/disk_stub.c fs/ramfs.c fs/pagecache.c kernel/page_ref.c lib/format.c \
 	kernel/heap.c kernel/page_alloc.c kernel/memmap.c lib/sort.c $(UNIT_DIR)/arch_stub.c
 UNIT_TESTS += unix netlink
