@@ -1250,6 +1250,13 @@ int vfs_open_file(struct vnode *cwd, const char *path, int flags, uint32_t perm,
 			return -ENOMEM;
 		}
 	}
+	if (f->ops && f->ops->open) {
+		r = f->ops->open(f);
+		if (r < 0) {
+			file_put(f);
+			return r;
+		}
+	}
 	*out = f;
 	return 0;
 }
