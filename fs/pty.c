@@ -116,6 +116,8 @@ static long pts_ioctl(struct file *f, unsigned long cmd, void *arg)
 	return tty_ldisc_ioctl(f->priv, cmd, arg);
 }
 
+static const struct file_ops ptm_ops;
+
 static struct pty *find_ino(uint64_t ino)
 {
 	for (int i = 0; i < PTY_MAX; i++)
@@ -124,6 +126,7 @@ static struct pty *find_ino(uint64_t ino)
 	return NULL;
 }
 
+/* A TIOCGPTPEER file has no node: it tells all its node would. */
 static int pts_stat(struct file *f, struct vfs_stat *st)
 {
 	struct pty *p = f->priv;
@@ -134,6 +137,11 @@ static int pts_stat(struct file *f, struct vfs_stat *st)
 		p = find_ino(st->ino);
 	if (p)
 		index = p->index;
+	if (p && !f->node) {
+		st->mode = VFS_S_IFCHR | PTS_PERM;
+		st->nlink = 1;
+		st->ino = p->ino;
+	}
 	spin_unlock_irqrestore(&table_lock, flags);
 	if (index >= 0)
 		st->rdev = VFS_RDEV(PTS_MAJOR, (unsigned)index);
@@ -186,6 +194,31 @@ static const struct file_ops pts_ops = {
 	.stat = pts_stat,
 	.release = pts_release,
 };
+
+int pty_open_peer(struct file *master, int flags, struct file **out)
+{
+	struct pty *p = master->priv;
+	unsigned long irq;
+	struct file *f;
+
+	if (master->ops != &ptm_ops)
+		return -ENOTTY;
+	f = file_new(&pts_ops, flags & ~VFS_O_CLOEXEC, NULL);
+	if (!f)
+		return -ENOMEM;
+	irq = spin_lock_irqsave(&table_lock);
+	if (p->locked) {
+		spin_unlock_irqrestore(&table_lock, irq);
+		file_put(f);
+		return -EIO;
+	}
+	p->refs++;
+	slave_get(p, f);
+	spin_unlock_irqrestore(&table_lock, irq);
+	tty_open_ctty(&p->tty, f->flags);
+	*out = f;
+	return 0;
+}
 
 /* /dev/tty for a session this slave controls. */
 static int pts_attach(struct tty *t, struct file *f)

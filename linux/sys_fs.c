@@ -745,6 +745,15 @@ static long ioctl_file(struct file *f, const struct ioctl_arg *d, uint64_t uarg)
 	return r;
 }
 
+/* TIOCGPTPEER: the slave as a new descriptor (flags: open(2)'s). */
+static long ioctl_pty_peer(struct file *f, int flags)
+{
+	struct file *peer;
+	int r = pty_open_peer(f, flags & (VFS_O_ACCMODE | VFS_O_NONBLOCK | VFS_O_NOCTTY), &peer);
+
+	return r < 0 ? r : install(peer, 0, flags & VFS_O_CLOEXEC);
+}
+
 static long ioctl_generic(struct file *f, int fd, unsigned cmd, uint64_t uarg)
 {
 	int on;
@@ -761,6 +770,8 @@ static long ioctl_generic(struct file *f, int fd, unsigned cmd, uint64_t uarg)
 		return fdtable_set_cloexec(fds(), fd, false);
 	case SOCK_SIOCGIFCONF:
 		return socket_ifconf(f, uarg);
+	case TTY_TIOCGPTPEER:
+		return ioctl_pty_peer(f, (int)uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -20,6 +20,7 @@
 #define TTY_TIOCNOTTY 0x5422
 #define TTY_TIOCGPTN 0x80045430		/* _IOR('T', 0x30, unsigned int) */
 #define TTY_TIOCSPTLCK 0x40045431	/* _IOW('T', 0x31, int) */
+#define TTY_TIOCGPTPEER 0x5441		/* _IO('T', 0x41) */
 /* TCFLSH's queue selectors (uapi/asm-generic/termbits-common.h). */
 #define TTY_TCIFLUSH 0
 #define TTY_TCOFLUSH 1
@@ -81,5 +82,9 @@ long tty_ldisc_ioctl(struct tty *t, unsigned long cmd, void *arg);
 
 /* fs/pty.c: /dev/ptmx and /dev/pts. */
 void pty_init(void);
+/* TIOCGPTPEER: a new open file (flags: VFS_O_*) of master's slave, as
+ * opening its /dev/pts name would give: 0, -ENOTTY (not a master), -EIO
+ * (locked), -ENOMEM. */
+int pty_open_peer(struct file *master, int flags, struct file **out);
 
 #endif

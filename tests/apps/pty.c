@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -78,7 +79,35 @@ static void check_names(void)
 	      (int)minor(st.st_rdev) == n, "slave rdev", "mode %o rdev %lx",
 	      st.st_mode, (unsigned long)st.st_rdev);
 	close(s);
+	s = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY);
+	check(s >= 0 && fstat(s, &st) == 0 && S_ISCHR(st.st_mode) && (int)minor(st.st_rdev) == n,
+	      "TIOCGPTPEER", "fd %d errno %d", s, errno);
+	close(s);
 	close(m);
+}
+
+/* Each end is ready in epoll when the other writes. */
+static void check_epoll(int m, int s)
+{
+	struct epoll_event e = { .events = EPOLLIN }, got[2];
+	int ep = epoll_create1(0), n;
+	char buf[16];
+
+	e.data.fd = m;
+	epoll_ctl(ep, EPOLL_CTL_ADD, m, &e);
+	e.data.fd = s;
+	epoll_ctl(ep, EPOLL_CTL_ADD, s, &e);
+	check(epoll_wait(ep, got, 2, 0) == 0, "epoll nothing ready", "errno %d", errno);
+	n = write(s, "e\n", 2) == 2 ? epoll_wait(ep, got, 2, WAIT_MS) : -1;
+	check(n == 1 && got[0].data.fd == m, "epoll master readable", "%d", n);
+	read_some(m, buf, 3);
+	n = write(m, "f\n", 2) == 2 ? epoll_wait(ep, got, 2, WAIT_MS) : -1;
+	/* The echo makes the master readable too. */
+	check(n >= 1 && (got[0].data.fd == s || (n == 2 && got[1].data.fd == s)),
+	      "epoll slave readable", "%d", n);
+	read_some(m, buf, 3);
+	check(read(s, buf, sizeof(buf)) == 2, "epoll slave line", "errno %d", errno);
+	close(ep);
 }
 
 static void check_canonical(int m, int s)
@@ -240,6 +269,7 @@ int main(void)
 		   "openpty", "errno %d", errno))
 		return checks_done();
 	check_canonical(m, s);
+	check_epoll(m, s);
 	check_raw(m, s);
 	check_winsize(m, s);
 	check_signals(m, s);
