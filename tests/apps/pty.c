@@ -233,6 +233,34 @@ static void check_signals(int m, int s)
 	close(note[1]);
 }
 
+/* A session whose controlling terminal the slave is gets SIGHUP when
+ * the master closes. */
+static void check_master_hangup(void)
+{
+	int m, s, note[2], status = 0;
+	pid_t pid;
+	char c = 0;
+
+	if (open_pair(&m, &s) < 0 || pipe(note) < 0)
+		return;
+	pid = fork();
+	if (pid == 0) {
+		close(m);
+		if (setsid() < 0 || ioctl(s, TIOCSCTTY, 0) < 0 || write(note[1], "R", 1) != 1)
+			_exit(2);
+		for (int i = 0; i < CHILD_SLEEP_S; i++)
+			sleep(1);
+		_exit(0);
+	}
+	close(s);
+	check(read(note[0], &c, 1) == 1 && c == 'R', "hang-up child ready", "%c", c);
+	close(m);
+	check(waitpid(pid, &status, 0) == pid && WIFSIGNALED(status) &&
+	      WTERMSIG(status) == SIGHUP, "master close SIGHUP", "status %#x", status);
+	close(note[0]);
+	close(note[1]);
+}
+
 static void check_hangups(void)
 {
 	int m, s, r;
@@ -276,5 +304,6 @@ int main(void)
 	close(s);
 	close(m);
 	check_hangups();
+	check_master_hangup();
 	return checks_done();
 }
