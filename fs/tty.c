@@ -779,6 +779,10 @@ long tty_ldisc_ioctl(struct tty *t, unsigned long cmd, void *arg)
 	case TTY_TCFLSH:
 		r = flush(t, *(const int *)arg);
 		break;
+	case TTY_TCSBRK:
+		/* tcdrain: output is passed on as it is written; there is no
+		 * line to send a break on. */
+		break;
 	default:
 		r = -ENOTTY;
 	}

@@ -683,6 +683,7 @@ static const struct ioctl_arg ioctl_args[] = {
 	{ TTY_TIOCSCTTY, 0, false, false },
 	{ TTY_TIOCNOTTY, 0, false, false },
 	{ TTY_TCFLSH, 0, false, false },
+	{ TTY_TCSBRK, 0, false, false },
 	{ SOCK_SIOCGIFNAME, SOCK_IFREQ_SIZE, true, true },
 	{ SOCK_SIOCGIFFLAGS, SOCK_IFREQ_SIZE, true, true },
 	{ SOCK_SIOCGIFADDR, SOCK_IFREQ_SIZE, true, true },

@@ -15,6 +15,7 @@
 #define TTY_IN_SIZE 4096	/* input ring, as Linux's N_TTY_BUF_SIZE */
 
 /* Terminal ioctls beyond <flint/vfs.h>'s (uapi/asm-generic/ioctls.h). */
+#define TTY_TCSBRK 0x5409
 #define TTY_TCFLSH 0x540b
 #define TTY_TIOCSCTTY 0x540e
 #define TTY_TIOCNOTTY 0x5422

@@ -157,6 +157,7 @@ static void check_raw(int m, int s)
 	check(n == 3 && !memcmp(buf, "\r\x03z", 3), "raw bytes as sent", "%zd", n);
 	check(write(m, "abc", 3) == 3 && ready_in(s, WAIT_MS) && ioctl(s, FIONREAD, &avail) == 0 &&
 	      avail == 3, "FIONREAD", "%d", avail);
+	check(tcdrain(s) == 0 && tcdrain(m) == 0, "tcdrain", "errno %d", errno);
 	check(tcflush(s, TCIFLUSH) == 0 && ioctl(s, FIONREAD, &avail) == 0 && avail == 0,
 	      "TCFLSH", "%d", avail);
 	t.c_lflag |= ICANON | ECHO | ISIG;
