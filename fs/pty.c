@@ -216,6 +216,7 @@ int pty_open_peer(struct file *master, int flags, struct file **out)
 	slave_get(p, f);
 	spin_unlock_irqrestore(&table_lock, irq);
 	tty_open_ctty(&p->tty, f->flags);
+	f->flags &= ~VFS_O_NOCTTY;
 	*out = f;
 	return 0;
 }

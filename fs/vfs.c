@@ -1257,6 +1257,8 @@ int vfs_open_file(struct vnode *cwd, const char *path, int flags, uint32_t perm,
 			return r;
 		}
 	}
+	/* Only a terminal's open looks at it; it is not kept (Linux). */
+	f->flags &= ~VFS_O_NOCTTY;
 	*out = f;
 	return 0;
 }

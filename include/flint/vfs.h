@@ -93,8 +93,9 @@ struct vfs_stat;
  * -EINVAL, poll "always ready", ioctl -ENOTTY, stat nothing more. */
 struct file_ops {
 	/* Optional: a device node's open, after f->ops and f->priv are the
-	 * node's (it may change both), outside the VFS lock: 0 or an errno
-	 * (then release runs with f->priv as open left it). */
+	 * node's (it may change both), outside the VFS lock, with f->flags
+	 * as opened (VFS_O_NOCTTY too, dropped after): 0 or an errno (then
+	 * release runs with f->priv as open left it). */
 	int (*open)(struct file *f);
 	/* May block unless f->flags has VFS_O_NONBLOCK (then -EAGAIN). */
 	long (*read)(struct file *f, void *buf, size_t n);
