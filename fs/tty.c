@@ -1,13 +1,15 @@
-/* The serial console as a terminal: a line discipline over COM1's input
- * (bytes arrive in interrupt context) and output. Canonical mode keeps
- * the line being edited at the end of the input ring, after the lines
- * ready to read; raw mode hands every byte over as it comes. */
+/* Terminals: a line discipline per struct tty (<flint/tty.h>), used by
+ * the serial console (COM1's input arrives in interrupt context) and by
+ * the pty slaves of fs/pty.c. Canonical mode keeps the line being edited
+ * at the end of the input ring, after the lines ready to read; raw mode
+ * hands every byte over as it comes. */
 #include <flint/errno.h>
 #include <flint/printk.h>
 #include <flint/serial.h>
 #include <flint/string.h>
 #include <flint/sync.h>
 #include <flint/timer.h>
+#include <flint/tty.h>
 #include <flint/vfs.h>
 
 /* termios bits and c_cc indices, uapi/asm-generic/termbits.h and
@@ -55,6 +57,9 @@
 #define T_SIGINT 2
 #define T_SIGQUIT 3
 #define T_SIGTSTP 20
+#define T_SIGHUP 1
+#define T_SIGCONT 18
+#define T_SIGWINCH 28
 
 /* Linux's default control characters (include/linux/tty.h INIT_C_CC). */
 #define CTRL(c) ((c) & 0x1f)
@@ -69,7 +74,6 @@
 #define TTY_CONSOLE_PERM 0600
 #define TTY_TTY_PERM 0666
 
-#define TTY_IN_SIZE 4096	/* input ring, as Linux's N_TTY_BUF_SIZE */
 #define TTY_ROWS 24
 #define TTY_COLS 80
 #define TTY_DEFAULT_PGRP 1
@@ -83,38 +87,48 @@ enum tty_kind {
 	TTY_EOF,		/* VEOF ended the line: not delivered */
 };
 
-/* Positions count bytes since boot; the ring holds [rpos, wpos). In
- * canonical mode [rpos, line_start) is readable and the rest is the line
- * being edited; raw mode keeps line_start at wpos. */
-struct tty {
-	spinlock_t lock;
-	struct vfs_termios tio;
-	struct vfs_winsize ws;
-	int pgrp;
-	uint64_t rpos, wpos, line_start;
-	char in[TTY_IN_SIZE];
-	unsigned char kind[TTY_IN_SIZE];
+static const struct vfs_termios default_termios = {
+	.c_iflag = T_ICRNL | T_IXON,
+	.c_oflag = T_OPOST | T_ONLCR,
+	.c_cflag = T_B38400 | T_CS8 | T_CREAD | T_HUPCL,
+	.c_lflag = T_ISIG | T_ICANON | T_ECHO | T_ECHOE | T_ECHOK | T_ECHOCTL | T_ECHOKE |
+		   T_IEXTEN,
+	.c_cc = {
+		[T_VINTR] = CTRL('C'), [T_VQUIT] = CTRL('\\'),
+		[T_VERASE] = ASCII_DEL, [T_VKILL] = CTRL('U'),
+		[T_VEOF] = CTRL('D'), [T_VTIME] = 0, [T_VMIN] = 1,
+		[T_VSTART] = CTRL('Q'), [T_VSTOP] = CTRL('S'),
+		[T_VSUSP] = CTRL('Z'), [T_VREPRINT] = CTRL('R'),
+		[T_VDISCARD] = CTRL('O'), [T_VWERASE] = CTRL('W'),
+		[T_VLNEXT] = CTRL('V'),
+	},
 };
 
+void tty_setup(struct tty *t)
+{
+	t->tio = default_termios;
+	t->ws = (struct vfs_winsize){ .ws_row = TTY_ROWS, .ws_col = TTY_COLS };
+}
+
+static void console_out(struct tty *t, const char *s, size_t n)
+{
+	(void)t;
+	serial_write_raw(s, n);
+}
+
+static int console_attach(struct tty *t, struct file *f)
+{
+	(void)t;
+	(void)f;
+	return 0;
+}
+
+/* The console is process 1's session's controlling terminal. */
 static struct tty console = {
-	.tio = {
-		.c_iflag = T_ICRNL | T_IXON,
-		.c_oflag = T_OPOST | T_ONLCR,
-		.c_cflag = T_B38400 | T_CS8 | T_CREAD | T_HUPCL,
-		.c_lflag = T_ISIG | T_ICANON | T_ECHO | T_ECHOE | T_ECHOK | T_ECHOCTL |
-			   T_ECHOKE | T_IEXTEN,
-		.c_cc = {
-			[T_VINTR] = CTRL('C'), [T_VQUIT] = CTRL('\\'),
-			[T_VERASE] = ASCII_DEL, [T_VKILL] = CTRL('U'),
-			[T_VEOF] = CTRL('D'), [T_VTIME] = 0, [T_VMIN] = 1,
-			[T_VSTART] = CTRL('Q'), [T_VSTOP] = CTRL('S'),
-			[T_VSUSP] = CTRL('Z'), [T_VREPRINT] = CTRL('R'),
-			[T_VDISCARD] = CTRL('O'), [T_VWERASE] = CTRL('W'),
-			[T_VLNEXT] = CTRL('V'),
-		},
-	},
-	.ws = { .ws_row = TTY_ROWS, .ws_col = TTY_COLS },
 	.pgrp = TTY_DEFAULT_PGRP,
+	.session = TTY_DEFAULT_PGRP,
+	.out = console_out,
+	.attach = console_attach,
 };
 
 static bool lflag(const struct tty *t, uint32_t bit)
@@ -134,20 +148,20 @@ static bool is_ctrl(char c)
 }
 
 /* Output with the oflag translations. */
-static void output(uint32_t oflag, const char *s, size_t n)
+static void output(struct tty *t, uint32_t oflag, const char *s, size_t n)
 {
 	char chunk[TTY_OUT_CHUNK];
 	size_t len = 0;
 
 	if (!(oflag & T_OPOST)) {
-		serial_write_raw(s, n);
+		t->out(t, s, n);
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
 
 		if (len + 2 > sizeof(chunk)) {
-			serial_write_raw(chunk, len);
+			t->out(t, chunk, len);
 			len = 0;
 		}
 		if (c == '\n' && (oflag & T_ONLCR))
@@ -156,20 +170,20 @@ static void output(uint32_t oflag, const char *s, size_t n)
 			c = '\n';
 		chunk[len++] = c;
 	}
-	serial_write_raw(chunk, len);
+	t->out(t, chunk, len);
 }
 
 /* Echoes c as typed: control characters as ^X with ECHOCTL. */
-static void echo(const struct tty *t, char c)
+static void echo(struct tty *t, char c)
 {
 	char caret[2] = { '^', (char)(c ^ CTRL_ECHO_FLIP) };
 
 	if (!lflag(t, T_ECHO))
 		return;
 	if (lflag(t, T_ECHOCTL) && is_ctrl(c) && c != '\n' && c != '\t')
-		output(t->tio.c_oflag, caret, sizeof(caret));
+		output(t, t->tio.c_oflag, caret, sizeof(caret));
 	else
-		output(t->tio.c_oflag, &c, 1);
+		output(t, t->tio.c_oflag, &c, 1);
 }
 
 static char at(const struct tty *t, uint64_t pos)
@@ -198,7 +212,7 @@ static void erase_one(struct tty *t)
 		return;
 	}
 	while (columns--)
-		output(t->tio.c_oflag, rubout, sizeof(rubout) - 1);
+		output(t, t->tio.c_oflag, rubout, sizeof(rubout) - 1);
 }
 
 static bool is_space(char c)
@@ -224,7 +238,7 @@ static void kill_line(struct tty *t)
 	t->wpos = t->line_start;
 	echo(t, (char)t->tio.c_cc[T_VKILL]);
 	if (lflag(t, T_ECHO) && lflag(t, T_ECHOK))
-		output(t->tio.c_oflag, "\n", 1);
+		output(t, t->tio.c_oflag, "\n", 1);
 }
 
 static void (*signal_hook)(int sig);
@@ -278,7 +292,7 @@ static bool canonical_special(struct tty *t, char c)
 		if (lflag(t, T_ECHO))
 			echo(t, c);
 		else if (c == '\n' && lflag(t, T_ECHONL))
-			output(t->tio.c_oflag, &c, 1);
+			output(t, t->tio.c_oflag, &c, 1);
 	} else {
 		return false;
 	}
@@ -323,17 +337,47 @@ static int input(struct tty *t, char c)
 	return 0;
 }
 
+int tty_input(struct tty *t, char c)
+{
+	unsigned long flags = spin_lock_irqsave(&t->lock);
+	int sig = input(t, c);
+
+	spin_unlock_irqrestore(&t->lock, flags);
+	return sig;
+}
+
 /* The hook runs without the lock, which it has no need of. */
 static void tty_receive(char c)
 {
-	unsigned long flags = spin_lock_irqsave(&console.lock);
-	int sig = input(&console, c);
+	int sig = tty_input(&console, c);
 	void (*hook)(int sig) = __atomic_load_n(&signal_hook, __ATOMIC_ACQUIRE);
 
-	spin_unlock_irqrestore(&console.lock, flags);
 	if (sig && hook)
 		hook(sig);
 	vfs_poll_notify();
+}
+
+static const struct tty_caller *caller;
+
+void tty_set_caller(const struct tty_caller *c)
+{
+	__atomic_store_n(&caller, c, __ATOMIC_RELEASE);
+}
+
+static const struct tty_caller *get_caller(void)
+{
+	return __atomic_load_n(&caller, __ATOMIC_ACQUIRE);
+}
+
+void tty_signal(struct tty *t, int sig)
+{
+	const struct tty_caller *c = get_caller();
+	unsigned long flags = spin_lock_irqsave(&t->lock);
+	int pgrp = t->pgrp;
+
+	spin_unlock_irqrestore(&t->lock, flags);
+	if (c && pgrp > 0)
+		c->kill_pgrp(pgrp, sig);
 }
 
 /* Readable bytes now (EOF marks included: they end a read). */
@@ -384,9 +428,8 @@ static bool raw_done(const struct tty *t, size_t n, uint64_t avail, uint64_t *de
 	return false;
 }
 
-static long tty_read(struct file *f, void *buf, size_t n)
+long tty_ldisc_read(struct tty *t, struct file *f, void *buf, size_t n)
 {
-	struct tty *t = &console;
 	uint64_t deadline = 0, seen = 0;
 
 	if (!n)
@@ -398,10 +441,11 @@ static long tty_read(struct file *f, void *buf, size_t n)
 		bool ready = lflag(t, T_ICANON) ? avail > 0
 						: raw_done(t, n, avail, &deadline, &seen);
 		size_t got = ready ? take(t, buf, n) : 0;
+		bool hung = t->hung;
 		int r;
 
 		spin_unlock_irqrestore(&t->lock, flags);
-		if (ready)
+		if (ready || hung)
 			return (long)got;
 		if (f->flags & VFS_O_NONBLOCK)
 			return -EAGAIN;
@@ -417,25 +461,79 @@ static long tty_read(struct file *f, void *buf, size_t n)
 	}
 }
 
+/* Each byte may become two on the way out (ONLCR). */
+#define TTY_OUT_GROWTH 2
+
+/* A terminal whose output has room (a pty) writes what fits and waits
+ * for the rest; the console's goes to the UART whole. */
+long tty_ldisc_write(struct tty *t, struct file *f, const void *buf, size_t n)
+{
+	const char *s = buf;
+	size_t done = 0;
+
+	if (!t->room) {
+		unsigned long flags = spin_lock_irqsave(&t->lock);
+		uint32_t oflag = t->tio.c_oflag;
+
+		spin_unlock_irqrestore(&t->lock, flags);
+		output(t, oflag, s, n);
+		return (long)n;
+	}
+	while (done < n) {
+		uint64_t gen = vfs_poll_generation();
+		unsigned long flags = spin_lock_irqsave(&t->lock);
+		size_t fits = t->hung ? 0 : t->room(t) / TTY_OUT_GROWTH;
+		bool hung = t->hung;
+		int r;
+
+		if (fits > n - done)
+			fits = n - done;
+		if (fits)
+			output(t, t->tio.c_oflag, s + done, fits);
+		spin_unlock_irqrestore(&t->lock, flags);
+		if (hung)
+			return done ? (long)done : -EIO;
+		if (fits) {
+			done += fits;
+			vfs_poll_notify();
+			continue;
+		}
+		if (f->flags & VFS_O_NONBLOCK)
+			return done ? (long)done : -EAGAIN;
+		r = vfs_poll_wait(gen, 0);
+		if (r < 0)
+			return done ? (long)done : r;
+	}
+	return (long)done;
+}
+
+unsigned tty_ldisc_poll(struct tty *t)
+{
+	unsigned long flags = spin_lock_irqsave(&t->lock);
+	unsigned mask = readable(t) > 0 ? VFS_POLLIN : 0;
+
+	if (t->hung)
+		mask |= VFS_POLLIN | VFS_POLLHUP;
+	else if (!t->room || t->room(t) >= TTY_OUT_GROWTH)
+		mask |= VFS_POLLOUT;
+	spin_unlock_irqrestore(&t->lock, flags);
+	return mask;
+}
+
+static long tty_read(struct file *f, void *buf, size_t n)
+{
+	return tty_ldisc_read(&console, f, buf, n);
+}
+
 static long tty_write(struct file *f, const void *buf, size_t n)
 {
-	unsigned long flags = spin_lock_irqsave(&console.lock);
-	uint32_t oflag = console.tio.c_oflag;
-
-	spin_unlock_irqrestore(&console.lock, flags);
-	(void)f;
-	output(oflag, buf, n);
-	return (long)n;
+	return tty_ldisc_write(&console, f, buf, n);
 }
 
 static unsigned tty_poll(struct file *f)
 {
-	unsigned long flags = spin_lock_irqsave(&console.lock);
-	bool in = readable(&console) > 0;
-
 	(void)f;
-	spin_unlock_irqrestore(&console.lock, flags);
-	return VFS_POLLOUT | (in ? VFS_POLLIN : 0);
+	return tty_ldisc_poll(&console);
 }
 
 /* TCSETSF drops the input; a new mode may make a waiting read ready. */
@@ -474,22 +572,193 @@ int tty_foreground_pgrp(void)
 	return pgrp;
 }
 
-static long tty_ioctl(struct file *f, unsigned long cmd, void *arg)
+/*
+ * Controlling terminals: a terminal records the session it controls, and
+ * /dev/tty looks for the caller's among the registered terminals.
+ */
+static spinlock_t registry_lock;
+static struct tty *registry;
+
+void tty_register(struct tty *t)
 {
-	struct tty *t = &console;
-	unsigned long flags;
+	unsigned long flags = spin_lock_irqsave(&registry_lock);
+
+	t->next = registry;
+	registry = t;
+	spin_unlock_irqrestore(&registry_lock, flags);
+}
+
+void tty_unregister(struct tty *t)
+{
+	unsigned long flags = spin_lock_irqsave(&registry_lock);
+
+	for (struct tty **p = &registry; *p; p = &(*p)->next) {
+		if (*p == t) {
+			*p = t->next;
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&registry_lock, flags);
+}
+
+/* Under the registry's lock: the terminal session controls, or NULL. */
+static struct tty *ctty_of(int sid)
+{
+	for (struct tty *t = registry; t; t = t->next)
+		if (sid && __atomic_load_n(&t->session, __ATOMIC_ACQUIRE) == sid)
+			return t;
+	return NULL;
+}
+
+/* Takes t for session sid with foreground group pgrp, when sid has none
+ * and t is free (or steal): 0 or -EPERM. */
+static long take_ctty(struct tty *t, int sid, int pgrp, bool steal)
+{
+	unsigned long rflags = spin_lock_irqsave(&registry_lock);
+	struct tty *held = ctty_of(sid);
 	long r = 0;
 
-	(void)f;
+	if (held == t)
+		r = 0;
+	else if (held || (t->session && !steal))
+		r = -EPERM;
+	else {
+		unsigned long flags = spin_lock_irqsave(&t->lock);
+
+		t->session = sid;
+		t->pgrp = pgrp;
+		spin_unlock_irqrestore(&t->lock, flags);
+	}
+	spin_unlock_irqrestore(&registry_lock, rflags);
+	return r;
+}
+
+void tty_open_ctty(struct tty *t, int flags)
+{
+	const struct tty_caller *c = get_caller();
+	int sid;
+
+	if (!c || (flags & VFS_O_NOCTTY))
+		return;
+	sid = c->sid();
+	if (sid && sid == c->pid())
+		take_ctty(t, sid, c->pgid(), false);
+}
+
+/* TIOCSCTTY: a session leader without one takes t (arg 1: even from
+ * another session, which Linux allows CAP_SYS_ADMIN; all are root here). */
+static long set_ctty(struct tty *t, int arg)
+{
+	const struct tty_caller *c = get_caller();
+	int sid;
+
+	if (!c)
+		return -EPERM;
+	sid = c->sid();
+	if (sid != c->pid())
+		return -EPERM;
+	return take_ctty(t, sid, c->pgid(), arg == 1);
+}
+
+/* TIOCNOTTY: a session leader gives up its terminal, its foreground
+ * group hung up (SIGHUP, SIGCONT) as Linux's disassociate_ctty does. */
+static long drop_ctty(struct tty *t)
+{
+	const struct tty_caller *c = get_caller();
+	unsigned long flags;
+	int sid = c ? c->sid() : 0;
+
+	if (!sid || __atomic_load_n(&t->session, __ATOMIC_ACQUIRE) != sid)
+		return -ENOTTY;
+	if (sid != c->pid())
+		return 0;
+	tty_signal(t, T_SIGHUP);
+	tty_signal(t, T_SIGCONT);
+	flags = spin_lock_irqsave(&t->lock);
+	t->session = 0;
+	spin_unlock_irqrestore(&t->lock, flags);
+	return 0;
+}
+
+void tty_hangup(struct tty *t)
+{
+	unsigned long flags = spin_lock_irqsave(&t->lock);
+	bool ctty = t->session != 0;
+
+	t->hung = true;
+	t->session = 0;
+	spin_unlock_irqrestore(&t->lock, flags);
+	if (ctty)
+		tty_signal(t, T_SIGHUP);
+	vfs_poll_notify();
+}
+
+/* /dev/tty: the caller's controlling terminal, else -ENXIO. */
+static int tty_tty_open(struct file *f)
+{
+	const struct tty_caller *c = get_caller();
+	unsigned long flags;
+	struct tty *t;
+	int r = -ENXIO;
+
+	if (!c)
+		return 0;
+	flags = spin_lock_irqsave(&registry_lock);
+	t = ctty_of(c->sid());
+	if (t)
+		r = t->attach(t, f);
+	spin_unlock_irqrestore(&registry_lock, flags);
+	return r;
+}
+
+static long flush(struct tty *t, int queue)
+{
+	if (queue != TTY_TCIFLUSH && queue != TTY_TCOFLUSH && queue != TTY_TCIOFLUSH)
+		return -EINVAL;
+	if (queue != TTY_TCOFLUSH)
+		t->rpos = t->line_start = t->wpos;
+	if (queue != TTY_TCIFLUSH && t->flush_out)
+		t->flush_out(t);
+	return 0;
+}
+
+/* The commands that need more than t->lock. */
+static long ioctl_unlocked(struct tty *t, unsigned long cmd, void *arg)
+{
+	unsigned long flags;
+	bool changed;
+
 	switch (cmd) {
 	case VFS_TCSETS:
 	case VFS_TCSETSW:
 	case VFS_TCSETSF:
 		set_termios(t, arg, cmd == VFS_TCSETSF);
 		return 0;
+	case TTY_TIOCSCTTY:
+		return set_ctty(t, *(const int *)arg);
+	case TTY_TIOCNOTTY:
+		return drop_ctty(t);
+	case VFS_TIOCSWINSZ:
+		flags = spin_lock_irqsave(&t->lock);
+		changed = memcmp(&t->ws, arg, sizeof(t->ws)) != 0;
+		t->ws = *(const struct vfs_winsize *)arg;
+		spin_unlock_irqrestore(&t->lock, flags);
+		if (changed)
+			tty_signal(t, T_SIGWINCH);
+		return 0;
 	default:
-		break;
+		return 1;
 	}
+}
+
+long tty_ldisc_ioctl(struct tty *t, unsigned long cmd, void *arg)
+{
+	unsigned long flags;
+	long r = ioctl_unlocked(t, cmd, arg);
+
+	if (r <= 0)
+		return r;
+	r = 0;
 	flags = spin_lock_irqsave(&t->lock);
 	switch (cmd) {
 	case VFS_TCGETS:
@@ -497,9 +766,6 @@ static long tty_ioctl(struct file *f, unsigned long cmd, void *arg)
 		break;
 	case VFS_TIOCGWINSZ:
 		*(struct vfs_winsize *)arg = t->ws;
-		break;
-	case VFS_TIOCSWINSZ:
-		t->ws = *(const struct vfs_winsize *)arg;
 		break;
 	case VFS_TIOCGPGRP:
 		*(int *)arg = t->pgrp;
@@ -510,11 +776,24 @@ static long tty_ioctl(struct file *f, unsigned long cmd, void *arg)
 	case VFS_FIONREAD:
 		*(int *)arg = (int)readable(t);
 		break;
+	case TTY_TCFLSH:
+		r = flush(t, *(const int *)arg);
+		break;
+	case TTY_TCSBRK:
+		/* tcdrain: output is passed on as it is written; there is no
+		 * line to send a break on. */
+		break;
 	default:
 		r = -ENOTTY;
 	}
 	spin_unlock_irqrestore(&t->lock, flags);
 	return r;
+}
+
+static long tty_ioctl(struct file *f, unsigned long cmd, void *arg)
+{
+	(void)f;
+	return tty_ldisc_ioctl(&console, cmd, arg);
 }
 
 static int stat_console(struct file *f, struct vfs_stat *st)
@@ -539,8 +818,10 @@ const struct file_ops tty_console_ops = {
 	.stat = stat_console,
 };
 
-/* /dev/tty: the same terminal under its own device number. */
+/* /dev/tty: the console under its own device number, or what its open
+ * turns it into (a pty slave). */
 static const struct file_ops tty_tty_ops = {
+	.open = tty_tty_open,
 	.read = tty_read,
 	.write = tty_write,
 	.poll = tty_poll,
@@ -556,5 +837,8 @@ void tty_init(void)
 		r = vfs_mkdev(NULL, "/dev/tty", TTY_TTY_PERM, &tty_tty_ops);
 	if (r < 0 && r != -EEXIST)
 		printk_line("fs: cannot create /dev/console and /dev/tty (error %d)", -r);
+	tty_setup(&console);
+	tty_register(&console);
 	serial_set_input(tty_receive);
+	pty_init();
 }

@@ -1349,6 +1349,15 @@ int vfs_open_file(struct vnode *cwd, const char *path, int flags, uint32_t perm,
 		file_put(f);
 		return r;
 	}
+	if (f->ops && f->ops->open) {
+		r = f->ops->open(f);
+		if (r < 0) {
+			file_put(f);
+			return r;
+		}
+	}
+	/* Only a terminal's open looks at it; it is not kept (Linux). */
+	f->flags &= ~VFS_O_NOCTTY;
 	*out = f;
 	return 0;
 }

@@ -227,6 +227,8 @@ void proc_provider_init(void);
 /* The socket families' view of the caller (linux/socket_caller.c), the
  * same. */
 void socket_caller_init(void);
+/* linux/tty_caller.c: the terminals' view of the calling process. */
+void tty_caller_init(void);
 
 /* CLOCK_REALTIME less CLOCK_MONOTONIC (clock_ns()), in ns: the wall
  * clock at boot (linux/sys_misc.c). */

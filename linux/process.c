@@ -613,6 +613,7 @@ int linux_run(const struct cmdline *c)
 	process_set_cmdline(p, argv);
 	proc_provider_init();
 	socket_caller_init();
+	tty_caller_init();
 	proc_process_added(p->pid, p->exe);
 	if (signal_console_attach() < 0)
 		printk("flint: ^C will not reach %s: out of memory\n", argv[0]);

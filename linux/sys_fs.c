@@ -10,6 +10,7 @@
 #include <flint/heap.h>
 #include <flint/socket.h>
 #include <flint/string.h>
+#include <flint/tty.h>
 #include "linux.h"
 
 /* include/uapi/asm-generic/signal.h */
@@ -764,7 +765,7 @@ static long sys_fcntl(const uint64_t a[6])
 SYSCALL(72, "fcntl", "fdx", sys_fcntl);
 
 /* The ioctls passed to the file, with the size of what they carry and
- * which way it goes. */
+ * which way it goes; size 0: the argument is an int value itself. */
 struct ioctl_arg {
 	unsigned cmd;
 	size_t size;
@@ -781,6 +782,12 @@ static const struct ioctl_arg ioctl_args[] = {
 	{ VFS_TIOCGPGRP, sizeof(int), false, true },
 	{ VFS_TIOCSPGRP, sizeof(int), true, false },
 	{ VFS_FIONREAD, sizeof(int), false, true },
+	{ TTY_TIOCGPTN, sizeof(int), false, true },
+	{ TTY_TIOCSPTLCK, sizeof(int), true, false },
+	{ TTY_TIOCSCTTY, 0, false, false },
+	{ TTY_TIOCNOTTY, 0, false, false },
+	{ TTY_TCFLSH, 0, false, false },
+	{ TTY_TCSBRK, 0, false, false },
 	{ SOCK_SIOCGIFNAME, SOCK_IFREQ_SIZE, true, true },
 	{ SOCK_SIOCGIFFLAGS, SOCK_IFREQ_SIZE, true, true },
 	{ SOCK_SIOCGIFADDR, SOCK_IFREQ_SIZE, true, true },
@@ -832,6 +839,8 @@ static long ioctl_file(struct file *f, const struct ioctl_arg *d, uint64_t uarg)
 	memset(&arg, 0, sizeof(arg));
 	if (d->in && copy_from_user(&arg, uptr, d->size) < 0)
 		return -EFAULT;
+	if (!d->size)
+		arg.i = (int)uarg;
 	if (d->cmd == VFS_FIONREAD && has_node(f) && !is_dir(f))
 		r = file_unread(f, &arg.i);
 	else
@@ -839,6 +848,15 @@ static long ioctl_file(struct file *f, const struct ioctl_arg *d, uint64_t uarg)
 	if (r >= 0 && d->out && copy_to_user(uptr, &arg, d->size) < 0)
 		return -EFAULT;
 	return r;
+}
+
+/* TIOCGPTPEER: the slave as a new descriptor (flags: open(2)'s). */
+static long ioctl_pty_peer(struct file *f, int flags)
+{
+	struct file *peer;
+	int r = pty_open_peer(f, flags & (VFS_O_ACCMODE | VFS_O_NONBLOCK | VFS_O_NOCTTY), &peer);
+
+	return r < 0 ? r : install(peer, 0, flags & VFS_O_CLOEXEC);
 }
 
 static long ioctl_generic(struct file *f, int fd, unsigned cmd, uint64_t uarg)
@@ -857,6 +875,8 @@ static long ioctl_generic(struct file *f, int fd, unsigned cmd, uint64_t uarg)
 		return fdtable_set_cloexec(fds(), fd, false);
 	case SOCK_SIOCGIFCONF:
 		return socket_ifconf(f, uarg);
+	case TTY_TIOCGPTPEER:
+		return ioctl_pty_peer(f, (int)uarg);
 	default:
 		return -ENOTTY;
 	}

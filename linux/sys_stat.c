@@ -27,11 +27,11 @@
 /* include/uapi/asm-generic/fcntl.h */
 #define LINUX_O_PATH 010000000
 #define LINUX_O_TMPFILE_BIT 020000000	/* __O_TMPFILE */
-/* The open flags the VFS understands; the others (O_LARGEFILE, O_NOCTTY,
- * ...) mean nothing here. */
+/* The open flags the VFS understands; the others (O_LARGEFILE, ...) mean
+ * nothing here. */
 #define OPEN_PASSED (VFS_O_ACCMODE | VFS_O_CREAT | VFS_O_EXCL | VFS_O_TRUNC | VFS_O_APPEND | \
 		     VFS_O_DIRECTORY | VFS_O_NOFOLLOW | VFS_O_NONBLOCK | VFS_O_CLOEXEC | \
-		     VFS_O_SYNC)
+		     VFS_O_SYNC | VFS_O_NOCTTY)
 /* What O_PATH keeps (fs/open.c, O_PATH_FLAGS). */
 #define OPEN_PATH_PASSED (VFS_O_DIRECTORY | VFS_O_NOFOLLOW | VFS_O_CLOEXEC)
 

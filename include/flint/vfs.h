@@ -48,6 +48,7 @@
 #define VFS_SEEK_END 2
 
 #define VFS_O_NONBLOCK 04000
+#define VFS_O_NOCTTY 0400
 #define VFS_O_CLOEXEC 02000000
 #define VFS_O_DSYNC 010000
 #define VFS_O_SYNC 04010000		/* includes O_DSYNC's bit, as Linux's */
@@ -92,6 +93,11 @@ struct vfs_stat;
  * epoll). Buffers are kernel memory. Absent operations: read/write
  * -EINVAL, poll "always ready", ioctl -ENOTTY, stat nothing more. */
 struct file_ops {
+	/* Optional: a device node's open, after f->ops and f->priv are the
+	 * node's (it may change both), outside the VFS lock, with f->flags
+	 * as opened (VFS_O_NOCTTY too, dropped after): 0 or an errno (then
+	 * release runs with f->priv as open left it). */
+	int (*open)(struct file *f);
 	/* May block unless f->flags has VFS_O_NONBLOCK (then -EAGAIN). */
 	long (*read)(struct file *f, void *buf, size_t n);
 	long (*write)(struct file *f, const void *buf, size_t n);

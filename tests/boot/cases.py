@@ -1060,3 +1060,4 @@ import dynamic_cases  # noqa: E402,F401  (registers the cases of dynamically lin
 import storage_cases  # noqa: E402,F401  (registers the durability cases)
 import inotify_cases  # noqa: E402,F401  (registers the inotify cases)
 import files_cases  # noqa: E402,F401  (registers the cases of named pipes, locks and file calls)
+import pty_cases  # noqa: E402,F401  (registers the pseudo-terminal cases)

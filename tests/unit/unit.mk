@@ -81,7 +81,8 @@ UNIT_SRCS_ipfrag := net/ipfrag.c net/csum.c
 # fake RAM, as test_heap does; it stands in for the scheduler, the UART
 # and CPUID itself.
 UNIT_SRCS_vfs := fs/vfs.c fs/mount.c $(UNIT_DIR)/disk_stub.c fs/ramfs.c fs/pagecache.c \
-	kernel/page_ref.c fs/dev.c fs/pipe.c fs/tty.c fs/procfs.c fs/lock.c fs/lock_range.c lib/format.c \
+	kernel/page_ref.c fs/dev.c fs/pipe.c fs/tty.c fs/pty.c fs/procfs.c fs/lock.c fs/lock_range.c \
+	lib/format.c \
 	kernel/heap.c kernel/page_alloc.c kernel/memmap.c lib/sort.c $(UNIT_DIR)/thread_stub.c \
 	$(UNIT_DIR)/arch_stub.c
 # test_pagecache runs fs/pagecache.c over fake RAM with a fake backing
