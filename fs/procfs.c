@@ -4,6 +4,7 @@
 #include <flint/arch.h>
 #include <flint/errno.h>
 #include <flint/format.h>
+#include <flint/heap.h>
 #include <flint/memory.h>
 #include <flint/page_alloc.h>
 #include <flint/pagecache.h>
@@ -20,6 +21,15 @@
 /* smaps' first line pads its name to column 73 (fs/proc/task_mmu.c,
  * seq_setwidth): 25 spaces after 12-digit addresses. */
 #define ROLLUP_PAD 25
+#define MAPS_WIDTH 73
+#define MAPS_HEAD_MAX 128	/* the fields before the name: at most 95 bytes */
+/* include/uapi/asm-generic/mman-common.h */
+#define PROC_PROT_READ 0x1
+#define PROC_PROT_WRITE 0x2
+#define PROC_PROT_EXEC 0x4
+/* A VFS_RDEV value's major and minor (its inverse). */
+#define RDEV_MAJOR(d) (((d) >> 8) & 0xfffu)
+#define RDEV_MINOR(d) (((d) & 0xffu) | (((d) >> 12) & ~0xffu))
 
 static const struct proc_provider *provider;
 
@@ -146,6 +156,23 @@ static void kb_line(struct gen_out *o, const char *name, uint64_t pages)
 	gen_printf(o, "%s%8llu kB\n", name, (unsigned long long)(pages * (PAGE_SIZE / BYTES_PER_KB)));
 }
 
+/* fs/proc/array.c, task_state_array. */
+static const char *state_name(char state)
+{
+	switch (state) {
+	case 'R':
+		return "running";
+	case 'S':
+		return "sleeping";
+	case 'D':
+		return "disk sleep";
+	case 'T':
+		return "stopped";
+	default:
+		return "zombie";
+	}
+}
+
 /* Linux's fields (fs/proc/array.c), those Flint knows; a process that is
  * gone reads as empty. */
 static size_t gen_status(long pid, char *buf, size_t size)
@@ -160,7 +187,7 @@ static size_t gen_status(long pid, char *buf, size_t size)
 	/* Linux's %#04o; the formatter has no %o, and a umask is 3 digits. */
 	gen_printf(&o, "Umask:\t0%u%u%u\n", (st.umask >> 2 * OCTAL_BITS) & OCTAL_MASK,
 		   (st.umask >> OCTAL_BITS) & OCTAL_MASK, st.umask & OCTAL_MASK);
-	gen_printf(&o, "State:\t%s\n", st.state == 'Z' ? "Z (zombie)" : "R (running)");
+	gen_printf(&o, "State:\t%c (%s)\n", st.state, state_name(st.state));
 	gen_printf(&o, "Tgid:\t%d\n", st.pid);
 	gen_printf(&o, "Pid:\t%d\n", st.pid);
 	gen_printf(&o, "PPid:\t%d\n", st.ppid);
@@ -213,11 +240,92 @@ static size_t gen_stat(long pid, char *buf, size_t size)
 
 	if (!p || p->status((int)pid, &st) < 0)
 		return 0;
-	gen_printf(&o, "%d (%s) %c %d %d %d 0 -1 0 0 0 0 0 0 0 0 0 20 0 %u 0 %llu 0 %llu",
+	gen_printf(&o, "%d (%s) %c %d %d %d 0 -1 0 0 0 0 0 0 0 0 0 20 0 %u 0 %llu %llu %llu",
 		   st.pid, st.name, st.state, st.ppid, st.pgid, st.sid, st.threads,
-		   (unsigned long long)st.start_ticks, (unsigned long long)st.rss_pages);
+		   (unsigned long long)st.start_ticks, (unsigned long long)st.vm_pages * PAGE_SIZE,
+		   (unsigned long long)st.rss_pages);
 	gen_printf(&o, " 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n");
 	return o.len;
+}
+
+/* Linux's maps line (fs/proc/task_mmu.c, show_map_vma): a name (the
+ * path, or [heap], [stack]) after the fields padded to MAPS_WIDTH, and
+ * one space after the fields when there is none. */
+static void map_line(struct gen_out *o, const struct proc_area *a, char *path)
+{
+	char head[MAPS_HEAD_MAX];
+	uint32_t dev = 0;
+	uint64_t ino = 0;
+	const char *name = a->name;
+	int len;
+
+	if (a->node) {
+		dev = a->node->mnt ? a->node->mnt->dev : 0;
+		ino = a->node->ino;
+		name = vfs_path_of(a->node, path, VFS_PATH_MAX) >= 0 ? path : NULL;
+	}
+	len = snprintf(head, sizeof(head), "%08llx-%08llx %c%c%c%c %08llx %02x:%02x %llu",
+		       (unsigned long long)a->start, (unsigned long long)a->end,
+		       a->prot & PROC_PROT_READ ? 'r' : '-', a->prot & PROC_PROT_WRITE ? 'w' : '-',
+		       a->prot & PROC_PROT_EXEC ? 'x' : '-', a->shared ? 's' : 'p',
+		       (unsigned long long)a->offset, RDEV_MAJOR(dev), RDEV_MINOR(dev),
+		       (unsigned long long)ino);
+	if (name)
+		gen_printf(o, "%s%*s %s\n", head, len < MAPS_WIDTH ? MAPS_WIDTH - len : 0, "", name);
+	else
+		gen_printf(o, "%s \n", head);
+}
+
+/* /proc/<pid>/maps, and smaps with each area's usage. */
+static size_t maps(int pid, bool smaps, char *buf, size_t size)
+{
+	const struct proc_provider *p = get_provider();
+	struct gen_out o = { buf, size, 0 };
+	struct proc_area *areas;
+	char *path;
+	int n;
+
+	if (!p)
+		return 0;
+	path = kmalloc(VFS_PATH_MAX);
+	if (!path)
+		return 0;
+	n = p->areas(pid, &areas);
+	for (int i = 0; i < n; i++) {
+		const struct proc_area *a = &areas[i];
+
+		map_line(&o, a, path);
+		if (!smaps)
+			continue;
+		kb_line(&o, "Size:           ", (a->end - a->start) / PAGE_SIZE);
+		gen_printf(&o, "KernelPageSize:        4 kB\nMMUPageSize:           4 kB\n");
+		kb_line(&o, "Rss:            ", a->rss_pages);
+		gen_printf(&o, "Pss:            %8llu kB\n", (unsigned long long)a->pss_kb);
+		kb_line(&o, "Shared_Clean:   ", a->shared_clean);
+		kb_line(&o, "Shared_Dirty:   ", a->shared_dirty);
+		kb_line(&o, "Private_Clean:  ", a->private_clean);
+		kb_line(&o, "Private_Dirty:  ", a->private_dirty);
+		kb_line(&o, "Referenced:     ", a->rss_pages);
+		kb_line(&o, "Anonymous:      ", a->anon_pages);
+		kb_line(&o, "Swap:           ", 0);
+		gen_printf(&o, "VmFlags: %s%s%s%s\n", a->prot & PROC_PROT_READ ? "rd " : "",
+			   a->prot & PROC_PROT_WRITE ? "wr " : "",
+			   a->prot & PROC_PROT_EXEC ? "ex " : "", a->shared ? "sh " : "");
+	}
+	if (n > 0)
+		p->areas_free(areas, n);
+	kfree(path);
+	return o.len;
+}
+
+static size_t gen_maps(long pid, char *buf, size_t size)
+{
+	return maps((int)pid, false, buf, size);
+}
+
+static size_t gen_smaps(long pid, char *buf, size_t size)
+{
+	return maps((int)pid, true, buf, size);
 }
 
 /* /proc/mounts and /proc/<pid>/mounts (arg 0), /proc/<pid>/mountinfo (1):
@@ -272,6 +380,8 @@ static const struct pid_file pid_files[] = {
 	{ "status", gen_status, true, 0 },
 	{ "stat", gen_stat, true, 0 },
 	{ "smaps_rollup", gen_smaps_rollup, true, 0 },
+	{ "maps", gen_maps, true, 0 },
+	{ "smaps", gen_smaps, true, 0 },
 	{ "mounts", gen_mounts, false, 0 },
 	{ "mountinfo", gen_mounts, false, 1 },
 };
