@@ -6,9 +6,12 @@
 #include <flint/format.h>
 #include <flint/heap.h>
 #include <flint/memory.h>
+#include <flint/net.h>
 #include <flint/page_alloc.h>
 #include <flint/pagecache.h>
 #include <flint/sched.h>
+#include <flint/string.h>
+#include <flint/timer.h>
 #include <flint/vfs.h>
 
 #define PROC_DIR_PERM 0555
@@ -22,6 +25,10 @@
  * seq_setwidth): 25 spaces after 12-digit addresses. */
 #define ROLLUP_PAD 25
 #define MAPS_WIDTH 73
+#define NS_PER_SEC 1000000000ull
+#define NS_PER_CENTI 10000000ull
+/* include/uapi/linux/utsname.h, __NEW_UTS_LEN + 1 */
+#define HOSTNAME_MAX 65
 #define MAPS_HEAD_MAX 128	/* the fields before the name: at most 95 bytes */
 /* include/uapi/asm-generic/mman-common.h */
 #define PROC_PROT_READ 0x1
@@ -129,6 +136,110 @@ static const struct proc_provider *get_provider(void)
 {
 	return __atomic_load_n(&provider, __ATOMIC_ACQUIRE);
 }
+
+/* "seconds.hundredths" of a nanosecond count. */
+static void centi_seconds(struct gen_out *o, uint64_t ns)
+{
+	gen_printf(o, "%llu.%02llu", (unsigned long long)(ns / NS_PER_SEC),
+		   (unsigned long long)(ns % NS_PER_SEC / NS_PER_CENTI));
+}
+
+/* proc(5): the time since boot and the CPUs' idle time; Flint does not
+ * count idle time, which reads as 0. */
+static size_t gen_uptime(long arg, char *buf, size_t size)
+{
+	struct gen_out o = { buf, size, 0 };
+
+	(void)arg;
+	centi_seconds(&o, clock_ns() - clock_boot_ns());
+	gen_printf(&o, " 0.00\n");
+	return o.len;
+}
+
+static void get_counts(struct proc_counts *c)
+{
+	const struct proc_provider *p = get_provider();
+
+	if (p)
+		p->counts(c);
+	else
+		*c = (struct proc_counts){ 0 };
+}
+
+/* proc(5): no load average is kept (0.00); the runnable and live threads
+ * and the newest pid are real. */
+static size_t gen_loadavg(long arg, char *buf, size_t size)
+{
+	struct gen_out o = { buf, size, 0 };
+	struct proc_counts c;
+
+	(void)arg;
+	get_counts(&c);
+	gen_printf(&o, "0.00 0.00 0.00 %u/%u %d\n", c.running, c.threads, c.last_pid);
+	return o.len;
+}
+
+/* proc(5)'s /proc/stat: no CPU time is counted (the cpu lines read 0);
+ * btime, the threads made (processes, as Linux's total_forks counts
+ * clones) and those runnable are real. */
+static size_t gen_stat_global(long arg, char *buf, size_t size)
+{
+	struct gen_out o = { buf, size, 0 };
+	struct proc_counts c;
+
+	(void)arg;
+	get_counts(&c);
+	gen_printf(&o, "cpu  0 0 0 0 0 0 0 0 0 0\n");
+	for (unsigned cpu = 0; cpu < sched_cpus(); cpu++)
+		gen_printf(&o, "cpu%u 0 0 0 0 0 0 0 0 0 0\n", cpu);
+	gen_printf(&o, "intr 0\nctxt 0\nbtime %llu\nprocesses %d\nprocs_running %u\n"
+		   "procs_blocked 0\n", (unsigned long long)c.boot_time, c.last_pid,
+		   c.running);
+	return o.len;
+}
+
+static size_t gen_text(long text, char *buf, size_t size)
+{
+	size_t len = strlen((const char *)text);
+
+	memcpy(buf, (const char *)text, len < size ? len : size);
+	return len;
+}
+
+static size_t gen_hostname(long arg, char *buf, size_t size)
+{
+	char name[HOSTNAME_MAX];
+	size_t len;
+
+	(void)arg;
+	net_hostname(name, sizeof(name));
+	len = strlen(name);
+	name[len] = '\n';
+	memcpy(buf, name, len + 1 < size ? len + 1 : size);
+	return len + 1;
+}
+
+/* The fixed files of /proc and /proc/sys, as Linux's defaults read. */
+static const struct {
+	const char *path;
+	const char *text;
+} text_files[] = {
+	{ "version", "Linux version " PROC_OSRELEASE " (flint) " PROC_OSVERSION "\n" },
+	/* fs/mount.c's types, nodev where no device backs them */
+	{ "filesystems", "nodev\tramfs\nnodev\ttmpfs\nnodev\tdevtmpfs\nnodev\tproc\n"
+			 "\text2\n\text3\n\text4\n" },
+	{ "sys/kernel/osrelease", PROC_OSRELEASE "\n" },
+	{ "sys/kernel/ostype", "Linux\n" },
+	{ "sys/kernel/version", PROC_OSVERSION "\n" },
+	/* PID_MAX_LIMIT on 64-bit (include/linux/threads.h): pids only grow */
+	{ "sys/kernel/pid_max", "4194304\n" },
+	/* fs/pipe.c, pipe_max_size */
+	{ "sys/fs/pipe-max-size", "1048576\n" },
+	/* OVERCOMMIT_GUESS: pages come at the first touch */
+	{ "sys/vm/overcommit_memory", "0\n" },
+};
+
+static const char *const proc_dirs[] = { "sys", "sys/kernel", "sys/fs", "sys/vm" };
 
 void proc_set_provider(const struct proc_provider *p)
 {
@@ -362,6 +473,19 @@ int proc_populate(void)
 	if (r == 0)
 		r = vfs_mkgen(proc_dir, "mounts", PROC_FILE_PERM, gen_mounts, 0);
 
+	if (r == 0)
+		r = vfs_mkgen(proc_dir, "uptime", PROC_FILE_PERM, gen_uptime, 0);
+	if (r == 0)
+		r = vfs_mkgen(proc_dir, "loadavg", PROC_FILE_PERM, gen_loadavg, 0);
+	if (r == 0)
+		r = vfs_mkgen(proc_dir, "stat", PROC_FILE_PERM, gen_stat_global, 0);
+	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(proc_dirs); i++)
+		r = vfs_mkdir(proc_dir, proc_dirs[i], PROC_DIR_PERM);
+	if (r == 0)
+		r = vfs_mkgen(proc_dir, "sys/kernel/hostname", PROC_FILE_PERM, gen_hostname, 0);
+	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(text_files); i++)
+		r = vfs_mkgen(proc_dir, text_files[i].path, PROC_FILE_PERM, gen_text,
+			      (long)text_files[i].text);
 	if (r == 0)
 		r = vfs_symlink_dynamic(NULL, "/proc/self", link_self);
 	return r;

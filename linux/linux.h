@@ -159,6 +159,7 @@ bool task_remove(struct task *k);
 int task_spawn(struct task *k, const struct trap_frame *regs, uint64_t fs_base,
 	       uint64_t set_child_tid);
 int process_new_pid(void);
+int process_last_pid(void);		/* the newest pid or tid given */
 /* fork's process (see linux/process.c), and its undoing when the child
  * cannot start. */
 struct process *process_fork(struct process *parent, bool share_mm, int exit_signal);

@@ -98,6 +98,11 @@ int process_new_pid(void)
 	return __atomic_fetch_add(&next_tid, 1, __ATOMIC_RELAXED);
 }
 
+int process_last_pid(void)
+{
+	return __atomic_load_n(&next_tid, __ATOMIC_RELAXED) - 1;
+}
+
 static int init_param(const char *value)
 {
 	if (!value || value[0] != '/')

@@ -11,6 +11,7 @@
 
 #define NS_PER_TICK 10000000ull		/* USER_HZ: 100 ticks a second */
 #define BYTES_PER_KB 1024
+#define NS_PER_SEC 1000000000ull
 
 static int self_pid(void)
 {
@@ -215,12 +216,34 @@ static void areas_free(struct proc_area *pa, int n)
 	kfree(pa);
 }
 
+static void count_process(struct process *p, void *arg)
+{
+	struct proc_counts *c = arg;
+
+	mutex_lock(&p->lock);
+	for (const struct task *k = p->tasks; k; k = k->next) {
+		c->threads++;
+		if (task_state(k) == 'R')
+			c->running++;
+	}
+	mutex_unlock(&p->lock);
+}
+
+static void counts(struct proc_counts *c)
+{
+	memset(c, 0, sizeof(*c));
+	process_foreach(count_process, c);
+	c->last_pid = process_last_pid();
+	c->boot_time = (clock_boot_ns() + realtime_offset_ns()) / NS_PER_SEC;
+}
+
 static const struct proc_provider provider = {
 	.self = self_pid,
 	.cmdline = cmdline,
 	.status = status,
 	.areas = areas,
 	.areas_free = areas_free,
+	.counts = counts,
 };
 
 void proc_provider_init(void)

@@ -47,8 +47,8 @@ static long sys_uname(const uint64_t a[6])
 	 * (--enable-kernel; 3.2 on x86-64) and stops with "FATAL: kernel too
 	 * old" below it; musl and others gate features on it. The calls here
 	 * follow the 6.1 long-term release. */
-	uts_set(u.release, "6.1.0-flint");
-	uts_set(u.version, "#1 SMP Flint");
+	uts_set(u.release, PROC_OSRELEASE);
+	uts_set(u.version, PROC_OSVERSION);
 	uts_set(u.machine, "x86_64");
 	uts_set(u.domainname, "(none)");
 	return copy_to_user((void *)a[0], &u, sizeof(u));

@@ -548,6 +548,17 @@ struct proc_area {
 	uint64_t shared_clean, shared_dirty, private_clean, private_dirty;
 };
 
+/* Machine-wide figures for /proc/stat and /proc/loadavg. */
+struct proc_counts {
+	unsigned threads, running;	/* live user threads; those runnable */
+	int last_pid;			/* the newest pid or tid given */
+	uint64_t boot_time;		/* the wall clock at boot, in seconds */
+};
+
+/* uname's release and version (linux/sys_info.c), /proc/sys/kernel's too. */
+#define PROC_OSRELEASE "6.1.0-flint"
+#define PROC_OSVERSION "#1 SMP Flint"
+
 struct proc_provider {
 	/* The calling thread's pid; 0 in a kernel thread. No locks taken:
 	 * it runs under the VFS lock. */
@@ -561,6 +572,7 @@ struct proc_provider {
 	 * (0 for a zombie), -ESRCH or -ENOMEM. areas_free lets them go. */
 	int (*areas)(int pid, struct proc_area **out);
 	void (*areas_free)(struct proc_area *a, int n);
+	void (*counts)(struct proc_counts *c);
 };
 
 int proc_populate(void);

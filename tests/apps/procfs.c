@@ -162,8 +162,76 @@ static void check_states(void)
 	      st);
 }
 
+static int read_text(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (!f)
+		return 0;
+	n = fread(buf, 1, size - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return n > 0;
+}
+
+static double uptime(void)
+{
+	char buf[LINE_MAX_BYTES];
+	double up = -1, idle = -1;
+
+	if (!read_text("/proc/uptime", buf, sizeof(buf)) || sscanf(buf, "%lf %lf", &up, &idle) != 2)
+		return -1;
+	return up;
+}
+
+static void check_system_files(void)
+{
+	struct timespec ts = { 0, 3 * POLL_NS };
+	char buf[4096], word[LINE_MAX_BYTES];
+	double a, b, c, first = uptime(), second;
+	unsigned running = 0, threads = 0;
+	unsigned long long btime = 0;
+	long value;
+	char *line;
+
+	nanosleep(&ts, NULL);
+	second = uptime();
+	check(first > 0 && second > first, "uptime grows", "%f then %f", first, second);
+	check(read_text("/proc/loadavg", buf, sizeof(buf)) &&
+	      sscanf(buf, "%lf %lf %lf %u/%u %ld", &a, &b, &c, &running, &threads, &value) == 6 &&
+	      running >= 1 && threads >= running, "loadavg's form", "%s", buf);
+	line = read_text("/proc/stat", buf, sizeof(buf)) ? strstr(buf, "\nbtime ") : NULL;
+	check(!strncmp(buf, "cpu ", 4) && line && sscanf(line, " btime %llu", &btime) == 1 &&
+	      btime > 0 && btime <= (unsigned long long)time(NULL) &&
+	      strstr(buf, "\nprocesses ") && strstr(buf, "\nprocs_running "),
+	      "/proc/stat has cpu, btime, processes, procs_running", "%.200s", buf);
+	check(read_text("/proc/sys/kernel/ostype", buf, sizeof(buf)) && !strcmp(buf, "Linux\n"),
+	      "/proc/sys/kernel/ostype", "%s", buf);
+	check(read_text("/proc/sys/kernel/osrelease", buf, sizeof(buf)) && buf[0] >= '1' &&
+	      buf[0] <= '9', "/proc/sys/kernel/osrelease", "%s", buf);
+	check(read_text("/proc/sys/kernel/pid_max", buf, sizeof(buf)) &&
+	      sscanf(buf, "%ld", &value) == 1 && value > getpid(), "/proc/sys/kernel/pid_max",
+	      "%s", buf);
+	gethostname(word, sizeof(word));
+	strcat(word, "\n");
+	check(read_text("/proc/sys/kernel/hostname", buf, sizeof(buf)) && !strcmp(buf, word),
+	      "/proc/sys/kernel/hostname is gethostname's", "%s", buf);
+	check(read_text("/proc/sys/fs/pipe-max-size", buf, sizeof(buf)) &&
+	      sscanf(buf, "%ld", &value) == 1 && value >= 4096, "/proc/sys/fs/pipe-max-size",
+	      "%s", buf);
+	check(read_text("/proc/sys/vm/overcommit_memory", buf, sizeof(buf)) &&
+	      sscanf(buf, "%ld", &value) == 1 && value >= 0 && value <= 2,
+	      "/proc/sys/vm/overcommit_memory", "%s", buf);
+	check(read_text("/proc/version", buf, sizeof(buf)) && !strncmp(buf, "Linux version ", 14),
+	      "/proc/version", "%s", buf);
+	check(read_text("/proc/filesystems", buf, sizeof(buf)) && strstr(buf, "\tproc\n"),
+	      "/proc/filesystems lists proc", "%s", buf);
+}
+
 int main(void)
 {
+	check_system_files();
 	check_maps();
 	check_main_stack();
 	check_states();
