@@ -193,6 +193,8 @@ void process_foreach(void (*fn)(struct process *p, void *arg), void *arg);	/* lo
  */
 /* Wakes up to n waiters on the private futex at uaddr; returns how many. */
 int futex_wake_addr(uint64_t uaddr, int n);
+/* A thread's end: its robust list's locks get FUTEX_OWNER_DIED. */
+void futex_exit_robust(struct task *t);
 
 /*
  * Signals (linux/signal.c).

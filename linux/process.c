@@ -363,6 +363,7 @@ void task_exit(int status)
 	thread_detach(thread_current());
 	thread_ending(thread_current());
 
+	futex_exit_robust(k);
 	if (k->clear_child_tid &&
 	    copy_to_user((void *)k->clear_child_tid, &zero, sizeof(zero)) == 0)
 		futex_wake_addr(k->clear_child_tid, 1);
