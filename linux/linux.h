@@ -84,6 +84,9 @@ struct task {
 	long restart_nr;		/* its number if SA_RESTART may restart it, else -1 */
 	uint64_t clear_child_tid;	/* CLONE_CHILD_CLEARTID/set_tid_address */
 	uint64_t robust_list, robust_len;
+	/* linux/sys_sched.c, under proc->lock: inherited by clone and fork. */
+	int nice, policy;
+	uint64_t affinity;		/* CPUs it may run on; 0: all */
 	bool killed;			/* execve in another thread: end at once */
 	/* Under proc->sig_lock: */
 	uint64_t sig_blocked;
@@ -150,6 +153,8 @@ int exec_load(struct mm *mm, struct vnode *cwd, const char *path, const char *co
 	      const char *const *envp, struct trap_frame *regs, char *exe, bool report);
 /* A new task in p running on thread t (not started yet). */
 struct task *task_new(struct process *p, struct thread *t);
+/* k's nice, policy and affinity: its creator's (none: the defaults). */
+void task_inherit_sched(struct task *k, const struct task *creator);
 /* Takes a task that never ran, or the calling one, out of its process:
  * true when it was the last. */
 bool task_remove(struct task *k);

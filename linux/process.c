@@ -155,6 +155,7 @@ struct task *task_new(struct process *p, struct thread *t)
 		return NULL;
 	k->proc = p;
 	k->thread = t;
+	task_inherit_sched(k, task_current());
 	mutex_lock(&p->lock);
 	k->tid = p->nthreads ? process_new_pid() : p->pid;
 	k->next = p->tasks;

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/personality.h>
@@ -79,6 +80,12 @@ static void check_affinity(void)
 	check(sched_setaffinity(0, sizeof(set), &set) == 0 &&
 	      sched_getaffinity(0, sizeof(back), &back) == 0 && CPU_EQUAL(&set, &back),
 	      "sched_setaffinity of the same mask round-trips", "%s", strerror(errno));
+	CPU_ZERO(&back);
+	CPU_SET(cpu, &back);
+	check(sched_setaffinity(0, sizeof(back), &back) == 0 &&
+	      sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) == 1 &&
+	      CPU_ISSET(cpu, &set), "sched_setaffinity to one CPU round-trips", "%d",
+	      CPU_COUNT(&set));
 	check(sched_setaffinity(0, sizeof(empty), &empty) < 0 && errno == EINVAL,
 	      "sched_setaffinity of an empty mask is EINVAL", "%s", strerror(errno));
 	check(sched_getaffinity(getpid() + 100000, sizeof(set), &set) < 0 && errno == ESRCH,
@@ -102,6 +109,41 @@ static void check_priority(void)
 	      "%s", strerror(errno));
 }
 
+/* include/uapi/linux/sched/types.h, the first version */
+struct attr0 {
+	uint32_t size, policy;
+	uint64_t flags;
+	int32_t nice;
+	uint32_t priority;
+	uint64_t runtime, deadline, period;
+};
+
+static void check_attr(void)
+{
+	struct attr0 attr;
+	long r;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.size = sizeof(attr);
+	attr.policy = SCHED_OTHER;
+	attr.nice = 7;
+	r = syscall(SYS_sched_setattr, 0, &attr, 0);
+	check(r == 0, "sched_setattr nice 7", "%s", strerror(errno));
+	memset(&attr, 0xff, sizeof(attr));
+	r = syscall(SYS_sched_getattr, 0, &attr, sizeof(attr), 0);
+	check(r == 0 && attr.size == sizeof(attr) && attr.policy == SCHED_OTHER && attr.nice == 7,
+	      "sched_getattr reads it back", "r %ld size %u policy %u nice %d", r, attr.size,
+	      attr.policy, attr.nice);
+	r = syscall(SYS_sched_getattr, 0, &attr, 8, 0);
+	check(r < 0 && errno == EINVAL, "sched_getattr with a size too small is EINVAL", "%ld",
+	      r);
+	errno = 0;
+	check(getpriority(PRIO_PROCESS, 0) == 7, "getpriority sees sched_setattr's nice", "%d",
+	      getpriority(PRIO_PROCESS, 0));
+	r = syscall(SYS_sched_getscheduler, 0);
+	check(r == SCHED_OTHER, "sched_getscheduler", "%ld", r);
+}
+
 static void check_personality(void)
 {
 	check(personality(PERSONA_QUERY) == PER_LINUX, "personality query is PER_LINUX", "%d",
@@ -115,6 +157,7 @@ int main(void)
 	check_robust(1, "a waiter on a robust mutex gets EOWNERDEAD when its owner ends");
 	check_affinity();
 	check_priority();
+	check_attr();
 	check_personality();
 	return checks_done();
 }

@@ -5,7 +5,7 @@ Each program runs on this host first; the guest must print every "ok"
 line the host run did and no FAIL line."""
 from linux_cases import LIBCS, checks_case
 
-PROGRAMS = ["procfs"]
+PROGRAMS = ["procfs", "sched"]
 
 for libc in LIBCS:
     for program in PROGRAMS:
