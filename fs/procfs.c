@@ -25,6 +25,7 @@
  * seq_setwidth): 25 spaces after 12-digit addresses. */
 #define ROLLUP_PAD 25
 #define MAPS_WIDTH 73
+#define PRIO_NICE_0 20		/* stat's priority of nice 0 (fs/proc/array.c) */
 #define NS_PER_SEC 1000000000ull
 #define NS_PER_CENTI 10000000ull
 /* include/uapi/linux/utsname.h, __NEW_UTS_LEN + 1 */
@@ -255,6 +256,19 @@ static size_t link_self(char *buf, size_t size)
 	return pid > 0 ? (size_t)snprintf(buf, size, "%d", pid) : 0;
 }
 
+/* Linux's comm: the program's name, a line. */
+static size_t gen_comm(long pid, char *buf, size_t size)
+{
+	const struct proc_provider *p = get_provider();
+	struct gen_out o = { buf, size, 0 };
+	struct proc_status st;
+
+	if (!p || p->status((int)pid, &st) < 0)
+		return 0;
+	gen_printf(&o, "%s\n", st.name);
+	return o.len;
+}
+
 static size_t gen_cmdline(long pid, char *buf, size_t size)
 {
 	const struct proc_provider *p = get_provider();
@@ -351,8 +365,9 @@ static size_t gen_stat(long pid, char *buf, size_t size)
 
 	if (!p || p->status((int)pid, &st) < 0)
 		return 0;
-	gen_printf(&o, "%d (%s) %c %d %d %d 0 -1 0 0 0 0 0 0 0 0 0 20 0 %u 0 %llu %llu %llu",
-		   st.pid, st.name, st.state, st.ppid, st.pgid, st.sid, st.threads,
+	gen_printf(&o, "%d (%s) %c %d %d %d 0 -1 0 0 0 0 0 0 0 0 0 %d %d %u 0 %llu %llu %llu",
+		   st.pid, st.name, st.state, st.ppid, st.pgid, st.sid, PRIO_NICE_0 + st.nice,
+		   st.nice, st.threads,
 		   (unsigned long long)st.start_ticks, (unsigned long long)st.vm_pages * PAGE_SIZE,
 		   (unsigned long long)st.rss_pages);
 	gen_printf(&o, " 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n");
@@ -502,6 +517,7 @@ struct pid_file {
 static const struct pid_file pid_files[] = {
 	{ "cmdline", gen_cmdline, true, 0 },
 	{ "status", gen_status, true, 0 },
+	{ "comm", gen_comm, true, 0 },
 	{ "stat", gen_stat, true, 0 },
 	{ "smaps_rollup", gen_smaps_rollup, true, 0 },
 	{ "maps", gen_maps, true, 0 },

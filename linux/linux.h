@@ -49,6 +49,7 @@ struct process {
 	struct vnode *cwd;
 	uint32_t umask;
 	char exe[LINUX_EXE_MAX];	/* absolute path of the program */
+	char comm[PROC_COMM_MAX];	/* the name execve was given, cut (/proc) */
 	char *cmdline;			/* argv, NUL-separated, as /proc shows it */
 	size_t cmdline_len;
 	struct task *tasks;		/* live threads, through task->next */
@@ -171,6 +172,8 @@ struct process *process_fork(struct process *parent, bool share_mm, int exit_sig
 void process_unfork(struct process *p);
 /* The argv /proc/<pid>/cmdline shows (NULL-terminated). */
 void process_set_cmdline(struct process *p, const char *const *argv);
+/* The comm /proc shows: path's last part, as Linux takes execve's name. */
+void process_set_comm(struct process *p, const char *path);
 /* execve's second half: p's image becomes mm. */
 void process_replace_image(struct process *p, struct mm *mm, const char *exe);
 /* Waiting: a zombie child of parent that pid selects (wait4's rules;

@@ -457,6 +457,7 @@ struct process *process_fork(struct process *parent, bool share_mm, int exit_sig
 	vfs_node_hold(p->cwd);
 	p->umask = parent->umask;
 	memcpy(p->exe, parent->exe, sizeof(p->exe));
+	memcpy(p->comm, parent->comm, sizeof(p->comm));
 	if (parent->cmdline_len && (p->cmdline = kmalloc(parent->cmdline_len))) {
 		memcpy(p->cmdline, parent->cmdline, parent->cmdline_len);
 		p->cmdline_len = parent->cmdline_len;
@@ -618,6 +619,7 @@ int linux_run(const struct cmdline *c)
 		return r == -ENOENT ? STATUS_NOT_FOUND : STATUS_CANNOT_EXEC;
 	init_process = p;
 	process_set_cmdline(p, argv);
+	process_set_comm(p, argv[0]);
 	proc_provider_init();
 	socket_caller_init();
 	proc_process_added(p->pid, p->exe);

@@ -55,6 +55,13 @@ static void comm(char name[PROC_COMM_MAX], const char *exe)
 	name[len] = '\0';
 }
 
+void process_set_comm(struct process *p, const char *path)
+{
+	mutex_lock(&p->lock);
+	comm(p->comm, path);
+	mutex_unlock(&p->lock);
+}
+
 /* The memory is read under p->lock, which exit and exec hold to change
  * p->mm. */
 static void memory(struct mm *mm, struct proc_status *st)
@@ -122,8 +129,12 @@ static int status(int pid, struct proc_status *st)
 	st->sid = p->sid;
 	st->start_ticks = (p->start_ns - clock_boot_ns()) / NS_PER_TICK;
 	mutex_lock(&p->lock);
-	comm(st->name, p->exe);
+	if (p->comm[0])
+		memcpy(st->name, p->comm, sizeof(st->name));
+	else
+		comm(st->name, p->exe);
 	st->state = process_state(p);
+	st->nice = p->tasks ? p->tasks->nice : 0;
 	st->umask = p->umask;
 	st->threads = p->nthreads;
 	st->has_mm = p->state == PROCESS_LIVE && p->mm;

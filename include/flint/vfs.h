@@ -526,6 +526,7 @@ struct proc_status {
 	uint64_t start_ticks;		/* since boot, in USER_HZ (100 Hz) ticks */
 	uint32_t umask;
 	unsigned threads;
+	int nice;			/* the main thread's */
 	bool has_mm;			/* zombies have no memory lines */
 	/* The memory, in pages (smaps_rollup's and status's figures): areas'
 	 * extent, pages mapped and what they are, those mapped by other
