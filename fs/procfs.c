@@ -4,10 +4,14 @@
 #include <flint/arch.h>
 #include <flint/errno.h>
 #include <flint/format.h>
+#include <flint/heap.h>
 #include <flint/memory.h>
+#include <flint/net.h>
 #include <flint/page_alloc.h>
 #include <flint/pagecache.h>
 #include <flint/sched.h>
+#include <flint/string.h>
+#include <flint/timer.h>
 #include <flint/vfs.h>
 
 #define PROC_DIR_PERM 0555
@@ -20,6 +24,20 @@
 /* smaps' first line pads its name to column 73 (fs/proc/task_mmu.c,
  * seq_setwidth): 25 spaces after 12-digit addresses. */
 #define ROLLUP_PAD 25
+#define MAPS_WIDTH 73
+#define PRIO_NICE_0 20		/* stat's priority of nice 0 (fs/proc/array.c) */
+#define NS_PER_SEC 1000000000ull
+#define NS_PER_CENTI 10000000ull
+/* include/uapi/linux/utsname.h, __NEW_UTS_LEN + 1 */
+#define HOSTNAME_MAX 65
+#define MAPS_HEAD_MAX 128	/* the fields before the name: at most 95 bytes */
+/* include/uapi/asm-generic/mman-common.h */
+#define PROC_PROT_READ 0x1
+#define PROC_PROT_WRITE 0x2
+#define PROC_PROT_EXEC 0x4
+/* A VFS_RDEV value's major and minor (its inverse). */
+#define RDEV_MAJOR(d) (((d) >> 8) & 0xfffu)
+#define RDEV_MINOR(d) (((d) & 0xffu) | (((d) >> 12) & ~0xffu))
 
 static const struct proc_provider *provider;
 
@@ -120,6 +138,110 @@ static const struct proc_provider *get_provider(void)
 	return __atomic_load_n(&provider, __ATOMIC_ACQUIRE);
 }
 
+/* "seconds.hundredths" of a nanosecond count. */
+static void centi_seconds(struct gen_out *o, uint64_t ns)
+{
+	gen_printf(o, "%llu.%02llu", (unsigned long long)(ns / NS_PER_SEC),
+		   (unsigned long long)(ns % NS_PER_SEC / NS_PER_CENTI));
+}
+
+/* proc(5): the time since boot and the CPUs' idle time; Flint does not
+ * count idle time, which reads as 0. */
+static size_t gen_uptime(long arg, char *buf, size_t size)
+{
+	struct gen_out o = { buf, size, 0 };
+
+	(void)arg;
+	centi_seconds(&o, clock_ns() - clock_boot_ns());
+	gen_printf(&o, " 0.00\n");
+	return o.len;
+}
+
+static void get_counts(struct proc_counts *c)
+{
+	const struct proc_provider *p = get_provider();
+
+	if (p)
+		p->counts(c);
+	else
+		*c = (struct proc_counts){ 0 };
+}
+
+/* proc(5): no load average is kept (0.00); the runnable and live threads
+ * and the newest pid are real. */
+static size_t gen_loadavg(long arg, char *buf, size_t size)
+{
+	struct gen_out o = { buf, size, 0 };
+	struct proc_counts c;
+
+	(void)arg;
+	get_counts(&c);
+	gen_printf(&o, "0.00 0.00 0.00 %u/%u %d\n", c.running, c.threads, c.last_pid);
+	return o.len;
+}
+
+/* proc(5)'s /proc/stat: no CPU time is counted (the cpu lines read 0);
+ * btime, the threads made (processes, as Linux's total_forks counts
+ * clones) and those runnable are real. */
+static size_t gen_stat_global(long arg, char *buf, size_t size)
+{
+	struct gen_out o = { buf, size, 0 };
+	struct proc_counts c;
+
+	(void)arg;
+	get_counts(&c);
+	gen_printf(&o, "cpu  0 0 0 0 0 0 0 0 0 0\n");
+	for (unsigned cpu = 0; cpu < sched_cpus(); cpu++)
+		gen_printf(&o, "cpu%u 0 0 0 0 0 0 0 0 0 0\n", cpu);
+	gen_printf(&o, "intr 0\nctxt 0\nbtime %llu\nprocesses %d\nprocs_running %u\n"
+		   "procs_blocked 0\n", (unsigned long long)c.boot_time, c.last_pid,
+		   c.running);
+	return o.len;
+}
+
+static size_t gen_text(long text, char *buf, size_t size)
+{
+	size_t len = strlen((const char *)text);
+
+	memcpy(buf, (const char *)text, len < size ? len : size);
+	return len;
+}
+
+static size_t gen_hostname(long arg, char *buf, size_t size)
+{
+	char name[HOSTNAME_MAX];
+	size_t len;
+
+	(void)arg;
+	net_hostname(name, sizeof(name));
+	len = strlen(name);
+	name[len] = '\n';
+	memcpy(buf, name, len + 1 < size ? len + 1 : size);
+	return len + 1;
+}
+
+/* The fixed files of /proc and /proc/sys, as Linux's defaults read. */
+static const struct {
+	const char *path;
+	const char *text;
+} text_files[] = {
+	{ "version", "Linux version " PROC_OSRELEASE " (flint) " PROC_OSVERSION "\n" },
+	/* fs/mount.c's types, nodev where no device backs them */
+	{ "filesystems", "nodev\tramfs\nnodev\ttmpfs\nnodev\tdevtmpfs\nnodev\tproc\n"
+			 "\text2\n\text3\n\text4\n" },
+	{ "sys/kernel/osrelease", PROC_OSRELEASE "\n" },
+	{ "sys/kernel/ostype", "Linux\n" },
+	{ "sys/kernel/version", PROC_OSVERSION "\n" },
+	/* PID_MAX_LIMIT on 64-bit (include/linux/threads.h): pids only grow */
+	{ "sys/kernel/pid_max", "4194304\n" },
+	/* fs/pipe.c, pipe_max_size */
+	{ "sys/fs/pipe-max-size", "1048576\n" },
+	/* OVERCOMMIT_GUESS: pages come at the first touch */
+	{ "sys/vm/overcommit_memory", "0\n" },
+};
+
+static const char *const proc_dirs[] = { "sys", "sys/kernel", "sys/fs", "sys/vm" };
+
 void proc_set_provider(const struct proc_provider *p)
 {
 	__atomic_store_n(&provider, p, __ATOMIC_RELEASE);
@@ -134,6 +256,19 @@ static size_t link_self(char *buf, size_t size)
 	return pid > 0 ? (size_t)snprintf(buf, size, "%d", pid) : 0;
 }
 
+/* Linux's comm: the program's name, a line. */
+static size_t gen_comm(long pid, char *buf, size_t size)
+{
+	const struct proc_provider *p = get_provider();
+	struct gen_out o = { buf, size, 0 };
+	struct proc_status st;
+
+	if (!p || p->status((int)pid, &st) < 0)
+		return 0;
+	gen_printf(&o, "%s\n", st.name);
+	return o.len;
+}
+
 static size_t gen_cmdline(long pid, char *buf, size_t size)
 {
 	const struct proc_provider *p = get_provider();
@@ -144,6 +279,23 @@ static size_t gen_cmdline(long pid, char *buf, size_t size)
 static void kb_line(struct gen_out *o, const char *name, uint64_t pages)
 {
 	gen_printf(o, "%s%8llu kB\n", name, (unsigned long long)(pages * (PAGE_SIZE / BYTES_PER_KB)));
+}
+
+/* fs/proc/array.c, task_state_array. */
+static const char *state_name(char state)
+{
+	switch (state) {
+	case 'R':
+		return "running";
+	case 'S':
+		return "sleeping";
+	case 'D':
+		return "disk sleep";
+	case 'T':
+		return "stopped";
+	default:
+		return "zombie";
+	}
 }
 
 /* Linux's fields (fs/proc/array.c), those Flint knows; a process that is
@@ -160,7 +312,7 @@ static size_t gen_status(long pid, char *buf, size_t size)
 	/* Linux's %#04o; the formatter has no %o, and a umask is 3 digits. */
 	gen_printf(&o, "Umask:\t0%u%u%u\n", (st.umask >> 2 * OCTAL_BITS) & OCTAL_MASK,
 		   (st.umask >> OCTAL_BITS) & OCTAL_MASK, st.umask & OCTAL_MASK);
-	gen_printf(&o, "State:\t%s\n", st.state == 'Z' ? "Z (zombie)" : "R (running)");
+	gen_printf(&o, "State:\t%c (%s)\n", st.state, state_name(st.state));
 	gen_printf(&o, "Tgid:\t%d\n", st.pid);
 	gen_printf(&o, "Pid:\t%d\n", st.pid);
 	gen_printf(&o, "PPid:\t%d\n", st.ppid);
@@ -213,11 +365,93 @@ static size_t gen_stat(long pid, char *buf, size_t size)
 
 	if (!p || p->status((int)pid, &st) < 0)
 		return 0;
-	gen_printf(&o, "%d (%s) %c %d %d %d 0 -1 0 0 0 0 0 0 0 0 0 20 0 %u 0 %llu 0 %llu",
-		   st.pid, st.name, st.state, st.ppid, st.pgid, st.sid, st.threads,
-		   (unsigned long long)st.start_ticks, (unsigned long long)st.rss_pages);
+	gen_printf(&o, "%d (%s) %c %d %d %d 0 -1 0 0 0 0 0 0 0 0 0 %d %d %u 0 %llu %llu %llu",
+		   st.pid, st.name, st.state, st.ppid, st.pgid, st.sid, PRIO_NICE_0 + st.nice,
+		   st.nice, st.threads,
+		   (unsigned long long)st.start_ticks, (unsigned long long)st.vm_pages * PAGE_SIZE,
+		   (unsigned long long)st.rss_pages);
 	gen_printf(&o, " 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n");
 	return o.len;
+}
+
+/* Linux's maps line (fs/proc/task_mmu.c, show_map_vma): a name (the
+ * path, or [heap], [stack]) after the fields padded to MAPS_WIDTH, and
+ * one space after the fields when there is none. */
+static void map_line(struct gen_out *o, const struct proc_area *a, char *path)
+{
+	char head[MAPS_HEAD_MAX];
+	uint32_t dev = 0;
+	uint64_t ino = 0;
+	const char *name = a->name;
+	int len;
+
+	if (a->node) {
+		dev = a->node->mnt ? a->node->mnt->dev : 0;
+		ino = a->node->ino;
+		name = vfs_path_of(a->node, path, VFS_PATH_MAX) >= 0 ? path : NULL;
+	}
+	len = snprintf(head, sizeof(head), "%08llx-%08llx %c%c%c%c %08llx %02x:%02x %llu",
+		       (unsigned long long)a->start, (unsigned long long)a->end,
+		       a->prot & PROC_PROT_READ ? 'r' : '-', a->prot & PROC_PROT_WRITE ? 'w' : '-',
+		       a->prot & PROC_PROT_EXEC ? 'x' : '-', a->shared ? 's' : 'p',
+		       (unsigned long long)a->offset, RDEV_MAJOR(dev), RDEV_MINOR(dev),
+		       (unsigned long long)ino);
+	if (name)
+		gen_printf(o, "%s%*s %s\n", head, len < MAPS_WIDTH ? MAPS_WIDTH - len : 0, "", name);
+	else
+		gen_printf(o, "%s \n", head);
+}
+
+/* /proc/<pid>/maps, and smaps with each area's usage. */
+static size_t maps(int pid, bool smaps, char *buf, size_t size)
+{
+	const struct proc_provider *p = get_provider();
+	struct gen_out o = { buf, size, 0 };
+	struct proc_area *areas;
+	char *path;
+	int n;
+
+	if (!p)
+		return 0;
+	path = kmalloc(VFS_PATH_MAX);
+	if (!path)
+		return 0;
+	n = p->areas(pid, &areas);
+	for (int i = 0; i < n; i++) {
+		const struct proc_area *a = &areas[i];
+
+		map_line(&o, a, path);
+		if (!smaps)
+			continue;
+		kb_line(&o, "Size:           ", (a->end - a->start) / PAGE_SIZE);
+		gen_printf(&o, "KernelPageSize:        4 kB\nMMUPageSize:           4 kB\n");
+		kb_line(&o, "Rss:            ", a->rss_pages);
+		gen_printf(&o, "Pss:            %8llu kB\n", (unsigned long long)a->pss_kb);
+		kb_line(&o, "Shared_Clean:   ", a->shared_clean);
+		kb_line(&o, "Shared_Dirty:   ", a->shared_dirty);
+		kb_line(&o, "Private_Clean:  ", a->private_clean);
+		kb_line(&o, "Private_Dirty:  ", a->private_dirty);
+		kb_line(&o, "Referenced:     ", a->rss_pages);
+		kb_line(&o, "Anonymous:      ", a->anon_pages);
+		kb_line(&o, "Swap:           ", 0);
+		gen_printf(&o, "VmFlags: %s%s%s%s\n", a->prot & PROC_PROT_READ ? "rd " : "",
+			   a->prot & PROC_PROT_WRITE ? "wr " : "",
+			   a->prot & PROC_PROT_EXEC ? "ex " : "", a->shared ? "sh " : "");
+	}
+	if (n > 0)
+		p->areas_free(areas, n);
+	kfree(path);
+	return o.len;
+}
+
+static size_t gen_maps(long pid, char *buf, size_t size)
+{
+	return maps((int)pid, false, buf, size);
+}
+
+static size_t gen_smaps(long pid, char *buf, size_t size)
+{
+	return maps((int)pid, true, buf, size);
 }
 
 /* /proc/mounts and /proc/<pid>/mounts (arg 0), /proc/<pid>/mountinfo (1):
@@ -255,6 +489,19 @@ int proc_populate(void)
 		r = vfs_mkgen(proc_dir, "mounts", PROC_FILE_PERM, gen_mounts, 0);
 
 	if (r == 0)
+		r = vfs_mkgen(proc_dir, "uptime", PROC_FILE_PERM, gen_uptime, 0);
+	if (r == 0)
+		r = vfs_mkgen(proc_dir, "loadavg", PROC_FILE_PERM, gen_loadavg, 0);
+	if (r == 0)
+		r = vfs_mkgen(proc_dir, "stat", PROC_FILE_PERM, gen_stat_global, 0);
+	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(proc_dirs); i++)
+		r = vfs_mkdir(proc_dir, proc_dirs[i], PROC_DIR_PERM);
+	if (r == 0)
+		r = vfs_mkgen(proc_dir, "sys/kernel/hostname", PROC_FILE_PERM, gen_hostname, 0);
+	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(text_files); i++)
+		r = vfs_mkgen(proc_dir, text_files[i].path, PROC_FILE_PERM, gen_text,
+			      (long)text_files[i].text);
+	if (r == 0)
 		r = vfs_symlink_dynamic(NULL, "/proc/self", link_self);
 	return r;
 }
@@ -270,8 +517,11 @@ struct pid_file {
 static const struct pid_file pid_files[] = {
 	{ "cmdline", gen_cmdline, true, 0 },
 	{ "status", gen_status, true, 0 },
+	{ "comm", gen_comm, true, 0 },
 	{ "stat", gen_stat, true, 0 },
 	{ "smaps_rollup", gen_smaps_rollup, true, 0 },
+	{ "maps", gen_maps, true, 0 },
+	{ "smaps", gen_smaps, true, 0 },
 	{ "mounts", gen_mounts, false, 0 },
 	{ "mountinfo", gen_mounts, false, 1 },
 };

@@ -516,6 +516,7 @@ static long sys_execve(const uint64_t a[6])
 	if (r >= 0) {
 		process_replace_image(p, mm, exe);
 		process_set_cmdline(p, argv.v);
+		process_set_comm(p, path);
 		*task_current()->regs = regs;
 	} else if (mm) {
 		mm_put(mm);

@@ -289,3 +289,68 @@ static long sys_futex(const uint64_t a[6])
 	return -ENOSYS;
 }
 SYSCALL(202, "futex", "pxdpxx", sys_futex);
+
+/*
+ * Robust futex lists (Documentation/locking/robust-futex-ABI.rst): a
+ * thread names, with set_robust_list, a list of the locks it holds; when
+ * it ends, each lock word still holding its tid gets FUTEX_OWNER_DIED and
+ * one waiter is woken, so that the next locker sees EOWNERDEAD.
+ */
+/* include/uapi/linux/futex.h */
+#define FUTEX_WAITERS 0x80000000u
+#define FUTEX_OWNER_DIED 0x40000000u
+#define FUTEX_TID_MASK 0x3fffffffu
+#define ROBUST_LIST_LIMIT 2048		/* entries walked at most: a loop ends */
+#define ROBUST_PI_BIT 1ull		/* an entry's low bit: a PI futex */
+
+/* struct robust_list_head, x86-64 */
+struct robust_head {
+	uint64_t next;			/* the first entry (struct robust_list) */
+	int64_t futex_offset;		/* from an entry to its lock word */
+	uint64_t op_pending;		/* the entry being taken or released */
+};
+
+/* Kernel's handle_futex_death: only a word the dying thread owns. */
+static void owner_died(uint64_t uaddr, int tid)
+{
+	struct futex_key k;
+	uint32_t cur, old;
+
+	/* Faulted in first: the atomic accesses do not fault pages in. */
+	if (uaddr % sizeof(uint32_t) || copy_from_user(&cur, (const void *)uaddr, sizeof(cur)))
+		return;
+	for (;;) {
+		if ((cur & FUTEX_TID_MASK) != (uint32_t)tid)
+			return;
+		if (user_cmpxchg32((uint32_t *)uaddr, cur,
+				   (cur & FUTEX_WAITERS) | FUTEX_OWNER_DIED, &old) < 0)
+			return;
+		if (old == cur)
+			break;
+		cur = old;
+	}
+	/* Linux wakes as a shared futex: keyed by the page when shared. */
+	if ((cur & FUTEX_WAITERS) && get_key(uaddr, true, &k) == 0)
+		wake_key(&k, 1, FUTEX_BITSET_MATCH_ANY);
+}
+
+void futex_exit_robust(struct task *t)
+{
+	struct robust_head head;
+	uint64_t entry, next, pending;
+
+	if (!t->robust_list || copy_from_user(&head, (const void *)t->robust_list, sizeof(head)))
+		return;
+	pending = head.op_pending & ~ROBUST_PI_BIT;
+	entry = head.next & ~ROBUST_PI_BIT;
+	for (int n = 0; entry != t->robust_list && n < ROBUST_LIST_LIMIT; n++) {
+		/* The next entry is read first: the lock's release may reuse it. */
+		if (copy_from_user(&next, (const void *)entry, sizeof(next)))
+			return;
+		if (entry != pending)
+			owner_died(entry + (uint64_t)head.futex_offset, t->tid);
+		entry = next & ~ROBUST_PI_BIT;
+	}
+	if (pending)
+		owner_died(pending + (uint64_t)head.futex_offset, t->tid);
+}

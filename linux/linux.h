@@ -49,6 +49,7 @@ struct process {
 	struct vnode *cwd;
 	uint32_t umask;
 	char exe[LINUX_EXE_MAX];	/* absolute path of the program */
+	char comm[PROC_COMM_MAX];	/* the name execve was given, cut (/proc) */
 	char *cmdline;			/* argv, NUL-separated, as /proc shows it */
 	size_t cmdline_len;
 	struct task *tasks;		/* live threads, through task->next */
@@ -84,6 +85,9 @@ struct task {
 	long restart_nr;		/* its number if SA_RESTART may restart it, else -1 */
 	uint64_t clear_child_tid;	/* CLONE_CHILD_CLEARTID/set_tid_address */
 	uint64_t robust_list, robust_len;
+	/* linux/sys_sched.c, under proc->lock: inherited by clone and fork. */
+	int nice, policy;
+	uint64_t affinity;		/* CPUs it may run on; 0: all */
 	bool killed;			/* execve in another thread: end at once */
 	/* Under proc->sig_lock: */
 	uint64_t sig_blocked;
@@ -150,6 +154,8 @@ int exec_load(struct mm *mm, struct vnode *cwd, const char *path, const char *co
 	      const char *const *envp, struct trap_frame *regs, char *exe, bool report);
 /* A new task in p running on thread t (not started yet). */
 struct task *task_new(struct process *p, struct thread *t);
+/* k's nice, policy and affinity: its creator's (none: the defaults). */
+void task_inherit_sched(struct task *k, const struct task *creator);
 /* Takes a task that never ran, or the calling one, out of its process:
  * true when it was the last. */
 bool task_remove(struct task *k);
@@ -159,12 +165,15 @@ bool task_remove(struct task *k);
 int task_spawn(struct task *k, const struct trap_frame *regs, uint64_t fs_base,
 	       uint64_t set_child_tid);
 int process_new_pid(void);
+int process_last_pid(void);		/* the newest pid or tid given */
 /* fork's process (see linux/process.c), and its undoing when the child
  * cannot start. */
 struct process *process_fork(struct process *parent, bool share_mm, int exit_signal);
 void process_unfork(struct process *p);
 /* The argv /proc/<pid>/cmdline shows (NULL-terminated). */
 void process_set_cmdline(struct process *p, const char *const *argv);
+/* The comm /proc shows: path's last part, as Linux takes execve's name. */
+void process_set_comm(struct process *p, const char *path);
 /* execve's second half: p's image becomes mm. */
 void process_replace_image(struct process *p, struct mm *mm, const char *exe);
 /* Waiting: a zombie child of parent that pid selects (wait4's rules;
@@ -192,6 +201,8 @@ void process_foreach(void (*fn)(struct process *p, void *arg), void *arg);	/* lo
  */
 /* Wakes up to n waiters on the private futex at uaddr; returns how many. */
 int futex_wake_addr(uint64_t uaddr, int n);
+/* A thread's end: its robust list's locks get FUTEX_OWNER_DIED. */
+void futex_exit_robust(struct task *t);
 
 /*
  * Signals (linux/signal.c).

@@ -1062,6 +1062,19 @@ static void count_page(const struct area *a, uint64_t va, uint64_t phys, unsigne
 	u->pss_pages += MM_PSS_ONE / (owners ? owners : 1);
 }
 
+static void count_area(const struct mm *mm, const struct area *a, struct mm_usage *u)
+{
+	u->size += (a->end - a->start) / PAGE_SIZE;
+	for (uint64_t va = a->start; (va = uspace_next_mapped(mm->us, va, a->end)) < a->end;
+	     va += PAGE_SIZE) {
+		unsigned prot = 0;
+		uint64_t phys = uspace_lookup(mm->us, va, &prot);
+
+		if (phys)
+			count_page(a, va, phys, prot, u);
+	}
+}
+
 void mm_usage(struct mm *mm, struct mm_usage *u)
 {
 	memset(u, 0, sizeof(*u));
@@ -1070,20 +1083,51 @@ void mm_usage(struct mm *mm, struct mm_usage *u)
 		u->first = mm->areas[0].start;
 		u->last = mm->areas[mm->count - 1].end;
 	}
-	for (unsigned i = 0; i < mm->count; i++) {
+	for (unsigned i = 0; i < mm->count; i++)
+		count_area(mm, &mm->areas[i], u);
+	unlock(mm);
+}
+
+int mm_areas(struct mm *mm, struct mm_area_info **out)
+{
+	struct mm_area_info *info;
+	int n;
+
+	lock(mm);
+	n = (int)mm->count;
+	info = kmalloc((n ? (size_t)n : 1) * sizeof(*info));
+	if (!info) {
+		unlock(mm);
+		return -ENOMEM;
+	}
+	for (int i = 0; i < n; i++) {
 		const struct area *a = &mm->areas[i];
+		struct mm_area_info *o = &info[i];
 
-		u->size += (a->end - a->start) / PAGE_SIZE;
-		for (uint64_t va = a->start; (va = uspace_next_mapped(mm->us, va, a->end)) < a->end;
-		     va += PAGE_SIZE) {
-			unsigned prot = 0;
-			uint64_t phys = uspace_lookup(mm->us, va, &prot);
-
-			if (phys)
-				count_page(a, va, phys, prot, u);
-		}
+		memset(o, 0, sizeof(*o));
+		o->start = a->start;
+		o->end = a->end;
+		o->prot = a->prot;
+		o->shared = a->kind & AREA_SHARED;
+		o->node = a->node;
+		o->offset = a->node ? a->pgoff * PAGE_SIZE : 0;
+		/* Linux's test for the brk area (fs/proc/task_mmu.c). */
+		o->heap = !a->node && a->start <= mm->brk && a->end >= mm->brk_start &&
+			  mm->brk_start;
+		hold_area(a);
+		count_area(mm, a, &o->use);
 	}
 	unlock(mm);
+	*out = info;
+	return n;
+}
+
+void mm_areas_free(struct mm_area_info *info, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (info[i].node)
+			vfs_node_release(info[i].node);
+	kfree(info);
 }
 
 uint64_t mm_shared_phys(struct mm *mm, uint64_t addr)

@@ -123,6 +123,20 @@ struct mm_usage {
 	uint64_t pss_pages;		/* in 1/MM_PSS_ONE pages */
 };
 void mm_usage(struct mm *mm, struct mm_usage *u);
+/* One area as /proc/<pid>/maps shows it, with its pages' usage. */
+struct mm_area_info {
+	uint64_t start, end;
+	unsigned prot;			/* LINUX_PROT_* */
+	bool shared;			/* MAP_SHARED */
+	bool heap;			/* the brk area */
+	struct vnode *node;		/* a file's (held), or NULL */
+	uint64_t offset;		/* bytes into the file at start */
+	struct mm_usage use;
+};
+/* A copy of mm's areas, in order, in *out: their count, or -ENOMEM.
+ * mm_areas_free lets the copy and its nodes' holds go. */
+int mm_areas(struct mm *mm, struct mm_area_info **out);
+void mm_areas_free(struct mm_area_info *info, int n);
 /* The physical address behind addr when it lies in a MAP_SHARED area and
  * its page is mapped (a process-shared futex's key), else 0. */
 uint64_t mm_shared_phys(struct mm *mm, uint64_t addr);

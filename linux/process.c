@@ -98,6 +98,11 @@ int process_new_pid(void)
 	return __atomic_fetch_add(&next_tid, 1, __ATOMIC_RELAXED);
 }
 
+int process_last_pid(void)
+{
+	return __atomic_load_n(&next_tid, __ATOMIC_RELAXED) - 1;
+}
+
 static int init_param(const char *value)
 {
 	if (!value || value[0] != '/')
@@ -150,6 +155,7 @@ struct task *task_new(struct process *p, struct thread *t)
 		return NULL;
 	k->proc = p;
 	k->thread = t;
+	task_inherit_sched(k, task_current());
 	mutex_lock(&p->lock);
 	k->tid = p->nthreads ? process_new_pid() : p->pid;
 	k->next = p->tasks;
@@ -358,6 +364,7 @@ void task_exit(int status)
 	thread_detach(thread_current());
 	thread_ending(thread_current());
 
+	futex_exit_robust(k);
 	if (k->clear_child_tid &&
 	    copy_to_user((void *)k->clear_child_tid, &zero, sizeof(zero)) == 0)
 		futex_wake_addr(k->clear_child_tid, 1);
@@ -450,6 +457,7 @@ struct process *process_fork(struct process *parent, bool share_mm, int exit_sig
 	vfs_node_hold(p->cwd);
 	p->umask = parent->umask;
 	memcpy(p->exe, parent->exe, sizeof(p->exe));
+	memcpy(p->comm, parent->comm, sizeof(p->comm));
 	if (parent->cmdline_len && (p->cmdline = kmalloc(parent->cmdline_len))) {
 		memcpy(p->cmdline, parent->cmdline, parent->cmdline_len);
 		p->cmdline_len = parent->cmdline_len;
@@ -611,6 +619,7 @@ int linux_run(const struct cmdline *c)
 		return r == -ENOENT ? STATUS_NOT_FOUND : STATUS_CANNOT_EXEC;
 	init_process = p;
 	process_set_cmdline(p, argv);
+	process_set_comm(p, argv[0]);
 	proc_provider_init();
 	socket_caller_init();
 	tty_caller_init();

@@ -47,8 +47,8 @@ static long sys_uname(const uint64_t a[6])
 	 * (--enable-kernel; 3.2 on x86-64) and stops with "FATAL: kernel too
 	 * old" below it; musl and others gate features on it. The calls here
 	 * follow the 6.1 long-term release. */
-	uts_set(u.release, "6.1.0-flint");
-	uts_set(u.version, "#1 SMP Flint");
+	uts_set(u.release, PROC_OSRELEASE);
+	uts_set(u.version, PROC_OSVERSION);
 	uts_set(u.machine, "x86_64");
 	uts_set(u.domainname, "(none)");
 	return copy_to_user((void *)a[0], &u, sizeof(u));
@@ -233,21 +233,7 @@ static long sys_prlimit64(const uint64_t a[6])
 }
 SYSCALL(302, "prlimit64", "ddpp", sys_prlimit64);
 
-/*
- * Scheduling. Each thread is bound for life to one CPU (<flint/thread.h>)
- * and all run round robin alike (SCHED_OTHER, no priorities).
- */
-/* include/uapi/linux/sched.h */
-#define LINUX_SCHED_OTHER 0
-#define LINUX_SCHED_BATCH 3
-#define LINUX_SCHED_IDLE 5
-
-/* The task a scheduling call names: 0 is the caller; NULL for a tid that
- * is none of this process's. */
-static struct task *task_named(int tid)
-{
-	return tid ? task_find(process_current(), tid) : task_current();
-}
+/* Scheduling's other calls are in linux/sys_sched.c. */
 
 static long sys_sched_yield(const uint64_t a[6])
 {
@@ -256,52 +242,6 @@ static long sys_sched_yield(const uint64_t a[6])
 	return 0;
 }
 SYSCALL(24, "sched_yield", "", sys_sched_yield);
-
-#define CPUS_PER_WORD 64		/* a cpu_set_t is an array of longs */
-#define WORD_BYTES 8
-
-/* The mask has every online CPU, so programs size their thread pools by
- * the machine; Linux writes whole longs enough for its CPUs and returns
- * how many bytes that was. */
-static long sys_sched_getaffinity(const uint64_t a[6])
-{
-	unsigned cpus = sched_cpus(), i, w, words = (cpus + CPUS_PER_WORD - 1) / CPUS_PER_WORD;
-	uint64_t word;
-
-	if ((int)a[0] < 0 || !task_named((int)a[0]))
-		return -ESRCH;
-	if (a[1] < (uint64_t)words * WORD_BYTES || a[1] % WORD_BYTES)
-		return -EINVAL;
-	for (w = 0; w < words; w++) {
-		word = 0;
-		for (i = w * CPUS_PER_WORD; i < cpus && i < (w + 1) * CPUS_PER_WORD; i++)
-			word |= 1ull << (i % CPUS_PER_WORD);
-		if (copy_to_user((void *)(a[2] + w * WORD_BYTES), &word, sizeof(word)))
-			return -EFAULT;
-	}
-	return (long)words * WORD_BYTES;
-}
-SYSCALL(204, "sched_getaffinity", "dup", sys_sched_getaffinity);
-
-/* Threads do not migrate: a mask that keeps the thread's own CPU is
- * accepted (and changes nothing), any other is -EINVAL, as Linux says for
- * a mask with no CPU the thread may run on. */
-static long sys_sched_setaffinity(const uint64_t a[6])
-{
-	struct task *t = (int)a[0] < 0 ? NULL : task_named((int)a[0]);
-	unsigned cpu;
-	uint8_t byte;
-
-	if (!t)
-		return -ESRCH;
-	cpu = t->thread->cpu;
-	if (a[1] <= cpu / 8)
-		return -EINVAL;
-	if (copy_from_user(&byte, (const void *)(a[2] + cpu / 8), 1))
-		return -EFAULT;
-	return byte & (1u << (cpu % 8)) ? 0 : -EINVAL;
-}
-SYSCALL(203, "sched_setaffinity", "dup", sys_sched_setaffinity);
 
 /* There is one NUMA node; the cache argument is unused since Linux 2.6.24. */
 static long sys_getcpu(const uint64_t a[6])
@@ -315,47 +255,6 @@ static long sys_getcpu(const uint64_t a[6])
 	return 0;
 }
 SYSCALL(309, "getcpu", "ppp", sys_getcpu);
-
-static long sys_sched_getscheduler(const uint64_t a[6])
-{
-	if ((int)a[0] < 0)
-		return -EINVAL;
-	return task_named((int)a[0]) ? LINUX_SCHED_OTHER : -ESRCH;
-}
-SYSCALL(145, "sched_getscheduler", "d", sys_sched_getscheduler);
-
-/* struct sched_param is one int, the priority: 0 for SCHED_OTHER. */
-static long sys_sched_getparam(const uint64_t a[6])
-{
-	int prio = 0;
-
-	if ((int)a[0] < 0 || !a[1])
-		return -EINVAL;
-	if (!task_named((int)a[0]))
-		return -ESRCH;
-	return copy_to_user((void *)a[1], &prio, sizeof(prio));
-}
-SYSCALL(143, "sched_getparam", "dp", sys_sched_getparam);
-
-/* The real-time policies do not exist here: -EINVAL, as for any unknown. */
-static long priority_range(int policy)
-{
-	if (policy == LINUX_SCHED_OTHER || policy == LINUX_SCHED_BATCH || policy == LINUX_SCHED_IDLE)
-		return 0;
-	return -EINVAL;
-}
-
-static long sys_sched_get_priority_max(const uint64_t a[6])
-{
-	return priority_range((int)a[0]);
-}
-SYSCALL(146, "sched_get_priority_max", "d", sys_sched_get_priority_max);
-
-static long sys_sched_get_priority_min(const uint64_t a[6])
-{
-	return priority_range((int)a[0]);
-}
-SYSCALL(147, "sched_get_priority_min", "d", sys_sched_get_priority_min);
 
 /*
  * prctl: thread names and the few process flags programs read.

@@ -321,36 +321,6 @@ static long sys_capset(const uint64_t a[6])
 }
 SYSCALL(126, "capset", "pp", sys_capset);
 
-/*
- * Priorities. The scheduler has none (every thread runs round robin), so a
- * nice value would change nothing: setting one is accepted and ignored,
- * and every thread reads as nice 0.
- */
-/* include/uapi/linux/resource.h */
-#define LINUX_PRIO_PROCESS 0
-#define LINUX_PRIO_USER 2
-/* getpriority's raw result is 20 - nice, never negative (kernel/sys.c). */
-#define NICE_0_RESULT 20
-
-static long check_prio_target(uint64_t which)
-{
-	return which <= LINUX_PRIO_USER ? 0 : -EINVAL;
-}
-
-static long sys_getpriority(const uint64_t a[6])
-{
-	long err = check_prio_target(a[0]);
-
-	return err ? err : NICE_0_RESULT;
-}
-SYSCALL(140, "getpriority", "dd", sys_getpriority);
-
-static long sys_setpriority(const uint64_t a[6])
-{
-	return check_prio_target(a[0]);
-}
-SYSCALL(141, "setpriority", "ddd", sys_setpriority);
-
 /* I/O priorities likewise: there is no I/O scheduler. */
 SYSCALL(251, "ioprio_set", "ddx", syscall_zero);
 SYSCALL(252, "ioprio_get", "dd", syscall_zero);

@@ -555,12 +555,13 @@ int tty_foreground_pgrp(void);
 /* A process as /proc/<pid>/status shows it. */
 struct proc_status {
 	char name[PROC_COMM_MAX];
-	char state;			/* 'R' running, 'Z' zombie */
+	char state;			/* proc(5)'s R, S, D, T or Z */
 	int pid, ppid;			/* ppid 0: none */
 	int pgid, sid;
 	uint64_t start_ticks;		/* since boot, in USER_HZ (100 Hz) ticks */
 	uint32_t umask;
 	unsigned threads;
+	int nice;			/* the main thread's */
 	bool has_mm;			/* zombies have no memory lines */
 	/* The memory, in pages (smaps_rollup's and status's figures): areas'
 	 * extent, pages mapped and what they are, those mapped by other
@@ -571,6 +572,29 @@ struct proc_status {
 	uint64_t pss_kb;
 };
 
+/* One mapping of /proc/<pid>/maps and smaps, its usage in pages. */
+struct proc_area {
+	uint64_t start, end;
+	unsigned prot;			/* PROT_READ 1, PROT_WRITE 2, PROT_EXEC 4 */
+	bool shared;
+	const char *name;		/* "[heap]", "[stack]", or NULL */
+	struct vnode *node;		/* a file's, held until areas_free */
+	uint64_t offset;
+	uint64_t rss_pages, anon_pages, pss_kb;
+	uint64_t shared_clean, shared_dirty, private_clean, private_dirty;
+};
+
+/* Machine-wide figures for /proc/stat and /proc/loadavg. */
+struct proc_counts {
+	unsigned threads, running;	/* live user threads; those runnable */
+	int last_pid;			/* the newest pid or tid given */
+	uint64_t boot_time;		/* the wall clock at boot, in seconds */
+};
+
+/* uname's release and version (linux/sys_info.c), /proc/sys/kernel's too. */
+#define PROC_OSRELEASE "6.1.0-flint"
+#define PROC_OSVERSION "#1 SMP Flint"
+
 struct proc_provider {
 	/* The calling thread's pid; 0 in a kernel thread. No locks taken:
 	 * it runs under the VFS lock. */
@@ -580,6 +604,11 @@ struct proc_provider {
 	size_t (*cmdline)(int pid, char *buf, size_t size);
 	/* 0, or -ESRCH when pid is gone. */
 	int (*status)(int pid, struct proc_status *st);
+	/* The process's mappings in address order in *out: their count
+	 * (0 for a zombie), -ESRCH or -ENOMEM. areas_free lets them go. */
+	int (*areas)(int pid, struct proc_area **out);
+	void (*areas_free)(struct proc_area *a, int n);
+	void (*counts)(struct proc_counts *c);
 };
 
 int proc_populate(void);

@@ -18,6 +18,7 @@ APPS := hello args files mem time random threads poll signal exit3 abort efault 
 APPS += inotify
 APPS += locks fileops
 APPS += pty
+APPS += procfs sched
 APPS_PIE := hello args files
 # Also linked dynamically (glibc's ld-linux, musl's ld-musl): the loader
 # path; wrap.so is a library LD_PRELOAD puts in front of libc.
