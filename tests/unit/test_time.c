@@ -487,47 +487,14 @@ TEST(getrandom_fills_from_the_generator)
 	CHECK_EQ(CALL(sys_getrandom, FAULT_ADDR, 16, 0), -EFAULT);
 }
 
-TEST(sched_getaffinity_lists_online_cpus)
-{
-	uint64_t mask[3] = { 0, 0, 0x5a5a };
-
-	CHECK_EQ(CALL(sys_sched_getaffinity, 0, 24, U(mask)), 8);
-	CHECK_EQ(mask[0], 7);
-	CHECK_EQ(mask[2], 0x5a5a);
-	CHECK_EQ(CALL(sys_sched_getaffinity, 0, 4, U(mask)), -EINVAL);
-	CHECK_EQ(CALL(sys_sched_getaffinity, 0, 12, U(mask)), -EINVAL);
-	CHECK_EQ(CALL(sys_sched_getaffinity, 99, 8, U(mask)), -ESRCH);
-	online_cpus = 70;
-	CHECK_EQ(CALL(sys_sched_getaffinity, 7, 8, U(mask)), -EINVAL);
-	CHECK_EQ(CALL(sys_sched_getaffinity, 7, 24, U(mask)), 16);
-	CHECK(mask[0] == UINT64_MAX && mask[1] == 0x3f);
-}
-
-TEST(sched_setaffinity_needs_the_threads_cpu)
-{
-	uint64_t mask = 1ull << 2;
-
-	CHECK_EQ(CALL(sys_sched_setaffinity, 0, 8, U(&mask)), 0);
-	CHECK_EQ(CALL(sys_sched_setaffinity, 7, 8, U(&mask)), -EINVAL);	/* on CPU 0 */
-	mask = 1;
-	CHECK_EQ(CALL(sys_sched_setaffinity, 7, 8, U(&mask)), 0);
-	CHECK_EQ(CALL(sys_sched_setaffinity, 0, 8, U(&mask)), -EINVAL);
-	CHECK_EQ(CALL(sys_sched_setaffinity, 99, 8, U(&mask)), -ESRCH);
-}
-
-TEST(getcpu_and_scheduler_queries)
+/* The scheduling queries moved to linux/sys_sched.c (boot cases
+ * proc-sched-*). */
+TEST(getcpu_answers)
 {
 	unsigned cpu = 9, node = 9;
-	int prio = 9;
 
 	CHECK_EQ(CALL(sys_getcpu, U(&cpu), U(&node), 0), 0);
 	CHECK(cpu == 2 && node == 0);
-	CHECK_EQ(CALL(sys_sched_getscheduler, 0), LINUX_SCHED_OTHER);
-	CHECK_EQ(CALL(sys_sched_getscheduler, 99), -ESRCH);
-	CHECK_EQ(CALL(sys_sched_getparam, 7, U(&prio)), 0);
-	CHECK_EQ(prio, 0);
-	CHECK_EQ(CALL(sys_sched_get_priority_max, LINUX_SCHED_BATCH), 0);
-	CHECK_EQ(CALL(sys_sched_get_priority_min, 1), -EINVAL);	/* SCHED_FIFO */
 }
 
 TEST(uname_says_linux)

@@ -74,6 +74,17 @@ uint64_t clock_ns(void)
 	return 1;
 }
 
+uint64_t clock_boot_ns(void)
+{
+	return 0;
+}
+
+/* /proc/sys/kernel/hostname's source. */
+void net_hostname(char *buf, size_t size)
+{
+	snprintf(buf, size, "flint");
+}
+
 uint64_t arch_cycles_khz(void)
 {
 	return 2999998;
