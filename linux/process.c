@@ -17,6 +17,7 @@
 #include <flint/timer.h>
 #include <arch/cpu.h>
 #include "linux.h"
+#include "utimer.h"
 #include "mm.h"
 
 #define DEFAULT_INIT "/init"
@@ -287,6 +288,7 @@ static void process_finish(struct process *p, int status)
 		p->wait_status = (status & 0xff) << WAIT_CODE_SHIFT;
 	}
 	uspace_set_thread(self, NULL);
+	utimers_exit(p);
 	fdtable_release(&p->fds);
 	vfs_node_release(p->cwd);
 	p->cow_copies += mm_cow_copies(p->mm);

@@ -232,6 +232,25 @@ static uint64_t deliverable(const struct task *t)
 	return (t->sig_pending | t->proc->sig_pending) & ~t->sig_blocked;
 }
 
+/* Process 1 is Linux's init (SIGNAL_UNKILLABLE, kernel/signal.c): a
+ * signal left to its default action never reaches it, SIGKILL and SIGSTOP
+ * from programs included. Signals the kernel sends for the console (^C,
+ * ^\, ^Z) are let through, so that they still end the program the VM
+ * runs: Linux's terminal would be refused too. The console's, pending at
+ * init, under its sig_lock: */
+static uint64_t init_forced;
+/* What init's rt_sigtimedwait waits for: blocked there, so kept (Linux's
+ * real_blocked). Under its sig_lock. */
+static uint64_t init_waited;
+
+/* Under sig_lock: whether p is init and sig, at its default action, is
+ * kept from it. */
+static bool init_spared(const struct process *p, int sig)
+{
+	return p->pid == 1 && p->sigactions[sig - 1].handler == LINUX_SIG_DFL &&
+	       !((init_forced | init_waited) & SIGBIT(sig));
+}
+
 /* Under sig_lock: whether sig, sent where blocked is the receiver's
  * mask, is dropped at once, so that an ignored signal interrupts no
  * sleep (as in Linux). Stopping is not supported: a stop signal is
@@ -241,6 +260,10 @@ static bool sig_dropped(const struct process *p, int sig, uint64_t blocked, bool
 	enum sig_act act = sig_act(p, sig);
 	bool unblocked = !(blocked & SIGBIT(sig));
 
+	if (unblocked && init_spared(p, sig)) {
+		*stop = false;
+		return true;
+	}
 	*stop = unblocked && act == ACT_STOP;
 	return unblocked && (act == ACT_IGNORE || act == ACT_STOP);
 }
@@ -293,8 +316,8 @@ static struct task *process_target(struct process *p, int sig)
 }
 
 /* Takes p->lock (to walk the tasks): not with it held, and not from an
- * interrupt. */
-int signal_send_process(struct process *p, int sig)
+ * interrupt. forced: the kernel's own (init_forced). */
+static int send_process(struct process *p, int sig, bool forced)
 {
 	unsigned long flags;
 	struct task *t;
@@ -304,6 +327,8 @@ int signal_send_process(struct process *p, int sig)
 		return -EINVAL;
 	mutex_lock(&p->lock);
 	flags = spin_lock_irqsave(&p->sig_lock);
+	if (forced && p->pid == 1)
+		init_forced |= SIGBIT(sig);
 	t = process_target(p, sig);
 	if (!t || !sig_dropped(p, sig, t->sig_blocked, &stop)) {
 		p->sig_pending |= SIGBIT(sig);
@@ -315,6 +340,11 @@ int signal_send_process(struct process *p, int sig)
 	if (stop)
 		report_stop(sig);
 	return 0;
+}
+
+int signal_send_process(struct process *p, int sig)
+{
+	return send_process(p, sig, false);
 }
 
 bool signal_pending(void)
@@ -631,7 +661,9 @@ static enum deliver_result deliver_next(struct task *t, struct trap_frame *regs,
 	}
 	e.sig = s.sig;
 	e.act = p->sigactions[s.sig - 1];
-	act = sig_act(p, s.sig);
+	act = init_spared(p, s.sig) ? ACT_IGNORE : sig_act(p, s.sig);
+	if (p->pid == 1)
+		init_forced &= ~SIGBIT(s.sig);
 	if (act == ACT_HANDLER && (e.act.flags & LINUX_SA_RESETHAND))
 		p->sigactions[s.sig - 1].handler = LINUX_SIG_DFL;
 	e.restore_mask = restore_mask ? *restore_mask : t->sig_blocked;
@@ -677,10 +709,10 @@ void signal_deliver(struct trap_frame *regs)
  */
 /* Sends sig (0: none, only counted) to one process; a zombie counts but
  * takes nothing. Table locked, so that p stays. */
-static void kill_one(struct process *p, int sig)
+static void kill_one(struct process *p, int sig, bool forced)
 {
 	if (sig && p->state == PROCESS_LIVE)
-		signal_send_process(p, sig);
+		send_process(p, sig, forced);
 }
 
 /* Who a kill of many processes reaches: group pgid, or (pgid 0) every
@@ -689,6 +721,7 @@ struct kill_many {
 	int sig, pgid;
 	const struct process *self;
 	unsigned reached;
+	bool forced;
 };
 
 static void kill_member(struct process *p, void *arg)
@@ -697,14 +730,14 @@ static void kill_member(struct process *p, void *arg)
 	bool member = k->pgid ? p->pgid == k->pgid : p->pid != 1 && p != k->self;
 
 	if (member) {
-		kill_one(p, k->sig);
+		kill_one(p, k->sig, k->forced);
 		k->reached++;
 	}
 }
 
-static long kill_many(int pgid, int sig)
+static long kill_many(int pgid, int sig, bool forced)
 {
-	struct kill_many k = { sig, pgid, process_current(), 0 };
+	struct kill_many k = { sig, pgid, process_current(), 0, forced };
 
 	process_foreach(kill_member, &k);
 	return k.reached ? 0 : -ESRCH;
@@ -735,7 +768,7 @@ static void console_send(void)
 	int pgid = tty_foreground_pgrp();
 
 	while (sigs) {
-		kill_many(pgid, __builtin_ctzll(sigs) + 1);
+		kill_many(pgid, __builtin_ctzll(sigs) + 1, true);
 		sigs &= sigs - 1;
 	}
 }
@@ -944,15 +977,15 @@ static long sys_kill(const uint64_t a[6])
 	if (pid == INT32_MIN)
 		return -ESRCH;
 	if (pid == -1)
-		return kill_many(0, sig);
+		return kill_many(0, sig, false);
 	if (pid == 0)
 		pgid = own_pgid();
 	if (pid <= 0)
-		return kill_many(pgid, sig);
+		return kill_many(pgid, sig, false);
 	process_table_lock();
 	p = process_find(pid);
 	if (p)
-		kill_one(p, sig);
+		kill_one(p, sig, false);
 	else
 		r = -ESRCH;
 	process_table_unlock();
@@ -1070,8 +1103,12 @@ static struct sig_taken wait_in_set(struct task *t, uint64_t set, uint64_t deadl
 	if (s.sig || deliverable(t))
 		return s;
 	t->sig_blocked &= ~set;
+	if (t->proc->pid == 1)
+		init_waited = set;
 	*slept = sched_sleep(&t->proc->sig_lock, deadline, true);
 	spin_lock(&t->proc->sig_lock);
+	if (t->proc->pid == 1)
+		init_waited = 0;
 	t->sig_blocked = blocked;
 	return dequeue(t, set);
 }
