@@ -61,6 +61,9 @@ struct process {
 	int chld_pid, chld_code, chld_status;
 	uint64_t cow_copies;		/* pages copied on write, over all its images */
 	uint64_t start_ns;		/* clock_ns() at exec */
+	/* CPU time (ns) of its ended threads, and of its reaped children
+	 * with theirs (atomic): */
+	uint64_t cpu_ended_ns, cpu_children_ns;
 	bool exiting;			/* exit_group ran or a fatal signal came */
 	int exit_status;		/* exit code, or 128 + signal: the VM's status for pid 1 */
 	/* The tree, under the process-table lock (process_table_lock): */

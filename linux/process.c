@@ -364,6 +364,7 @@ void task_exit(int status)
 	    copy_to_user((void *)k->clear_child_tid, &zero, sizeof(zero)) == 0)
 		futex_wake_addr(k->clear_child_tid, 1);
 	thread_current()->task = NULL;
+	__atomic_add_fetch(&p->cpu_ended_ns, sched_run_ns(thread_current()), __ATOMIC_RELAXED);
 	if (task_remove(k))
 		process_finish(p, status);
 	kfree(k);
@@ -508,6 +509,8 @@ struct process *process_zombie_child(struct process *parent, int pid, bool *any)
 /* Takes a zombie out of the table and frees it. Table locked. */
 void process_reap(struct process *c)
 {
+	__atomic_add_fetch(&c->parent->cpu_children_ns, c->cpu_ended_ns + c->cpu_children_ns,
+			   __ATOMIC_RELAXED);
 	for (struct process **pp = &c->parent->children; *pp; pp = &(*pp)->sibling)
 		if (*pp == c) {
 			*pp = c->sibling;

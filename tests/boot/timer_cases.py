@@ -1,6 +1,7 @@
 """Boot tests of timers and signals on Flint (registered into cases.CASES):
-alarm, the interval timers, POSIX timers and timerfd (tests/apps/timers.c,
-compared with a run on this host: the guest must print every "ok" line the
+alarm, the interval timers, POSIX timers and timerfd (tests/apps/timers.c)
+and the CPU-time clocks, getrusage and times (tests/apps/cputime.c), each
+compared with a run on this host (the guest must print every "ok" line the
 host did, no FAIL, and the summary), and process 1's immunity to signals
 left at their default action (tests/apps/initsig.c, which only makes sense
 as process 1: not run on the host).
@@ -29,12 +30,12 @@ def run(name, path, dest):
     return r, check_boot(r, ENTRY)
 
 
-def timers_case(name, libc):
+def host_compared_case(name, program, libc):
     @linux_case(name)
     def _():
-        path = app("timers", libc)
+        path = app(program, libc)
         want = host_ok_lines(path)
-        r, problems = run(name, path, "/bin/timers")
+        r, problems = run(name, path, "/bin/" + program)
         if fatal(problems):
             return problems
         return problems + check_checks(r, want)
@@ -50,5 +51,6 @@ def initsig_case(name, libc):
 
 
 for libc in LIBCS:
-    timers_case("timers-" + libc, libc)
+    host_compared_case("timers-" + libc, "timers", libc)
+    host_compared_case("timers-cputime-" + libc, "cputime", libc)
     initsig_case("timers-init-signals-" + libc, libc)
