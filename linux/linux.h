@@ -234,6 +234,9 @@ void socket_caller_init(void);
 /* CLOCK_REALTIME less CLOCK_MONOTONIC (clock_ns()), in ns: the wall
  * clock at boot (linux/sys_misc.c). */
 uint64_t realtime_offset_ns(void);
+/* The CPU time of p's threads, ended ones included, in ns
+ * (linux/sys_time.c). Takes p->lock. */
+uint64_t process_cpu_ns(struct process *p);
 /* The wall clock in seconds since 1970 (the filesystems' times). */
 uint32_t wall_seconds(void);
 

@@ -149,8 +149,7 @@ uint32_t wall_seconds(void)
 	return (uint32_t)((clock_ns() + realtime_offset_ns()) / NSEC_PER_SEC);
 }
 
-/* The CPU time of p's threads, ended ones included, in ns. */
-static uint64_t process_cpu_ns(struct process *p)
+uint64_t process_cpu_ns(struct process *p)
 {
 	uint64_t ns = __atomic_load_n(&p->cpu_ended_ns, __ATOMIC_RELAXED);
 

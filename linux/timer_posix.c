@@ -5,9 +5,11 @@
  *
  * Every timer measures clock_ns(): CLOCK_REALTIME's absolute times are
  * turned into a deadline when they are set (a later settimeofday does
- * not move them). ITIMER_VIRTUAL and ITIMER_PROF, and POSIX timers on the
- * CPU-time clocks, count elapsed time as the clocks of linux/sys_time.c
- * do: Flint keeps no CPU time. A timer's signal is a pending bit like any
+ * not move them). ITIMER_VIRTUAL and ITIMER_PROF count the process's CPU
+ * time (linux/sys_time.c's, user and system alike): the thread sleeps
+ * until the earliest moment the time could be used up and, where it is
+ * not yet, again for what is left. POSIX timers on the CPU-time clocks
+ * count elapsed time from the moment they are set. A timer's signal is a pending bit like any
  * other (linux/signal.c), so its siginfo carries neither si_value nor the
  * timer id; timer_getoverrun counts the expirations the last signal
  * stood for beyond the first.
@@ -227,6 +229,10 @@ struct ptimer {
 	int signo, notify, tid;
 	int64_t clock_off;
 	uint64_t overrun;
+	/* ITIMER_VIRTUAL and ITIMER_PROF, under ut_firing: the process CPU
+	 * time of the next expiry (0: disarmed) and the interval. */
+	bool cpu;
+	uint64_t cpu_due, cpu_interval;
 };
 
 struct ptimers {
@@ -240,11 +246,36 @@ struct ptimers {
 static struct mutex table_lock;
 static struct ptimers *table;
 
+/* A CPU-time timer's due time came on the wall clock: expired when the
+ * process had that much CPU time (then its expirations), else 0 and
+ * the timer waits for the rest. */
+static uint64_t cpu_expired(struct ptimer *t)
+{
+	uint64_t used = process_cpu_ns(t->proc), n = 1;
+
+	if (!t->cpu_due)
+		return 0;
+	if (used < t->cpu_due) {
+		utimer_set(&t->u, clock_ns() + (t->cpu_due - used), 0, NULL, NULL);
+		return 0;
+	}
+	if (!t->cpu_interval) {
+		t->cpu_due = 0;
+		return 1;
+	}
+	n += (used - t->cpu_due) / t->cpu_interval;
+	t->cpu_due += n * t->cpu_interval;
+	utimer_set(&t->u, clock_ns() + (t->cpu_due - used), 0, NULL, NULL);
+	return n;
+}
+
 static void ptimer_fire(struct utimer *u, uint64_t count)
 {
 	struct ptimer *t = (struct ptimer *)u;
 	struct task *k;
 
+	if (t->cpu && !(count = cpu_expired(t)))
+		return;
 	t->overrun = count - 1;
 	if (t->notify == LINUX_SIGEV_NONE)
 		return;
@@ -282,6 +313,7 @@ static struct ptimers *own_timers(bool make)
 				pt->itimer[i].proc = p;
 				pt->itimer[i].signo = itimer_signal[i];
 				pt->itimer[i].notify = LINUX_SIGEV_SIGNAL;
+				pt->itimer[i].cpu = i != LINUX_ITIMER_REAL;
 			}
 			pt->next = table;
 			table = pt;
@@ -353,13 +385,44 @@ static int itimer_set(int which, uint64_t value, uint64_t interval, uint64_t *ol
 {
 	struct ptimers *pt = own_timers(value != 0);
 
+	struct ptimer *t;
+	uint64_t used;
+
 	if (!pt) {
 		*old_value = *old_interval = 0;
 		return value ? -ENOMEM : 0;
 	}
-	utimer_set(&pt->itimer[which].u, value ? clock_ns() + value : 0, interval, old_value,
-		   old_interval);
+	t = &pt->itimer[which];
+	if (!t->cpu) {
+		utimer_set(&t->u, value ? clock_ns() + value : 0, interval, old_value, old_interval);
+		return 0;
+	}
+	used = process_cpu_ns(t->proc);
+	mutex_lock(&ut_firing);
+	*old_value = t->cpu_due ? (t->cpu_due > used ? t->cpu_due - used : 1) : 0;
+	*old_interval = t->cpu_interval;
+	t->cpu_due = value ? used + value : 0;
+	t->cpu_interval = value ? interval : 0;
+	/* The earliest it can be used up: all of the time on a CPU. */
+	utimer_set(&t->u, value ? clock_ns() + value : 0, 0, NULL, NULL);
+	mutex_unlock(&ut_firing);
 	return 0;
+}
+
+/* An itimer's setting: the time left and the interval. */
+static void itimer_get(struct ptimer *t, uint64_t *left, uint64_t *interval)
+{
+	uint64_t used;
+
+	if (!t->cpu) {
+		utimer_get(&t->u, left, interval);
+		return;
+	}
+	used = process_cpu_ns(t->proc);
+	mutex_lock(&ut_firing);
+	*left = t->cpu_due ? (t->cpu_due > used ? t->cpu_due - used : 1) : 0;
+	*interval = t->cpu_interval;
+	mutex_unlock(&ut_firing);
 }
 
 static long sys_alarm(const uint64_t a[6])
@@ -389,7 +452,7 @@ static long sys_getitimer(const uint64_t a[6])
 		return -EINVAL;
 	pt = own_timers(false);
 	if (pt)
-		utimer_get(&pt->itimer[which].u, &left, &interval);
+		itimer_get(&pt->itimer[which], &left, &interval);
 	if (left && left < NSEC_PER_USEC)
 		left = NSEC_PER_USEC;	/* set shows as set */
 	it.value = ns_to_timeval(left);

@@ -112,6 +112,22 @@ static void check_itimer(void)
 		;
 	check(vtalarms == 1, "ITIMER_VIRTUAL delivers SIGVTALRM to a busy process", "%d",
 	      (int)vtalarms);
+
+	/* ITIMER_PROF counts CPU time: not while the process sleeps. */
+	handle(SIGPROF, on_vtalrm);
+	vtalarms = 0;
+	it = (struct itimerval){ { 0, 0 }, { 0, 50000 } };
+	check(setitimer(ITIMER_PROF, &it, NULL) == 0, "setitimer ITIMER_PROF", "%s",
+	      strerror(errno));
+	usleep(300000);
+	check(vtalarms == 0 && getitimer(ITIMER_PROF, &got) == 0 &&
+	      (got.it_value.tv_sec || got.it_value.tv_usec),
+	      "ITIMER_PROF does not run while the process sleeps", "%d signals", (int)vtalarms);
+	t0 = now_ns(CLOCK_MONOTONIC);
+	while (!vtalarms && now_ns(CLOCK_MONOTONIC) - t0 < LATE)
+		;
+	check(vtalarms == 1, "ITIMER_PROF delivers SIGPROF once the time is used", "%d",
+	      (int)vtalarms);
 }
 
 static int wait_sig(int sig, long long timeout_ms)
