@@ -208,6 +208,10 @@ int signal_send_process(struct process *p, int sig);
 void signal_fault(struct trap_frame *regs, int sig, int code, uint64_t addr);
 /* Whether the calling task has a signal it does not block pending. */
 bool signal_pending(void);
+/* For signalfd: the calling task's pending signals of set, and taking
+ * one of them (0: none) with its 128-byte siginfo_t. */
+uint64_t signal_pending_in(uint64_t set);
+int signal_take(uint64_t set, void *siginfo);
 /* The most stack a signal's frame takes (AT_MINSIGSTKSZ). */
 uint64_t signal_frame_max(void);
 /* At every return to user mode: runs the default action of pending

@@ -297,6 +297,7 @@ int signal_send_task(struct task *t, int sig)
 	spin_unlock_irqrestore(&p->sig_lock, flags);
 	if (stop)
 		report_stop(sig);
+	vfs_poll_notify();		/* a signalfd may wait for it */
 	return 0;
 }
 
@@ -339,6 +340,7 @@ static int send_process(struct process *p, int sig, bool forced)
 	mutex_unlock(&p->lock);
 	if (stop)
 		report_stop(sig);
+	vfs_poll_notify();		/* a signalfd may wait for it */
 	return 0;
 }
 
@@ -378,6 +380,33 @@ static struct sig_taken dequeue(struct task *t, uint64_t mask)
 	sig = __builtin_ctzll(ready) + 1;
 	*from &= ~SIGBIT(sig);
 	return (struct sig_taken){ sig, from == &t->sig_pending ? LINUX_SI_TKILL : LINUX_SI_USER };
+}
+
+static struct sig_info sent_info(const struct process *p, struct sig_taken s);
+
+uint64_t signal_pending_in(uint64_t set)
+{
+	struct task *t = task_current();
+	unsigned long flags = spin_lock_irqsave(&t->proc->sig_lock);
+	uint64_t pending = (t->sig_pending | t->proc->sig_pending) & set;
+
+	spin_unlock_irqrestore(&t->proc->sig_lock, flags);
+	return pending;
+}
+
+int signal_take(uint64_t set, void *siginfo)
+{
+	struct task *t = task_current();
+	unsigned long flags = spin_lock_irqsave(&t->proc->sig_lock);
+	struct sig_taken s = dequeue(t, set & ~UNBLOCKABLE);
+	struct sig_info info;
+
+	spin_unlock_irqrestore(&t->proc->sig_lock, flags);
+	if (!s.sig)
+		return 0;
+	info = sent_info(t->proc, s);
+	memcpy(siginfo, &info, sizeof(info));
+	return s.sig;
 }
 
 static struct sig_info sent_info(const struct process *p, struct sig_taken s)

@@ -1,8 +1,9 @@
 """Boot tests of timers and signals on Flint (registered into cases.CASES):
-alarm, the interval timers, POSIX timers and timerfd (tests/apps/timers.c)
-and the CPU-time clocks, getrusage and times (tests/apps/cputime.c), each
-compared with a run on this host (the guest must print every "ok" line the
-host did, no FAIL, and the summary), and process 1's immunity to signals
+alarm, the interval timers, POSIX timers and timerfd (tests/apps/timers.c),
+the CPU-time clocks, getrusage and times (tests/apps/cputime.c) and
+signalfd (tests/apps/sigextra.c), each compared with a run on this host
+(the guest must print every "ok" line the host did, no FAIL, and the
+summary), and process 1's immunity to signals
 left at their default action (tests/apps/initsig.c, which only makes sense
 as process 1: not run on the host).
 """
@@ -53,4 +54,5 @@ def initsig_case(name, libc):
 for libc in LIBCS:
     host_compared_case("timers-" + libc, "timers", libc)
     host_compared_case("timers-cputime-" + libc, "cputime", libc)
+    host_compared_case("timers-signalfd-" + libc, "sigextra", libc)
     initsig_case("timers-init-signals-" + libc, libc)
