@@ -56,6 +56,7 @@ struct process {
 	spinlock_t sig_lock;		/* sigactions, sig_pending, every task's signal state */
 	struct linux_sigaction sigactions[LINUX_NSIG];
 	uint64_t sig_pending;		/* sent to the process (kill) */
+	void *sig_infos;		/* sigqueue's and timers' siginfo (linux/signal.c) */
 	/* The last child's end, for SIGCHLD's siginfo: pid, si_code
 	 * (CLD_EXITED or CLD_KILLED) and si_status. Under sig_lock. */
 	int chld_pid, chld_code, chld_status;
@@ -208,6 +209,11 @@ int signal_send_process(struct process *p, int sig);
 void signal_fault(struct trap_frame *regs, int sig, int code, uint64_t addr);
 /* Whether the calling task has a signal it does not block pending. */
 bool signal_pending(void);
+/* Sends sig with the 128-byte siginfo_t info (sigqueue, timers) to task
+ * t, or to process p when t is NULL: the one pending instance carries it
+ * (queued real-time signals are not kept apart). 0, -EINVAL or -ENOMEM.
+ * Not from an interrupt. */
+int signal_send_info(struct process *p, struct task *t, int sig, const void *info);
 /* For signalfd: the calling task's pending signals of set, and taking
  * one of them (0: none) with its 128-byte siginfo_t. */
 uint64_t signal_pending_in(uint64_t set);

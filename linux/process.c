@@ -251,6 +251,7 @@ static void begin_exit(struct process *p, int status, int wait_status)
 static void free_process(struct process *p)
 {
 	kfree(p->cmdline);
+	kfree(p->sig_infos);
 	kfree(p);
 }
 

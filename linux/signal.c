@@ -11,6 +11,7 @@
 #include "linux.h"
 #include "pollwait.h"
 #include <flint/arch.h>
+#include <flint/heap.h>
 #include <flint/printk.h>
 #include <flint/string.h>
 #include <flint/thread.h>
@@ -382,7 +383,7 @@ static struct sig_taken dequeue(struct task *t, uint64_t mask)
 	return (struct sig_taken){ sig, from == &t->sig_pending ? LINUX_SI_TKILL : LINUX_SI_USER };
 }
 
-static struct sig_info sent_info(const struct process *p, struct sig_taken s);
+static struct sig_info sent_info(struct process *p, struct sig_taken s);
 
 uint64_t signal_pending_in(uint64_t set)
 {
@@ -409,10 +410,60 @@ int signal_take(uint64_t set, void *siginfo)
 	return s.sig;
 }
 
-static struct sig_info sent_info(const struct process *p, struct sig_taken s)
+/* The siginfo sent with the pending instance of each signal, where one
+ * was (p->sig_infos, under sig_lock). */
+struct sig_infos {
+	uint64_t valid;
+	struct sig_info info[LINUX_NSIG];
+};
+
+int signal_send_info(struct process *p, struct task *t, int sig, const void *info)
+{
+	struct sig_infos *si = NULL, *spare = NULL;
+	unsigned long flags;
+
+	if (!sig_valid(sig))
+		return -EINVAL;
+	if (!__atomic_load_n(&p->sig_infos, __ATOMIC_ACQUIRE)) {
+		spare = kzalloc(sizeof(*spare));
+		if (!spare)
+			return -ENOMEM;
+	}
+	flags = spin_lock_irqsave(&p->sig_lock);
+	if (!p->sig_infos) {
+		p->sig_infos = spare;
+		spare = NULL;
+	}
+	si = p->sig_infos;
+	memcpy(&si->info[sig - 1], info, sizeof(si->info[0]));
+	si->info[sig - 1].signo = sig;
+	si->valid |= SIGBIT(sig);
+	spin_unlock_irqrestore(&p->sig_lock, flags);
+	kfree(spare);
+	return t ? signal_send_task(t, sig) : send_process(p, sig, false);
+}
+
+/* The siginfo sent with sig, taken (false: none). */
+static bool take_info(struct process *p, int sig, struct sig_info *info)
+{
+	unsigned long flags = spin_lock_irqsave(&p->sig_lock);
+	struct sig_infos *si = p->sig_infos;
+	bool found = si && (si->valid & SIGBIT(sig));
+
+	if (found) {
+		*info = si->info[sig - 1];
+		si->valid &= ~SIGBIT(sig);
+	}
+	spin_unlock_irqrestore(&p->sig_lock, flags);
+	return found;
+}
+
+static struct sig_info sent_info(struct process *p, struct sig_taken s)
 {
 	struct sig_info info;
 
+	if (take_info(p, s.sig, &info))
+		return info;
 	memset(&info, 0, sizeof(info));
 	info.signo = s.sig;
 	info.code = s.code;
@@ -1051,6 +1102,60 @@ static long sys_tgkill(const uint64_t a[6])
 	return thread_kill((int)a[1], (int)a[2]);
 }
 SYSCALL(234, "tgkill", "ddd", sys_tgkill);
+
+/* sigqueue's siginfo from the user: a program may not pose as the kernel
+ * or kill (si_code >= 0) or tkill to another process (kernel/signal.c). */
+static long queued_info(uint64_t uinfo, int sig, int pid, struct sig_info *info)
+{
+	if (!sig_valid(sig))
+		return -EINVAL;
+	if (copy_from_user(info, (const void *)uinfo, sizeof(*info)))
+		return -EFAULT;
+	if ((info->code >= 0 || info->code == LINUX_SI_TKILL) && pid != process_current()->pid)
+		return -EPERM;
+	return 0;
+}
+
+static long sys_rt_sigqueueinfo(const uint64_t a[6])
+{
+	int pid = (int)a[0], sig = (int)a[1];
+	struct sig_info info;
+	struct process *p;
+	long r = queued_info(a[2], sig, pid, &info);
+
+	if (r)
+		return r;
+	process_table_lock();
+	p = pid > 0 ? process_find(pid) : NULL;
+	if (!p || p->state != PROCESS_LIVE)
+		r = -ESRCH;
+	else
+		r = signal_send_info(p, NULL, sig, &info);
+	process_table_unlock();
+	return r;
+}
+SYSCALL(129, "rt_sigqueueinfo", "ddp", sys_rt_sigqueueinfo);
+
+static long sys_rt_tgsigqueueinfo(const uint64_t a[6])
+{
+	int tgid = (int)a[0], tid = (int)a[1], sig = (int)a[2];
+	struct sig_info info;
+	struct task *t;
+	long r;
+
+	if (tgid <= 0 || tid <= 0)
+		return -EINVAL;
+	r = queued_info(a[3], sig, tgid, &info);
+	if (r)
+		return r;
+	if (tgid != process_current()->pid)
+		return -ESRCH;
+	t = task_find(process_current(), tid);
+	if (!t)
+		return -ESRCH;
+	return signal_send_info(t->proc, t, sig, &info);
+}
+SYSCALL(297, "rt_tgsigqueueinfo", "dddp", sys_rt_tgsigqueueinfo);
 
 /* Under sig_lock (released while asleep, held again on return):
  * sleeps until a deliverable signal or an interrupt, which may also

@@ -9,10 +9,10 @@
  * time (linux/sys_time.c's, user and system alike): the thread sleeps
  * until the earliest moment the time could be used up and, where it is
  * not yet, again for what is left. POSIX timers on the CPU-time clocks
- * count elapsed time from the moment they are set. A timer's signal is a pending bit like any
- * other (linux/signal.c), so its siginfo carries neither si_value nor the
- * timer id; timer_getoverrun counts the expirations the last signal
- * stood for beyond the first.
+ * count elapsed time from the moment they are set. A POSIX timer's
+ * signal carries SI_TIMER, the timer id, overrun and si_value
+ * (signal_send_info); timer_getoverrun counts the expirations the last
+ * signal stood for beyond the first, not those while it was pending.
  *
  * Syscall numbers: arch/x86/entry/syscalls/syscall_64.tbl.
  */
@@ -54,6 +54,15 @@
 #define PTIMERS_MAX 64
 /* timer_getoverrun's ceiling (DELAYTIMER_MAX, include/linux/posix-timers.h). */
 #define DELAYTIMER_MAX 0x7fffffff
+
+/* A timer's siginfo_t (include/uapi/asm-generic/siginfo.h): si_code
+ * SI_TIMER, then _timer's tid, overrun and sigval in the union at 16. */
+#define SIGINFO_BYTES 128
+#define SI_CODE 8
+#define SI_TIMER (-2)
+#define SI_TIMERID 16
+#define SI_OVERRUN 20
+#define SI_VALUE 24
 
 #define NSEC_PER_SEC 1000000000ull
 #define NSEC_PER_USEC 1000ull
@@ -233,6 +242,9 @@ struct ptimer {
 	 * time of the next expiry (0: disarmed) and the interval. */
 	bool cpu;
 	uint64_t cpu_due, cpu_interval;
+	/* A POSIX timer's id (-1: an itimer) and sigev_value, for its siginfo. */
+	int id;
+	uint64_t value;
 };
 
 struct ptimers {
@@ -269,6 +281,20 @@ static uint64_t cpu_expired(struct ptimer *t)
 	return n;
 }
 
+/* A POSIX timer's signal, to k or (NULL) the process. */
+static void ptimer_signal(struct ptimer *t, struct task *k)
+{
+	uint8_t info[SIGINFO_BYTES] = { 0 };
+	int32_t code = SI_TIMER, overrun = t->overrun > DELAYTIMER_MAX ? DELAYTIMER_MAX :
+					   (int32_t)t->overrun;
+
+	memcpy(info + SI_CODE, &code, sizeof(code));
+	memcpy(info + SI_TIMERID, &t->id, sizeof(t->id));
+	memcpy(info + SI_OVERRUN, &overrun, sizeof(overrun));
+	memcpy(info + SI_VALUE, &t->value, sizeof(t->value));
+	signal_send_info(t->proc, k, t->signo, info);
+}
+
 static void ptimer_fire(struct utimer *u, uint64_t count)
 {
 	struct ptimer *t = (struct ptimer *)u;
@@ -279,13 +305,18 @@ static void ptimer_fire(struct utimer *u, uint64_t count)
 	t->overrun = count - 1;
 	if (t->notify == LINUX_SIGEV_NONE)
 		return;
-	if (t->notify & LINUX_SIGEV_THREAD_ID) {
-		k = task_find(t->proc, t->tid);
+	k = (t->notify & LINUX_SIGEV_THREAD_ID) ? task_find(t->proc, t->tid) : NULL;
+	if ((t->notify & LINUX_SIGEV_THREAD_ID) && !k)
+		return;
+	if (t->id < 0) {
+		/* An itimer: a plain signal, as the kernel's own. */
 		if (k)
 			signal_send_task(k, t->signo);
+		else
+			signal_send_process(t->proc, t->signo);
 		return;
 	}
-	signal_send_process(t->proc, t->signo);
+	ptimer_signal(t, k);
 }
 
 static const int itimer_signal[ITIMERS] = {
@@ -314,6 +345,7 @@ static struct ptimers *own_timers(bool make)
 				pt->itimer[i].signo = itimer_signal[i];
 				pt->itimer[i].notify = LINUX_SIGEV_SIGNAL;
 				pt->itimer[i].cpu = i != LINUX_ITIMER_REAL;
+				pt->itimer[i].id = -1;
 			}
 			pt->next = table;
 			table = pt;
@@ -595,6 +627,9 @@ static long sys_timer_create(const uint64_t a[6])
 	mutex_lock(&pt->lock);
 	for (id = 0; id < PTIMERS_MAX && pt->posix[id]; id++)
 		;
+	t->id = id;
+	/* Without a sigevent, si_value is the timer id (timer_create(2)). */
+	t->value = a[1] ? ev.value : (uint64_t)id;
 	if (id < PTIMERS_MAX)
 		pt->posix[id] = t;
 	mutex_unlock(&pt->lock);

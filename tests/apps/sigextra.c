@@ -89,6 +89,28 @@ int main(void)
 	      ssi[0].ssi_status, ssi[0].ssi_code);
 	waitpid(pid, &status, 0);
 
+	/* sigqueue's data travels with the signal. */
+	{
+		union sigval v = { .sival_int = 31337 };
+		siginfo_t si;
+		sigset_t one;
+		struct timespec ts = { 30, 0 };
+
+		sigemptyset(&one);
+		sigaddset(&one, SIGRTMIN + 2);
+		sigprocmask(SIG_BLOCK, &one, NULL);
+		check(sigqueue(getpid(), SIGRTMIN + 2, v) == 0, "sigqueue", "%s", strerror(errno));
+		r = sigtimedwait(&one, &si, &ts);
+		check(r == SIGRTMIN + 2 && si.si_code == SI_QUEUE && si.si_value.sival_int == 31337 &&
+		      si.si_pid == getpid(), "sigqueue's value and SI_QUEUE arrive",
+		      "%d code %d value %d pid %d", r, si.si_code, si.si_value.sival_int,
+		      (int)si.si_pid);
+		r = sigqueue(getpid(), 0x7fff, v);
+		err = errno;
+		check(r == -1 && err == EINVAL, "sigqueue of an unknown signal is EINVAL", "%d %s", r,
+		      strerror(err));
+	}
+
 	/* Changing the mask of an existing signalfd. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR2);

@@ -130,6 +130,8 @@ static void check_itimer(void)
 	      (int)vtalarms);
 }
 
+static siginfo_t last_info;
+
 static int wait_sig(int sig, long long timeout_ms)
 {
 	sigset_t set;
@@ -137,7 +139,14 @@ static int wait_sig(int sig, long long timeout_ms)
 
 	sigemptyset(&set);
 	sigaddset(&set, sig);
-	return sigtimedwait(&set, NULL, &ts);
+	return sigtimedwait(&set, &last_info, &ts);
+}
+
+static volatile int notified;
+
+static void on_notify(union sigval v)
+{
+	notified = v.sival_int;
 }
 
 static volatile pid_t helper_tid;
@@ -153,7 +162,8 @@ static void *helper(void *arg)
 
 static void check_posix_timers(void)
 {
-	struct sigevent ev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGUSR2 };
+	struct sigevent ev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGUSR2,
+			       .sigev_value.sival_int = 4242 };
 	struct itimerspec its = { { 0, 0 }, { 0, 20 * MS } }, got;
 	struct timespec now;
 	long long t0 = now_ns(CLOCK_MONOTONIC), dt;
@@ -175,6 +185,9 @@ static void check_posix_timers(void)
 	dt = now_ns(CLOCK_MONOTONIC) - t0;
 	check(r == SIGUSR2 && dt >= 19 * MS, "a POSIX timer sends its signal", "%d after %lld ms", r,
 	      dt / MS);
+	check(last_info.si_code == SI_TIMER && last_info.si_value.sival_int == 4242,
+	      "its siginfo has SI_TIMER and sigev_value", "code %d value %d", last_info.si_code,
+	      last_info.si_value.sival_int);
 	check(timer_gettime(id, &got) == 0 && !got.it_value.tv_sec && !got.it_value.tv_nsec,
 	      "a fired one-shot timer is disarmed", "%ld.%09ld", (long)got.it_value.tv_sec,
 	      got.it_value.tv_nsec);
@@ -228,6 +241,20 @@ static void check_posix_timers(void)
 	timer_settime(id2, 0, &its, NULL);
 	pthread_join(th, NULL);
 	check(helper_got == SIGUSR1, "SIGEV_THREAD_ID reaches its thread", "%d", helper_got);
+	timer_delete(id2);
+	/* SIGEV_THREAD: the C library's helper thread, over SIGEV_THREAD_ID. */
+	memset(&ev, 0, sizeof(ev));
+	ev.sigev_notify = SIGEV_THREAD;
+	ev.sigev_notify_function = on_notify;
+	ev.sigev_value.sival_int = 77;
+	its = (struct itimerspec){ { 0, 0 }, { 0, 20 * MS } };
+	t0 = now_ns(CLOCK_MONOTONIC);
+	check(timer_create(CLOCK_MONOTONIC, &ev, &id2) == 0 && timer_settime(id2, 0, &its, NULL) == 0,
+	      "timer_create SIGEV_THREAD", "%s", strerror(errno));
+	while (!notified && now_ns(CLOCK_MONOTONIC) - t0 < LATE)
+		usleep(10000);
+	check(notified == 77, "SIGEV_THREAD calls its function with sigev_value", "%d",
+	      (int)notified);
 	timer_delete(id2);
 	ev.sigev_notify = 99;
 	r = timer_create(CLOCK_MONOTONIC, &ev, &id2);
