@@ -111,6 +111,10 @@ static void schedule(struct runqueue *q)
 	if (q->head && next != q->idle)
 		start_slice(q);
 	if (next != prev) {
+		uint64_t now = clock_ns();
+
+		prev->run_ns += now - prev->run_since;
+		next->run_since = now;
 		q->current = next;
 		uspace_switch(next);
 		arch_fpu_save(prev->fpu);
@@ -197,6 +201,18 @@ int sched_sleep(spinlock_t *release, uint64_t deadline, bool interruptible)
 	r = self->timed_out ? -ETIMEDOUT : interruptible && self->interrupted ? -EINTR : 0;
 	spin_unlock(&q->lock);
 	return r;
+}
+
+uint64_t sched_run_ns(struct thread *t)
+{
+	struct runqueue *q = &rq[t->cpu];
+	unsigned long flags = spin_lock_irqsave(&q->lock);
+	uint64_t ns = t->run_ns;
+
+	if (q->current == t)
+		ns += clock_ns() - t->run_since;
+	spin_unlock_irqrestore(&q->lock, flags);
+	return ns;
 }
 
 void sched_interrupt(struct thread *t)

@@ -57,11 +57,15 @@ struct process {
 	spinlock_t sig_lock;		/* sigactions, sig_pending, every task's signal state */
 	struct linux_sigaction sigactions[LINUX_NSIG];
 	uint64_t sig_pending;		/* sent to the process (kill) */
+	void *sig_infos;		/* sigqueue's and timers' siginfo (linux/signal.c) */
 	/* The last child's end, for SIGCHLD's siginfo: pid, si_code
 	 * (CLD_EXITED or CLD_KILLED) and si_status. Under sig_lock. */
 	int chld_pid, chld_code, chld_status;
 	uint64_t cow_copies;		/* pages copied on write, over all its images */
 	uint64_t start_ns;		/* clock_ns() at exec */
+	/* CPU time (ns) of its ended threads, and of its reaped children
+	 * with theirs (atomic): */
+	uint64_t cpu_ended_ns, cpu_children_ns;
 	bool exiting;			/* exit_group ran or a fatal signal came */
 	int exit_status;		/* exit code, or 128 + signal: the VM's status for pid 1 */
 	/* The tree, under the process-table lock (process_table_lock): */
@@ -216,6 +220,15 @@ int signal_send_process(struct process *p, int sig);
 void signal_fault(struct trap_frame *regs, int sig, int code, uint64_t addr);
 /* Whether the calling task has a signal it does not block pending. */
 bool signal_pending(void);
+/* Sends sig with the 128-byte siginfo_t info (sigqueue, timers) to task
+ * t, or to process p when t is NULL: the one pending instance carries it
+ * (queued real-time signals are not kept apart). 0, -EINVAL or -ENOMEM.
+ * Not from an interrupt. */
+int signal_send_info(struct process *p, struct task *t, int sig, const void *info);
+/* For signalfd: the calling task's pending signals of set, and taking
+ * one of them (0: none) with its 128-byte siginfo_t. */
+uint64_t signal_pending_in(uint64_t set);
+int signal_take(uint64_t set, void *siginfo);
 /* The most stack a signal's frame takes (AT_MINSIGSTKSZ). */
 uint64_t signal_frame_max(void);
 /* At every return to user mode: runs the default action of pending
@@ -244,6 +257,9 @@ void tty_caller_init(void);
 /* CLOCK_REALTIME less CLOCK_MONOTONIC (clock_ns()), in ns: the wall
  * clock at boot (linux/sys_misc.c). */
 uint64_t realtime_offset_ns(void);
+/* The CPU time of p's threads, ended ones included, in ns
+ * (linux/sys_time.c). Takes p->lock. */
+uint64_t process_cpu_ns(struct process *p);
 /* The wall clock in seconds since 1970 (the filesystems' times). */
 uint32_t wall_seconds(void);
 

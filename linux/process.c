@@ -17,6 +17,7 @@
 #include <flint/timer.h>
 #include <arch/cpu.h>
 #include "linux.h"
+#include "utimer.h"
 #include "mm.h"
 
 #define DEFAULT_INIT "/init"
@@ -256,6 +257,7 @@ static void begin_exit(struct process *p, int status, int wait_status)
 static void free_process(struct process *p)
 {
 	kfree(p->cmdline);
+	kfree(p->sig_infos);
 	kfree(p);
 }
 
@@ -293,6 +295,7 @@ static void process_finish(struct process *p, int status)
 		p->wait_status = (status & 0xff) << WAIT_CODE_SHIFT;
 	}
 	uspace_set_thread(self, NULL);
+	utimers_exit(p);
 	fdtable_release(&p->fds);
 	vfs_node_release(p->cwd);
 	p->cow_copies += mm_cow_copies(p->mm);
@@ -369,6 +372,7 @@ void task_exit(int status)
 	    copy_to_user((void *)k->clear_child_tid, &zero, sizeof(zero)) == 0)
 		futex_wake_addr(k->clear_child_tid, 1);
 	thread_current()->task = NULL;
+	__atomic_add_fetch(&p->cpu_ended_ns, sched_run_ns(thread_current()), __ATOMIC_RELAXED);
 	if (task_remove(k))
 		process_finish(p, status);
 	kfree(k);
@@ -514,6 +518,8 @@ struct process *process_zombie_child(struct process *parent, int pid, bool *any)
 /* Takes a zombie out of the table and frees it. Table locked. */
 void process_reap(struct process *c)
 {
+	__atomic_add_fetch(&c->parent->cpu_children_ns, c->cpu_ended_ns + c->cpu_children_ns,
+			   __ATOMIC_RELAXED);
 	for (struct process **pp = &c->parent->children; *pp; pp = &(*pp)->sibling)
 		if (*pp == c) {
 			*pp = c->sibling;

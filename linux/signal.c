@@ -11,6 +11,7 @@
 #include "linux.h"
 #include "pollwait.h"
 #include <flint/arch.h>
+#include <flint/heap.h>
 #include <flint/printk.h>
 #include <flint/string.h>
 #include <flint/thread.h>
@@ -232,6 +233,25 @@ static uint64_t deliverable(const struct task *t)
 	return (t->sig_pending | t->proc->sig_pending) & ~t->sig_blocked;
 }
 
+/* Process 1 is Linux's init (SIGNAL_UNKILLABLE, kernel/signal.c): a
+ * signal left to its default action never reaches it, SIGKILL and SIGSTOP
+ * from programs included. Signals the kernel sends for the console (^C,
+ * ^\, ^Z) are let through, so that they still end the program the VM
+ * runs: Linux's terminal would be refused too. The console's, pending at
+ * init, under its sig_lock: */
+static uint64_t init_forced;
+/* What init's rt_sigtimedwait waits for: blocked there, so kept (Linux's
+ * real_blocked). Under its sig_lock. */
+static uint64_t init_waited;
+
+/* Under sig_lock: whether p is init and sig, at its default action, is
+ * kept from it. */
+static bool init_spared(const struct process *p, int sig)
+{
+	return p->pid == 1 && p->sigactions[sig - 1].handler == LINUX_SIG_DFL &&
+	       !((init_forced | init_waited) & SIGBIT(sig));
+}
+
 /* Under sig_lock: whether sig, sent where blocked is the receiver's
  * mask, is dropped at once, so that an ignored signal interrupts no
  * sleep (as in Linux). Stopping is not supported: a stop signal is
@@ -241,6 +261,10 @@ static bool sig_dropped(const struct process *p, int sig, uint64_t blocked, bool
 	enum sig_act act = sig_act(p, sig);
 	bool unblocked = !(blocked & SIGBIT(sig));
 
+	if (unblocked && init_spared(p, sig)) {
+		*stop = false;
+		return true;
+	}
 	*stop = unblocked && act == ACT_STOP;
 	return unblocked && (act == ACT_IGNORE || act == ACT_STOP);
 }
@@ -274,6 +298,7 @@ int signal_send_task(struct task *t, int sig)
 	spin_unlock_irqrestore(&p->sig_lock, flags);
 	if (stop)
 		report_stop(sig);
+	vfs_poll_notify();		/* a signalfd may wait for it */
 	return 0;
 }
 
@@ -293,8 +318,8 @@ static struct task *process_target(struct process *p, int sig)
 }
 
 /* Takes p->lock (to walk the tasks): not with it held, and not from an
- * interrupt. */
-int signal_send_process(struct process *p, int sig)
+ * interrupt. forced: the kernel's own (init_forced). */
+static int send_process(struct process *p, int sig, bool forced)
 {
 	unsigned long flags;
 	struct task *t;
@@ -304,6 +329,8 @@ int signal_send_process(struct process *p, int sig)
 		return -EINVAL;
 	mutex_lock(&p->lock);
 	flags = spin_lock_irqsave(&p->sig_lock);
+	if (forced && p->pid == 1)
+		init_forced |= SIGBIT(sig);
 	t = process_target(p, sig);
 	if (!t || !sig_dropped(p, sig, t->sig_blocked, &stop)) {
 		p->sig_pending |= SIGBIT(sig);
@@ -314,7 +341,13 @@ int signal_send_process(struct process *p, int sig)
 	mutex_unlock(&p->lock);
 	if (stop)
 		report_stop(sig);
+	vfs_poll_notify();		/* a signalfd may wait for it */
 	return 0;
+}
+
+int signal_send_process(struct process *p, int sig)
+{
+	return send_process(p, sig, false);
 }
 
 bool signal_pending(void)
@@ -350,10 +383,87 @@ static struct sig_taken dequeue(struct task *t, uint64_t mask)
 	return (struct sig_taken){ sig, from == &t->sig_pending ? LINUX_SI_TKILL : LINUX_SI_USER };
 }
 
-static struct sig_info sent_info(const struct process *p, struct sig_taken s)
+static struct sig_info sent_info(struct process *p, struct sig_taken s);
+
+uint64_t signal_pending_in(uint64_t set)
+{
+	struct task *t = task_current();
+	unsigned long flags = spin_lock_irqsave(&t->proc->sig_lock);
+	uint64_t pending = (t->sig_pending | t->proc->sig_pending) & set;
+
+	spin_unlock_irqrestore(&t->proc->sig_lock, flags);
+	return pending;
+}
+
+int signal_take(uint64_t set, void *siginfo)
+{
+	struct task *t = task_current();
+	unsigned long flags = spin_lock_irqsave(&t->proc->sig_lock);
+	struct sig_taken s = dequeue(t, set & ~UNBLOCKABLE);
+	struct sig_info info;
+
+	spin_unlock_irqrestore(&t->proc->sig_lock, flags);
+	if (!s.sig)
+		return 0;
+	info = sent_info(t->proc, s);
+	memcpy(siginfo, &info, sizeof(info));
+	return s.sig;
+}
+
+/* The siginfo sent with the pending instance of each signal, where one
+ * was (p->sig_infos, under sig_lock). */
+struct sig_infos {
+	uint64_t valid;
+	struct sig_info info[LINUX_NSIG];
+};
+
+int signal_send_info(struct process *p, struct task *t, int sig, const void *info)
+{
+	struct sig_infos *si = NULL, *spare = NULL;
+	unsigned long flags;
+
+	if (!sig_valid(sig))
+		return -EINVAL;
+	if (!__atomic_load_n(&p->sig_infos, __ATOMIC_ACQUIRE)) {
+		spare = kzalloc(sizeof(*spare));
+		if (!spare)
+			return -ENOMEM;
+	}
+	flags = spin_lock_irqsave(&p->sig_lock);
+	if (!p->sig_infos) {
+		p->sig_infos = spare;
+		spare = NULL;
+	}
+	si = p->sig_infos;
+	memcpy(&si->info[sig - 1], info, sizeof(si->info[0]));
+	si->info[sig - 1].signo = sig;
+	si->valid |= SIGBIT(sig);
+	spin_unlock_irqrestore(&p->sig_lock, flags);
+	kfree(spare);
+	return t ? signal_send_task(t, sig) : send_process(p, sig, false);
+}
+
+/* The siginfo sent with sig, taken (false: none). */
+static bool take_info(struct process *p, int sig, struct sig_info *info)
+{
+	unsigned long flags = spin_lock_irqsave(&p->sig_lock);
+	struct sig_infos *si = p->sig_infos;
+	bool found = si && (si->valid & SIGBIT(sig));
+
+	if (found) {
+		*info = si->info[sig - 1];
+		si->valid &= ~SIGBIT(sig);
+	}
+	spin_unlock_irqrestore(&p->sig_lock, flags);
+	return found;
+}
+
+static struct sig_info sent_info(struct process *p, struct sig_taken s)
 {
 	struct sig_info info;
 
+	if (take_info(p, s.sig, &info))
+		return info;
 	memset(&info, 0, sizeof(info));
 	info.signo = s.sig;
 	info.code = s.code;
@@ -631,7 +741,9 @@ static enum deliver_result deliver_next(struct task *t, struct trap_frame *regs,
 	}
 	e.sig = s.sig;
 	e.act = p->sigactions[s.sig - 1];
-	act = sig_act(p, s.sig);
+	act = init_spared(p, s.sig) ? ACT_IGNORE : sig_act(p, s.sig);
+	if (p->pid == 1)
+		init_forced &= ~SIGBIT(s.sig);
 	if (act == ACT_HANDLER && (e.act.flags & LINUX_SA_RESETHAND))
 		p->sigactions[s.sig - 1].handler = LINUX_SIG_DFL;
 	e.restore_mask = restore_mask ? *restore_mask : t->sig_blocked;
@@ -677,10 +789,10 @@ void signal_deliver(struct trap_frame *regs)
  */
 /* Sends sig (0: none, only counted) to one process; a zombie counts but
  * takes nothing. Table locked, so that p stays. */
-static void kill_one(struct process *p, int sig)
+static void kill_one(struct process *p, int sig, bool forced)
 {
 	if (sig && p->state == PROCESS_LIVE)
-		signal_send_process(p, sig);
+		send_process(p, sig, forced);
 }
 
 /* Who a kill of many processes reaches: group pgid, or (pgid 0) every
@@ -689,6 +801,7 @@ struct kill_many {
 	int sig, pgid;
 	const struct process *self;
 	unsigned reached;
+	bool forced;
 };
 
 static void kill_member(struct process *p, void *arg)
@@ -697,14 +810,14 @@ static void kill_member(struct process *p, void *arg)
 	bool member = k->pgid ? p->pgid == k->pgid : p->pid != 1 && p != k->self;
 
 	if (member) {
-		kill_one(p, k->sig);
+		kill_one(p, k->sig, k->forced);
 		k->reached++;
 	}
 }
 
-static long kill_many(int pgid, int sig)
+static long kill_many(int pgid, int sig, bool forced)
 {
-	struct kill_many k = { sig, pgid, process_current(), 0 };
+	struct kill_many k = { sig, pgid, process_current(), 0, forced };
 
 	process_foreach(kill_member, &k);
 	return k.reached ? 0 : -ESRCH;
@@ -735,7 +848,7 @@ static void console_send(void)
 	int pgid = tty_foreground_pgrp();
 
 	while (sigs) {
-		kill_many(pgid, __builtin_ctzll(sigs) + 1);
+		kill_many(pgid, __builtin_ctzll(sigs) + 1, true);
 		sigs &= sigs - 1;
 	}
 }
@@ -944,15 +1057,15 @@ static long sys_kill(const uint64_t a[6])
 	if (pid == INT32_MIN)
 		return -ESRCH;
 	if (pid == -1)
-		return kill_many(0, sig);
+		return kill_many(0, sig, false);
 	if (pid == 0)
 		pgid = own_pgid();
 	if (pid <= 0)
-		return kill_many(pgid, sig);
+		return kill_many(pgid, sig, false);
 	process_table_lock();
 	p = process_find(pid);
 	if (p)
-		kill_one(p, sig);
+		kill_one(p, sig, false);
 	else
 		r = -ESRCH;
 	process_table_unlock();
@@ -989,6 +1102,60 @@ static long sys_tgkill(const uint64_t a[6])
 	return thread_kill((int)a[1], (int)a[2]);
 }
 SYSCALL(234, "tgkill", "ddd", sys_tgkill);
+
+/* sigqueue's siginfo from the user: a program may not pose as the kernel
+ * or kill (si_code >= 0) or tkill to another process (kernel/signal.c). */
+static long queued_info(uint64_t uinfo, int sig, int pid, struct sig_info *info)
+{
+	if (!sig_valid(sig))
+		return -EINVAL;
+	if (copy_from_user(info, (const void *)uinfo, sizeof(*info)))
+		return -EFAULT;
+	if ((info->code >= 0 || info->code == LINUX_SI_TKILL) && pid != process_current()->pid)
+		return -EPERM;
+	return 0;
+}
+
+static long sys_rt_sigqueueinfo(const uint64_t a[6])
+{
+	int pid = (int)a[0], sig = (int)a[1];
+	struct sig_info info;
+	struct process *p;
+	long r = queued_info(a[2], sig, pid, &info);
+
+	if (r)
+		return r;
+	process_table_lock();
+	p = pid > 0 ? process_find(pid) : NULL;
+	if (!p || p->state != PROCESS_LIVE)
+		r = -ESRCH;
+	else
+		r = signal_send_info(p, NULL, sig, &info);
+	process_table_unlock();
+	return r;
+}
+SYSCALL(129, "rt_sigqueueinfo", "ddp", sys_rt_sigqueueinfo);
+
+static long sys_rt_tgsigqueueinfo(const uint64_t a[6])
+{
+	int tgid = (int)a[0], tid = (int)a[1], sig = (int)a[2];
+	struct sig_info info;
+	struct task *t;
+	long r;
+
+	if (tgid <= 0 || tid <= 0)
+		return -EINVAL;
+	r = queued_info(a[3], sig, tgid, &info);
+	if (r)
+		return r;
+	if (tgid != process_current()->pid)
+		return -ESRCH;
+	t = task_find(process_current(), tid);
+	if (!t)
+		return -ESRCH;
+	return signal_send_info(t->proc, t, sig, &info);
+}
+SYSCALL(297, "rt_tgsigqueueinfo", "dddp", sys_rt_tgsigqueueinfo);
 
 /* Under sig_lock (released while asleep, held again on return):
  * sleeps until a deliverable signal or an interrupt, which may also
@@ -1070,8 +1237,12 @@ static struct sig_taken wait_in_set(struct task *t, uint64_t set, uint64_t deadl
 	if (s.sig || deliverable(t))
 		return s;
 	t->sig_blocked &= ~set;
+	if (t->proc->pid == 1)
+		init_waited = set;
 	*slept = sched_sleep(&t->proc->sig_lock, deadline, true);
 	spin_lock(&t->proc->sig_lock);
+	if (t->proc->pid == 1)
+		init_waited = 0;
 	t->sig_blocked = blocked;
 	return dequeue(t, set);
 }

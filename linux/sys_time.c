@@ -7,10 +7,13 @@
  *                                call that needs it, plus clock_ns()
  *   MONOTONIC, MONOTONIC_RAW,
  *   MONOTONIC_COARSE, BOOTTIME   clock_ns() (the VM never suspends)
- *   PROCESS_CPUTIME_ID,
- *   THREAD_CPUTIME_ID            time since the process started: there is
- *                                no per-thread CPU accounting, so this is
- *                                elapsed time, not CPU time
+ *   PROCESS_CPUTIME_ID           the CPU time of the process's threads,
+ *                                ended ones included (kernel/sched.c
+ *                                counts each thread's time on a CPU)
+ *   THREAD_CPUTIME_ID            the calling thread's CPU time
+ *
+ * CPU time is not split into user and system time: times and getrusage
+ * report it all as user time.
  *
  * Syscall numbers: arch/x86/entry/syscalls/syscall_64.tbl.
  */
@@ -146,6 +149,18 @@ uint32_t wall_seconds(void)
 	return (uint32_t)((clock_ns() + realtime_offset_ns()) / NSEC_PER_SEC);
 }
 
+uint64_t process_cpu_ns(struct process *p)
+{
+	uint64_t ns = __atomic_load_n(&p->cpu_ended_ns, __ATOMIC_RELAXED);
+
+	mutex_lock(&p->lock);
+	for (struct task *k = p->tasks; k; k = k->next)
+		if (k->thread)
+			ns += sched_run_ns(k->thread);
+	mutex_unlock(&p->lock);
+	return ns;
+}
+
 /* The offset of clk from clock_ns() (negative for the CPU-time clocks), or
  * -EINVAL for a clock that does not exist. Negative ids (another process's
  * or thread's CPU clock) are not supported. */
@@ -164,8 +179,10 @@ static int clock_offset(int clk, int64_t *off)
 		*off = -(int64_t)clock_boot_ns();
 		return 0;
 	case LINUX_CLOCK_PROCESS_CPUTIME_ID:
+		*off = (int64_t)process_cpu_ns(process_current()) - (int64_t)clock_ns();
+		return 0;
 	case LINUX_CLOCK_THREAD_CPUTIME_ID:
-		*off = -(int64_t)process_current()->start_ns;
+		*off = (int64_t)sched_run_ns(thread_current()) - (int64_t)clock_ns();
 		return 0;
 	}
 	return -EINVAL;
@@ -351,17 +368,17 @@ static long sys_clock_nanosleep(const uint64_t a[6])
 }
 SYSCALL(230, "clock_nanosleep", "dxpp", sys_clock_nanosleep);
 
-static uint64_t since_start(void)
-{
-	return clock_ns() - process_current()->start_ns;
-}
-
-/* User time is the process's elapsed time (there is no CPU accounting);
- * system time and the children's are 0. */
+/* CPU time is all user time (see the top); the children's is that of
+ * the children reaped. */
 static long sys_times(const uint64_t a[6])
 {
 	const uint64_t ns_per_tick = NSEC_PER_SEC / USER_HZ;
-	struct linux_tms t = { .tms_utime = (int64_t)(since_start() / ns_per_tick) };
+	struct process *p = process_current();
+	struct linux_tms t = {
+		.tms_utime = (int64_t)(process_cpu_ns(p) / ns_per_tick),
+		.tms_cutime = (int64_t)(__atomic_load_n(&p->cpu_children_ns, __ATOMIC_RELAXED) /
+					ns_per_tick),
+	};
 
 	if (a[0] && copy_to_user((void *)a[0], &t, sizeof(t)))
 		return -EFAULT;
@@ -369,28 +386,33 @@ static long sys_times(const uint64_t a[6])
 }
 SYSCALL(100, "times", "p", sys_times);
 
-/* As times: user time is elapsed time, the same for the process and each
- * thread; ru_maxrss is the pages mapped now, not the peak. The counters
- * (faults, switches, I/O) are not kept: 0. */
+/* As times: CPU time is user time; ru_maxrss is the pages mapped now, not
+ * the peak (0 for the children). The counters (faults, switches, I/O) are
+ * not kept: 0. */
 static long sys_getrusage(const uint64_t a[6])
 {
+	struct process *p = process_current();
 	struct linux_rusage ru;
 	uint64_t ns;
 
 	memset(&ru, 0, sizeof(ru));
 	switch ((int)a[0]) {
 	case LINUX_RUSAGE_SELF:
+		ns = process_cpu_ns(p);
+		break;
 	case LINUX_RUSAGE_THREAD:
-		ns = since_start();
-		ru.ru_utime.tv_sec = (int64_t)(ns / NSEC_PER_SEC);
-		ru.ru_utime.tv_usec = (int64_t)(ns % NSEC_PER_SEC / NSEC_PER_USEC);
-		ru.ru_maxrss = (int64_t)(mm_pages(process_current()->mm) * KIB_PER_PAGE);
+		ns = sched_run_ns(thread_current());
 		break;
 	case LINUX_RUSAGE_CHILDREN:
+		ns = __atomic_load_n(&p->cpu_children_ns, __ATOMIC_RELAXED);
 		break;
 	default:
 		return -EINVAL;
 	}
+	ru.ru_utime.tv_sec = (int64_t)(ns / NSEC_PER_SEC);
+	ru.ru_utime.tv_usec = (int64_t)(ns % NSEC_PER_SEC / NSEC_PER_USEC);
+	if ((int)a[0] != LINUX_RUSAGE_CHILDREN)
+		ru.ru_maxrss = (int64_t)(mm_pages(p->mm) * KIB_PER_PAGE);
 	return copy_to_user((void *)a[1], &ru, sizeof(ru));
 }
 SYSCALL(98, "getrusage", "dp", sys_getrusage);

@@ -32,6 +32,9 @@ struct thread {
 	bool interrupted;		/* sched_interrupt since the last clear */
 	bool timed_out;			/* the sleep's deadline passed */
 	int net_errno;			/* lwIP's socket layer's errno (net/) */
+	/* CPU time, under the CPU's run-queue lock: run_ns until run_since,
+	 * when it last went on the CPU. */
+	uint64_t run_ns, run_since;
 };
 
 /* Boot CPU, after SMP: the boot context becomes the thread "main" on CPU
@@ -58,6 +61,8 @@ void sched_block(spinlock_t *release);
  * then it returns at once, and keeps returning -EINTR until
  * sched_clear_interrupt). Wake-ups may be spurious: callers re-check. */
 int sched_sleep(spinlock_t *release, uint64_t deadline, bool interruptible);
+/* The time t has spent on a CPU, in ns (a thread's CPU-time clock). */
+uint64_t sched_run_ns(struct thread *t);
 /* Marks t interrupted and wakes it if it is in an interruptible sleep. */
 void sched_interrupt(struct thread *t);
 void sched_clear_interrupt(void);

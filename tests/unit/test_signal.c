@@ -123,6 +123,24 @@ int poll_timespec_deadline(uint64_t uts, uint64_t *deadline)
 	return 0;
 }
 
+/* Sending a signal wakes poll waiters (signalfd). */
+static unsigned poll_notifies;
+
+void vfs_poll_notify(void)
+{
+	poll_notifies++;
+}
+
+void *kzalloc(size_t size)
+{
+	return calloc(1, size);
+}
+
+void kfree(void *p)
+{
+	free(p);
+}
+
 void mutex_lock(struct mutex *m)
 {
 	(void)m;

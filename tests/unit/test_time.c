@@ -99,6 +99,11 @@ unsigned arch_cpu_index(void)
 	return thr.cpu;
 }
 
+uint64_t sched_run_ns(struct thread *t)
+{
+	return t->run_ns;
+}
+
 unsigned sched_cpus(void)
 {
 	return online_cpus;
@@ -293,10 +298,20 @@ TEST(monotonic_and_cpu_clocks)
 		CHECK_EQ(CALL(sys_clock_gettime, (uint64_t)mono[i], U(&ts)), 0);
 		CHECK_EQ(ts_ns(&ts), now_ns);
 	}
+	/* CPU time: the ended threads' and each live one's, or the caller's. */
+	proc.cpu_ended_ns = 5000;
+	proc.tasks = &task;
+	task.next = &other;
+	thr.run_ns = 3000;
+	other_thr.run_ns = 1000;
 	CHECK_EQ(CALL(sys_clock_gettime, LINUX_CLOCK_PROCESS_CPUTIME_ID, U(&ts)), 0);
-	CHECK_EQ(ts_ns(&ts), now_ns - START_NS);
+	CHECK_EQ(ts_ns(&ts), 9000);
 	CHECK_EQ(CALL(sys_clock_gettime, LINUX_CLOCK_THREAD_CPUTIME_ID, U(&ts)), 0);
-	CHECK_EQ(ts_ns(&ts), now_ns - START_NS);
+	CHECK_EQ(ts_ns(&ts), 3000);
+	proc.tasks = NULL;
+	task.next = NULL;
+	proc.cpu_ended_ns = 0;
+	thr.run_ns = other_thr.run_ns = 0;
 	CHECK_EQ(CALL(sys_clock_gettime, LINUX_CLOCK_MONOTONIC, FAULT_ADDR), -EFAULT);
 }
 
@@ -413,21 +428,29 @@ TEST(clock_nanosleep_clocks)
 	CHECK_EQ(CALL(sys_clock_nanosleep, 12, 0, U(&req), 0), -EINVAL);
 }
 
-TEST(times_and_getrusage_count_elapsed_time)
+TEST(times_and_getrusage_count_cpu_time)
 {
 	struct linux_tms t;
 	struct linux_rusage ru;
 
-	now_ns = START_NS + 2 * NSEC_PER_SEC + 345 * NSEC_PER_USEC;
+	now_ns = START_NS + 9 * NSEC_PER_SEC;
+	proc.cpu_ended_ns = 2 * NSEC_PER_SEC + 345 * NSEC_PER_USEC;
+	proc.cpu_children_ns = 3 * NSEC_PER_SEC / 2;
+	thr.run_ns = 7 * NSEC_PER_USEC;
 	CHECK_EQ(CALL(sys_times, U(&t)), now_ns / (NSEC_PER_SEC / USER_HZ));
 	CHECK_EQ(t.tms_utime, 200);
-	CHECK(t.tms_stime == 0 && t.tms_cutime == 0 && t.tms_cstime == 0);
+	CHECK_EQ(t.tms_cutime, 150);
+	CHECK(t.tms_stime == 0 && t.tms_cstime == 0);
 	CHECK_EQ(CALL(sys_getrusage, (uint64_t)LINUX_RUSAGE_SELF, U(&ru)), 0);
 	CHECK(ru.ru_utime.tv_sec == 2 && ru.ru_utime.tv_usec == 345);
 	CHECK_EQ(ru.ru_maxrss, mapped_pages * 4);
+	CHECK_EQ(CALL(sys_getrusage, (uint64_t)LINUX_RUSAGE_THREAD, U(&ru)), 0);
+	CHECK(ru.ru_utime.tv_sec == 0 && ru.ru_utime.tv_usec == 7);
 	CHECK_EQ(CALL(sys_getrusage, (uint64_t)LINUX_RUSAGE_CHILDREN, U(&ru)), 0);
-	CHECK(ru.ru_utime.tv_sec == 0 && ru.ru_maxrss == 0);
+	CHECK(ru.ru_utime.tv_sec == 1 && ru.ru_utime.tv_usec == 500000 && ru.ru_maxrss == 0);
 	CHECK_EQ(CALL(sys_getrusage, 2, U(&ru)), -EINVAL);
+	proc.cpu_ended_ns = proc.cpu_children_ns = 0;
+	thr.run_ns = 0;
 }
 
 TEST(rlimit_defaults)
