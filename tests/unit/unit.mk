@@ -116,7 +116,7 @@ $(UNIT_OBJ)/$(UNIT_DIR)/test_signal.o: UNIT_EXTRA_CFLAGS := -Iarch/x86_64/includ
 # $(UNIT_DIR)/disk_stub.c for the disks.
 # test_netlink has its own net_if_* provider.
 UNIT_SOCKET_SRCS := net/caller.c $(UNIT_DIR)/socket_fake.c $(UNIT_DIR)/sched_fake.c \
-	$(UNIT_DIR)/thread_stub.c fs/vfs.c fs/lock.c fs/lock_range.c \
+	$(UNIT_DIR)/thread_stub.c fs/vfs.c fs/lock.c fs/lock_range.c fs/pipe.c \
 	fs/mount.c $(UNIT_DIR)/disk_stub.c fs/ramfs.c fs/pagecache.c kernel/page_ref.c lib/format.c \
 	kernel/heap.c kernel/page_alloc.c kernel/memmap.c lib/sort.c $(UNIT_DIR)/arch_stub.c
 UNIT_TESTS += unix netlink
