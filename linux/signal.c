@@ -235,10 +235,11 @@ static uint64_t deliverable(const struct task *t)
 
 /* Process 1 is Linux's init (SIGNAL_UNKILLABLE, kernel/signal.c): a
  * signal left to its default action never reaches it, SIGKILL and SIGSTOP
- * from programs included. Signals the kernel sends for the console (^C,
- * ^\, ^Z) are let through, so that they still end the program the VM
- * runs: Linux's terminal would be refused too. The console's, pending at
- * init, under its sig_lock: */
+ * from other programs included. Signals the kernel sends for the console
+ * (^C, ^\, ^Z) and those process 1 sends itself (raise, abort, a write's
+ * SIGPIPE) are let through, so that they still end the program the VM
+ * runs, with its status: Linux's init would ignore them too. Those,
+ * pending at init, under its sig_lock: */
 static uint64_t init_forced;
 /* What init's rt_sigtimedwait waits for: blocked there, so kept (Linux's
  * real_blocked). Under its sig_lock. */
@@ -289,6 +290,8 @@ int signal_send_task(struct task *t, int sig)
 	if (!sig_valid(sig))
 		return -EINVAL;
 	flags = spin_lock_irqsave(&p->sig_lock);
+	if (p->pid == 1 && process_current() == p)
+		init_forced |= SIGBIT(sig);
 	if (!sig_dropped(p, sig, t->sig_blocked, &stop)) {
 		t->sig_pending |= SIGBIT(sig);
 		/* Under the lock, so signal_deliver cannot clear it unseen. */
@@ -329,7 +332,7 @@ static int send_process(struct process *p, int sig, bool forced)
 		return -EINVAL;
 	mutex_lock(&p->lock);
 	flags = spin_lock_irqsave(&p->sig_lock);
-	if (forced && p->pid == 1)
+	if ((forced || process_current() == p) && p->pid == 1)
 		init_forced |= SIGBIT(sig);
 	t = process_target(p, sig);
 	if (!t || !sig_dropped(p, sig, t->sig_blocked, &stop)) {

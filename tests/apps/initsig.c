@@ -1,6 +1,8 @@
 /* Process 1 and signals, as Linux's init: a signal left to its default
- * action (SIGUSR1, SIGTERM, even SIGKILL and SIGSTOP) does not reach it,
- * from itself or from a child; with a handler installed the handler runs.
+ * action (SIGUSR1, SIGTERM, even SIGKILL and SIGSTOP) that a child sends
+ * does not reach it; with a handler installed the handler runs, for its
+ * own signals too. (Its own at the default action end it, as abort's
+ * must: the linux-abort cases.)
  * Only meaningful as process 1 (Flint's program; not run on the host). */
 #include <errno.h>
 #include <signal.h>
@@ -45,18 +47,16 @@ static int child_floods(int sig, int n)
 int main(void)
 {
 	struct sigaction sa = { .sa_handler = on_usr1 };
-	int i, bad = 0;
+	int i;
 
 	if (!check(getpid() == 1, "running as process 1", "pid %d", (int)getpid()))
 		return checks_done();
-	for (i = 0; i < FLOOD; i++)
-		bad += kill(1, SIGUSR1) != 0;
-	check(bad == 0, "a SIGUSR1 flood from itself without a handler leaves it running",
-	      "%d kills failed", bad);
 	check(child_floods(SIGUSR1, FLOOD) == 0, "a SIGUSR1 flood from a child leaves it running",
 	      "the child failed");
-	check(kill(1, SIGTERM) == 0 && kill(1, SIGINT) == 0 && kill(1, SIGSTOP) == 0,
-	      "SIGTERM, SIGINT and SIGSTOP at default are not delivered", "%s", strerror(errno));
+	check(child_floods(SIGTERM, 1) == 0 && child_floods(SIGINT, 1) == 0 &&
+	      child_floods(SIGSTOP, 1) == 0,
+	      "SIGTERM, SIGINT and SIGSTOP from a child at default are not delivered", "%s",
+	      "a child failed");
 	check(child_floods(SIGKILL, 1) == 0, "SIGKILL from a child does not end process 1",
 	      "the child failed");
 	sigemptyset(&sa.sa_mask);
