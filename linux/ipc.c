@@ -2,7 +2,10 @@
  * them out: an id names a slot and that slot's generation. */
 #include "ipc.h"
 #include <flint/errno.h>
+#include <flint/sched.h>
+#include <flint/thread.h>
 #include <flint/string.h>
+#include <flint/sync.h>
 
 struct ipc_obj *ipc_find_key(struct ipc_table *t, int32_t key)
 {
@@ -80,4 +83,55 @@ void ipc_set_perm(struct ipc_obj *o, const struct linux_ipc64_perm *p)
 	o->uid = p->uid;
 	o->gid = p->gid;
 	o->mode = (uint16_t)((o->mode & ~IPC_MODE_MASK) | (p->mode & IPC_MODE_MASK));
+}
+
+struct ipc_waiter {
+	struct thread *thread;
+	struct ipc_waiter *next;
+};
+
+static spinlock_t wait_lock;
+static uint64_t wait_gen;
+static struct ipc_waiter *waiters;
+
+uint64_t ipc_wait_gen(void)
+{
+	unsigned long flags = spin_lock_irqsave(&wait_lock);
+	uint64_t g = wait_gen;
+
+	spin_unlock_irqrestore(&wait_lock, flags);
+	return g;
+}
+
+int ipc_wait(uint64_t gen, uint64_t deadline)
+{
+	struct ipc_waiter w = { .thread = thread_current() }, **pp;
+	unsigned long flags = spin_lock_irqsave(&wait_lock);
+	int r = 0;
+
+	if (wait_gen == gen) {
+		w.next = waiters;
+		waiters = &w;
+		r = sched_sleep(&wait_lock, deadline, true);
+		spin_lock(&wait_lock);
+		for (pp = &waiters; *pp; pp = &(*pp)->next)
+			if (*pp == &w) {
+				*pp = w.next;
+				break;
+			}
+		if (wait_gen != gen)
+			r = 0;
+	}
+	spin_unlock_irqrestore(&wait_lock, flags);
+	return r == -ETIMEDOUT || r == -EINTR ? r : 0;
+}
+
+void ipc_wake_all(void)
+{
+	unsigned long flags = spin_lock_irqsave(&wait_lock);
+
+	wait_gen++;
+	for (struct ipc_waiter *w = waiters; w; w = w->next)
+		sched_wake(w->thread);
+	spin_unlock_irqrestore(&wait_lock, flags);
 }

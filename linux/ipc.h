@@ -61,4 +61,13 @@ void ipc_fill_perm(const struct ipc_obj *o, struct linux_ipc64_perm *p);
 /* IPC_SET: uid, gid and the low mode bits from p. */
 void ipc_set_perm(struct ipc_obj *o, const struct linux_ipc64_perm *p);
 
+/* Blocking: a caller reads the generation, checks its condition under
+ * its own lock, drops that lock and waits for the generation to move
+ * (any change to any IPC object wakes every waiter; they re-check).
+ * ipc_wait returns 0, -ETIMEDOUT (deadline in clock_ns(), 0: none) or
+ * -EINTR. */
+uint64_t ipc_wait_gen(void);
+int ipc_wait(uint64_t gen, uint64_t deadline);
+void ipc_wake_all(void);
+
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
+#include <sys/msg.h>
 #include <sys/shm.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -173,10 +174,98 @@ static void test_info(void)
 	      si.shmmin == 1, "IPC_INFO limits", "shmmni %lu", (unsigned long)si.shmmni);
 }
 
+struct small_msg {
+	long mtype;
+	char mtext[16];
+};
+
+static int send(int q, long type, const char *text)
+{
+	struct small_msg m = { .mtype = type };
+
+	strncpy(m.mtext, text, sizeof(m.mtext) - 1);
+	return msgsnd(q, &m, strlen(text) + 1, 0);
+}
+
+static void test_msg(void)
+{
+	int q = msgget(IPC_PRIVATE, IPC_CREAT | 0600), q2, st;
+	struct small_msg m;
+	struct msqid_ds ds;
+	ssize_t n;
+	pid_t pid;
+
+	check(q >= 0, "msgget IPC_PRIVATE", "errno %d", errno);
+	check(send(q, 3, "c") == 0 && send(q, 1, "a") == 0 && send(q, 2, "b") == 0,
+	      "msgsnd three types", "errno %d", errno);
+	check(msgctl(q, IPC_STAT, &ds) == 0 && ds.msg_qnum == 3 && ds.__msg_cbytes == 6 &&
+	      ds.msg_qbytes == 16384 && ds.msg_lspid == getpid(), "msg IPC_STAT counts",
+	      "qnum %lu qbytes %lu", (unsigned long)ds.msg_qnum, (unsigned long)ds.msg_qbytes);
+	n = msgrcv(q, &m, sizeof(m.mtext), 2, 0);
+	check(n == 2 && m.mtype == 2 && strcmp(m.mtext, "b") == 0, "msgrcv positive type",
+	      "n %zd type %ld", n, m.mtype);
+	n = msgrcv(q, &m, sizeof(m.mtext), -3, 0);
+	check(n == 2 && m.mtype == 1, "msgrcv negative type takes the lowest", "type %ld",
+	      m.mtype);
+	n = msgrcv(q, &m, sizeof(m.mtext), 0, 0);
+	check(n == 2 && m.mtype == 3, "msgrcv type 0 takes the first", "type %ld", m.mtype);
+	errno = 0;
+	check(msgrcv(q, &m, sizeof(m.mtext), 0, IPC_NOWAIT) == -1 && errno == ENOMSG,
+	      "msgrcv IPC_NOWAIT empty ENOMSG", "errno %d", errno);
+	send(q, 5, "0123456789");
+	errno = 0;
+	check(msgrcv(q, &m, 4, 0, IPC_NOWAIT) == -1 && errno == E2BIG, "msgrcv too small E2BIG",
+	      "errno %d", errno);
+	n = msgrcv(q, &m, 4, 0, MSG_NOERROR);
+	check(n == 4 && memcmp(m.mtext, "0123", 4) == 0, "MSG_NOERROR truncates", "n %zd", n);
+	errno = 0;
+	check(send(q, 0, "x") == -1 && errno == EINVAL, "msgsnd mtype 0 EINVAL", "errno %d",
+	      errno);
+
+	pid = fork();
+	if (pid == 0) {
+		for (int i = 0; i < 3; i++) {
+			if (msgrcv(q, &m, sizeof(m.mtext), 1, 0) < 0)
+				_exit(1);
+			m.mtype = 2;
+			m.mtext[0]++;
+			if (msgsnd(q, &m, 2, 0) < 0)
+				_exit(2);
+		}
+		_exit(0);
+	}
+	n = 0;
+	for (int i = 0; i < 3; i++) {
+		char text[2] = { (char)('a' + 2 * i), 0 };
+
+		send(q, 1, text);
+		if (msgrcv(q, &m, sizeof(m.mtext), 2, 0) == 2 && m.mtext[0] == 'a' + 2 * i + 1)
+			n++;
+	}
+	waitpid(pid, &st, 0);
+	check(n == 3 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "message ping-pong with a child",
+	      "%zd replies, status %#x", n, st);
+
+	q2 = msgget(IPC_PRIVATE, 0600);
+	pid = fork();
+	if (pid == 0)
+		_exit(msgrcv(q2, &m, sizeof(m.mtext), 0, 0) == -1 && errno == EIDRM ? 0 : 1);
+	usleep(100000);
+	check(msgctl(q2, IPC_RMID, NULL) == 0, "msgctl IPC_RMID", "errno %d", errno);
+	waitpid(pid, &st, 0);
+	check(WIFEXITED(st) && WEXITSTATUS(st) == 0, "blocked msgrcv ends with EIDRM",
+	      "status %#x", st);
+	msgctl(q, IPC_RMID, NULL);
+	errno = 0;
+	check(msgsnd(q, &m, 1, 0) == -1 && errno == EINVAL, "msgsnd to a removed queue EINVAL",
+	      "errno %d", errno);
+}
+
 int main(void)
 {
 	test_get();
 	test_share();
 	test_info();
+	test_msg();
 	return checks_done();
 }
