@@ -10,6 +10,8 @@
 #include <sys/ipc.h>
 #include <sys/mman.h>
 #include <sys/msg.h>
+#include <sys/sem.h>
+#include <time.h>
 #include <sys/shm.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -261,11 +263,70 @@ static void test_msg(void)
 	      "errno %d", errno);
 }
 
+static void test_sem(void)
+{
+	int s = semget(IPC_PRIVATE, 2, IPC_CREAT | 0600), st;
+	unsigned short all[2] = { 0, 0 };
+	struct sembuf both[2] = { { 0, 1, 0 }, { 1, -1, IPC_NOWAIT } };
+	struct sembuf down = { 0, -1, 0 }, zero = { 1, 0, IPC_NOWAIT };
+	struct timespec ts = { 0, 50000000 };
+	pid_t pid;
+
+	check(s >= 0, "semget two semaphores", "errno %d", errno);
+	check(semctl(s, 0, GETVAL) == 0 && semctl(s, 1, GETVAL) == 0, "new semaphores are 0",
+	      "errno %d", errno);
+	errno = 0;
+	check(semop(s, both, 2) == -1 && errno == EAGAIN && semctl(s, 0, GETVAL) == 0,
+	      "semop all or nothing", "errno %d val %d", errno, semctl(s, 0, GETVAL));
+	check(semop(s, &zero, 1) == 0, "wait for zero on 0", "errno %d", errno);
+	check(semctl(s, 1, SETVAL, 3) == 0 && semctl(s, 1, GETVAL) == 3 &&
+	      semctl(s, 1, GETPID) == getpid(), "SETVAL, GETVAL, GETPID", "errno %d", errno);
+	errno = 0;
+	check(semop(s, &zero, 1) == -1 && errno == EAGAIN, "wait for zero on 3 EAGAIN",
+	      "errno %d", errno);
+	check(semop(s, both, 2) == 0 && semctl(s, 0, GETVAL) == 1 && semctl(s, 1, GETVAL) == 2,
+	      "semop two operations", "errno %d", errno);
+	errno = 0;
+	check(semtimedop(s, (struct sembuf[]){ { 1, -3, 0 } }, 1, &ts) == -1 && errno == EAGAIN,
+	      "semtimedop times out with EAGAIN", "errno %d", errno);
+	check(semctl(s, 0, GETALL, all) == 0 && all[0] == 1 && all[1] == 2, "GETALL",
+	      "%u %u", all[0], all[1]);
+	all[0] = 0;
+	check(semctl(s, 0, SETALL, all) == 0 && semctl(s, 0, GETVAL) == 0, "SETALL", "errno %d",
+	      errno);
+
+	pid = fork();
+	if (pid == 0) {
+		struct sembuf up = { 0, 1, 0 };
+
+		usleep(50000);
+		_exit(semctl(s, 0, GETNCNT) == 1 && semop(s, &up, 1) == 0 ? 0 : 1);
+	}
+	check(semop(s, &down, 1) == 0, "blocked semop woken by another process", "errno %d",
+	      errno);
+	waitpid(pid, &st, 0);
+	check(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child saw one waiter (GETNCNT)",
+	      "status %#x", st);
+
+	pid = fork();
+	if (pid == 0)
+		_exit(semop(s, &down, 1) == -1 && errno == EIDRM ? 0 : 1);
+	usleep(100000);
+	check(semctl(s, 0, IPC_RMID) == 0, "semctl IPC_RMID", "errno %d", errno);
+	waitpid(pid, &st, 0);
+	check(WIFEXITED(st) && WEXITSTATUS(st) == 0, "blocked semop ends with EIDRM",
+	      "status %#x", st);
+	errno = 0;
+	check(semctl(s, 0, GETVAL) == -1 && errno == EINVAL, "removed set EINVAL", "errno %d",
+	      errno);
+}
+
 int main(void)
 {
 	test_get();
 	test_share();
 	test_info();
 	test_msg();
+	test_sem();
 	return checks_done();
 }
