@@ -180,7 +180,7 @@ static long sys_shmat(const uint64_t a[6])
 		r = mm_mmap(process_current()->mm, addr, s->size, prot, mflags, s->file->node, 0);
 	if (r == -EEXIST)
 		r = -EINVAL;	/* an overlap without SHM_REMAP (do_shmat) */
-	if (r >= 0 || r < -4095) {
+	if (r >= 0) {
 		s->atime = wall_seconds();
 		s->lpid = process_current()->pid;
 	}
