@@ -1142,3 +1142,17 @@ uint64_t mm_shared_phys(struct mm *mm, uint64_t addr)
 	unlock(mm);
 	return phys ? phys + (addr & (PAGE_SIZE - 1)) : 0;
 }
+
+struct vnode *mm_file_start_at(struct mm *mm, uint64_t addr)
+{
+	const struct area *a;
+	struct vnode *n = NULL;
+
+	lock(mm);
+	a = find_area(mm, addr);
+	if (a && a->node && (a->kind & AREA_SHARED) && file_index(a, addr) == 0 &&
+	    page_aligned(addr))
+		n = a->node;
+	unlock(mm);
+	return n;
+}

@@ -140,5 +140,8 @@ void mm_areas_free(struct mm_area_info *info, int n);
 /* The physical address behind addr when it lies in a MAP_SHARED area and
  * its page is mapped (a process-shared futex's key), else 0. */
 uint64_t mm_shared_phys(struct mm *mm, uint64_t addr);
+/* The file a MAP_SHARED area maps with its first page at addr (shmdt's
+ * lookup), or NULL. */
+struct vnode *mm_file_start_at(struct mm *mm, uint64_t addr);
 
 #endif

@@ -20,6 +20,7 @@ APPS += locks fileops
 APPS += pty
 APPS += procfs sched
 APPS += timers initsig cputime sigextra
+APPS += sysv
 APPS_PIE := hello args files
 # Also linked dynamically (glibc's ld-linux, musl's ld-musl): the loader
 # path; wrap.so is a library LD_PRELOAD puts in front of libc.

@@ -1063,3 +1063,4 @@ import files_cases  # noqa: E402,F401  (registers the cases of named pipes, lock
 import pty_cases  # noqa: E402,F401  (registers the pseudo-terminal cases)
 import proc_cases  # noqa: E402,F401  (registers the /proc and process query cases)
 import timer_cases  # noqa: E402,F401  (registers the timer and signal cases)
+import ipc_cases  # noqa: E402,F401  (registers the System V and POSIX IPC cases)
