@@ -37,6 +37,19 @@ struct linux_sigaction {
 struct mm;
 struct task;
 
+#define LINUX_GROUPS_MAX VFS_CRED_GROUPS	/* groups kept (setgroups: -ENOMEM beyond) */
+
+/* A process's user and group ids and capabilities (creds.c). Linux keeps
+ * them per thread, but the C libraries change every thread's together. */
+struct linux_cred {
+	uint32_t uid, euid, suid, fsuid;
+	uint32_t gid, egid, sgid, fsgid;
+	uint32_t groups[LINUX_GROUPS_MAX];
+	unsigned ngroups;
+	uint64_t cap_effective, cap_permitted, cap_inheritable;
+	bool keepcaps;			/* PR_SET_KEEPCAPS */
+};
+
 enum process_state { PROCESS_LIVE, PROCESS_ZOMBIE };
 
 #define LINUX_CMDLINE_MAX 4096		/* bytes of argv kept for /proc/<pid>/cmdline */
@@ -48,6 +61,7 @@ struct process {
 	struct mutex lock;		/* cwd, umask, tasks, exe, cmdline */
 	struct vnode *cwd;
 	uint32_t umask;
+	struct linux_cred cred;
 	char exe[LINUX_EXE_MAX];	/* absolute path of the program */
 	char *cmdline;			/* argv, NUL-separated, as /proc shows it */
 	size_t cmdline_len;
@@ -91,6 +105,18 @@ struct task {
 	uint64_t altstack_sp, altstack_size;
 	int altstack_flags;		/* SS_DISABLE, SS_ONSTACK */
 };
+
+/* creds.c: registers the VFS's cred source (before the first exec);
+ * root's credentials (every capability); the caller's, copied under its
+ * lock; execve's change to c for a file of mode mode owned by uid:gid
+ * (true: set-user/group-ID took effect, AT_SECURE); what the VFS checks
+ * for c, under its filesystem ids or (access()) its real ones. */
+void cred_init(void);
+void cred_root(struct linux_cred *c);
+void cred_current(struct linux_cred *c);
+bool cred_exec(struct linux_cred *c, uint32_t mode, uint32_t uid, uint32_t gid, bool nosuid);
+void cred_vfs(const struct linux_cred *c, bool real, struct vfs_cred *v);
+long cred_prctl(int option, uint64_t arg);	/* -EINVAL for options not its own */
 
 /* The calling thread's task (NULL in a kernel thread). */
 static inline struct task *task_current(void)
@@ -144,10 +170,13 @@ void syscall_init(void);
 /* Loads the program path (argv, envp NULL-terminated; a #! script runs
  * through its interpreter) into mm, a new address space, looked up from
  * cwd, and fills *regs with the registers that start it and exe (at least
- * LINUX_EXE_MAX bytes) with its absolute path. Returns 0 or a negative
- * errno; with report, a console line says what was wrong with the file. */
+ * LINUX_EXE_MAX bytes) with its absolute path. cred, the caller's ids,
+ * becomes the program's (cred_exec) and decides the permission to run it.
+ * Returns 0 or a negative errno; with report, a console line says what was
+ * wrong with the file. */
 int exec_load(struct mm *mm, struct vnode *cwd, const char *path, const char *const *argv,
-	      const char *const *envp, struct trap_frame *regs, char *exe, bool report);
+	      const char *const *envp, struct trap_frame *regs, char *exe,
+	      struct linux_cred *cred, bool report);
 /* A new task in p running on thread t (not started yet). */
 struct task *task_new(struct process *p, struct thread *t);
 /* Takes a task that never ran, or the calling one, out of its process:

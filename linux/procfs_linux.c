@@ -9,6 +9,18 @@
 #define NS_PER_TICK 10000000ull		/* USER_HZ: 100 ticks a second */
 #define BYTES_PER_KB 1024
 
+/* The Uid:, Gid: and Groups: lines' figures (under p->lock). */
+static void creds_status(const struct linux_cred *c, struct proc_status *st)
+{
+	const uint32_t uid[4] = { c->uid, c->euid, c->suid, c->fsuid };
+	const uint32_t gid[4] = { c->gid, c->egid, c->sgid, c->fsgid };
+
+	memcpy(st->uid, uid, sizeof(uid));
+	memcpy(st->gid, gid, sizeof(gid));
+	memcpy(st->groups, c->groups, c->ngroups * sizeof(c->groups[0]));
+	st->ngroups = c->ngroups;
+}
+
 static int self_pid(void)
 {
 	struct process *p = process_current();
@@ -93,6 +105,7 @@ static int status(int pid, struct proc_status *st)
 	mutex_lock(&p->lock);
 	comm(st->name, p->exe);
 	st->umask = p->umask;
+	creds_status(&p->cred, st);
 	st->threads = p->nthreads;
 	st->has_mm = p->state == PROCESS_LIVE && p->mm;
 	if (st->has_mm) {

@@ -15,6 +15,7 @@ APPS_OUT := $(BUILD)/apps
 APPS := hello args files mem time random threads poll signal exit3 abort efault enosys environ sigmask sigint \
 	fork spawn spawnee restart sockets unix net_epoll net_hold sync mapfile shm fsbench \
 	fsync_records
+APPS += creds
 APPS_PIE := hello args files
 # Also linked dynamically (glibc's ld-linux, musl's ld-musl): the loader
 # path; wrap.so is a library LD_PRELOAD puts in front of libc.
