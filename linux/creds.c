@@ -9,7 +9,7 @@
  * with none (root gets the full set back) and applies set-user/group-ID
  * bits.
  *
- * The ids live under the process's lock. The C libraries change every
+ * The ids live under the process's cred_lock. The C libraries change every
  * thread's ids together (their setxid broadcast), so one set per process
  * answers as Linux's per-thread ones do.
  *
@@ -54,19 +54,44 @@
 /* Group execute (inode(7)). */
 #define MODE_GROUP_X 00010
 
+/* The ids have their own lock, taken last: the VFS asks for them under
+ * its lock, which fork takes under p->lock. */
+static unsigned long cred_lock(struct process *p)
+{
+	return spin_lock_irqsave(&p->cred_lock);
+}
+
+static void cred_unlock(struct process *p, unsigned long flags)
+{
+	spin_unlock_irqrestore(&p->cred_lock, flags);
+}
+
 void cred_root(struct linux_cred *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->cap_effective = c->cap_permitted = CAP_FULL;
 }
 
+void cred_of(struct process *p, struct linux_cred *c)
+{
+	unsigned long flags = cred_lock(p);
+
+	*c = p->cred;
+	cred_unlock(p, flags);
+}
+
 void cred_current(struct linux_cred *c)
 {
-	struct process *p = process_current();
+	cred_of(process_current(), c);
+}
 
-	mutex_lock(&p->lock);
-	*c = p->cred;
-	mutex_unlock(&p->lock);
+void cred_set(const struct linux_cred *c)
+{
+	struct process *p = process_current();
+	unsigned long flags = cred_lock(p);
+
+	p->cred = *c;
+	cred_unlock(p, flags);
 }
 
 static bool capable(const struct linux_cred *c, int cap)
@@ -183,10 +208,11 @@ static long set_ids(bool user, enum id_call call, uint32_t r, uint32_t e, uint32
 	struct process *p = process_current();
 	struct linux_cred old, *c = &p->cred;
 	struct id_set s = ids_of(c, user);
+	unsigned long flags;
 	bool priv;
 	long err = 0;
 
-	mutex_lock(&p->lock);
+	flags = cred_lock(p);
 	old = *c;
 	priv = capable(c, s.cap);
 	if (call == SET_ID) {
@@ -230,7 +256,7 @@ static long set_ids(bool user, enum id_call call, uint32_t r, uint32_t e, uint32
 		if (user)
 			uid_changed(c, &old);
 	}
-	mutex_unlock(&p->lock);
+	cred_unlock(p, flags);
 	return err;
 }
 
@@ -277,9 +303,10 @@ static long set_fs_id(bool user, uint32_t id)
 	struct process *p = process_current();
 	struct linux_cred old, *c = &p->cred;
 	struct id_set s = ids_of(c, user);
+	unsigned long flags;
 	uint32_t prev;
 
-	mutex_lock(&p->lock);
+	flags = cred_lock(p);
 	old = *c;
 	prev = *s.fs;
 	if (id != ID_UNCHANGED && (capable(c, s.cap) || own_id(&s, id) || id == *s.fs)) {
@@ -287,7 +314,7 @@ static long set_fs_id(bool user, uint32_t id)
 		if (user)
 			uid_changed(c, &old);
 	}
-	mutex_unlock(&p->lock);
+	cred_unlock(p, flags);
 	return prev;
 }
 
@@ -392,7 +419,7 @@ static long sys_setgroups(const uint64_t a[6])
 	struct process *p = process_current();
 	uint32_t groups[LINUX_GROUPS_MAX];
 	struct linux_cred c;
-	long r = 0;
+	unsigned long flags;
 
 	if (a[0] > NGROUPS_MAX)
 		return -EINVAL;
@@ -403,11 +430,11 @@ static long sys_setgroups(const uint64_t a[6])
 		return -ENOMEM;
 	if (copy_from_user(groups, (const void *)a[1], a[0] * sizeof(groups[0])))
 		return -EFAULT;
-	mutex_lock(&p->lock);
+	flags = cred_lock(p);
 	memcpy(p->cred.groups, groups, a[0] * sizeof(groups[0]));
 	p->cred.ngroups = (unsigned)a[0];
-	mutex_unlock(&p->lock);
-	return r;
+	cred_unlock(p, flags);
+	return 0;
 }
 SYSCALL(116, "setgroups", "dp", sys_setgroups);
 
@@ -456,7 +483,7 @@ static long sys_capget(const uint64_t a[6])
 		process_table_lock();
 		p = process_find(pid);
 		if (p)
-			c = p->cred;
+			cred_of(p, &c);
 		process_table_unlock();
 		if (!p)
 			return -ESRCH;
@@ -484,6 +511,7 @@ static long sys_capset(const uint64_t a[6])
 	uint64_t eff, perm, inh;
 	struct linux_cred *c = &p->cred;
 	int pid, words = cap_words(a[0], &pid);
+	unsigned long flags;
 	long r = 0;
 
 	if (words < 0)
@@ -495,7 +523,7 @@ static long sys_capset(const uint64_t a[6])
 	eff = (d[0].effective | (uint64_t)d[1].effective << 32) & CAP_FULL;
 	perm = (d[0].permitted | (uint64_t)d[1].permitted << 32) & CAP_FULL;
 	inh = (d[0].inheritable | (uint64_t)d[1].inheritable << 32) & CAP_FULL;
-	mutex_lock(&p->lock);
+	flags = cred_lock(p);
 	if ((perm & ~c->cap_permitted) || (eff & ~perm) ||
 	    (!capable(c, CAP_SETPCAP) && (inh & ~(c->cap_inheritable | c->cap_permitted))))
 		r = -EPERM;
@@ -504,7 +532,7 @@ static long sys_capset(const uint64_t a[6])
 		c->cap_permitted = perm;
 		c->cap_inheritable = inh;
 	}
-	mutex_unlock(&p->lock);
+	cred_unlock(p, flags);
 	return r;
 }
 SYSCALL(126, "capset", "pp", sys_capset);
@@ -512,20 +540,21 @@ SYSCALL(126, "capset", "pp", sys_capset);
 long cred_prctl(int option, uint64_t arg)
 {
 	struct process *p = process_current();
-	long r = 0;
+	unsigned long flags;
+	long r;
 
 	switch (option) {
 	case LINUX_PR_GET_KEEPCAPS:
-		mutex_lock(&p->lock);
+		flags = cred_lock(p);
 		r = p->cred.keepcaps;
-		mutex_unlock(&p->lock);
+		cred_unlock(p, flags);
 		return r;
 	case LINUX_PR_SET_KEEPCAPS:
 		if (arg > 1)
 			return -EINVAL;
-		mutex_lock(&p->lock);
+		flags = cred_lock(p);
 		p->cred.keepcaps = arg;
-		mutex_unlock(&p->lock);
+		cred_unlock(p, flags);
 		return 0;
 	case LINUX_PR_CAPBSET_READ:
 		return arg <= LINUX_CAP_LAST_CAP ? 1 : -EINVAL;

@@ -533,9 +533,7 @@ static long sys_execve(const uint64_t a[6])
 	if (r >= 0)
 		r = exec_load(mm, p->cwd, path, argv.v, envp.v, &regs, exe, &cred, false);
 	if (r >= 0) {
-		mutex_lock(&p->lock);
-		p->cred = cred;
-		mutex_unlock(&p->lock);
+		cred_set(&cred);
 		process_replace_image(p, mm, exe);
 		process_set_cmdline(p, argv.v);
 		*task_current()->regs = regs;

@@ -61,6 +61,7 @@ struct process {
 	struct mutex lock;		/* cwd, umask, tasks, exe, cmdline */
 	struct vnode *cwd;
 	uint32_t umask;
+	spinlock_t cred_lock;		/* cred (creds.c): taken after any other */
 	struct linux_cred cred;
 	char exe[LINUX_EXE_MAX];	/* absolute path of the program */
 	char *cmdline;			/* argv, NUL-separated, as /proc shows it */
@@ -107,13 +108,15 @@ struct task {
 };
 
 /* creds.c: registers the VFS's cred source (before the first exec);
- * root's credentials (every capability); the caller's, copied under its
- * lock; execve's change to c for a file of mode mode owned by uid:gid
+ * root's credentials (every capability); the caller's (or p's), copied
+ * under its cred_lock; replacing the caller's (execve); execve's change to c for a file of mode mode owned by uid:gid
  * (true: set-user/group-ID took effect, AT_SECURE); what the VFS checks
  * for c, under its filesystem ids or (access()) its real ones. */
 void cred_init(void);
 void cred_root(struct linux_cred *c);
 void cred_current(struct linux_cred *c);
+void cred_of(struct process *p, struct linux_cred *c);
+void cred_set(const struct linux_cred *c);
 bool cred_exec(struct linux_cred *c, uint32_t mode, uint32_t uid, uint32_t gid, bool nosuid);
 void cred_vfs(const struct linux_cred *c, bool real, struct vfs_cred *v);
 long cred_prctl(int option, uint64_t arg);	/* -EINVAL for options not its own */

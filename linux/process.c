@@ -449,7 +449,7 @@ struct process *process_fork(struct process *parent, bool share_mm, int exit_sig
 	p->cwd = parent->cwd;
 	vfs_node_hold(p->cwd);
 	p->umask = parent->umask;
-	p->cred = parent->cred;
+	cred_of(parent, &p->cred);
 	memcpy(p->exe, parent->exe, sizeof(p->exe));
 	if (parent->cmdline_len && (p->cmdline = kmalloc(parent->cmdline_len))) {
 		memcpy(p->cmdline, parent->cmdline, parent->cmdline_len);

@@ -9,7 +9,7 @@
 #define NS_PER_TICK 10000000ull		/* USER_HZ: 100 ticks a second */
 #define BYTES_PER_KB 1024
 
-/* The Uid:, Gid: and Groups: lines' figures (under p->lock). */
+/* The Uid:, Gid: and Groups: lines' figures (under p->cred_lock). */
 static void creds_status(const struct linux_cred *c, struct proc_status *st)
 {
 	const uint32_t uid[4] = { c->uid, c->euid, c->suid, c->fsuid };
@@ -88,6 +88,7 @@ static int status(int pid, struct proc_status *st)
 {
 	struct process *p;
 	struct mm *mm = NULL;
+	unsigned long cred_flags;
 
 	memset(st, 0, sizeof(*st));
 	process_table_lock();
@@ -105,7 +106,9 @@ static int status(int pid, struct proc_status *st)
 	mutex_lock(&p->lock);
 	comm(st->name, p->exe);
 	st->umask = p->umask;
+	cred_flags = spin_lock_irqsave(&p->cred_lock);
 	creds_status(&p->cred, st);
+	spin_unlock_irqrestore(&p->cred_lock, cred_flags);
 	st->threads = p->nthreads;
 	st->has_mm = p->state == PROCESS_LIVE && p->mm;
 	if (st->has_mm) {
