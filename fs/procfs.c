@@ -317,8 +317,13 @@ static size_t gen_status(long pid, char *buf, size_t size)
 	gen_printf(&o, "Pid:\t%d\n", st.pid);
 	gen_printf(&o, "PPid:\t%d\n", st.ppid);
 	gen_printf(&o, "TracerPid:\t0\n");
-	gen_printf(&o, "Uid:\t0\t0\t0\t0\n");
-	gen_printf(&o, "Gid:\t0\t0\t0\t0\n");
+	gen_printf(&o, "Uid:\t%u\t%u\t%u\t%u\n", st.uid[0], st.uid[1], st.uid[2], st.uid[3]);
+	gen_printf(&o, "Gid:\t%u\t%u\t%u\t%u\n", st.gid[0], st.gid[1], st.gid[2], st.gid[3]);
+	/* Each group followed by a space, as Linux's proc_pid_status. */
+	gen_printf(&o, "Groups:\t");
+	for (unsigned i = 0; i < st.ngroups; i++)
+		gen_printf(&o, "%u ", st.groups[i]);
+	gen_printf(&o, "\n");
 	if (st.has_mm) {
 		kb_line(&o, "VmSize:\t", st.vm_pages);
 		kb_line(&o, "VmRSS:\t", st.rss_pages);

@@ -76,6 +76,70 @@ bool vfs_node_noexec(const struct vnode *n)
 	return n->mnt && (n->mnt->flags & VFS_MS_NOEXEC);
 }
 
+static void (*cred_source)(struct vfs_cred *c);
+
+void vfs_set_cred_source(void (*get)(struct vfs_cred *c))
+{
+	cred_source = get;
+}
+
+void vfs_cred_get(struct vfs_cred *c)
+{
+	if (cred_source) {
+		cred_source(c);
+		return;
+	}
+	memset(c, 0, sizeof(*c));
+	c->dac_override = c->fowner = true;
+}
+
+/* Linux's generic_permission (fs/namei.c): with CAP_DAC_OVERRIDE, all
+ * but executing a file without any x bit; else the owner's, the group's
+ * or the others' bits. */
+int vfs_permission(const struct vfs_cred *c, uint32_t mode, uint32_t uid, uint32_t gid,
+		   int may)
+{
+	bool in_group = gid == c->gid;
+	unsigned bits, i;
+
+	if (c->dac_override && (!(may & VFS_MAY_EXEC) ||
+				(mode & VFS_S_IFMT) == VFS_S_IFDIR || (mode & 0111)))
+		return 0;
+	for (i = 0; i < c->ngroups && !in_group; i++)
+		in_group = c->groups[i] == gid;
+	bits = c->uid == uid ? (mode >> 6) & 7 : in_group ? (mode >> 3) & 7 : mode & 7;
+	return ((unsigned)may & ~bits) ? -EACCES : 0;
+}
+
+static int node_permission(const struct vnode *n, int may)
+{
+	struct vfs_cred c;
+
+	vfs_cred_get(&c);
+	return vfs_permission(&c, n->mode, n->uid, n->gid, may);
+}
+
+/* Removing or replacing e's name: write and search on the directory and,
+ * in a sticky one, owning the file or the directory (man 2 unlink). */
+static int may_remove(const struct ramfs_entry *e)
+{
+	struct vfs_cred c;
+	int r;
+
+	vfs_cred_get(&c);
+	r = vfs_permission(&c, e->dir->mode, e->dir->uid, e->dir->gid,
+			   VFS_MAY_WRITE | VFS_MAY_EXEC);
+	if (r == 0 && (e->dir->mode & VFS_S_ISVTX) && !c.fowner && c.uid != e->node->uid &&
+	    c.uid != e->dir->uid)
+		r = -EPERM;
+	return r;
+}
+
+bool vfs_node_nosuid(const struct vnode *n)
+{
+	return n->mnt && (n->mnt->flags & VFS_MS_NOSUID);
+}
+
 bool vfs_node_nodev(const struct vnode *n)
 {
 	return n->mnt && (n->mnt->flags & VFS_MS_NODEV);
@@ -426,11 +490,22 @@ static int create_node(struct vnode *cwd, const char *path, uint32_t mode, const
 	const char *name;
 	size_t len;
 	int r = new_name(cwd, path, &dir, &name, &len);
+	struct vfs_cred c;
 
+	if (r < 0)
+		return r;
+	vfs_cred_get(&c);
+	r = vfs_permission(&c, dir->mode, dir->uid, dir->gid, VFS_MAY_WRITE | VFS_MAY_EXEC);
 	if (r < 0)
 		return r;
 	if (read_only(dir))
 		return -EROFS;
+	/* A set-group-ID directory gives its group, and directories its bit. */
+	if (dir->mode & VFS_S_ISGID) {
+		c.gid = dir->gid;
+		if ((mode & VFS_S_IFMT) == VFS_S_IFDIR)
+			mode |= VFS_S_ISGID;
+	}
 	ops = ops_of(dir);
 	if (ops)
 		r = ops->create(dir, name, len, mode, target, tlen, &n);
@@ -440,6 +515,8 @@ static int create_node(struct vnode *cwd, const char *path, uint32_t mode, const
 		return r;
 	if (!n)
 		return -ENOMEM;
+	n->uid = c.uid;
+	n->gid = c.gid;
 	r = ramfs_link(dir, n, name, len);
 	if (r < 0) {
 		ramfs_put(n);
@@ -705,6 +782,8 @@ static void fill_stat(struct vnode *n, struct vfs_stat *st)
 	*st = (struct vfs_stat){
 		.dev = n->mnt ? n->mnt->dev : 0,
 		.mode = n->mode,
+		.uid = n->uid,
+		.gid = n->gid,
 		.nlink = ops_of(n) ? n->disk_links : link_count(n),
 		.mtime = n->mtime,
 		.ino = n->ino,
@@ -757,6 +836,25 @@ int vfs_chmod(struct vnode *cwd, const char *path, uint32_t perm, uint32_t mtime
 	return r;
 }
 
+int vfs_chown(struct vnode *cwd, const char *path, bool follow, uint32_t uid, uint32_t gid,
+	      uint32_t clear)
+{
+	struct vnode *n;
+	int r;
+
+	lock();
+	r = lookup(cwd, path, follow, &n);
+	if (r == 0 && read_only(n))
+		r = -EROFS;
+	if (r == 0) {
+		n->uid = uid;
+		n->gid = gid;
+		n->mode &= ~clear;
+	}
+	unlock();
+	return r;
+}
+
 /* The entry of path's last component (a symlink is not followed). */
 static int lookup_last(struct vnode *cwd, const char *path, struct ramfs_entry **out)
 {
@@ -790,6 +888,9 @@ static int remove_node(struct vnode *cwd, const char *path, bool dir)
 		return r;
 	if (e->node->entries)
 		return -ENOTEMPTY;
+	r = may_remove(e);
+	if (r < 0)
+		return r;
 	if (read_only(e->dir))
 		return -EROFS;
 	if (ops_of(e->dir)) {
@@ -863,6 +964,13 @@ static int rename_node(struct vnode *cwd, const char *oldpath, const char *newpa
 	if (n->mounted)
 		return -EBUSY;
 	target = ramfs_find(dir, name, len);
+	r = may_remove(e);
+	if (r == 0 && target)
+		r = may_remove(target);
+	else if (r == 0)
+		r = node_permission(dir, VFS_MAY_WRITE | VFS_MAY_EXEC);
+	if (r < 0)
+		return r;
 	/* The same entry, or two names of one node: POSIX says nothing happens. */
 	if (target && target->node == n)
 		return 0;
@@ -1265,6 +1373,11 @@ static int open_node(struct vnode *cwd, const char *path, int flags, uint32_t pe
 		made = r == 0;
 	} else if (r == 0 && (flags & VFS_O_CREAT) && (flags & VFS_O_EXCL))
 		return -EEXIST;
+	/* A node it made itself opens whatever its mode (open(2)). */
+	else if (r == 0)
+		r = node_permission(n, (acc != VFS_O_WRONLY ? VFS_MAY_READ : 0) |
+				       (acc != VFS_O_RDONLY || (flags & VFS_O_TRUNC) ?
+					VFS_MAY_WRITE : 0));
 	if (r < 0)
 		return r;
 	if (is_type(n, VFS_S_IFLNK))

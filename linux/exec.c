@@ -115,7 +115,7 @@ static size_t strings_size(const char *const *v)
 
 static int build_stack(struct mm *mm, const struct elf_image *img, uint64_t interp_base,
 		       const char *path, const char *const *argv, const char *const *envp,
-		       uint64_t *sp)
+		       const struct linux_cred *cred, bool secure, uint64_t *sp)
 {
 	size_t size = ALIGN_UP(strings_size(argv) + strings_size(envp) + 2 * strlen(path) +
 			       STACK_OVERHEAD, 16);
@@ -131,6 +131,11 @@ static int build_stack(struct mm *mm, const struct elf_image *img, uint64_t inte
 		.clock_ticks = CLOCK_TICKS,
 		.interp_base = interp_base,
 		.min_sigstack = signal_frame_max(),
+		.uid = cred->uid,
+		.euid = cred->euid,
+		.gid = cred->gid,
+		.egid = cred->egid,
+		.secure = secure,
 	};
 	long r;
 
@@ -251,11 +256,13 @@ static int load_interp(struct mm *mm, struct file *prog, const struct elf_image 
 
 static int load_elf(struct mm *mm, struct file *f, struct vnode *cwd, const char *path,
 		    const char *const *argv, const char *const *envp, struct trap_frame *regs,
-		    bool report)
+		    struct linux_cred *cred, bool report)
 {
 	struct elf_image img;
 	uint64_t sp, entry, base = 0;
 	int r = parse_file(f, pie_base(), path, report, &img);
+	bool secure = cred_exec(cred, f->node->mode, f->node->uid, f->node->gid,
+				vfs_node_nosuid(f->node));
 
 	if (r < 0)
 		return r;
@@ -267,7 +274,7 @@ static int load_elf(struct mm *mm, struct file *f, struct vnode *cwd, const char
 			return r;
 	}
 	if (r == 0)
-		r = build_stack(mm, &img, base, path, argv, envp, &sp);
+		r = build_stack(mm, &img, base, path, argv, envp, cred, secure, &sp);
 	if (r < 0)
 		return exec_error(report, path, r == -E2BIG ? "arguments too big" :
 				  "cannot load it (out of memory)", r);
@@ -282,14 +289,15 @@ static int load_elf(struct mm *mm, struct file *f, struct vnode *cwd, const char
 }
 
 static int load(struct mm *mm, struct vnode *cwd, const char *path, const char *const *argv,
-		const char *const *envp, struct trap_frame *regs, char *exe, bool report,
-		unsigned depth);
+		const char *const *envp, struct trap_frame *regs, char *exe,
+		struct linux_cred *cred, bool report, unsigned depth);
 
 /* "#!interpreter [one argument]": the interpreter runs with the script's
  * path in place of argv[0] (Linux's binfmt_script). */
 static int load_script(struct mm *mm, struct vnode *cwd, const char *start, size_t len,
 		       const char *path, const char *const *argv, const char *const *envp,
-		       struct trap_frame *regs, char *exe, bool report, unsigned depth)
+		       struct trap_frame *regs, char *exe, struct linux_cred *cred, bool report,
+		       unsigned depth)
 {
 	char line[BINPRM_BUF_SIZE];
 	size_t argc = 0;
@@ -329,14 +337,22 @@ static int load_script(struct mm *mm, struct vnode *cwd, const char *start, size
 	for (size_t i = 1; argv[0] && argv[i]; i++)
 		nargv[argc++] = argv[i];
 	nargv[argc] = NULL;
-	r = load(mm, cwd, interp, nargv, envp, regs, exe, report, depth + 1);
+	r = load(mm, cwd, interp, nargv, envp, regs, exe, cred, report, depth + 1);
 	kfree(nargv);
 	return r;
 }
 
+static int exec_permission(const struct linux_cred *cred, const struct vnode *n)
+{
+	struct vfs_cred v;
+
+	cred_vfs(cred, false, &v);
+	return vfs_permission(&v, n->mode, n->uid, n->gid, VFS_MAY_EXEC);
+}
+
 static int load(struct mm *mm, struct vnode *cwd, const char *path, const char *const *argv,
-		const char *const *envp, struct trap_frame *regs, char *exe, bool report,
-		unsigned depth)
+		const char *const *envp, struct trap_frame *regs, char *exe,
+		struct linux_cred *cred, bool report, unsigned depth)
 {
 	char start[BINPRM_BUF_SIZE - 1];
 	struct file *f;
@@ -352,18 +368,18 @@ static int load(struct mm *mm, struct vnode *cwd, const char *path, const char *
 	n = f->node;
 	if (!n || (n->mode & VFS_S_IFMT) != VFS_S_IFREG)
 		r = exec_error(report, path, "not a regular file", -EACCES);
-	else if (!(n->mode & 0111))
+	else if (exec_permission(cred, n) < 0)
 		r = exec_error(report, path, "not executable (no x permission)", -EACCES);
 	else if (vfs_node_noexec(n))
 		r = exec_error(report, path, "on a noexec mount", -EACCES);
 	else if ((len = vfs_file_pread(f, start, sizeof(start), 0)) < 0)
 		r = exec_error(report, path, "cannot read it", (int)len);
 	else if (len >= 2 && start[0] == '#' && start[1] == '!')
-		r = load_script(mm, cwd, start, (size_t)len, path, argv, envp, regs, exe, report,
+		r = load_script(mm, cwd, start, (size_t)len, path, argv, envp, regs, exe, cred, report,
 				depth);
 	else if (len < ELF_MAGIC_LEN || memcmp(start, ELF_MAGIC, ELF_MAGIC_LEN))
 		r = exec_error(report, path, "not an ELF executable (exec format error)", -ENOEXEC);
-	else if ((r = load_elf(mm, f, cwd, path, argv, envp, regs, report)) == 0 &&
+	else if ((r = load_elf(mm, f, cwd, path, argv, envp, regs, cred, report)) == 0 &&
 		 vfs_path_of(n, exe, LINUX_EXE_MAX) < 0)
 		exe[0] = '\0';
 	file_put(f);
@@ -371,9 +387,10 @@ static int load(struct mm *mm, struct vnode *cwd, const char *path, const char *
 }
 
 int exec_load(struct mm *mm, struct vnode *cwd, const char *path, const char *const *argv,
-	      const char *const *envp, struct trap_frame *regs, char *exe, bool report)
+	      const char *const *envp, struct trap_frame *regs, char *exe,
+	      struct linux_cred *cred, bool report)
 {
-	return load(mm, cwd, path, argv, envp, regs, exe, report, 0);
+	return load(mm, cwd, path, argv, envp, regs, exe, cred, report, 0);
 }
 
 /* argv or envp from user memory: the strings packed in one growing buffer,
@@ -498,8 +515,10 @@ static long sys_execve(const uint64_t a[6])
 	struct trap_frame regs;
 	char *path = kmalloc(VFS_PATH_MAX), *exe = kmalloc(LINUX_EXE_MAX);
 	struct mm *mm = NULL;
+	struct linux_cred cred;
 	long r;
 
+	cred_current(&cred);
 	memset(&argv, 0, sizeof(argv));
 	memset(&envp, 0, sizeof(envp));
 	r = path && exe ? user_path(path, a[0]) : -ENOMEM;
@@ -512,8 +531,9 @@ static long sys_execve(const uint64_t a[6])
 	if (r >= 0)
 		r = (mm = mm_create()) ? 0 : -ENOMEM;
 	if (r >= 0)
-		r = exec_load(mm, p->cwd, path, argv.v, envp.v, &regs, exe, false);
+		r = exec_load(mm, p->cwd, path, argv.v, envp.v, &regs, exe, &cred, false);
 	if (r >= 0) {
+		cred_set(&cred);
 		process_replace_image(p, mm, exe);
 		process_set_cmdline(p, argv.v);
 		process_set_comm(p, path);

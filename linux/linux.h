@@ -37,6 +37,19 @@ struct linux_sigaction {
 struct mm;
 struct task;
 
+#define LINUX_GROUPS_MAX VFS_CRED_GROUPS	/* groups kept (setgroups: -ENOMEM beyond) */
+
+/* A process's user and group ids and capabilities (creds.c). Linux keeps
+ * them per thread, but the C libraries change every thread's together. */
+struct linux_cred {
+	uint32_t uid, euid, suid, fsuid;
+	uint32_t gid, egid, sgid, fsgid;
+	uint32_t groups[LINUX_GROUPS_MAX];
+	unsigned ngroups;
+	uint64_t cap_effective, cap_permitted, cap_inheritable;
+	bool keepcaps;			/* PR_SET_KEEPCAPS */
+};
+
 enum process_state { PROCESS_LIVE, PROCESS_ZOMBIE };
 
 #define LINUX_CMDLINE_MAX 4096		/* bytes of argv kept for /proc/<pid>/cmdline */
@@ -48,6 +61,8 @@ struct process {
 	struct mutex lock;		/* cwd, umask, tasks, exe, cmdline */
 	struct vnode *cwd;
 	uint32_t umask;
+	spinlock_t cred_lock;		/* cred (creds.c): taken after any other */
+	struct linux_cred cred;
 	char exe[LINUX_EXE_MAX];	/* absolute path of the program */
 	char comm[PROC_COMM_MAX];	/* the name execve was given, cut (/proc) */
 	char *cmdline;			/* argv, NUL-separated, as /proc shows it */
@@ -99,6 +114,20 @@ struct task {
 	uint64_t altstack_sp, altstack_size;
 	int altstack_flags;		/* SS_DISABLE, SS_ONSTACK */
 };
+
+/* creds.c: registers the VFS's cred source (before the first exec);
+ * root's credentials (every capability); the caller's (or p's), copied
+ * under its cred_lock; replacing the caller's (execve); execve's change to c for a file of mode mode owned by uid:gid
+ * (true: set-user/group-ID took effect, AT_SECURE); what the VFS checks
+ * for c, under its filesystem ids or (access()) its real ones. */
+void cred_init(void);
+void cred_root(struct linux_cred *c);
+void cred_current(struct linux_cred *c);
+void cred_of(struct process *p, struct linux_cred *c);
+void cred_set(const struct linux_cred *c);
+bool cred_exec(struct linux_cred *c, uint32_t mode, uint32_t uid, uint32_t gid, bool nosuid);
+void cred_vfs(const struct linux_cred *c, bool real, struct vfs_cred *v);
+long cred_prctl(int option, uint64_t arg);	/* -EINVAL for options not its own */
 
 /* The calling thread's task (NULL in a kernel thread). */
 static inline struct task *task_current(void)
@@ -152,10 +181,13 @@ void syscall_init(void);
 /* Loads the program path (argv, envp NULL-terminated; a #! script runs
  * through its interpreter) into mm, a new address space, looked up from
  * cwd, and fills *regs with the registers that start it and exe (at least
- * LINUX_EXE_MAX bytes) with its absolute path. Returns 0 or a negative
- * errno; with report, a console line says what was wrong with the file. */
+ * LINUX_EXE_MAX bytes) with its absolute path. cred, the caller's ids,
+ * becomes the program's (cred_exec) and decides the permission to run it.
+ * Returns 0 or a negative errno; with report, a console line says what was
+ * wrong with the file. */
 int exec_load(struct mm *mm, struct vnode *cwd, const char *path, const char *const *argv,
-	      const char *const *envp, struct trap_frame *regs, char *exe, bool report);
+	      const char *const *envp, struct trap_frame *regs, char *exe,
+	      struct linux_cred *cred, bool report);
 /* A new task in p running on thread t (not started yet). */
 struct task *task_new(struct process *p, struct thread *t);
 /* k's nice, policy and affinity: its creator's (none: the defaults). */

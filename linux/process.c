@@ -460,6 +460,7 @@ struct process *process_fork(struct process *parent, bool share_mm, int exit_sig
 	p->cwd = parent->cwd;
 	vfs_node_hold(p->cwd);
 	p->umask = parent->umask;
+	cred_of(parent, &p->cred);
 	memcpy(p->exe, parent->exe, sizeof(p->exe));
 	memcpy(p->comm, parent->comm, sizeof(p->comm));
 	if (parent->cmdline_len && (p->cmdline = kmalloc(parent->cmdline_len))) {
@@ -545,6 +546,7 @@ static struct process *process_new(void)
 	p->pid = INIT_PID;
 	p->pgid = p->sid = INIT_PID;
 	p->umask = DEFAULT_UMASK;
+	cred_root(&p->cred);
 	p->cwd = vfs_root();
 	vfs_node_hold(p->cwd);
 	p->start_ns = clock_ns();
@@ -613,6 +615,7 @@ int linux_run(const struct cmdline *c)
 		argv = fallback;
 	}
 	syscall_init();
+	cred_init();
 	vfs_set_clock(wall_seconds);
 	default_env();
 	p = process_new();
@@ -620,7 +623,7 @@ int linux_run(const struct cmdline *c)
 		printk("flint: cannot start %s: out of memory or no console\n", argv[0]);
 		return STATUS_CANNOT_EXEC;
 	}
-	r = exec_load(p->mm, p->cwd, argv[0], argv, env, &regs, p->exe, true);
+	r = exec_load(p->mm, p->cwd, argv[0], argv, env, &regs, p->exe, &p->cred, true);
 	if (r < 0)
 		return r == -ENOENT ? STATUS_NOT_FOUND : STATUS_CANNOT_EXEC;
 	init_process = p;

@@ -13,6 +13,18 @@
 #define BYTES_PER_KB 1024
 #define NS_PER_SEC 1000000000ull
 
+/* The Uid:, Gid: and Groups: lines' figures (under p->cred_lock). */
+static void creds_status(const struct linux_cred *c, struct proc_status *st)
+{
+	const uint32_t uid[4] = { c->uid, c->euid, c->suid, c->fsuid };
+	const uint32_t gid[4] = { c->gid, c->egid, c->sgid, c->fsgid };
+
+	memcpy(st->uid, uid, sizeof(uid));
+	memcpy(st->gid, gid, sizeof(gid));
+	memcpy(st->groups, c->groups, c->ngroups * sizeof(c->groups[0]));
+	st->ngroups = c->ngroups;
+}
+
 static int self_pid(void)
 {
 	struct process *p = process_current();
@@ -115,6 +127,7 @@ static int status(int pid, struct proc_status *st)
 {
 	struct process *p;
 	struct mm *mm = NULL;
+	unsigned long cred_flags;
 
 	memset(st, 0, sizeof(*st));
 	process_table_lock();
@@ -136,6 +149,9 @@ static int status(int pid, struct proc_status *st)
 	st->state = process_state(p);
 	st->nice = p->tasks ? p->tasks->nice : 0;
 	st->umask = p->umask;
+	cred_flags = spin_lock_irqsave(&p->cred_lock);
+	creds_status(&p->cred, st);
+	spin_unlock_irqrestore(&p->cred_lock, cred_flags);
 	st->threads = p->nthreads;
 	st->has_mm = p->state == PROCESS_LIVE && p->mm;
 	if (st->has_mm) {

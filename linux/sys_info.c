@@ -257,7 +257,8 @@ static long sys_getcpu(const uint64_t a[6])
 SYSCALL(309, "getcpu", "ppp", sys_getcpu);
 
 /*
- * prctl: thread names and the few process flags programs read.
+ * prctl: thread names and the few process flags programs read; creds.c
+ * answers the capability options.
  */
 /* include/uapi/linux/prctl.h */
 #define LINUX_PR_SET_PDEATHSIG 1
@@ -380,7 +381,7 @@ static long sys_prctl(const uint64_t a[6])
 	case LINUX_PR_GET_PDEATHSIG:
 		return copy_to_user((void *)a[1], &zero, sizeof(zero));
 	}
-	return -EINVAL;
+	return cred_prctl((int)a[0], a[1]);
 }
 SYSCALL(157, "prctl", "dxxxx", sys_prctl);
 

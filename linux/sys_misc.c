@@ -1,10 +1,10 @@
 /*
- * Linux's identity calls (pids, users, groups, sessions), capabilities,
+ * Linux's identity calls (pids, sessions),
  * priorities, memory locking, and the calls registered only to say
  * -ENOSYS without the dispatcher's "unknown syscall" line.
  *
- * Programs run as root (uid and gid 0, every capability) and cannot
- * become anyone else. Process groups and sessions follow Linux's rules,
+ * Users, groups and capabilities are in creds.c. Process groups and
+ * sessions follow Linux's rules,
  * over the tree fields of struct process (under the process-table lock);
  * the first process leads group and session 1 and has no parent
  * (getppid 0).
@@ -12,9 +12,6 @@
  * Syscall numbers: arch/x86/entry/syscalls/syscall_64.tbl.
  */
 #include "linux.h"
-
-#define ID_UNCHANGED 0xffffffffu	/* (uid_t)-1 in setre*id and setres*id */
-#define NGROUPS_MAX 65536		/* include/uapi/linux/limits.h */
 
 static long sys_getpid(const uint64_t a[6])
 {
@@ -43,98 +40,6 @@ static long sys_getppid(const uint64_t a[6])
 	return r;
 }
 SYSCALL(110, "getppid", "", sys_getppid);
-
-/* Everyone is root. */
-SYSCALL(102, "getuid", "", syscall_zero);
-SYSCALL(107, "geteuid", "", syscall_zero);
-SYSCALL(104, "getgid", "", syscall_zero);
-SYSCALL(108, "getegid", "", syscall_zero);
-
-/* Setting an id: staying root (or leaving it unchanged) is allowed. */
-static bool id_ok(uint64_t id, bool unchanged_ok)
-{
-	uint32_t v = (uint32_t)id;
-
-	return v == 0 || (unchanged_ok && v == ID_UNCHANGED);
-}
-
-static long sys_setuid(const uint64_t a[6])
-{
-	return id_ok(a[0], false) ? 0 : -EPERM;
-}
-SYSCALL(105, "setuid", "d", sys_setuid);
-
-static long sys_setgid(const uint64_t a[6])
-{
-	return id_ok(a[0], false) ? 0 : -EPERM;
-}
-SYSCALL(106, "setgid", "d", sys_setgid);
-
-static long set_ids(const uint64_t a[6], unsigned n)
-{
-	unsigned i;
-
-	for (i = 0; i < n; i++)
-		if (!id_ok(a[i], true))
-			return -EPERM;
-	return 0;
-}
-
-/* Real and effective ids (setreuid, setregid). */
-static long sys_set_two_ids(const uint64_t a[6])
-{
-	return set_ids(a, 2);
-}
-SYSCALL(113, "setreuid", "dd", sys_set_two_ids);
-SYSCALL(114, "setregid", "dd", sys_set_two_ids);
-
-/* Real, effective and saved ids (setresuid, setresgid). */
-static long sys_set_three_ids(const uint64_t a[6])
-{
-	return set_ids(a, 3);
-}
-SYSCALL(117, "setresuid", "ddd", sys_set_three_ids);
-SYSCALL(119, "setresgid", "ddd", sys_set_three_ids);
-
-/* getresuid and getresgid: real, effective and saved ids, all 0. */
-static long get_ids(const uint64_t a[6])
-{
-	const uint32_t root = 0;
-	unsigned i;
-
-	for (i = 0; i < 3; i++)
-		if (copy_to_user((void *)a[i], &root, sizeof(root)))
-			return -EFAULT;
-	return 0;
-}
-
-static long sys_getresuid(const uint64_t a[6])
-{
-	return get_ids(a);
-}
-SYSCALL(118, "getresuid", "ppp", sys_getresuid);
-
-static long sys_getresgid(const uint64_t a[6])
-{
-	return get_ids(a);
-}
-SYSCALL(120, "getresgid", "ppp", sys_getresgid);
-
-/* No supplementary groups; clearing them (as privilege-dropping code
- * does) is allowed, adding any is not. */
-static long sys_getgroups(const uint64_t a[6])
-{
-	return (int)a[0] < 0 ? -EINVAL : 0;
-}
-SYSCALL(115, "getgroups", "dp", sys_getgroups);
-
-static long sys_setgroups(const uint64_t a[6])
-{
-	if (a[0] > NGROUPS_MAX)
-		return -EINVAL;
-	return a[0] ? -EPERM : 0;
-}
-SYSCALL(116, "setgroups", "dp", sys_setgroups);
 
 /* The process a pid argument of getpgid, getsid and setpgid names: 0
  * and the caller's tids (as in Linux) name the caller. */
@@ -259,69 +164,8 @@ static long sys_setsid(const uint64_t a[6])
 }
 SYSCALL(112, "setsid", "", sys_setsid);
 
-/*
- * Capabilities: root has them all, and keeps them (capset -EPERM, as for
- * a change a process may not make).
- */
-/* include/uapi/linux/capability.h */
-#define LINUX_CAPABILITY_VERSION_1 0x19980330u	/* one data struct */
-#define LINUX_CAPABILITY_VERSION_2 0x20071026u	/* two */
-#define LINUX_CAPABILITY_VERSION_3 0x20080522u	/* two */
-#define LINUX_CAP_LAST_CAP 40			/* CAP_CHECKPOINT_RESTORE in 6.1 */
-
-/* Capabilities 32 to LINUX_CAP_LAST_CAP, in the second data struct. */
-#define HIGH_CAPS ((1u << (LINUX_CAP_LAST_CAP + 1 - 32)) - 1)
-
-struct linux_cap_header {
-	uint32_t version;
-	int32_t pid;
-};
-
-struct linux_cap_data {
-	uint32_t effective, permitted, inheritable;
-};
-
-/* How many data structs the header's version uses; 0 for an unknown
- * version, which is answered with the preferred one written back. */
-static int cap_words(uint64_t uhdr)
-{
-	struct linux_cap_header h;
-	const uint32_t preferred = LINUX_CAPABILITY_VERSION_3;
-
-	if (copy_from_user(&h, (const void *)uhdr, sizeof(h)))
-		return -EFAULT;
-	if (h.version == LINUX_CAPABILITY_VERSION_1)
-		return 1;
-	if (h.version == LINUX_CAPABILITY_VERSION_2 || h.version == LINUX_CAPABILITY_VERSION_3)
-		return 2;
-	if (copy_to_user((void *)uhdr, &preferred, sizeof(preferred)))
-		return -EFAULT;
-	return -EINVAL;
-}
-
-static long sys_capget(const uint64_t a[6])
-{
-	struct linux_cap_data d[2] = {
-		{ UINT32_MAX, UINT32_MAX, 0 },
-		{ HIGH_CAPS, HIGH_CAPS, 0 },
-	};
-	int words = cap_words(a[0]);
-
-	if (words < 0 || !a[1])
-		return words < 0 ? words : 0;
-	return copy_to_user((void *)a[1], d, (size_t)words * sizeof(d[0]));
-}
-SYSCALL(125, "capget", "pp", sys_capget);
-
-static long sys_capset(const uint64_t a[6])
-{
-	int words = cap_words(a[0]);
-
-	return words < 0 ? words : -EPERM;
-}
-SYSCALL(126, "capset", "pp", sys_capset);
-
-/* I/O priorities likewise: there is no I/O scheduler. */
+/* I/O priorities: there is no I/O scheduler, so they are accepted and
+ * change nothing. */
 SYSCALL(251, "ioprio_set", "ddx", syscall_zero);
 SYSCALL(252, "ioprio_get", "dd", syscall_zero);
 

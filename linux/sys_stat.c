@@ -5,9 +5,9 @@
  * Calls on descriptors only are in linux/sys_fs.c. Numbers:
  * arch/x86/entry/syscalls/syscall_64.tbl.
  *
- * Flint runs one user, root, on one ramfs: permission checks pass,
- * ownership is always 0 and chown changes nothing, and there are no
- * device nodes or FIFOs to create. Hard links (link, linkat) are the
+ * Nodes have owners and the VFS checks permissions against the caller's
+ * credentials (creds.c); the rules of chmod, chown and access are here.
+ * There are no device nodes or FIFOs to create. Hard links (link, linkat) are the
  * ramfs's own: see docs/fs.md.
  */
 #include <flint/page_alloc.h>
@@ -43,7 +43,9 @@
 #define LINUX_W_OK 2
 #define LINUX_R_OK 4
 #define ACCESS_MODES (LINUX_X_OK | LINUX_W_OK | LINUX_R_OK)
-#define EXEC_BITS 0111
+#define CHOWN_KEEP 0xffffffffu		/* (uid_t)-1: chown(2) keeps that id */
+#define GROUP_EXEC 0010
+#define CAP_CHOWN_BIT 1u		/* 1 << CAP_CHOWN (include/uapi/linux/capability.h) */
 
 /* include/uapi/linux/stat.h */
 #define LINUX_S_ISVTX 01000
@@ -155,6 +157,8 @@ static void stat_to_linux(const struct vfs_stat *st, struct linux_stat *out)
 		.st_ino = st->ino,
 		.st_nlink = st->nlink,
 		.st_mode = st->mode,
+		.st_uid = st->uid,
+		.st_gid = st->gid,
 		.st_rdev = st->rdev,
 		.st_size = (int64_t)st->size,
 		.st_blksize = STAT_BLKSIZE,
@@ -174,6 +178,8 @@ static void stat_to_statx(const struct vfs_stat *st, struct linux_statx *out)
 		.stx_blksize = STAT_BLKSIZE,
 		.stx_nlink = st->nlink,
 		.stx_mode = (uint16_t)st->mode,
+		.stx_uid = st->uid,
+		.stx_gid = st->gid,
 		.stx_ino = st->ino,
 		.stx_size = st->size,
 		.stx_blocks = stat_blocks(st->size),
@@ -493,10 +499,12 @@ static long sys_creat(const uint64_t a[6])
 }
 SYSCALL(85, "creat", "so", sys_creat);
 
-/* The only user is root: reading and writing are always allowed, and
- * executing when some execute bit is set (or for a directory). */
+/* Checked with the real ids, unless AT_EACCESS asks for the effective
+ * (filesystem) ones (man 2 access). */
 static long access_at(int dirfd, uint64_t upath, int mode, int flags)
 {
+	struct linux_cred c;
+	struct vfs_cred v;
 	struct vfs_stat st;
 	long r;
 
@@ -506,9 +514,9 @@ static long access_at(int dirfd, uint64_t upath, int mode, int flags)
 	r = stat_at(dirfd, upath, flags, &st);
 	if (r < 0)
 		return r;
-	if ((mode & LINUX_X_OK) && !is_dir_mode(st.mode) && !(st.mode & EXEC_BITS))
-		return -EACCES;
-	return 0;
+	cred_current(&c);
+	cred_vfs(&c, !(flags & LINUX_AT_EACCESS), &v);
+	return vfs_permission(&v, st.mode, st.uid, st.gid, mode);
 }
 
 static long sys_access(const uint64_t a[6])
@@ -863,6 +871,36 @@ static long set_attr_file(struct file *f, uint32_t perm, uint32_t mtime)
 	return r == -ENOENT ? 0 : r;
 }
 
+static bool cred_in_group(const struct vfs_cred *c, uint32_t gid)
+{
+	unsigned i;
+
+	for (i = 0; i < c->ngroups; i++)
+		if (c->groups[i] == gid)
+			return true;
+	return gid == c->gid;
+}
+
+/* chmod and explicit times are the owner's (or CAP_FOWNER's); a new mode
+ * loses set-group-ID when the file's group is not the caller's (man 2
+ * chmod). */
+static long attr_allowed(const struct vfs_stat *st, bool set_perm, uint32_t *perm,
+			 bool set_mtime)
+{
+	struct vfs_cred c;
+
+	if (!set_perm && !set_mtime)
+		return 0;
+	vfs_cred_get(&c);
+	if (c.fowner)
+		return 0;
+	if (c.uid != st->uid)
+		return -EPERM;
+	if (set_perm && !cred_in_group(&c, st->gid))
+		*perm &= ~VFS_S_ISGID;
+	return 0;
+}
+
 /* The attributes to set on what dirfd names itself; AT_FDCWD: the cwd. */
 static long set_attr_dirfd(int dirfd, bool set_perm, uint32_t perm, bool set_mtime,
 			   uint32_t mtime)
@@ -875,6 +913,8 @@ static long set_attr_dirfd(int dirfd, bool set_perm, uint32_t perm, bool set_mti
 		struct vnode *cwd = cwd_get();
 
 		r = vfs_stat(cwd, ".", false, &st);
+		if (r == 0)
+			r = attr_allowed(&st, set_perm, &perm, set_mtime);
 		return r < 0 ? r : vfs_chmod(cwd, ".", set_perm ? perm : st.mode,
 					     set_mtime ? mtime : st.mtime);
 	}
@@ -882,6 +922,8 @@ static long set_attr_dirfd(int dirfd, bool set_perm, uint32_t perm, bool set_mti
 	if (!f)
 		return -EBADF;
 	r = vfs_file_stat(f, &st);
+	if (r == 0)
+		r = attr_allowed(&st, set_perm, &perm, set_mtime);
 	if (r == 0)
 		r = set_attr_file(f, set_perm ? perm : st.mode, set_mtime ? mtime : st.mtime);
 	file_put(f);
@@ -897,6 +939,9 @@ static long set_attr_path(struct upath *u, bool follow, bool set_perm, uint32_t 
 	long r = vfs_stat(u->dir, u->path, follow, &st);
 
 	if (r < 0 || (st.mode & VFS_S_IFMT) == VFS_S_IFLNK)
+		return r;
+	r = attr_allowed(&st, set_perm, &perm, set_mtime);
+	if (r < 0)
 		return r;
 	return vfs_chmod(u->dir, u->path, set_perm ? perm : st.mode, set_mtime ? mtime : st.mtime);
 }
@@ -933,42 +978,120 @@ static long sys_fchmod(const uint64_t a[6])
 }
 SYSCALL(91, "fchmod", "fo", sys_fchmod);
 
-/* Ownership: everything belongs to root and stays so; the calls check
- * that the file exists. */
-static long chown_at(int dirfd, uint64_t upath, int flags)
+/* Who may give st's node owner uid and group gid ((uint32_t)-1: kept):
+ * CAP_CHOWN anything; the owner only a group of its own (man 2 chown).
+ * *clear: the set-user-ID bit, and set-group-ID with group execute, go
+ * from a file that is not a directory, as Linux drops them. */
+static long chown_allowed(const struct vfs_stat *st, uint32_t *uid, uint32_t *gid,
+			  uint32_t *clear)
+{
+	struct linux_cred lc;
+	struct vfs_cred c;
+
+	if (*uid == CHOWN_KEEP)
+		*uid = st->uid;
+	if (*gid == CHOWN_KEEP)
+		*gid = st->gid;
+	cred_current(&lc);
+	cred_vfs(&lc, false, &c);
+	*clear = 0;
+	if (!is_dir_mode(st->mode))
+		*clear = VFS_S_ISUID | ((st->mode & GROUP_EXEC) ? VFS_S_ISGID : 0);
+	if (lc.cap_effective & CAP_CHOWN_BIT)
+		return 0;
+	if (c.uid != st->uid || *uid != st->uid || (*gid != st->gid && !cred_in_group(&c, *gid)))
+		return -EPERM;
+	return 0;
+}
+
+/* What fd (AT_FDCWD: the cwd) names, by its node's path as set_attr_file
+ * does. */
+static long fchown_fd(int fd, uint32_t uid, uint32_t gid)
 {
 	struct vfs_stat st;
+	struct file *f = NULL;
+	uint32_t clear;
+	char *buf;
+	long r;
+
+	if (fd != LINUX_AT_FDCWD && !(f = fdtable_get(&process_current()->fds, fd)))
+		return -EBADF;
+	r = stat_dirfd(fd, &st);
+	if (r == 0)
+		r = chown_allowed(&st, &uid, &gid, &clear);
+	if (r == 0 && fd == LINUX_AT_FDCWD)
+		r = vfs_chown(cwd_get(), ".", true, uid, gid, clear);
+	else if (r == 0 && f->node && (buf = bounce_get())) {
+		r = vfs_path_of(f->node, buf, BOUNCE_SIZE);
+		if (r >= 0)
+			r = vfs_chown(NULL, buf, true, uid, gid, clear);
+		bounce_put(buf);
+	} else if (r == 0 && f->node) {
+		r = -ENOMEM;
+	}
+	if (f)
+		file_put(f);
+	return r == -ENOENT ? 0 : r;
+}
+
+static long chown_path(struct upath *u, bool follow, uint32_t uid, uint32_t gid)
+{
+	struct vfs_stat st;
+	uint32_t clear;
+	long r = vfs_stat(u->dir, u->path, follow, &st);
+
+	if (r == 0)
+		r = chown_allowed(&st, &uid, &gid, &clear);
+	if (r == 0)
+		r = vfs_chown(u->dir, u->path, follow, uid, gid, clear);
+	return r;
+}
+
+static long chown_at(int dirfd, uint64_t upath, uint32_t uid, uint32_t gid, int flags)
+{
+	struct upath u;
+	long r;
 
 	if (flags & ~(LINUX_AT_SYMLINK_NOFOLLOW | LINUX_AT_EMPTY_PATH))
 		return -EINVAL;
-	return stat_at(dirfd, upath, flags, &st);
+	r = upath_copy(&u, upath, flags & LINUX_AT_EMPTY_PATH);
+	if (r < 0)
+		return r;
+	if (!u.path[0]) {
+		upath_put(&u);
+		return fchown_fd(dirfd, uid, gid);
+	}
+	r = upath_at(&u, dirfd);
+	if (r == 0)
+		r = chown_path(&u, !(flags & LINUX_AT_SYMLINK_NOFOLLOW), uid, gid);
+	upath_put(&u);
+	return r;
 }
 
 static long sys_chown(const uint64_t a[6])
 {
-	return chown_at(LINUX_AT_FDCWD, a[0], 0);
+	return chown_at(LINUX_AT_FDCWD, a[0], (uint32_t)a[1], (uint32_t)a[2], 0);
 }
 SYSCALL(92, "chown", "sdd", sys_chown);
 
 static long sys_lchown(const uint64_t a[6])
 {
-	return chown_at(LINUX_AT_FDCWD, a[0], LINUX_AT_SYMLINK_NOFOLLOW);
+	return chown_at(LINUX_AT_FDCWD, a[0], (uint32_t)a[1], (uint32_t)a[2],
+			LINUX_AT_SYMLINK_NOFOLLOW);
 }
 SYSCALL(94, "lchown", "sdd", sys_lchown);
 
 static long sys_fchownat(const uint64_t a[6])
 {
-	return chown_at((int)a[0], a[1], (int)a[4]);
+	return chown_at((int)a[0], a[1], (uint32_t)a[2], (uint32_t)a[3], (int)a[4]);
 }
 SYSCALL(260, "fchownat", "fsddx", sys_fchownat);
 
 static long sys_fchown(const uint64_t a[6])
 {
-	struct vfs_stat st;
-
 	if ((int)a[0] == LINUX_AT_FDCWD)
 		return -EBADF;
-	return stat_dirfd((int)a[0], &st);
+	return fchown_fd((int)a[0], (uint32_t)a[1], (uint32_t)a[2]);
 }
 SYSCALL(93, "fchown", "fdd", sys_fchown);
 

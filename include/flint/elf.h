@@ -119,6 +119,7 @@ struct elf_stack_args {
 	uint8_t random[ELF_RANDOM_BYTES];
 	uint64_t hwcap, hwcap2;
 	uint64_t uid, euid, gid, egid;
+	uint64_t secure;		/* AT_SECURE: 1 after a set-user/group-ID change */
 	uint64_t page_size;
 	uint64_t clock_ticks;		/* AT_CLKTCK: 100, as USER_HZ */
 	uint64_t interp_base;		/* AT_BASE: where the interpreter is (0: none) */

@@ -30,6 +30,9 @@
 #define VFS_S_IFIFO 0010000
 #define VFS_S_IFSOCK 0140000
 #define VFS_S_PERM 07777
+#define VFS_S_ISUID 04000		/* inode(7) */
+#define VFS_S_ISGID 02000
+#define VFS_S_ISVTX 01000		/* sticky */
 
 /* Open flags, with Linux's values. */
 #define VFS_O_ACCMODE 03
@@ -149,6 +152,7 @@ struct ramfs_entry {
  * an open file (or a hold). */
 struct vnode {
 	uint32_t mode;			/* type and permissions */
+	uint32_t uid, gid;		/* owner (a disk's own are not read or kept) */
 	uint32_t mtime;
 	uint64_t ino;			/* unique, from 1 */
 	/* A regular file's data size (what its cache's size is: the data
@@ -269,6 +273,7 @@ struct fdtable {
 struct vfs_stat {
 	uint32_t dev;			/* the filesystem's (struct vfs_mount dev) */
 	uint32_t mode;
+	uint32_t uid, gid;
 	uint32_t nlink;
 	uint32_t mtime;
 	uint32_t rdev;			/* character devices: Linux's major:minor */
@@ -281,6 +286,28 @@ struct vfs_dirent {
 	uint32_t mode;
 	char name[VFS_NAME_MAX + 1];
 };
+
+/* Who is asking: the caller's filesystem ids and the two capabilities
+ * that bypass the permission bits. The VFS gets it from the source its
+ * user registers (none: root) to check opening, creating and removing,
+ * and to own new nodes. */
+#define VFS_CRED_GROUPS 64
+struct vfs_cred {
+	uint32_t uid, gid;
+	uint32_t groups[VFS_CRED_GROUPS];
+	unsigned ngroups;
+	bool dac_override;		/* CAP_DAC_OVERRIDE: any read, write or search */
+	bool fowner;			/* CAP_FOWNER: as if owning every node */
+};
+/* access(2)'s bits (include/linux/fs.h MAY_EXEC, MAY_WRITE, MAY_READ). */
+#define VFS_MAY_EXEC 1
+#define VFS_MAY_WRITE 2
+#define VFS_MAY_READ 4
+void vfs_set_cred_source(void (*get)(struct vfs_cred *c));
+void vfs_cred_get(struct vfs_cred *c);
+/* 0 or -EACCES: may (VFS_MAY_*) on a node of mode owned by uid:gid. */
+int vfs_permission(const struct vfs_cred *c, uint32_t mode, uint32_t uid, uint32_t gid,
+		   int may);
 
 /* Makes a new, empty root directory (0755); 0 or -ENOMEM. The old tree is
  * dropped, not freed: call it once per boot (or per test). */
@@ -338,6 +365,10 @@ int vfs_stat(struct vnode *cwd, const char *path, bool follow, struct vfs_stat *
 int vfs_chmod(struct vnode *cwd, const char *path, uint32_t perm, uint32_t mtime);
 /* Removes a non-directory (a directory: -EISDIR); an open file lives on
  * until its last description is closed. */
+/* Gives path's node (the link itself unless follow) owner uid:gid and
+ * clears the mode bits clear; the caller checks who may. */
+int vfs_chown(struct vnode *cwd, const char *path, bool follow, uint32_t uid, uint32_t gid,
+	      uint32_t clear);
 int vfs_unlink(struct vnode *cwd, const char *path);
 int vfs_rmdir(struct vnode *cwd, const char *path);
 /* Replaces newpath if it exists (an empty directory by a directory only);
@@ -488,8 +519,10 @@ int vfs_mount(struct vnode *cwd, const char *source, const char *target, const c
 int vfs_umount(struct vnode *cwd, const char *target, unsigned flags);
 int vfs_statfs(struct vnode *cwd, const char *path, struct vfs_statfs *st);
 int vfs_file_statfs(struct file *f, struct vfs_statfs *st);
-/* n's mount forbids exec (noexec) or device files (nodev). */
+/* n's mount forbids exec (noexec), set-user/group-ID (nosuid) or device
+ * files (nodev). */
 bool vfs_node_noexec(const struct vnode *n);
+bool vfs_node_nosuid(const struct vnode *n);
 /* Every filesystem's writes on its disk (sync, syncfs: f's own or all):
  * 0 or the first error. */
 int vfs_sync_all(void);
@@ -560,6 +593,9 @@ struct proc_status {
 	int pgid, sid;
 	uint64_t start_ticks;		/* since boot, in USER_HZ (100 Hz) ticks */
 	uint32_t umask;
+	uint32_t uid[4], gid[4];	/* real, effective, saved, filesystem */
+	uint32_t groups[VFS_CRED_GROUPS];
+	unsigned ngroups;
 	unsigned threads;
 	int nice;			/* the main thread's */
 	bool has_mm;			/* zombies have no memory lines */

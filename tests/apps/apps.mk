@@ -21,6 +21,7 @@ APPS += pty
 APPS += procfs sched
 APPS += timers initsig cputime sigextra
 APPS += sysv
+APPS += creds
 APPS_PIE := hello args files
 # Also linked dynamically (glibc's ld-linux, musl's ld-musl): the loader
 # path; wrap.so is a library LD_PRELOAD puts in front of libc.

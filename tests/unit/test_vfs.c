@@ -1417,7 +1417,7 @@ TEST(proc_processes)
 
 	read_all("/proc/1/status", buf, sizeof(buf));
 	CHECK_STR(buf, "Name:\tsh\nUmask:\t0022\nState:\tR (running)\nTgid:\t1\nPid:\t1\n"
-		  "PPid:\t0\nTracerPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n"
+		  "PPid:\t0\nTracerPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nGroups:\t\n"
 		  "VmSize:\t    4000 kB\nVmRSS:\t    1200 kB\nRssAnon:\t     400 kB\n"
 		  "RssFile:\t     796 kB\nRssShmem:\t       4 kB\nThreads:\t2\n");
 	read_all("/proc/1/smaps_rollup", buf, sizeof(buf));
