@@ -1005,14 +1005,23 @@ def fs_cpio(entries):
 FS_ENTRIES = [(".", 0o40755, b""), ("bin", 0o40755, b""), ("bin/sh", 0o100755, b"x" * 12345),
               ("bin/ash", 0o120777, b"sh"), ("etc", 0o40700, b""),
               ("etc/motd", 0o100600, b"hello\n"), ("empty", 0o100444, b"")]
-FS_LISTING = ["initrd: 3 pages: 0 hold file data, 3 freed", "fs: /bin/ 0755", "fs: /bin/ash 0777 -> sh", "fs: /bin/sh 0755 12345",
-              "fs: /dev/ 0755", "fs: /dev/console 0600 chr", "fs: /dev/null 0666 chr",
-              "fs: /dev/shm/ 1777", "fs: /dev/tty 0666 chr", "fs: /dev/urandom 0666 chr",
-              "fs: /dev/zero 0666 chr", "fs: /empty 0444 0", "fs: /etc/ 0700",
-              "fs: /etc/motd 0600 6", "fs: /proc/ 0555", "fs: /proc/cpuinfo 0444 0",
-              "fs: /proc/diskstats 0444 0", "fs: /proc/meminfo 0444 0",
-              "fs: /proc/mounts 0444 0", "fs: /proc/self 0777 -> (the caller's)",
-              "fs: /tmp/ 1777"]
+FS_LISTING = ["initrd: 3 pages: 0 hold file data, 3 freed", "fs: /bin/ 0755", "fs: /bin/ash 0777 -> sh",
+              "fs: /bin/sh 0755 12345", "fs: /dev/ 0755", "fs: /dev/console 0600 chr",
+              "fs: /dev/full 0666 chr", "fs: /dev/null 0666 chr", "fs: /dev/ptmx 0666 chr",
+              "fs: /dev/pts/ 0755", "fs: /dev/random 0666 chr", "fs: /dev/shm/ 1777",
+              "fs: /dev/tty 0666 chr", "fs: /dev/urandom 0666 chr", "fs: /dev/zero 0666 chr",
+              "fs: /empty 0444 0", "fs: /etc/ 0700", "fs: /etc/motd 0600 6", "fs: /proc/ 0555",
+              "fs: /proc/cpuinfo 0444 0", "fs: /proc/diskstats 0444 0",
+              "fs: /proc/filesystems 0444 0", "fs: /proc/loadavg 0444 0",
+              "fs: /proc/meminfo 0444 0", "fs: /proc/mounts 0444 0",
+              "fs: /proc/self 0777 -> (the caller's)", "fs: /proc/stat 0444 0",
+              "fs: /proc/sys/ 0555", "fs: /proc/sys/fs/ 0555",
+              "fs: /proc/sys/fs/pipe-max-size 0444 0", "fs: /proc/sys/kernel/ 0555",
+              "fs: /proc/sys/kernel/hostname 0444 0", "fs: /proc/sys/kernel/osrelease 0444 0",
+              "fs: /proc/sys/kernel/ostype 0444 0", "fs: /proc/sys/kernel/pid_max 0444 0",
+              "fs: /proc/sys/kernel/version 0444 0", "fs: /proc/sys/vm/ 0555",
+              "fs: /proc/sys/vm/overcommit_memory 0444 0", "fs: /proc/uptime 0444 0",
+              "fs: /proc/version 0444 0", "fs: /tmp/ 1777"]
 
 
 @case("fs-initrd")

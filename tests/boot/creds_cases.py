@@ -13,24 +13,27 @@ from cases import ROOT, boot, check_boot, qemu
 from linux_cases import ENTRY, LIBCS, app, fatal, linux_case, pack, program_lines, tail
 
 TIMEOUT = 30
-SOURCE = os.path.join(ROOT, "tests", "apps", "creds.c")
 # check(cond, "WHAT", "fmt", ...): WHAT is a string followed by another.
 CHECK_WHAT = re.compile(r'check\((?:[^;]*?),\s*"([^"]+)",\s*"', re.S)
 SUMMARY = re.compile(r"all \d+ checks passed$")
 
 
-def expected_ok_lines():
-    with open(SOURCE) as f:
+def expected_ok_lines(source):
+    with open(source) as f:
         text = f.read()
     return ["ok " + what for what in CHECK_WHAT.findall(text)]
 
 
-def creds_case(name, libc):
+def source_checks_case(name, program, libc, timeout=TIMEOUT):
+    """A case for tests/apps/PROGRAM.c that the host does not run: the
+    guest must print an ok line for every check in its source, no FAIL
+    line, and the summary."""
     @linux_case(name)
     def _():
-        want = expected_ok_lines()
-        initrd = pack(name, app("creds", libc) + ":/bin/creds")
-        r = boot(name, qemu.command(append="-- /bin/creds", initrd=initrd), timeout=TIMEOUT)
+        want = expected_ok_lines(os.path.join(ROOT, "tests", "apps", program + ".c"))
+        initrd = pack(name, app(program, libc) + ":/bin/" + program)
+        r = boot(name, qemu.command(append="-- /bin/" + program, initrd=initrd),
+                 timeout=timeout)
         problems = check_boot(r, ENTRY)
         if fatal(problems):
             return problems
@@ -45,4 +48,4 @@ def creds_case(name, libc):
 
 
 for libc in LIBCS:
-    creds_case("creds-" + libc, libc)
+    source_checks_case("creds-" + libc, "creds", libc)
